@@ -1,0 +1,4 @@
+/**
+ * Text to MiniLM vectors: the public facade is {@link dev.pocketrag.embedder.Embedder}.
+ */
+package dev.pocketrag.embedder;

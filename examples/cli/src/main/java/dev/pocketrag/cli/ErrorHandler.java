@@ -1,0 +1,58 @@
+package dev.pocketrag.cli;
+
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Turns any failure of a command into one line on stderr and exit code 2; the stack trace only
+ * with {@code --verbose}.
+ */
+final class ErrorHandler implements IExecutionExceptionHandler {
+    /** Exit code of every user-visible failure. */
+    static final int EXIT_ERROR = 2;
+
+    static volatile boolean verbose;
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parsed) {
+        cmd.getErr().println("error: " + describe(ex));
+        if (verbose) {
+            ex.printStackTrace(cmd.getErr());
+        } else if (!isExpected(ex)) {
+            cmd.getErr().println("(run with --verbose for the stack trace)");
+        }
+        cmd.getErr().flush();
+        return EXIT_ERROR;
+    }
+
+    /** A one-line description of a failure: the most specific message in the cause chain. */
+    static String describe(Throwable t) {
+        Throwable cur = t;
+        while (cur.getMessage() == null && cur.getCause() != null) {
+            cur = cur.getCause();
+        }
+        if (cur instanceof NoSuchFileException e) {
+            return "no such file: " + e.getFile();
+        }
+        if (cur instanceof AccessDeniedException e) {
+            return "permission denied: " + e.getFile();
+        }
+        String msg = cur.getMessage();
+        if (msg == null) {
+            return cur.getClass().getSimpleName();
+        }
+        int nl = msg.indexOf('\n');
+        return nl < 0 ? msg : msg.substring(0, nl);
+    }
+
+    private static boolean isExpected(Throwable t) {
+        return t instanceof UserException
+                || t instanceof java.io.IOException
+                || t instanceof IllegalArgumentException
+                || t instanceof IllegalStateException
+                || t instanceof java.io.UncheckedIOException;
+    }
+}

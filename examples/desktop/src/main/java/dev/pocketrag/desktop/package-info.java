@@ -1,0 +1,4 @@
+/**
+ * The desktop note-search app (Swing + FlatLaf).
+ */
+package dev.pocketrag.desktop;

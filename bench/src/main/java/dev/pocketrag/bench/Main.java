@@ -17,9 +17,11 @@ public final class Main {
         int run(String[] args) throws Exception;
     }
 
-    private static final Map<String, Benchmark> BENCHMARKS = new TreeMap<>(Map.of(
-            // name -> program; keep one line per benchmark
-    ));
+    private static final Map<String, Benchmark> BENCHMARKS = new TreeMap<>();
+
+    static {
+        // name -> program; one line per benchmark
+    }
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--list") || args[0].equals("--help")) {

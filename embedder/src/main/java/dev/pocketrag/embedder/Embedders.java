@@ -36,7 +36,8 @@ public final class Embedders {
         Objects.requireNonNull(options, "options");
         byte[] onnx = resource(MINILM_ONNX);
         byte[] tokenizer = resource(MINILM_TOKENIZER);
-        return OnnxEmbedder.load(MINILM_NAME, "classpath:" + MINILM_ONNX, onnx, tokenizer, options);
+        return OnnxEmbedder.load(MINILM_NAME, "classpath:" + MINILM_ONNX, onnx, "classpath:" + MINILM_TOKENIZER,
+                tokenizer, options);
     }
 
     /**
@@ -52,7 +53,7 @@ public final class Embedders {
         byte[] onnx = read(onnxModel);
         byte[] tokenizer = read(tokenizerJson);
         String name = onnxModel.getFileName().toString().replaceFirst("\\.onnx$", "");
-        return OnnxEmbedder.load(name, onnxModel.toString(), onnx, tokenizer, options);
+        return OnnxEmbedder.load(name, onnxModel.toString(), onnx, tokenizerJson.toString(), tokenizer, options);
     }
 
     private static byte[] resource(String name) {

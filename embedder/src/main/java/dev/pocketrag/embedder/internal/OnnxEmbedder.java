@@ -75,7 +75,8 @@ public final class OnnxEmbedder implements Embedder {
     /** One text's result: the vector and its token counts. */
     record Result(float[] vector, int tokens, int totalTokens) {}
 
-    private OnnxEmbedder(String name, String source, byte[] onnx, byte[] tokenizerJson, EmbedderOptions options) {
+    private OnnxEmbedder(String name, String source, byte[] onnx, String tokenizerSource, byte[] tokenizerJson,
+            EmbedderOptions options) {
         this.options = options;
         this.modelId = name + "@sha256:" + sha256(onnx);
         this.threads = options.effectiveThreads();
@@ -84,8 +85,12 @@ public final class OnnxEmbedder implements Embedder {
         Model m = null;
         try {
             Djl.offline();
-            tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson),
-                    Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"));
+            try {
+                tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson),
+                        Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true"));
+            } catch (IOException | RuntimeException e) {
+                throw new EmbedderException("cannot load tokenizer " + tokenizerSource + ": " + rootMessage(e), e);
+            }
             m = Model.newInstance(name, "OnnxRuntime");
             SessionOptions so = new SessionOptions();
             so.setIntraOpNumThreads(1);
@@ -138,10 +143,12 @@ public final class OnnxEmbedder implements Embedder {
     /**
      * Loads a model from the bytes of its ONNX file and {@code tokenizer.json}.
      *
-     * @param source where the bytes came from, for error messages
+     * @param source where the model bytes came from, for error messages
+     * @param tokenizerSource where the tokenizer bytes came from, for error messages
      */
-    public static OnnxEmbedder load(String name, String source, byte[] onnx, byte[] tokenizerJson, EmbedderOptions options) {
-        return new OnnxEmbedder(name, source, onnx, tokenizerJson, options);
+    public static OnnxEmbedder load(String name, String source, byte[] onnx, String tokenizerSource,
+            byte[] tokenizerJson, EmbedderOptions options) {
+        return new OnnxEmbedder(name, source, onnx, tokenizerSource, tokenizerJson, options);
     }
 
     @Override

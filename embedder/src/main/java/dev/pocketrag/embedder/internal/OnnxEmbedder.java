@@ -1,5 +1,6 @@
 package dev.pocketrag.embedder.internal;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.huggingface.tokenizers.Encoding;
@@ -91,7 +92,7 @@ public final class OnnxEmbedder implements Embedder {
             } catch (IOException | RuntimeException e) {
                 throw new EmbedderException("cannot load tokenizer " + tokenizerSource + ": " + rootMessage(e), e);
             }
-            m = Model.newInstance(name, "OnnxRuntime");
+            m = Model.newInstance(name, Device.cpu(), "OnnxRuntime");
             SessionOptions so = new SessionOptions();
             so.setIntraOpNumThreads(1);
             so.setInterOpNumThreads(1);
@@ -231,7 +232,7 @@ public final class OnnxEmbedder implements Embedder {
     private float[] runModel(long[] ids) {
         Predictor<NDList, NDList> p = predictor.get();
         int n = ids.length;
-        try (NDManager nd = NDManager.newBaseManager("OnnxRuntime")) {
+        try (NDManager nd = NDManager.newBaseManager(Device.cpu(), "OnnxRuntime")) {
             NDList in = new NDList(inputNames.size());
             for (String name : inputNames) {
                 long[] data = switch (name) {

@@ -1,5 +1,6 @@
 package dev.pocketrag.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 
 /** Entry point of the {@code pocketrag} command. */
@@ -10,11 +11,26 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns its exit code (for tests and for {@link #main}). */
+    /** Runs the command line on System.out / System.err and returns its exit code. */
     public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /**
+     * Runs the command line with the given output streams (commands write through
+     * {@code spec.commandLine().getOut()/getErr()}) and returns its exit code.
+     */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cmd = new CommandLine(new PocketragCommand());
+        cmd.setOut(out);
+        cmd.setErr(err);
         cmd.setExecutionExceptionHandler(new ErrorHandler());
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
-        return cmd.execute(args);
+        try {
+            return cmd.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
     }
 }

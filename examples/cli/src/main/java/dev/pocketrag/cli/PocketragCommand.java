@@ -14,6 +14,8 @@ import picocli.CommandLine.ScopeType;
         versionProvider = VersionProvider.class,
         description = "Embedded, local-first RAG: your notes, searchable by meaning, answered with citations. Offline.",
         subcommands = {
+            EmbedCommand.class,
+            EvalCommand.class,
         })
 public final class PocketragCommand implements Runnable {
 

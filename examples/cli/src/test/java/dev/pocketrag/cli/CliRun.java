@@ -1,0 +1,19 @@
+package dev.pocketrag.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** Runs the CLI in-process and captures what it prints. */
+record CliRun(int exitCode, String out, String err) {
+    static CliRun of(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new CliRun(code, out.toString(), err.toString());
+    }
+
+    @Override
+    public String toString() {
+        return "exit " + exitCode + "\n--- out:\n" + out + "\n--- err:\n" + err;
+    }
+}

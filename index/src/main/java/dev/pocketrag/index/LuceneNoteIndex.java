@@ -1,0 +1,734 @@
+package dev.pocketrag.index;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene102.Lucene102HnswBinaryQuantizedVectorsFormat;
+import org.apache.lucene.codecs.lucene103.Lucene103Codec;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.RescoreTopNQuery;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherFactory;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * The Lucene implementation of {@link NoteIndex}.
+ *
+ * <h2>Layout</h2>
+ * One Lucene document per chunk; the chunks of a note are written as one block with {@code
+ * IndexWriter.updateDocuments(Term("id", noteId), chunks)}, which deletes the old block and adds
+ * the new one atomically. Fields of every chunk document:
+ * <ul>
+ *   <li>{@code id} (indexed keyword, stored, sorted doc values): the note id</li>
+ *   <li>{@code ord}, {@code nchunks}, {@code start}, {@code end} (stored ints): chunk ordinal,
+ *       number of chunks of the note, UTF-16 offsets of the chunk in the body</li>
+ *   <li>{@code title} (stored), {@code chunk} (stored): the note's title and the chunk's text</li>
+ *   <li>{@code text} (analyzed, not stored): title, newline, chunk text, for BM25 (one flat
+ *       field, as Anserini's "flat" BEIR indexes); English analyzer (Porter stemming, English
+ *       stop words)</li>
+ *   <li>{@code tag} (indexed keyword, stored, repeated): the note's tags</li>
+ *   <li>{@code created}, {@code updated} (long point, stored, numeric doc values): epoch
+ *       milliseconds</li>
+ *   <li>{@code vector} (float vector, dot-product similarity: the vectors are unit length)</li>
+ *   <li>chunk 0 only: {@code head} (indexed keyword "1": one per note, for counting and listing),
+ *       {@code body} and {@code source} (stored)</li>
+ * </ul>
+ * Commit user data: {@code pocketrag.schema} ("1"), {@code pocketrag.model} (embedding model id),
+ * {@code pocketrag.dimension} (decimal), {@code pocketrag.vectorFormat} (the {@link VectorFormat}
+ * name new segments are written with).
+ *
+ * <p>Vectors use a per-field format through Lucene's default codec with {@code
+ * getKnnVectorsFormatForField} overridden; the format name is written per segment, so an index
+ * reopened with another {@link VectorFormat} reads its old segments and writes new ones in the new
+ * format.
+ */
+final class LuceneNoteIndex implements NoteIndex {
+    static final String F_ID = "id";
+    static final String F_HEAD = "head";
+    static final String F_ORD = "ord";
+    static final String F_NCHUNKS = "nchunks";
+    static final String F_START = "start";
+    static final String F_END = "end";
+    static final String F_TITLE = "title";
+    static final String F_CHUNK = "chunk";
+    static final String F_TEXT = "text";
+    static final String F_TAG = "tag";
+    static final String F_CREATED = "created";
+    static final String F_UPDATED = "updated";
+    static final String F_VECTOR = "vector";
+    static final String F_BODY = "body";
+    static final String F_SOURCE = "source";
+
+    static final String UD_SCHEMA = "pocketrag.schema";
+    static final String UD_MODEL = "pocketrag.model";
+    static final String UD_DIMENSION = "pocketrag.dimension";
+    static final String UD_FORMAT = "pocketrag.vectorFormat";
+    static final String SCHEMA_VERSION = "1";
+
+    /** Allowed deviation of a vector's squared norm from 1. */
+    private static final double NORM_TOLERANCE = 1e-3;
+    /** Most chunks fetched from one list while looking for enough distinct notes. */
+    private static final int MAX_GROUPING_FETCH = 100_000;
+
+    private final Path path;
+    private final IndexOptions options;
+    private final Directory directory;
+    private final IndexWriter writer;
+    private final SearcherManager searchers;
+    private final Analyzer analyzer;
+    private final Object commitLock = new Object();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Incremented after every write; reads refresh the searcher when it moved. */
+    private final AtomicLong writes = new AtomicLong();
+    private volatile long refreshedWrites;
+
+    private LuceneNoteIndex(Path path, IndexOptions options, Directory directory, IndexWriter writer,
+            SearcherManager searchers, Analyzer analyzer) {
+        this.path = path;
+        this.options = options;
+        this.directory = directory;
+        this.writer = writer;
+        this.searchers = searchers;
+        this.analyzer = analyzer;
+    }
+
+    static NoteIndex open(Path dir, IndexOptions options) throws IOException {
+        Path path = dir.toAbsolutePath().normalize();
+        Files.createDirectories(path);
+        Directory directory = FSDirectory.open(path);
+        Analyzer analyzer = new EnglishAnalyzer();
+        IndexWriter writer = null;
+        boolean success = false;
+        try {
+            IndexWriterConfig config = new IndexWriterConfig(analyzer)
+                    .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+                    .setCodec(codec(options))
+                    .setSimilarity(new BM25Similarity(options.bm25K1(), options.bm25B()))
+                    .setRAMBufferSizeMB(64)
+                    .setCommitOnClose(false);
+            try {
+                writer = new IndexWriter(directory, config);
+            } catch (LockObtainFailedException e) {
+                throw new IndexInUseException(path, e);
+            }
+            Map<String, String> recorded = new HashMap<>();
+            if (writer.getLiveCommitData() != null) {
+                writer.getLiveCommitData().forEach(e -> recorded.put(e.getKey(), e.getValue()));
+            }
+            boolean fresh = writer.getDocStats().maxDoc == 0 && !recorded.containsKey(UD_MODEL);
+            if (!fresh) {
+                checkRecorded(path, recorded, options);
+            }
+            writer.setLiveCommitData(userData(options).entrySet());
+            if (fresh) {
+                writer.commit(); // records the model before any vector arrives
+            }
+            final float k1 = options.bm25K1();
+            final float b = options.bm25B();
+            SearcherManager searchers = new SearcherManager(writer, true, false, new SearcherFactory() {
+                @Override
+                public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) {
+                    IndexSearcher s = new IndexSearcher(reader);
+                    s.setSimilarity(new BM25Similarity(k1, b));
+                    return s;
+                }
+            });
+            LuceneNoteIndex index = new LuceneNoteIndex(path, options, directory, writer, searchers, analyzer);
+            success = true;
+            return index;
+        } finally {
+            if (!success) {
+                closeQuietly(writer == null ? null : writer::rollback);
+                closeQuietly(directory);
+                closeQuietly(analyzer);
+            }
+        }
+    }
+
+    private static void checkRecorded(Path path, Map<String, String> recorded, IndexOptions options)
+            throws IOException {
+        String schema = recorded.get(UD_SCHEMA);
+        String model = recorded.get(UD_MODEL);
+        String dim = recorded.get(UD_DIMENSION);
+        if (schema == null || model == null || dim == null) {
+            throw new IOException("index " + path + " was not written by pocketrag (its last commit records no"
+                    + " embedding model); open an empty directory instead");
+        }
+        if (!schema.equals(SCHEMA_VERSION)) {
+            throw new IOException("index " + path + " has pocketrag schema version " + schema
+                    + ", this version reads " + SCHEMA_VERSION);
+        }
+        int dimension;
+        try {
+            dimension = Integer.parseInt(dim);
+        } catch (NumberFormatException e) {
+            throw new IOException("index " + path + " records dimension '" + dim + "', not a number", e);
+        }
+        if (!model.equals(options.modelId()) || dimension != options.dimension()) {
+            throw new ModelMismatchException(path, model, dimension, options.modelId(), options.dimension());
+        }
+    }
+
+    private static Map<String, String> userData(IndexOptions options) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(UD_SCHEMA, SCHEMA_VERSION);
+        m.put(UD_MODEL, options.modelId());
+        m.put(UD_DIMENSION, Integer.toString(options.dimension()));
+        m.put(UD_FORMAT, options.vectorFormat().name());
+        return m;
+    }
+
+    /** Lucene's default codec with our vector format for the vector field. */
+    static Codec codec(IndexOptions options) {
+        KnnVectorsFormat format = vectorsFormat(options);
+        return new Lucene103Codec() {
+            @Override
+            public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                return format;
+            }
+        };
+    }
+
+    static KnnVectorsFormat vectorsFormat(IndexOptions o) {
+        return switch (o.vectorFormat()) {
+            // 7 bits: Lucene's int8 quantization (signed byte range), uncompressed, dynamic
+            // confidence interval; no merge threads beyond the merging one
+            case INT8 -> new Lucene99HnswScalarQuantizedVectorsFormat(o.maxConn(), o.beamWidth(), 1, 7, false, null, null);
+            case FLOAT32 -> new Lucene99HnswVectorsFormat(o.maxConn(), o.beamWidth());
+            case BBQ -> new Lucene102HnswBinaryQuantizedVectorsFormat(o.maxConn(), o.beamWidth());
+        };
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public void put(ChunkedNote note) throws IOException {
+        checkOpen();
+        checkVectors(note);
+        writer.updateDocuments(new Term(F_ID, note.note().id()), documents(note));
+        writes.incrementAndGet();
+    }
+
+    @Override
+    public void putAll(Collection<ChunkedNote> notes) throws IOException {
+        checkOpen();
+        for (ChunkedNote n : notes) {
+            checkVectors(n);
+        }
+        for (ChunkedNote n : notes) {
+            writer.updateDocuments(new Term(F_ID, n.note().id()), documents(n));
+        }
+        writes.incrementAndGet();
+    }
+
+    @Override
+    public void delete(String id) throws IOException {
+        checkOpen();
+        writer.deleteDocuments(new Term(F_ID, id));
+        writes.incrementAndGet();
+    }
+
+    @Override
+    public void deleteAll(Collection<String> ids) throws IOException {
+        checkOpen();
+        Term[] terms = ids.stream().map(id -> new Term(F_ID, id)).toArray(Term[]::new);
+        if (terms.length > 0) {
+            writer.deleteDocuments(terms);
+            writes.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void commit() throws IOException {
+        checkOpen();
+        synchronized (commitLock) {
+            writer.setLiveCommitData(userData(options).entrySet());
+            writer.commit();
+        }
+    }
+
+    private void checkVectors(ChunkedNote cn) {
+        int dim = options.dimension();
+        for (int c = 0; c < cn.vectors().size(); c++) {
+            float[] v = cn.vectors().get(c);
+            if (v == null) {
+                throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c + ": vector is null");
+            }
+            if (v.length != dim) {
+                throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c + ": vector has "
+                        + v.length + " dimensions, the index holds " + dim + "-dimensional vectors of model '"
+                        + options.modelId() + "'");
+            }
+            double sq = 0;
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c
+                            + ": vector component " + i + " is " + v[i]);
+                }
+                sq += (double) v[i] * v[i];
+            }
+            if (Math.abs(sq - 1) > NORM_TOLERANCE) {
+                throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c
+                        + ": vector norm is " + Math.sqrt(sq) + ", must be 1 (normalise the embeddings)");
+            }
+        }
+    }
+
+    private static List<Document> documents(ChunkedNote cn) {
+        Note n = cn.note();
+        List<Document> docs = new ArrayList<>(cn.chunks().size());
+        for (Chunk c : cn.chunks()) {
+            Document d = new Document();
+            d.add(new StringField(F_ID, n.id(), Field.Store.YES));
+            d.add(new SortedDocValuesField(F_ID, new BytesRef(n.id())));
+            d.add(new StoredField(F_ORD, c.ordinal()));
+            d.add(new StoredField(F_NCHUNKS, cn.chunks().size()));
+            d.add(new StoredField(F_START, c.start()));
+            d.add(new StoredField(F_END, c.end()));
+            d.add(new StoredField(F_TITLE, n.title()));
+            d.add(new StoredField(F_CHUNK, c.text()));
+            d.add(new TextField(F_TEXT, n.title().isEmpty() ? c.text() : n.title() + "\n" + c.text(), Field.Store.NO));
+            for (String t : n.tags()) {
+                d.add(new StringField(F_TAG, t, Field.Store.YES));
+            }
+            addTime(d, F_CREATED, n.created());
+            addTime(d, F_UPDATED, n.updated());
+            d.add(new KnnFloatVectorField(F_VECTOR, cn.vectors().get(c.ordinal()), VectorSimilarityFunction.DOT_PRODUCT));
+            if (c.ordinal() == 0) {
+                d.add(new StringField(F_HEAD, "1", Field.Store.NO));
+                d.add(new StoredField(F_BODY, n.body()));
+                d.add(new StoredField(F_SOURCE, n.source()));
+            }
+            docs.add(d);
+        }
+        return docs;
+    }
+
+    private static void addTime(Document d, String field, Instant t) {
+        long ms = t.toEpochMilli();
+        d.add(new LongPoint(field, ms));
+        d.add(new StoredField(field, ms));
+        d.add(new NumericDocValuesField(field, ms));
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** A searcher that sees every write made before this call. */
+    private IndexSearcher acquire() throws IOException {
+        checkOpen();
+        long w = writes.get();
+        if (w != refreshedWrites) {
+            searchers.maybeRefreshBlocking();
+            refreshedWrites = w;
+        }
+        return searchers.acquire();
+    }
+
+    private void release(IndexSearcher s) throws IOException {
+        searchers.release(s);
+    }
+
+    @Override
+    public Optional<Note> get(String id) throws IOException {
+        IndexSearcher s = acquire();
+        try {
+            TopDocs td = s.search(new BooleanQuery.Builder()
+                    .add(new TermQuery(new Term(F_ID, id)), Occur.FILTER)
+                    .add(new TermQuery(new Term(F_HEAD, "1")), Occur.FILTER)
+                    .build(), 1);
+            if (td.scoreDocs.length == 0) {
+                return Optional.empty();
+            }
+            return Optional.of(note(s.storedFields().document(td.scoreDocs[0].doc)));
+        } finally {
+            release(s);
+        }
+    }
+
+    @Override
+    public List<Chunk> chunks(String id) throws IOException {
+        IndexSearcher s = acquire();
+        try {
+            TopDocs td = s.search(new TermQuery(new Term(F_ID, id)), 100_000);
+            StoredFields sf = s.storedFields();
+            List<Chunk> out = new ArrayList<>(td.scoreDocs.length);
+            for (ScoreDoc sd : td.scoreDocs) {
+                Document d = sf.document(sd.doc);
+                String title = d.get(F_TITLE);
+                String text = d.get(F_CHUNK);
+                out.add(new Chunk(intField(d, F_ORD), intField(d, F_START), intField(d, F_END), text,
+                        title.isBlank() ? text : title.strip() + "\n" + text));
+            }
+            out.sort(Comparator.comparingInt(Chunk::ordinal));
+            return out;
+        } finally {
+            release(s);
+        }
+    }
+
+    @Override
+    public List<Note> list(SearchFilter filter, int offset, int limit) throws IOException {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset=" + offset + ", must be >= 0");
+        }
+        if (limit < 0 || (long) offset + limit > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("limit=" + limit + ", must be in [0, " + (Integer.MAX_VALUE - 16 - offset) + "]");
+        }
+        IndexSearcher s = acquire();
+        try {
+            BooleanQuery.Builder q = new BooleanQuery.Builder().add(new TermQuery(new Term(F_HEAD, "1")), Occur.FILTER);
+            Query f = filterQuery(filter);
+            if (f != null) {
+                q.add(f, Occur.FILTER);
+            }
+            int n = Math.min(offset + limit, Math.max(1, s.getIndexReader().maxDoc()));
+            if (limit == 0) {
+                return List.of();
+            }
+            Sort sort = new Sort(new SortField(F_UPDATED, SortField.Type.LONG, true), new SortField(F_ID, SortField.Type.STRING));
+            TopDocs td = s.search(q.build(), n, sort);
+            StoredFields sf = s.storedFields();
+            List<Note> out = new ArrayList<>();
+            for (int i = offset; i < td.scoreDocs.length; i++) {
+                out.add(note(sf.document(td.scoreDocs[i].doc)));
+            }
+            return out;
+        } finally {
+            release(s);
+        }
+    }
+
+    @Override
+    public IndexStats stats() throws IOException {
+        IndexSearcher s = acquire();
+        try {
+            long notes = s.count(new TermQuery(new Term(F_HEAD, "1")));
+            long chunks = s.getIndexReader().numDocs();
+            long size = 0;
+            for (String f : directory.listAll()) {
+                try {
+                    size += directory.fileLength(f);
+                } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+                    // deleted by a concurrent merge: not part of the index any more
+                }
+            }
+            return new IndexStats(notes, chunks, size, options.modelId(), options.dimension(),
+                    options.vectorFormat(), s.getIndexReader().leaves().size());
+        } finally {
+            release(s);
+        }
+    }
+
+    private static Note note(Document d) {
+        return new Note(d.get(F_ID), d.get(F_TITLE), d.get(F_BODY), List.of(d.getValues(F_TAG)), d.get(F_SOURCE),
+                Instant.ofEpochMilli(longField(d, F_CREATED)), Instant.ofEpochMilli(longField(d, F_UPDATED)));
+    }
+
+    private static int intField(Document d, String name) {
+        IndexableField f = d.getField(name);
+        return f.numericValue().intValue();
+    }
+
+    private static long longField(Document d, String name) {
+        IndexableField f = d.getField(name);
+        return f.numericValue().longValue();
+    }
+
+    // ---------------------------------------------------------------- search
+
+    /** A chunk in one list: Lucene doc id, note id, score. */
+    private record ListHit(int doc, String noteId, float score) {}
+
+    @Override
+    public List<SearchHit> search(SearchRequest r) throws IOException {
+        if (r.vector() != null && r.vector().length != options.dimension()) {
+            throw new IllegalArgumentException("query vector has " + r.vector().length + " dimensions, the index holds "
+                    + options.dimension() + "-dimensional vectors of model '" + options.modelId() + "'");
+        }
+        IndexSearcher s = acquire();
+        try {
+            Query filter = filterQuery(r.filter());
+            int depth = r.mode() == SearchMode.HYBRID ? r.depth() : r.k();
+            List<ListHit> dense = r.mode() == SearchMode.BM25 ? List.of() : dense(s, r.vector(), filter, depth, r.groupByNote());
+            List<ListHit> bm25 = r.mode() == SearchMode.DENSE ? List.of() : bm25(s, r.text(), filter, depth, r.groupByNote());
+            StoredFields sf = s.storedFields();
+            List<SearchHit> out = new ArrayList<>();
+            switch (r.mode()) {
+                case DENSE -> {
+                    for (int i = 0; i < dense.size(); i++) {
+                        ListHit h = dense.get(i);
+                        out.add(hit(sf, h.doc, i + 1, h.score, i + 1, h.score, 0, Double.NaN));
+                    }
+                }
+                case BM25 -> {
+                    for (int i = 0; i < bm25.size(); i++) {
+                        ListHit h = bm25.get(i);
+                        out.add(hit(sf, h.doc, i + 1, h.score, 0, Double.NaN, i + 1, h.score));
+                    }
+                }
+                case HYBRID -> {
+                    // keys: chunk doc ids, or note ids when grouped (each list then ranks notes)
+                    List<Object> dk = new ArrayList<>();
+                    List<Object> bk = new ArrayList<>();
+                    Map<Object, ListHit> dByKey = new HashMap<>();
+                    Map<Object, ListHit> bByKey = new HashMap<>();
+                    for (ListHit h : dense) {
+                        Object key = r.groupByNote() ? h.noteId : (Object) h.doc;
+                        dk.add(key);
+                        dByKey.put(key, h);
+                    }
+                    for (ListHit h : bm25) {
+                        Object key = r.groupByNote() ? h.noteId : (Object) h.doc;
+                        bk.add(key);
+                        bByKey.put(key, h);
+                    }
+                    List<Rrf.Fused<Object>> fused = Rrf.fuse(List.of(dk, bk), r.rrfK());
+                    for (int i = 0; i < fused.size() && i < r.k(); i++) {
+                        Rrf.Fused<Object> f = fused.get(i);
+                        ListHit d = dByKey.get(f.key());
+                        ListHit b = bByKey.get(f.key());
+                        int dr = f.ranks()[0];
+                        int br = f.ranks()[1];
+                        // the chunk shown: from the list where the item ranks better (dense on ties)
+                        int doc = d != null && (b == null || dr <= br) ? d.doc : b.doc;
+                        out.add(hit(sf, doc, i + 1, f.score(), dr, d == null ? Double.NaN : d.score,
+                                br, b == null ? Double.NaN : b.score));
+                    }
+                }
+            }
+            return out;
+        } finally {
+            release(s);
+        }
+    }
+
+    private List<ListHit> dense(IndexSearcher s, float[] vector, Query filter, int n, boolean group) throws IOException {
+        int fetch = n;
+        while (true) {
+            int candidates = Math.max(fetch, options.knnCandidates());
+            Query q = new KnnFloatVectorQuery(F_VECTOR, vector, candidates, filter);
+            if (options.vectorFormat() != VectorFormat.FLOAT32) {
+                // quantized graph search, then exact scores from the stored float vectors
+                q = RescoreTopNQuery.createFullPrecisionRescorerQuery(q, vector, F_VECTOR, fetch);
+            }
+            TopDocs td = s.search(q, fetch);
+            List<ListHit> hits = listHits(s, td, n, group);
+            if (!group || hits.size() >= n || td.scoreDocs.length < fetch || fetch >= MAX_GROUPING_FETCH) {
+                return hits;
+            }
+            fetch = Math.min(MAX_GROUPING_FETCH, fetch * 4);
+        }
+    }
+
+    private List<ListHit> bm25(IndexSearcher s, String text, Query filter, int n, boolean group) throws IOException {
+        Query q = textQuery(text);
+        if (q == null) {
+            return List.of();
+        }
+        if (filter != null) {
+            q = new BooleanQuery.Builder().add(q, Occur.MUST).add(filter, Occur.FILTER).build();
+        }
+        int fetch = n;
+        while (true) {
+            TopDocs td = s.search(q, fetch);
+            List<ListHit> hits = listHits(s, td, n, group);
+            if (!group || hits.size() >= n || td.scoreDocs.length < fetch || fetch >= MAX_GROUPING_FETCH) {
+                return hits;
+            }
+            fetch = Math.min(MAX_GROUPING_FETCH, fetch * 4);
+        }
+    }
+
+    /** The hits in order; with grouping, only each note's first (best) chunk; at most n. */
+    private static List<ListHit> listHits(IndexSearcher s, TopDocs td, int n, boolean group) throws IOException {
+        StoredFields sf = s.storedFields();
+        Set<String> fieldsToLoad = Set.of(F_ID);
+        List<ListHit> out = new ArrayList<>();
+        Set<String> seen = new java.util.HashSet<>();
+        for (ScoreDoc sd : td.scoreDocs) {
+            String id = sf.document(sd.doc, fieldsToLoad).get(F_ID);
+            if (!group || seen.add(id)) {
+                out.add(new ListHit(sd.doc, id, sd.score));
+                if (out.size() == n) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The BM25 query of a text: its analysed terms as SHOULD clauses, each boosted by how often it
+     * occurs (a bag of words, as Anserini builds it); null when no term survives analysis.
+     */
+    Query textQuery(String text) throws IOException {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        try (TokenStream ts = analyzer.tokenStream(F_TEXT, text)) {
+            CharTermAttribute term = ts.addAttribute(CharTermAttribute.class);
+            ts.reset();
+            while (ts.incrementToken()) {
+                counts.merge(term.toString(), 1, Integer::sum);
+            }
+            ts.end();
+        }
+        if (counts.isEmpty()) {
+            return null;
+        }
+        BooleanQuery.Builder b = new BooleanQuery.Builder();
+        int clauses = 0;
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            if (clauses++ == IndexSearcher.getMaxClauseCount()) {
+                break; // a query longer than Lucene's clause limit keeps its first terms
+            }
+            Query tq = new TermQuery(new Term(F_TEXT, e.getKey()));
+            b.add(e.getValue() == 1 ? tq : new BoostQuery(tq, e.getValue()), Occur.SHOULD);
+        }
+        return b.build();
+    }
+
+    /** The Lucene filter of a search filter, or null when it admits everything. */
+    static Query filterQuery(SearchFilter f) {
+        if (f.isEmpty()) {
+            return null;
+        }
+        BooleanQuery.Builder b = new BooleanQuery.Builder();
+        for (String t : f.allTags()) {
+            b.add(new TermQuery(new Term(F_TAG, t)), Occur.FILTER);
+        }
+        if (!f.anyTags().isEmpty()) {
+            BooleanQuery.Builder any = new BooleanQuery.Builder();
+            for (String t : f.anyTags()) {
+                any.add(new TermQuery(new Term(F_TAG, t)), Occur.SHOULD);
+            }
+            b.add(any.build(), Occur.FILTER);
+        }
+        addRange(b, F_CREATED, f.createdFrom(), f.createdTo());
+        addRange(b, F_UPDATED, f.updatedFrom(), f.updatedTo());
+        BooleanQuery q = b.build();
+        return q.clauses().isEmpty() ? new MatchAllDocsQuery() : q;
+    }
+
+    private static void addRange(BooleanQuery.Builder b, String field, Instant from, Instant to) {
+        if (from == null && to == null) {
+            return;
+        }
+        long lo = from == null ? Long.MIN_VALUE : from.toEpochMilli();
+        long hi = to == null ? Long.MAX_VALUE : to.toEpochMilli() - 1; // exclusive upper bound
+        b.add(LongPoint.newRangeQuery(field, lo, hi), Occur.FILTER);
+    }
+
+    private static SearchHit hit(StoredFields sf, int doc, int rank, double score, int dr, double ds, int br, double bs)
+            throws IOException {
+        Document d = sf.document(doc);
+        return new SearchHit(d.get(F_ID), d.get(F_TITLE), List.of(d.getValues(F_TAG)), intField(d, F_ORD),
+                d.get(F_CHUNK), intField(d, F_START), intField(d, F_END), rank, score, dr, ds, br, bs);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public Path path() {
+        return path;
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("index " + path + " is closed");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        IOException first = null;
+        try {
+            if (writer.isOpen()) {
+                synchronized (commitLock) {
+                    writer.setLiveCommitData(userData(options).entrySet());
+                    writer.commit();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            first = e instanceof IOException io ? io : new IOException("commit on close of " + path + " failed", e);
+        }
+        for (AutoCloseable c : new AutoCloseable[] {searchers, writer, directory, analyzer}) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof IOException io ? io : new IOException("closing " + path + " failed", e);
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // already failing; the first exception is the one that matters
+        }
+    }
+}

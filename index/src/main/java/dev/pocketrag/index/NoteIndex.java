@@ -1,0 +1,91 @@
+package dev.pocketrag.index;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Notes on local disk, searchable by meaning (kNN over chunk vectors), by words (BM25) and by
+ * both (Reciprocal Rank Fusion). Takes {@code float[]} vectors; it never embeds anything itself.
+ *
+ * <h2>Writes and durability</h2>
+ * {@link #put} adds a note or replaces every chunk of an existing one in one atomic step: a
+ * search sees the old note or the new one, never a mixture nor half a note. Writes become visible
+ * to this instance's reads at once (near-real-time), and durable at {@link #commit()}; {@link
+ * #close()} commits. After a crash the index opens at its last commit.
+ *
+ * <p>One writer per directory: opening an index that another process (or another open instance)
+ * holds throws {@link IndexInUseException}. The index records the embedding model id and the
+ * dimension of its vectors; opening it for another model throws {@link ModelMismatchException}.
+ *
+ * <p>Thread-safe. {@link #open} gives the Lucene implementation; other implementations (a remote
+ * search cluster) may follow the same contract.
+ */
+public interface NoteIndex extends AutoCloseable {
+
+    /**
+     * Opens the index in {@code dir}, creating the directory and an empty index if needed.
+     *
+     * @throws IndexInUseException if another writer holds the directory
+     * @throws ModelMismatchException if the index was built for another model or dimension
+     * @throws IOException if the directory cannot be read or written, or is not a pocketrag index
+     */
+    static NoteIndex open(Path dir, IndexOptions options) throws IOException {
+        return LuceneNoteIndex.open(dir, options);
+    }
+
+    /**
+     * Adds {@code note}, or replaces all chunks of the note with the same id, atomically.
+     *
+     * @throws IllegalArgumentException if a vector has the wrong dimension, is not finite or is
+     *     not of unit length (within 1e-3): the message names the note and the chunk
+     */
+    void put(ChunkedNote note) throws IOException;
+
+    /** {@code put(new ChunkedNote(note, chunks, vectors))}. */
+    default void put(Note note, List<Chunk> chunks, List<float[]> vectors) throws IOException {
+        put(new ChunkedNote(note, chunks, vectors));
+    }
+
+    /**
+     * Puts many notes; each is atomic on its own. All are validated before any is written, so a
+     * bad vector rejects the whole batch.
+     */
+    void putAll(Collection<ChunkedNote> notes) throws IOException;
+
+    /** Deletes the note with this id and all its chunks; nothing happens if there is none. */
+    void delete(String id) throws IOException;
+
+    /** Deletes every note with one of these ids. */
+    void deleteAll(Collection<String> ids) throws IOException;
+
+    /** The note with this id, as last put. */
+    Optional<Note> get(String id) throws IOException;
+
+    /** The chunks of the note with this id in order; empty if there is no such note. */
+    List<Chunk> chunks(String id) throws IOException;
+
+    /**
+     * Notes that pass {@code filter}, most recently updated first (then by id), skipping the first
+     * {@code offset}, at most {@code limit}.
+     */
+    List<Note> list(SearchFilter filter, int offset, int limit) throws IOException;
+
+    /** Runs a search; see {@link SearchRequest}. */
+    List<SearchHit> search(SearchRequest request) throws IOException;
+
+    /** Counts and sizes, for {@code stats} commands and the notebook. */
+    IndexStats stats() throws IOException;
+
+    /** Makes every write so far durable (fsync); returns when it is. */
+    void commit() throws IOException;
+
+    /** The index directory. */
+    Path path();
+
+    /** Commits and releases the directory; idempotent. */
+    @Override
+    void close() throws IOException;
+}

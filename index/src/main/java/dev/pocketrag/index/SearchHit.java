@@ -1,0 +1,36 @@
+package dev.pocketrag.index;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One result of a search: a chunk of a note.
+ *
+ * @param noteId the note's id
+ * @param title the note's title
+ * @param tags the note's tags
+ * @param chunkOrdinal which chunk of the note (from 0)
+ * @param chunkText the chunk's text
+ * @param start offset of the chunk in the note's body (UTF-16 units)
+ * @param end offset just past the chunk
+ * @param rank 1-based position in the result
+ * @param score the final score: the similarity (DENSE, {@code (1 + dot) / 2}), the BM25 score, or
+ *     the RRF score (HYBRID)
+ * @param denseRank 1-based rank in the kNN list, 0 if the chunk (or note) was not in it
+ * @param denseScore its kNN score, NaN if not in the list
+ * @param bm25Rank 1-based rank in the BM25 list, 0 if not in it
+ * @param bm25Score its BM25 score, NaN if not in the list
+ */
+public record SearchHit(String noteId, String title, List<String> tags, int chunkOrdinal, String chunkText,
+        int start, int end, int rank, double score, int denseRank, double denseScore, int bm25Rank,
+        double bm25Score) {
+    public SearchHit {
+        Objects.requireNonNull(noteId, "noteId");
+        Objects.requireNonNull(title, "title");
+        tags = List.copyOf(tags);
+        Objects.requireNonNull(chunkText, "chunkText");
+        if (rank < 1) {
+            throw new IllegalArgumentException("rank=" + rank + ", must be >= 1");
+        }
+    }
+}

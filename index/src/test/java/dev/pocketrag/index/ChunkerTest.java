@@ -1,0 +1,150 @@
+package dev.pocketrag.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class ChunkerTest {
+
+    private static final Chunker SMALL = new Chunker(TestSupport::countTokens, 20, 6);
+
+    @Test
+    void short_body_is_one_chunk_with_title_as_context() {
+        List<Chunk> c = new Chunker(TestSupport::countTokens).split("My title", "One sentence. Two sentences.");
+        assertEquals(1, c.size());
+        assertEquals(new Chunk(0, 0, 28, "One sentence. Two sentences.", "My title\nOne sentence. Two sentences."), c.get(0));
+    }
+
+    @Test
+    void empty_body_gives_one_empty_chunk_embedding_the_title() {
+        assertEquals(List.of(new Chunk(0, 0, 0, "", "Title")), SMALL.split("  Title ", "  \n "));
+        assertEquals(List.of(new Chunk(0, 0, 0, "", "")), SMALL.split("", ""));
+    }
+
+    @Test
+    void splits_at_sentence_ends_and_overlaps_by_whole_sentences() {
+        // each sentence: 4 words + "." = 5 tokens; budget 20 - 2 specials = 18 -> 3 sentences a chunk
+        String body = "Aa bb cc dd. Ee ff gg hh. Ii jj kk ll. Mm nn oo pp. Qq rr ss tt.";
+        List<Chunk> c = SMALL.split("", body);
+        assertEquals("Aa bb cc dd. Ee ff gg hh. Ii jj kk ll.", c.get(0).text());
+        // overlap 6 tokens: the last sentence (5 tokens) of chunk 0 starts chunk 1
+        assertEquals("Ii jj kk ll. Mm nn oo pp. Qq rr ss tt.", c.get(1).text());
+        assertEquals(2, c.size());
+        assertEquals(body.indexOf("Ii"), c.get(1).start());
+    }
+
+    @Test
+    void line_breaks_end_pieces_too() {
+        List<Chunk> c = new Chunker(TestSupport::countTokens, 11, 0).split("", "aa bb cc dd ee\nff gg hh ii jj\nkk");
+        assertEquals(List.of("aa bb cc dd ee", "ff gg hh ii jj\nkk"), c.stream().map(Chunk::text).toList());
+    }
+
+    @Test
+    void cuts_an_overlong_sentence_between_words_and_a_giant_word_between_characters() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            sb.append("w").append(i).append(' ');
+        }
+        String giant = "x".repeat(30) + "-" + "y".repeat(30) + "-" + "z".repeat(30); // 5 tokens, but see below
+        String body = sb + giant + " tail";
+        Chunker chunker = new Chunker(TestSupport::countTokens, 12, 2);
+        List<Chunk> c = chunker.split("", body);
+        checkInvariants(chunker, "", body, c);
+        assertTrue(c.size() >= 5, "50 words in chunks of at most 10 tokens: " + c.size());
+        // a "word" that the counter sees as many tokens: punctuation every other character
+        String punct = "a.".repeat(40);
+        List<Chunk> p = chunker.split("", punct);
+        checkInvariants(chunker, "", punct, p);
+        assertTrue(p.size() >= 8, "80 tokens in chunks of at most 10: " + p.size());
+    }
+
+    @Test
+    void never_cuts_a_surrogate_pair() {
+        String emoji = "\uD83D\uDE00"; // one code point, two chars; the test counter counts it as 1 token
+        String body = (emoji + ".").repeat(40);
+        Chunker chunker = new Chunker(TestSupport::countTokens, 12, 0);
+        List<Chunk> c = chunker.split("", body);
+        checkInvariants(chunker, "", body, c);
+        for (Chunk k : c) {
+            assertFalse(Character.isLowSurrogate(body.charAt(k.start())), "chunk starts inside a pair: " + k);
+            assertFalse(Character.isHighSurrogate(body.charAt(k.end() - 1)), "chunk ends inside a pair: " + k);
+        }
+    }
+
+    @Test
+    void drops_the_title_prefix_when_it_would_take_more_than_half_the_budget() {
+        String longTitle = "t ".repeat(40);
+        List<Chunk> c = SMALL.split(longTitle, "Short body.");
+        assertEquals("Short body.", c.get(0).embeddingText());
+    }
+
+    @Test
+    void random_bodies_keep_every_invariant() {
+        long seed = Long.getLong("test.seed", System.nanoTime());
+        System.out.println("ChunkerTest seed: -Dtest.seed=" + seed);
+        Random rnd = new Random(seed);
+        AtomicInteger calls = new AtomicInteger();
+        for (int iter = 0; iter < 300; iter++) {
+            int max = 10 + rnd.nextInt(60);
+            int overlap = rnd.nextInt((max - 3) / 2);
+            Chunker chunker = new Chunker(s -> {
+                calls.incrementAndGet();
+                return TestSupport.countTokens(s);
+            }, max, overlap);
+            String title = rnd.nextInt(3) == 0 ? "" : TestSupport.words(rnd, 1 + rnd.nextInt(6));
+            StringBuilder body = new StringBuilder();
+            int pieces = rnd.nextInt(30);
+            for (int p = 0; p < pieces; p++) {
+                switch (rnd.nextInt(6)) {
+                    case 0 -> body.append("\n\n");
+                    case 1 -> body.append("a,b;c".repeat(1 + rnd.nextInt(30))).append(' ');
+                    case 2 -> body.append("  ").append(TestSupport.words(rnd, 1 + rnd.nextInt(80))).append("  ");
+                    default -> body.append(TestSupport.words(rnd, 1 + rnd.nextInt(12))).append(' ');
+                }
+            }
+            String b = body.toString();
+            checkInvariants(chunker, title, b, chunker.split(title, b));
+        }
+    }
+
+    /** Budget, offsets, order, coverage of every non-space character, bounded overlap. */
+    private static void checkInvariants(Chunker chunker, String title, String body, List<Chunk> chunks) {
+        assertFalse(chunks.isEmpty());
+        boolean[] covered = new boolean[body.length()];
+        int prevStart = -1;
+        for (int i = 0; i < chunks.size(); i++) {
+            Chunk c = chunks.get(i);
+            assertEquals(i, c.ordinal());
+            assertEquals(body.substring(c.start(), c.end()), c.text());
+            assertTrue(c.embeddingText().endsWith(c.text()));
+            int tokens = TestSupport.countTokens(c.embeddingText());
+            assertTrue(tokens <= chunker.maxTokens(),
+                    "chunk " + i + " has " + tokens + " tokens > " + chunker.maxTokens() + ": " + c);
+            assertTrue(c.start() > prevStart || (chunks.size() == 1), "chunks must move forward: " + chunks);
+            prevStart = c.start();
+            for (int k = c.start(); k < c.end(); k++) {
+                covered[k] = true;
+            }
+        }
+        for (int k = 0; k < body.length(); k++) {
+            if (!Character.isWhitespace(body.charAt(k))) {
+                assertTrue(covered[k], "character " + k + " ('" + body.charAt(k) + "') is in no chunk: " + chunks);
+            }
+        }
+    }
+
+    @Test
+    void rejects_budgets_out_of_range_naming_the_value() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Chunker(TestSupport::countTokens, 5, 0));
+        assertEquals("maxTokens=5, must be in [10, 1000000] (the counter has 2 special tokens)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Chunker(TestSupport::countTokens, 20, 9));
+        assertEquals("overlapTokens=9, must be in [0, 8] for maxTokens=20", e.getMessage());
+    }
+}

@@ -389,7 +389,7 @@ class MalformedGgufTest {
         c.add(new Case("special token id negative", "tokenizer.ggml.bos_token_id", r -> {
             RawGguf g = new RawGguf();
             g.kvStrings("tokenizer.ggml.tokens", List.of("a", "b"));
-            g.kvI32("tokenizer.ggml.bos_token_id", -1 - r.nextInt(5));
+            g.kvI32("tokenizer.ggml.bos_token_id", -2 - r.nextInt(5)); // -1 means "no token"
             return g.build(r);
         }));
         c.add(new Case("special token id not an integer", "tokenizer.ggml.eos_token_id", r -> {
@@ -443,6 +443,24 @@ class MalformedGgufTest {
             assertEquals(2, g.tensors().size());
             assertEquals(2, g.getInt("llama.block_count"));
             assertEquals(Files.size(p), g.fileSize());
+        }
+    }
+
+    @Test
+    void accepts_minus_one_as_no_special_token() throws Exception {
+        Random r = new Random(SEED);
+        RawGguf g = new RawGguf();
+        g.kvStrings("tokenizer.ggml.tokens", List.of("a", "b"));
+        g.kvU32("tokenizer.ggml.padding_token_id", 0xFFFF_FFFFL); // as llama.cpp writes LLAMA_TOKEN_NULL
+        g.kvI32("tokenizer.ggml.eot_token_id", -1);
+        g.kvU32("tokenizer.ggml.bos_token_id", 1);
+        Path p = dir.resolve("none.gguf");
+        Files.write(p, g.build(r));
+        try (Gguf gguf = Gguf.open(p)) {
+            assertTrue(gguf.getTokenId("tokenizer.ggml.padding_token_id").isEmpty());
+            assertTrue(gguf.getTokenId("tokenizer.ggml.eot_token_id").isEmpty());
+            assertTrue(gguf.getTokenId("tokenizer.ggml.eos_token_id").isEmpty());
+            assertEquals(1, gguf.getTokenId("tokenizer.ggml.bos_token_id").getAsInt());
         }
     }
 

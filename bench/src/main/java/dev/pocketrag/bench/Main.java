@@ -21,6 +21,7 @@ public final class Main {
 
     static {
         // name -> program; one line per benchmark
+        BENCHMARKS.put("embed", EmbedBench::run);
     }
 
     public static void main(String[] args) throws Exception {

@@ -151,6 +151,15 @@ class EmbedderBehaviourTest {
     }
 
     @Test
+    void repeated_texts_in_one_call_get_equal_but_separate_vectors() {
+        List<float[]> got = embedder.embedAll(List.of("same note", "other", "same note"));
+        assertArrayEquals(got.get(0), got.get(2));
+        assertArrayEquals(embedder.embed("same note"), got.get(0));
+        got.get(0)[0] = 42f;
+        assertNotEquals(42f, got.get(2)[0], "a caller mutating one vector must not change another");
+    }
+
+    @Test
     void empty_input_list_gives_empty_result() {
         assertEquals(List.of(), embedder.embedAll(List.of()));
     }

@@ -192,26 +192,60 @@ public final class OnnxEmbedder implements Embedder {
         return out;
     }
 
-    /** Embeds texts on the worker threads, each text one model run; order is kept. */
+    /**
+     * Embeds one text on the calling thread, bypassing the burst queue (for benchmarks comparing
+     * the two; the vector is the same).
+     */
+    public float[] embedDirect(String text) {
+        Objects.requireNonNull(text, "text");
+        checkOpen();
+        return embedOne(options.passagePrefix() + text).vector();
+    }
+
+    /**
+     * Embeds texts on the worker threads, each distinct text one model run (a text that occurs
+     * several times is run once); order is kept.
+     */
     private List<Result> embedBurst(List<String> texts) {
         int n = texts.size();
-        Result[] out = new Result[n];
         if (n == 0) {
             return List.of();
         }
+        // distinct texts, and for each position the distinct text it maps to
+        Map<String, Integer> firstIndex = new java.util.HashMap<>(n * 2);
+        List<String> distinct = new ArrayList<>(n);
+        int[] slot = new int[n];
+        for (int i = 0; i < n; i++) {
+            Integer k = firstIndex.putIfAbsent(texts.get(i), distinct.size());
+            if (k == null) {
+                k = distinct.size();
+                distinct.add(texts.get(i));
+            }
+            slot[i] = k;
+        }
+        int m = distinct.size();
+        Result[] unique = new Result[m];
         AtomicInteger next = new AtomicInteger();
-        int tasks = Math.min(threads, n);
+        int tasks = Math.min(threads, m);
         workerTasks.addAndGet(tasks);
         List<Future<?>> futures = new ArrayList<>(tasks);
         for (int t = 0; t < tasks; t++) {
             futures.add(workers.submit(() -> {
-                for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                    out[i] = embedOne(texts.get(i));
+                for (int i = next.getAndIncrement(); i < m; i = next.getAndIncrement()) {
+                    unique[i] = embedOne(distinct.get(i));
                 }
             }));
         }
         for (Future<?> f : futures) {
             join(f);
+        }
+        Result[] out = new Result[n];
+        boolean[] handedOut = new boolean[m];
+        for (int i = 0; i < n; i++) {
+            Result r = unique[slot[i]];
+            // every caller gets its own array, so mutating one vector never changes another
+            out[i] = handedOut[slot[i]] ? new Result(r.vector().clone(), r.tokens(), r.totalTokens()) : r;
+            handedOut[slot[i]] = true;
         }
         return Arrays.asList(out);
     }

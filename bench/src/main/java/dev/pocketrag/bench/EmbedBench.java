@@ -1,0 +1,242 @@
+package dev.pocketrag.bench;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import com.google.gson.JsonParser;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.EmbedderOptions;
+import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.embedder.internal.OnnxEmbedder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * {@code bench/run embed [--json] [--rounds N]}: texts per second of our {@code embedAll} against
+ * LangChain4j's {@code AllMiniLmL6V2QuantizedEmbeddingModel} (the same int8 ONNX file and
+ * tokenizer), on the same inputs, in the same run, alternating; then 8 threads x 200 single
+ * {@code embed} calls through the race-to-sleep queue against the same calls made directly on
+ * the model.
+ *
+ * <p>Input sets: (a) the 2,758 sentences of the STS Benchmark test set; (b) the first 2,000
+ * SciFact abstracts cut to 256 word pieces (so neither library truncates or windows).
+ */
+final class EmbedBench {
+    private EmbedBench() {}
+
+    static int run(String[] args) throws Exception {
+        boolean json = false;
+        int rounds = 3;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--json" -> json = true;
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                default -> {
+                    System.err.println("usage: bench/run embed [--json] [--rounds N]");
+                    return 2;
+                }
+            }
+        }
+        Path shared = Path.of(System.getProperty("pocketrag.shared", "../shared"));
+        List<String> sts = stsSentences(shared.resolve("datasets/stsbenchmark/sts-test.csv"));
+        List<String> scifact = scifactAbstracts(shared.resolve("datasets/scifact/corpus.jsonl"), 2000, 256);
+        // LangChain4j keeps the tokenizer.json's own truncation (128 word pieces), so on (b) it
+        // reads only the first half of long abstracts; (b') gives both the same work.
+        List<String> scifact128 = scifactAbstracts(shared.resolve("datasets/scifact/corpus.jsonl"), 2000, 128);
+        log("machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version());
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Embedder ours = Embedders.miniLm()) {
+            AllMiniLmL6V2QuantizedEmbeddingModel theirs = new AllMiniLmL6V2QuantizedEmbeddingModel();
+            // warm up both (JIT, ORT arenas)
+            ours.embedAll(sts.subList(0, 300));
+            theirs.embedAll(segments(sts.subList(0, 300)));
+            rows.add(compare("sts-test (2758 sentences)", sts, ours, theirs, rounds));
+            rows.add(compare("scifact (2000 abstracts, <=256 word pieces)", scifact, ours, theirs, rounds));
+            rows.add(compare("scifact (2000 abstracts, <=128 word pieces)", scifact128, ours, theirs, rounds));
+        }
+        for (Map<String, Object> r : rows) {
+            if (json) {
+                System.out.println(Jsons.of(r));
+            }
+        }
+        if (!json) {
+            System.out.printf(Locale.ROOT, "%-46s %12s %16s %7s%n", "set", "ours/s", "langchain4j/s", "ratio");
+            for (Map<String, Object> r : rows) {
+                System.out.printf(Locale.ROOT, "%-46s %12.1f %16.1f %6.2fx%n", r.get("set"), r.get("ours_per_s"),
+                        r.get("langchain4j_per_s"), r.get("ratio"));
+            }
+        }
+        burstComparison(sts, json);
+        return 0;
+    }
+
+    private static Map<String, Object> compare(String set, List<String> texts, Embedder ours,
+            AllMiniLmL6V2QuantizedEmbeddingModel theirs, int rounds) {
+        List<TextSegment> segs = segments(texts);
+        double bestOurs = 0, bestTheirs = 0;
+        List<float[]> ourVectors = null;
+        List<float[]> theirVectors = null;
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            List<float[]> a = ours.embedAll(texts);
+            long t1 = System.nanoTime();
+            var b = theirs.embedAll(segs).content();
+            long t2 = System.nanoTime();
+            double oursPerS = texts.size() / ((t1 - t0) / 1e9);
+            double theirsPerS = texts.size() / ((t2 - t1) / 1e9);
+            log(String.format(Locale.ROOT, "%s round %d: ours %.1f/s, langchain4j %.1f/s", set, r + 1, oursPerS, theirsPerS));
+            bestOurs = Math.max(bestOurs, oursPerS);
+            bestTheirs = Math.max(bestTheirs, theirsPerS);
+            ourVectors = a;
+            theirVectors = b.stream().map(e -> e.vector()).toList();
+        }
+        double minCos = 1;
+        for (int i = 0; i < texts.size(); i++) {
+            minCos = Math.min(minCos, cosine(ourVectors.get(i), theirVectors.get(i)));
+        }
+        log(String.format(Locale.ROOT, "%s: lowest cosine between the two libraries' vectors: %.6f", set, minCos));
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("set", set);
+        row.put("ours_per_s", round1(bestOurs));
+        row.put("langchain4j_per_s", round1(bestTheirs));
+        row.put("ratio", Math.round(bestOurs / bestTheirs * 100) / 100.0);
+        return row;
+    }
+
+    /** 8 threads x 200 single calls: through the burst queue vs straight to the model. */
+    private static void burstComparison(List<String> sts, boolean json) throws Exception {
+        int threads = 8, calls = 200;
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Embedder queued = Embedders.miniLm()) {
+            OnnxEmbedder e = (OnnxEmbedder) queued;
+            e.embedAll(sts.subList(0, 200));
+            for (String mode : new String[] {"burst-queue", "direct", "burst-queue", "direct"}) {
+                long wake0 = e.wakeups();
+                long ctx0 = ProcStats.voluntaryContextSwitches();
+                long t0 = System.nanoTime();
+                hammer(threads, calls, sts, mode.equals("direct") ? e::embedDirect : e::embed);
+                long t1 = System.nanoTime();
+                long ctx = ProcStats.voluntaryContextSwitches() - ctx0;
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("mode", mode);
+                row.put("calls", threads * calls);
+                row.put("per_s", round1(threads * calls / ((t1 - t0) / 1e9)));
+                row.put("worker_wakeups", mode.equals("direct") ? 0 : e.wakeups() - wake0);
+                row.put("model_runs", threads * calls);
+                row.put("voluntary_context_switches", ctx);
+                rows.add(row);
+            }
+        }
+        for (Map<String, Object> r : rows) {
+            if (json) {
+                System.out.println(Jsons.of(r));
+            } else {
+                System.out.printf(Locale.ROOT, "%-12s %5d calls  %8.1f calls/s  worker wake-ups %6d  voluntary context switches %6d%n",
+                        r.get("mode"), r.get("calls"), r.get("per_s"), r.get("worker_wakeups"), r.get("voluntary_context_switches"));
+            }
+        }
+    }
+
+    private static void hammer(int threads, int calls, List<String> texts, Consumer<String> call) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            final int offset = t * calls;
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < calls; i++) {
+                        call.accept(texts.get((offset + i) % texts.size()));
+                    }
+                } catch (Throwable ex) {
+                    failure.compareAndSet(null, ex);
+                }
+            });
+            th.start();
+            ts.add(th);
+        }
+        start.countDown();
+        for (Thread th : ts) {
+            th.join();
+        }
+        if (failure.get() != null) {
+            throw new RuntimeException(failure.get());
+        }
+    }
+
+    static List<String> stsSentences(Path file) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String[] f = line.split("\t", -1);
+            if (f.length >= 7) {
+                out.add(f[5]);
+                out.add(f[6]);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The first {@code n} SciFact abstracts, each cut after its {@code (maxTokens - 2)}th word
+     * piece so that with [CLS] and [SEP] it has at most {@code maxTokens}.
+     */
+    static List<String> scifactAbstracts(Path corpus, int n, int maxTokens) throws IOException {
+        List<String> raw = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
+            for (String line; raw.size() < n && (line = r.readLine()) != null; ) {
+                if (!line.isBlank()) {
+                    raw.add(JsonParser.parseString(line).getAsJsonObject().get("text").getAsString());
+                }
+            }
+        }
+        List<String> out = new ArrayList<>(raw.size());
+        try (InputStream in = EmbedBench.class.getClassLoader().getResourceAsStream("all-minilm-l6-v2-q-tokenizer.json");
+                HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(in,
+                        Map.of("padding", "false", "truncation", "false"))) {
+            for (String text : raw) {
+                Encoding e = tok.encode(text, false, false);
+                CharSpan[] spans = e.getCharTokenSpans();
+                int keep = maxTokens - 2;
+                out.add(spans.length <= keep ? text : text.substring(0, spans[keep - 1].getEnd()));
+            }
+        }
+        return out;
+    }
+
+    private static List<TextSegment> segments(List<String> texts) {
+        return texts.stream().map(TextSegment::from).toList();
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    private static double round1(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    private static void log(String s) {
+        System.err.println(s);
+    }
+}

@@ -1,0 +1,527 @@
+package dev.pocketrag.generation.model;
+
+import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.tensor.Activations;
+import dev.pocketrag.generation.tensor.Half;
+import dev.pocketrag.generation.tensor.MatMul;
+import dev.pocketrag.generation.tensor.WeightMatrix;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The forward pass of a decoder-only transformer (llama family: {@link Architecture}) over a
+ * memory-mapped GGUF file, with its KV cache. Tokens are processed in batches of up to
+ * {@code batchSize} (each weight matrix is streamed once per batch); a batch of one is a
+ * generation step. Every buffer is allocated in the constructor: a forward pass allocates nothing.
+ * Not thread-safe: one sequence, one caller at a time.
+ *
+ * <p>One block, per token (shapes per token; llama.cpp's graph, same order of operations):
+ * <pre>
+ * xn  = rmsnorm(x) * attn_norm                                  // (dim)
+ * q,k,v = Wq xn (+bq), Wk xn (+bk), Wv xn (+bv)                 // (qDim), (kDim), (vDim); or fused Wqkv
+ * q,k = rmsnorm per head * q_norm/k_norm                         // qwen3 only
+ * q,k = rope(q, pos), rope(k, pos)                               // NORM or NEOX pairs, see Architecture
+ * K[pos], V[pos] = f16(k), f16(v)                                // KV cache
+ * per head h (kv head g = h / (heads / kvHeads)):
+ *   s_j = f16(q_h) . K[j]_g * scale,  j in window               // scale 1/sqrt(headDim)
+ *   p   = softmax(s);  att_h = sum_j f16(p_j) V[j]_g
+ * x  += Wo att (+bo)                                             // (dim)
+ * xn  = rmsnorm(x) * ffn_norm
+ * x  += Wdown (silu(Wgate xn) * (Wup xn))                       // (ffn) -> (dim)
+ * </pre>
+ * then {@code logits = Woutput (rmsnorm(x) * output_norm)} (vocab). The f16 roundings of q, k, v
+ * and of the attention weights are those of llama.cpp's F16 KV cache; matrix products encode their
+ * input as {@link dev.pocketrag.generation.tensor.ActivationFormat} says.
+ */
+public final class Transformer implements AutoCloseable {
+    /** Receives the logits of each position of a batch. */
+    @FunctionalInterface
+    public interface LogitsSink {
+        /** {@code logits[offset .. offset + vocab)} are the logits after token {@code index} of the call. */
+        void accept(int index, float[] logits, int offset);
+    }
+
+    private final ModelConfig c;
+    private final ModelWeights w;
+    private final int context;
+    private final int batch;
+    private final WorkerPool pool;
+    private final KvCache kv;
+
+    private final int qkvStride;
+    private final float[] x;
+    private final float[] xn;
+    private final float[] qkv;
+    private final float[] att;
+    private final float[] gu;
+    private final float[] hid;
+    private final float[] logits;
+    private float[] allLogits;
+    private final float[] rope;
+    private final float[] ropeFactors;
+    private final float attnScale;
+    private final float qScale;
+
+    private final ActivationCache inNorm;
+    private final ActivationCache inAtt;
+    private final ActivationCache inHidden;
+    private final ActivationCache inFinal;
+    private final MatMul.Scratch[] scratch;
+    private final float[][] scores;
+    private final float[][] qh;
+    private final MatMulTask mm = new MatMulTask();
+    private final AttentionTask attention = new AttentionTask();
+
+    /**
+     * @param contextLength KV cache size in positions (1..the largest int that fits)
+     * @param threads       worker threads (1..1024), the calling thread included
+     * @param batchSize     most tokens per forward step (1..4096)
+     */
+    public Transformer(Gguf gguf, ModelConfig config, int contextLength, int threads, int batchSize) {
+        if (contextLength < 1) {
+            throw new IllegalArgumentException("contextLength must be >= 1; contextLength=" + contextLength);
+        }
+        if (batchSize < 1 || batchSize > 4096) {
+            throw new IllegalArgumentException("batchSize must be in 1..4096; batchSize=" + batchSize);
+        }
+        this.c = config;
+        this.w = ModelWeights.load(gguf, config);
+        this.context = contextLength;
+        this.batch = batchSize;
+        this.qkvStride = c.qDim() + c.kDim() + c.vDim();
+        int dim = c.dim();
+        x = new float[batch * dim];
+        xn = new float[batch * Math.max(dim, c.qDim())];
+        qkv = new float[batch * qkvStride];
+        att = new float[batch * c.qDim()];
+        gu = new float[batch * 2 * c.ffnDim()];
+        hid = new float[batch * c.ffnDim()];
+        logits = new float[c.vocabSize()];
+        rope = new float[batch * c.ropeDim()];
+        if (w.ropeFreqs != null) {
+            ropeFactors = w.ropeFreqs;
+        } else if (contextLength > c.ropeOrigContext() && w.ropeLong != null) {
+            ropeFactors = w.ropeLong;
+        } else {
+            ropeFactors = w.ropeShort;
+        }
+        float invSqrt = 1.0f / (float) Math.sqrt(c.headDim());
+        if (c.architecture() == Architecture.PHI3) {
+            qScale = invSqrt; // phi3 scales q before attention, then uses scale 1
+            attnScale = 1.0f;
+        } else {
+            qScale = 1.0f;
+            attnScale = invSqrt;
+        }
+        int maxCols = Math.max(Math.max(dim, c.qDim()), c.ffnDim());
+        inNorm = new ActivationCache(batch, dim);
+        inAtt = new ActivationCache(batch, c.qDim());
+        inHidden = new ActivationCache(batch, c.ffnDim());
+        inFinal = new ActivationCache(batch, dim);
+        boolean ok = false;
+        WorkerPool p = new WorkerPool(threads, "pocketrag-worker");
+        try {
+            scratch = new MatMul.Scratch[threads];
+            scores = new float[threads][];
+            qh = new float[threads][];
+            for (int i = 0; i < threads; i++) {
+                scratch[i] = new MatMul.Scratch(maxCols);
+                scores[i] = new float[contextLength];
+                qh[i] = new float[c.headDim()];
+            }
+            kv = new KvCache(c.layers(), contextLength, c.kDim(), c.vDim());
+            ok = true;
+        } finally {
+            if (!ok) {
+                p.close();
+            }
+        }
+        this.pool = p;
+    }
+
+    public ModelConfig config() {
+        return c;
+    }
+
+    /** KV cache size in positions. */
+    public int contextLength() {
+        return context;
+    }
+
+    /** Bytes of the KV cache. */
+    public long kvCacheBytes() {
+        return KvCache.bytes(c.layers(), context, c.kDim(), c.vDim());
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    public int batchSize() {
+        return batch;
+    }
+
+    /**
+     * Runs {@code tokens[from..to)} at positions {@code pos, pos+1, ...} (the cache must hold positions
+     * {@code 0..pos-1} of this sequence) and returns the logits after the last one (an array reused
+     * by the next call).
+     */
+    public float[] forward(int[] tokens, int from, int to, int pos) {
+        run(tokens, from, to, pos, null);
+        return logits;
+    }
+
+    /**
+     * Like {@link #forward} but hands the logits after every token to {@code sink}; returns those of
+     * the last token.
+     */
+    public float[] forwardAll(int[] tokens, int from, int to, int pos, LogitsSink sink) {
+        run(tokens, from, to, pos, sink);
+        return logits;
+    }
+
+    private void run(int[] tokens, int from, int to, int pos, LogitsSink sink) {
+        if (from < 0 || to > tokens.length || from >= to) {
+            throw new IllegalArgumentException("token range [" + from + ", " + to + ") of " + tokens.length + " tokens");
+        }
+        if (pos < 0 || (long) pos + (to - from) > context) {
+            throw new IllegalArgumentException("positions " + pos + ".." + (pos + to - from - 1)
+                    + " do not fit the context of " + context + " tokens");
+        }
+        for (int i = from; i < to; i++) {
+            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id = " + tokens[i] + ": must be 0.." + (c.vocabSize() - 1));
+            }
+        }
+        for (int start = from; start < to; start += batch) {
+            int n = Math.min(batch, to - start);
+            step(tokens, start, n, pos + (start - from), sink, start - from, start + n == to);
+        }
+    }
+
+    /** One batch of n tokens at positions p0..p0+n-1. */
+    private void step(int[] tokens, int start, int n, int p0, LogitsSink sink, int sinkBase, boolean last) {
+        int dim = c.dim();
+        for (int t = 0; t < n; t++) {
+            MatMul.decodeRow(w.tokenEmbd, tokens[start + t], x, t * dim, scratch[0]);
+        }
+        ropeCache(n, p0);
+        for (int l = 0; l < c.layers(); l++) {
+            layer(l, n, p0);
+        }
+        if (sink == null && !last) {
+            return;
+        }
+        if (sink == null) {
+            // logits of the last token only
+            rmsNorm(x, (n - 1) * dim, w.outputNorm, xn, 0, dim);
+            inFinal.reset(xn, 0, dim, 1, dim);
+            matmul(w.output, inFinal, logits, 0, 0);
+            return;
+        }
+        for (int t = 0; t < n; t++) {
+            rmsNorm(x, t * dim, w.outputNorm, xn, t * dim, dim);
+        }
+        inFinal.reset(xn, 0, dim, n, dim);
+        int vocab = c.vocabSize();
+        if (allLogits == null) {
+            allLogits = new float[batch * vocab];
+        }
+        matmul(w.output, inFinal, allLogits, 0, vocab);
+        for (int t = 0; t < n; t++) {
+            sink.accept(sinkBase + t, allLogits, t * vocab);
+        }
+        System.arraycopy(allLogits, (n - 1) * vocab, logits, 0, vocab);
+    }
+
+    private void layer(int l, int n, int p0) {
+        ModelWeights.Layer lw = w.layers[l];
+        int dim = c.dim();
+        int qDim = c.qDim();
+        int kDim = c.kDim();
+        int vDim = c.vDim();
+        int hd = c.headDim();
+        // ---- attention
+        for (int t = 0; t < n; t++) {
+            rmsNorm(x, t * dim, lw.attnNorm, xn, t * dim, dim);
+        }
+        inNorm.reset(xn, 0, dim, n, dim);
+        if (lw.wqkv != null) {
+            matmul(lw.wqkv, inNorm, qkv, 0, qkvStride);
+            addBias(qkv, 0, qkvStride, n, lw.bqkv, qkvStride);
+        } else {
+            matmul(lw.wq, inNorm, qkv, 0, qkvStride);
+            matmul(lw.wk, inNorm, qkv, qDim, qkvStride);
+            matmul(lw.wv, inNorm, qkv, qDim + kDim, qkvStride);
+            addBias(qkv, 0, qkvStride, n, lw.bq, qDim);
+            addBias(qkv, qDim, qkvStride, n, lw.bk, kDim);
+            addBias(qkv, qDim + kDim, qkvStride, n, lw.bv, vDim);
+        }
+        for (int t = 0; t < n; t++) {
+            int qo = t * qkvStride;
+            int ko = qo + qDim;
+            if (lw.qNorm != null) {
+                for (int h = 0; h < c.heads(); h++) {
+                    rmsNorm(qkv, qo + h * hd, lw.qNorm, qkv, qo + h * hd, hd);
+                }
+                for (int h = 0; h < c.kvHeads(); h++) {
+                    rmsNorm(qkv, ko + h * hd, lw.kNorm, qkv, ko + h * hd, hd);
+                }
+            }
+            for (int h = 0; h < c.heads(); h++) {
+                rotate(qkv, qo + h * hd, t);
+            }
+            for (int h = 0; h < c.kvHeads(); h++) {
+                rotate(qkv, ko + h * hd, t);
+            }
+            if (qScale != 1.0f) {
+                for (int i = 0; i < qDim; i++) {
+                    qkv[qo + i] *= qScale;
+                }
+            }
+            kv.store(l, p0 + t, qkv, ko, qkv, ko + kDim);
+        }
+        attention.set(l, n, p0);
+        pool.run(attention, c.heads(), 1);
+        inAtt.reset(att, 0, qDim, n, qDim);
+        matmul(lw.wo, inAtt, xn, 0, dim);
+        for (int t = 0; t < n; t++) {
+            int o = t * dim;
+            if (lw.bo != null) {
+                for (int i = 0; i < dim; i++) {
+                    xn[o + i] += lw.bo[i];
+                }
+            }
+            for (int i = 0; i < dim; i++) {
+                x[o + i] = xn[o + i] + x[o + i];
+            }
+        }
+        // ---- feed-forward
+        for (int t = 0; t < n; t++) {
+            rmsNorm(x, t * dim, lw.ffnNorm, xn, t * dim, dim);
+        }
+        inNorm.reset(xn, 0, dim, n, dim);
+        int ff = c.ffnDim();
+        if (lw.gateUp != null) {
+            matmul(lw.gateUp, inNorm, gu, 0, 2 * ff);
+        } else {
+            matmul(lw.gate, inNorm, gu, 0, 2 * ff);
+            matmul(lw.up, inNorm, gu, ff, 2 * ff);
+        }
+        for (int t = 0; t < n; t++) {
+            int g = 2 * ff * t;
+            int h = ff * t;
+            for (int i = 0; i < ff; i++) {
+                float a = gu[g + i];
+                hid[h + i] = (a / (1.0f + (float) Math.exp(-a))) * gu[g + ff + i];
+            }
+        }
+        inHidden.reset(hid, 0, ff, n, ff);
+        matmul(lw.down, inHidden, xn, 0, dim);
+        for (int t = 0; t < n; t++) {
+            int o = t * dim;
+            for (int i = 0; i < dim; i++) {
+                x[o + i] = xn[o + i] + x[o + i];
+            }
+        }
+    }
+
+    private static void addBias(float[] out, int off, int stride, int n, float[] bias, int len) {
+        if (bias == null) {
+            return;
+        }
+        for (int t = 0; t < n; t++) {
+            int o = off + t * stride;
+            for (int i = 0; i < len; i++) {
+                out[o + i] += bias[i];
+            }
+        }
+    }
+
+    /**
+     * RMSNorm as ggml computes it: sum of squares in double, {@code scale = 1/sqrtf(mean + eps)},
+     * {@code out = (x * scale) * weight}. {@code out} may be {@code x}.
+     */
+    private void rmsNorm(float[] in, int io, float[] weight, float[] out, int oo, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float v = in[io + i];
+            sum += v * v;
+        }
+        float mean = (float) (sum / n);
+        float scale = 1.0f / (float) Math.sqrt(mean + c.rmsEps());
+        for (int i = 0; i < n; i++) {
+            out[oo + i] = (in[io + i] * scale) * weight[i];
+        }
+    }
+
+    /**
+     * cos/sin of every rotated pair for the n positions of a batch, as ggml's rope cache: the angle
+     * of pair i at position p is {@code p * theta^(-2i/ropeDim)} (the power accumulated by repeated
+     * float multiplication, like ggml), divided by the pair's frequency factor, times the frequency
+     * scale; YaRN mixes in the unscaled angle for the fast-rotating pairs.
+     */
+    private void ropeCache(int n, int p0) {
+        int rd = c.ropeDim();
+        float thetaScale = (float) Math.pow(c.ropeTheta(), -2.0f / rd);
+        float freqScale = c.ropeFreqScale();
+        float ext = c.ropeExtFactor();
+        float corr0 = 0;
+        float corr1 = 0;
+        if (ext != 0) {
+            int orig = c.ropeOrigContext();
+            float start = (float) Math.floor(corrDim(rd, orig, 32f, c.ropeTheta()));
+            float end = (float) Math.ceil(corrDim(rd, orig, 1f, c.ropeTheta()));
+            corr0 = Math.max(0, start);
+            corr1 = Math.min(rd - 1, end);
+        }
+        for (int t = 0; t < n; t++) {
+            float theta = p0 + t;
+            int o = t * rd;
+            for (int i = 0; i < rd / 2; i++) {
+                float ff = ropeFactors != null ? ropeFactors[i] : 1.0f;
+                float extrap = theta / ff;
+                float interp = freqScale * extrap;
+                float th = interp;
+                float mscale = c.ropeAttnFactor();
+                if (ext != 0) {
+                    float y = (i - corr0) / Math.max(0.001f, corr1 - corr0);
+                    float rampMix = (1 - Math.min(1, Math.max(0, y))) * ext;
+                    th = interp * (1 - rampMix) + extrap * rampMix;
+                    mscale *= 1.0f + 0.1f * (float) Math.log(1.0f / freqScale);
+                }
+                rope[o + 2 * i] = (float) Math.cos(th) * mscale;
+                rope[o + 2 * i + 1] = (float) Math.sin(th) * mscale;
+                theta *= thetaScale;
+            }
+        }
+    }
+
+    private static float corrDim(int nDims, int nCtxOrig, float nRot, float base) {
+        return nDims * (float) Math.log(nCtxOrig / (nRot * 2 * (float) Math.PI)) / (2 * (float) Math.log(base));
+    }
+
+    /** Rotates the first ropeDim values of the head at {@code v[o..]} for batch token t. */
+    private void rotate(float[] v, int o, int t) {
+        int rd = c.ropeDim();
+        int co = t * rd;
+        if (c.architecture().ropeStyle() == Architecture.RopeStyle.NORM) {
+            for (int i = 0; i < rd; i += 2) {
+                float cos = rope[co + i];
+                float sin = rope[co + i + 1];
+                float x0 = v[o + i];
+                float x1 = v[o + i + 1];
+                v[o + i] = x0 * cos - x1 * sin;
+                v[o + i + 1] = x0 * sin + x1 * cos;
+            }
+        } else {
+            int half = rd / 2;
+            for (int i = 0; i < half; i++) {
+                float cos = rope[co + 2 * i];
+                float sin = rope[co + 2 * i + 1];
+                float x0 = v[o + i];
+                float x1 = v[o + i + half];
+                v[o + i] = x0 * cos - x1 * sin;
+                v[o + i + half] = x0 * sin + x1 * cos;
+            }
+        }
+    }
+
+    private void matmul(WeightMatrix m, ActivationCache in, float[] out, int off, int stride) {
+        mm.w = m;
+        mm.x = in.get(m.activationFormat());
+        mm.out = out;
+        mm.off = off;
+        mm.stride = stride;
+        pool.run(mm, m.rows(), 4);
+    }
+
+    /** One matrix product, split by rows. */
+    private final class MatMulTask implements WorkerPool.Task {
+        WeightMatrix w;
+        Activations x;
+        float[] out;
+        int off;
+        int stride;
+
+        @Override
+        public void run(int worker, int from, int to) {
+            MatMul.multiply(w, x, from, to, out, off, stride, scratch[worker]);
+        }
+    }
+
+    /** Attention of a batch, split by query heads. */
+    private final class AttentionTask implements WorkerPool.Task {
+        int layer;
+        int n;
+        int p0;
+
+        void set(int layer, int n, int p0) {
+            this.layer = layer;
+            this.n = n;
+            this.p0 = p0;
+        }
+
+        @Override
+        public void run(int worker, int from, int to) {
+            int hd = c.headDim();
+            int hdv = c.headDimV();
+            int group = c.heads() / c.kvHeads();
+            int kDim = c.kDim();
+            int vDim = c.vDim();
+            int window = c.slidingWindow();
+            MemorySegment ks = kv.keys[layer];
+            MemorySegment vs = kv.values[layer];
+            float[] s = scores[worker];
+            float[] q = qh[worker];
+            for (int h = from; h < to; h++) {
+                int g = h / group;
+                for (int t = 0; t < n; t++) {
+                    int pos = p0 + t;
+                    int lo = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                    int qo = t * qkvStride + h * hd;
+                    for (int i = 0; i < hd; i++) {
+                        q[i] = Half.f16ToF32(Half.f32ToF16(qkv[qo + i]));
+                    }
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = lo; j <= pos; j++) {
+                        long kb = (long) j * kDim + (long) g * hd;
+                        float dot = 0;
+                        for (int i = 0; i < hd; i++) {
+                            dot += q[i] * KvCache.get(ks, kb + i);
+                        }
+                        float v = dot * attnScale;
+                        s[j] = v;
+                        if (v > max) {
+                            max = v;
+                        }
+                    }
+                    double sum = 0;
+                    for (int j = lo; j <= pos; j++) {
+                        float e = (float) Math.exp(s[j] - max);
+                        s[j] = e;
+                        sum += e;
+                    }
+                    float inv = (float) (1.0 / sum);
+                    int ao = t * c.qDim() + h * hdv;
+                    for (int i = 0; i < hdv; i++) {
+                        att[ao + i] = 0;
+                    }
+                    for (int j = lo; j <= pos; j++) {
+                        float p = Half.f16ToF32(Half.f32ToF16(s[j] * inv));
+                        long vb = (long) j * vDim + (long) g * hdv;
+                        for (int i = 0; i < hdv; i++) {
+                            att[ao + i] += p * KvCache.get(vs, vb + i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Stops the worker threads and frees the KV cache; idempotent. */
+    @Override
+    public void close() {
+        pool.close();
+        kv.close();
+    }
+}

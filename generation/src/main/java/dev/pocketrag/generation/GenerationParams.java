@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * How to sample a completion. Defaults: greedy off (temperature 0.8), top-k 40, top-p 0.95,
- * min-p 0.05, no penalties, 512 tokens at most, seed from the clock (set one for repeatable output).
+ * min-p 0.05, no penalties, 512 tokens at most, {@link #DEFAULT_SEED} (the model's own generator:
+ * set a seed for output that repeats call after call).
  *
  * @param maxTokens most tokens to generate (1..1,000,000)
  * @param temperature 0 means greedy (argmax, ties to the lowest id); otherwise 0 < t <= 100
@@ -15,7 +16,8 @@ import java.util.Objects;
  * @param repeatPenalty divide positive / multiply negative logits of recently seen tokens (1 = off)
  * @param repeatLastN how many recent tokens the penalties look at (0..65536)
  * @param presencePenalty subtract from the logit of every token already seen (0 = off)
- * @param seed random seed: the same seed, prompt and params give the same output
+ * @param seed random seed: the same seed, prompt and params give the same output;
+ *     {@link #DEFAULT_SEED} draws one from the model's generator (seeded at load)
  * @param stop strings that end generation when they appear (not included in the text)
  */
 public record GenerationParams(
@@ -29,6 +31,9 @@ public record GenerationParams(
         float presencePenalty,
         long seed,
         List<String> stop) {
+
+    /** "No seed of its own": the model draws one from its generator (llama.cpp's LLAMA_DEFAULT_SEED). */
+    public static final long DEFAULT_SEED = -1L;
 
     public GenerationParams {
         if (maxTokens < 1 || maxTokens > 1_000_000) {
@@ -66,7 +71,7 @@ public record GenerationParams(
 
     /** Sampling defaults (llama.cpp's): temperature 0.8, top-k 40, top-p 0.95, min-p 0.05. */
     public static GenerationParams defaults() {
-        return new GenerationParams(512, 0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 0f, System.nanoTime(), List.of());
+        return new GenerationParams(512, 0.8f, 40, 0.95f, 0.05f, 1.0f, 64, 0f, DEFAULT_SEED, List.of());
     }
 
     /** Greedy decoding: always the most likely token. */

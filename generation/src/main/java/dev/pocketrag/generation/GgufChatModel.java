@@ -1,0 +1,436 @@
+package dev.pocketrag.generation;
+
+import dev.pocketrag.generation.chat.ChatTemplate;
+import dev.pocketrag.generation.model.ModelConfig;
+import dev.pocketrag.generation.model.Sampler;
+import dev.pocketrag.generation.model.Transformer;
+import dev.pocketrag.generation.tokenizer.StreamingDecoder;
+import dev.pocketrag.generation.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A GGUF chat model run in-process, in pure Java: what {@code llama_cpp.Llama(model_path, n_ctx)}
+ * is in Python.
+ *
+ * <pre>{@code
+ * try (GgufChatModel model = GgufChatModel.load(Path.of("qwen2.5-0.5b-instruct-q4_0.gguf"))) {
+ *     ChatCompletion c = model.chat(List.of(ChatMessage.user("Hello!")), GenerationParams.defaults(),
+ *             piece -> { System.out.print(piece); return true; });
+ *     System.out.println(c.usage() + " " + c.timings().generationTokensPerSecond() + " tok/s");
+ * }
+ * }</pre>
+ *
+ * <h2>What it runs</h2>
+ * Architectures {@code llama} (Llama 2/3.x, TinyLlama, SmolLM, Mistral), {@code qwen2},
+ * {@code qwen3}, {@code phi3}; weights of type F32, F16, BF16, Q4_0/1, Q5_0/1, Q8_0, Q2_K..Q6_K,
+ * IQ4_NL, IQ4_XS, used in place from the memory-mapped file. Other files are rejected with
+ * {@link UnsupportedModelException} (or {@link dev.pocketrag.generation.tensor.UnsupportedTensorTypeException})
+ * naming what is supported. The numerics follow llama.cpp's CPU backend closely (see
+ * {@link dev.pocketrag.generation.model.Transformer}).
+ *
+ * <h2>Prompts</h2>
+ * {@link #chat} renders the messages with the model's chat template (recognised from
+ * {@code tokenizer.chat_template}, see {@link ChatTemplate}; chatml when unknown) and tokenizes the
+ * result with special tokens parsed and the model's BOS rule. {@link #complete} tokenizes raw text
+ * with the BOS rule and no special-token parsing (text is text). Prompt and {@code maxTokens}
+ * together must fit {@link #contextLength()}: otherwise {@link IllegalArgumentException} saying how
+ * many tokens were asked for and how many fit; nothing is truncated silently.
+ *
+ * <h2>Generation</h2>
+ * Stops at an end-of-generation token of the vocabulary (EOS, EOT, {@code <|im_end|>}, ...; not part
+ * of the text), at a stop string (never streamed, not part of the text), after {@code maxTokens},
+ * or when the listener returns {@code false}. The KV cache keeps the last conversation: a prompt
+ * that starts with the same tokens (the next turn of a chat) only processes the new ones.
+ *
+ * <h2>Threads</h2>
+ * Thread-safe: calls are serialised by a fair lock (one KV cache per model); each call uses the
+ * model's worker threads ({@link Options#threads()}). {@link #close()} cancels a running
+ * generation, waits for it, and frees the KV cache and the mapping; it is idempotent.
+ */
+public final class GgufChatModel implements ChatModel {
+
+    /**
+     * How to load a model.
+     *
+     * @param contextLength KV cache size in tokens; 0 = min(trained context, 4096)
+     * @param threads       threads for the forward pass (the calling thread included); 0 = all cores
+     * @param seed          seed of the model's generator, used by calls with
+     *                      {@link GenerationParams#DEFAULT_SEED}; empty = a random seed
+     * @param batchSize     prompt tokens per forward step; 0 = 64
+     */
+    public record Options(int contextLength, int threads, OptionalLong seed, int batchSize) {
+        public Options {
+            if (contextLength < 0) {
+                throw new IllegalArgumentException("contextLength must be >= 0 (0 = default); contextLength="
+                        + contextLength);
+            }
+            if (threads < 0 || threads > 1024) {
+                throw new IllegalArgumentException("threads must be in 0..1024 (0 = all cores); threads=" + threads);
+            }
+            if (batchSize < 0 || batchSize > 4096) {
+                throw new IllegalArgumentException("batchSize must be in 0..4096 (0 = default); batchSize=" + batchSize);
+            }
+            Objects.requireNonNull(seed, "seed");
+        }
+
+        /** Defaults: context min(trained, 4096), all cores, random seed, batches of 64. */
+        public static Options defaults() {
+            return new Options(0, 0, OptionalLong.empty(), 0);
+        }
+
+        public Options withContextLength(int v) {
+            return new Options(v, threads, seed, batchSize);
+        }
+
+        public Options withThreads(int v) {
+            return new Options(contextLength, v, seed, batchSize);
+        }
+
+        public Options withSeed(long v) {
+            return new Options(contextLength, threads, OptionalLong.of(v), batchSize);
+        }
+
+        public Options withBatchSize(int v) {
+            return new Options(contextLength, threads, seed, v);
+        }
+    }
+
+    /**
+     * A completion with its tokens.
+     *
+     * @param promptTokens the prompt's token ids (BOS included when the model adds one)
+     * @param tokens       the generated ids, in order, including a final end-of-generation token
+     * @param completion   text, finish reason, usage and timings
+     */
+    public record Generation(int[] promptTokens, int[] tokens, ChatCompletion completion) {
+        public Generation {
+            promptTokens = promptTokens.clone();
+            tokens = tokens.clone();
+            Objects.requireNonNull(completion, "completion");
+        }
+
+        @Override
+        public int[] promptTokens() {
+            return promptTokens.clone();
+        }
+
+        @Override
+        public int[] tokens() {
+            return tokens.clone();
+        }
+    }
+
+    /** Default KV cache size when the model's own context is larger. */
+    public static final int DEFAULT_CONTEXT = 4096;
+    /** Default prompt batch. */
+    public static final int DEFAULT_BATCH = 64;
+
+    private final Gguf gguf;
+    private final ModelConfig config;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate template;
+    private final Transformer transformer;
+    private final SplittableRandom seeds;
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean closing;
+    /** Tokens whose keys and values are in the cache, positions 0..cachedCount-1. */
+    private int[] cached = new int[0];
+    private int cachedCount;
+
+    private GgufChatModel(Gguf gguf, Options o) {
+        this.gguf = gguf;
+        this.config = ModelConfig.from(gguf);
+        this.tokenizer = Tokenizers.fromGguf(gguf);
+        if (tokenizer.vocabSize() != config.vocabSize()) {
+            throw new GgufFormatException(gguf.path().getFileName() + ": the vocabulary has " + tokenizer.vocabSize()
+                    + " tokens but token_embd.weight has " + config.vocabSize() + " rows",
+                    String.valueOf(gguf.path().getFileName()), "tokenizer.ggml.tokens", null, -1);
+        }
+        this.template = ChatTemplate.detect(gguf.getString("tokenizer.chat_template", null));
+        int ctx = o.contextLength() > 0 ? o.contextLength() : Math.min(config.contextTrain(), DEFAULT_CONTEXT);
+        int threads = o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();
+        int batch = o.batchSize() > 0 ? o.batchSize() : DEFAULT_BATCH;
+        this.transformer = new Transformer(gguf, config, ctx, threads, Math.min(batch, ctx));
+        this.seeds = new SplittableRandom(o.seed().isPresent() ? o.seed().getAsLong() : new SecureRandom().nextLong());
+    }
+
+    /** Loads {@code path} with {@link Options#defaults()}. */
+    public static GgufChatModel load(Path path) throws IOException {
+        return load(path, Options.defaults());
+    }
+
+    /**
+     * Maps and checks {@code path} and allocates the KV cache.
+     *
+     * @throws IOException               if the file cannot be read
+     * @throws GgufFormatException       if it is not a valid GGUF model (missing tensor, wrong shape, ...)
+     * @throws UnsupportedModelException if its architecture or a feature is not implemented
+     */
+    public static GgufChatModel load(Path path, Options options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        Gguf gguf = Gguf.open(path);
+        boolean ok = false;
+        try {
+            GgufChatModel m = new GgufChatModel(gguf, options);
+            ok = true;
+            return m;
+        } finally {
+            if (!ok) {
+                gguf.close();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ facts
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public int contextLength() {
+        return transformer.contextLength();
+    }
+
+    /** The hyper-parameters read from the file. */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** The model's tokenizer. */
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** The prompt format used by {@link #chat}. */
+    public ChatTemplate chatTemplate() {
+        return template;
+    }
+
+    /** Threads of the forward pass. */
+    public int threads() {
+        return transformer.threads();
+    }
+
+    /** Bytes of the KV cache. */
+    public long kvCacheBytes() {
+        return transformer.kvCacheBytes();
+    }
+
+    @Override
+    public int countTokens(String text) {
+        return tokenizer.countTokens(Objects.requireNonNull(text, "text"));
+    }
+
+    @Override
+    public int countPromptTokens(List<ChatMessage> messages) {
+        return chatPromptTokens(messages).length;
+    }
+
+    /** The prompt text {@link #chat} sends for {@code messages} (template applied, assistant header last). */
+    public String renderPrompt(List<ChatMessage> messages) {
+        return template.render(checkMessages(messages), true);
+    }
+
+    private int[] chatPromptTokens(List<ChatMessage> messages) {
+        return tokenizer.encode(renderPrompt(messages), true, true);
+    }
+
+    private static List<ChatMessage> checkMessages(List<ChatMessage> messages) {
+        Objects.requireNonNull(messages, "messages");
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("messages must not be empty");
+        }
+        for (ChatMessage m : messages) {
+            Objects.requireNonNull(m, "messages contains null");
+        }
+        return messages;
+    }
+
+    // ------------------------------------------------------------------ generation
+
+    @Override
+    public ChatCompletion chat(List<ChatMessage> messages, GenerationParams params, TokenListener listener) {
+        Objects.requireNonNull(params, "params");
+        int[] prompt = chatPromptTokens(messages);
+        GenerationParams p = params;
+        if (template.endOfTurn().isPresent() && !params.stop().contains(template.endOfTurn().get())) {
+            List<String> stop = new ArrayList<>(params.stop());
+            stop.add(template.endOfTurn().get());
+            p = params.withStop(stop);
+        }
+        return generate(prompt, p, listener).completion();
+    }
+
+    /** Continues raw text {@code prompt} (BOS per the model's metadata; special-token text stays text). */
+    public ChatCompletion complete(String prompt, GenerationParams params) {
+        return complete(prompt, params, TokenListener.NONE);
+    }
+
+    /** Continues raw text {@code prompt}, streaming the pieces to {@code listener}. */
+    public ChatCompletion complete(String prompt, GenerationParams params, TokenListener listener) {
+        return generate(tokenizer.encode(Objects.requireNonNull(prompt, "prompt"), true, false), params, listener)
+                .completion();
+    }
+
+    /**
+     * Generates after the given prompt tokens.
+     *
+     * @throws IllegalArgumentException if the prompt is empty, holds an id outside the vocabulary, or
+     *                                  prompt plus {@code maxTokens} exceed the context
+     * @throws IllegalStateException    if the model is closed
+     */
+    public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
+        Objects.requireNonNull(promptTokens, "promptTokens");
+        Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(listener, "listener");
+        int[] prompt = promptTokens.clone();
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt has no tokens");
+        }
+        for (int id : prompt) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("prompt token id = " + id + ": must be 0.." + (config.vocabSize() - 1));
+            }
+        }
+        long asked = (long) prompt.length + params.maxTokens();
+        if (asked > contextLength()) {
+            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens + maxTokens " + params.maxTokens()
+                    + " = " + asked + " tokens exceeds the context length of " + contextLength() + " tokens"
+                    + (prompt.length < contextLength() ? " (at most " + (contextLength() - prompt.length)
+                    + " new tokens fit after this prompt)" : ""));
+        }
+        lock.lock();
+        try {
+            if (closed.get() || closing) {
+                throw new IllegalStateException("the model is closed");
+            }
+            return run(prompt, params, listener);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Generation run(int[] prompt, GenerationParams params, TokenListener listener) {
+        int vocab = config.vocabSize();
+        int[] seq = Arrays.copyOf(prompt, prompt.length + params.maxTokens());
+        // reuse the cached prefix; at least the last prompt token is run again for its logits
+        int reuse = 0;
+        int limit = Math.min(cachedCount, prompt.length - 1);
+        while (reuse < limit && cached[reuse] == prompt[reuse]) {
+            reuse++;
+        }
+        cachedCount = reuse;
+        long t0 = System.nanoTime();
+        float[] logits = transformer.forward(seq, reuse, prompt.length, reuse);
+        int pos = prompt.length;
+        cachedCount = pos;
+        long t1 = System.nanoTime();
+
+        long seed = params.seed() == GenerationParams.DEFAULT_SEED ? nextSeed() : params.seed();
+        Sampler sampler = new Sampler(params, seed, vocab);
+        for (int i = Math.max(0, prompt.length - params.repeatLastN()); i < prompt.length; i++) {
+            sampler.accept(prompt[i]);
+        }
+        StreamingDecoder decoder = tokenizer.newDecoder();
+        StopStrings stops = new StopStrings(params.stop());
+        StringBuilder text = new StringBuilder();
+        int generated = 0;
+        ChatCompletion.FinishReason reason = ChatCompletion.FinishReason.LENGTH;
+        boolean cancelled = false;
+        while (generated < params.maxTokens()) {
+            if (closing) {
+                cancelled = true;
+                break;
+            }
+            int token = sampler.sample(logits);
+            sampler.accept(token);
+            seq[pos] = token;
+            generated++;
+            if (tokenizer.isEndOfGeneration(token)) {
+                reason = ChatCompletion.FinishReason.STOP;
+                break;
+            }
+            String out = stops.offer(decoder.accept(token));
+            if (!out.isEmpty()) {
+                text.append(out);
+                if (!listener.onText(out)) {
+                    cancelled = true;
+                    break;
+                }
+            }
+            if (stops.stopped()) {
+                reason = ChatCompletion.FinishReason.STOP;
+                break;
+            }
+            if (generated == params.maxTokens()) {
+                break;
+            }
+            logits = transformer.forward(seq, pos, pos + 1, pos);
+            pos++;
+            cachedCount = pos;
+        }
+        if (cancelled) {
+            reason = ChatCompletion.FinishReason.CANCELLED;
+        } else if (!stops.stopped()) {
+            String rest = stops.offer(decoder.finish()) + stops.flush();
+            if (!rest.isEmpty()) {
+                text.append(rest);
+                listener.onText(rest);
+            }
+        }
+        long t2 = System.nanoTime();
+        cached = Arrays.copyOf(seq, cachedCount);
+        ChatCompletion.Timings timings = new ChatCompletion.Timings((t1 - t0) / 1e6, (t2 - t1) / 1e6,
+                prompt.length - reuse, generated);
+        ChatCompletion c = new ChatCompletion(text.toString(), reason,
+                new ChatCompletion.Usage(prompt.length, generated), timings);
+        return new Generation(prompt, Arrays.copyOfRange(seq, prompt.length, prompt.length + generated), c);
+    }
+
+    private long nextSeed() {
+        long s;
+        do {
+            s = seeds.nextLong();
+        } while (s == GenerationParams.DEFAULT_SEED);
+        return s;
+    }
+
+    /** Cancels a running generation, waits for it, frees the KV cache and unmaps the file; idempotent. */
+    @Override
+    public void close() {
+        if (closed.get()) {
+            return;
+        }
+        closing = true;
+        lock.lock();
+        try {
+            if (closed.compareAndSet(false, true)) {
+                try {
+                    transformer.close();
+                } finally {
+                    gguf.close();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GgufChatModel[" + config + ", context " + contextLength() + ", template " + template + "]";
+    }
+}

@@ -74,9 +74,14 @@ public final class Tokenizer {
     private static final List<String> FIM_REP_NAMES = List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>",
             "<reponame>");
     private static final List<String> FIM_SEP_NAMES = List.of("<|file_sep|>");
-    /** Token texts llama.cpp treats as end-of-generation wherever they are in the vocabulary. */
+    /**
+     * Token texts llama.cpp treats as end-of-generation wherever they are in the vocabulary. Newer
+     * llama.cpp also lists {@code </s>} (for PaddleOCR); it is left out here because byte-level
+     * vocabularies such as Qwen's have {@code </s>} as ordinary text (an HTML end tag), which the
+     * reference commit did not stop on. Where {@code </s>} is the model's EOS it is EOG as such.
+     */
     private static final List<String> EOG_NAMES = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>",
-            "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>",
+            "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>",
             "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>",
             "<|tool_response>", "<｜end▁of▁sentence｜>", "[e~[");
 
@@ -207,7 +212,7 @@ public final class Tokenizer {
             throw new IllegalArgumentException("add_eos_token is true, but eos_token_id is not set");
         }
 
-        // ---- found by name, as llama.cpp does (lowest id first where several match)
+        // ---- found by name, as llama.cpp does
         eot = v.eotId() >= 0 ? v.eotId() : findByName(EOT_NAMES);
         eom = v.eomId() >= 0 ? v.eomId() : findByName(EOM_NAMES);
         int fimPad = findByName(FIM_PAD_NAMES);
@@ -247,11 +252,6 @@ public final class Tokenizer {
                 || (inEog("<|call|>", "<|calls|>") && inEog("<|flush|>")))) {
             eog.clear(end);
             attrs[end] = ATTR_USER_DEFINED;
-        }
-        int closeS = index.get("</s>");
-        if (closeS >= 0 && eog.get(closeS) && inEog("<|tool_response>")) {
-            eog.clear(closeS);
-            attrs[closeS] = ATTR_NORMAL;
         }
 
         // ---- special token cache: longest first (ties: lower id first)
@@ -338,18 +338,21 @@ public final class Tokenizer {
         return dflt >= 0 && dflt < n ? dflt : -1;
     }
 
+    /**
+     * The first of {@code names} that is in the vocabulary (made CONTROL), or -1. Where several are,
+     * llama.cpp takes whichever its hash map yields first; the order of its list is the deterministic
+     * choice ({@code <|eot_id|>} before {@code <|end_of_text|>}, {@code <|im_end|>} before
+     * {@code <|endoftext|>}).
+     */
     private int findByName(List<String> names) {
-        int best = -1;
         for (String s : names) {
             int id = index.get(s);
-            if (id >= 0 && (best < 0 || id < best)) {
-                best = id;
+            if (id >= 0) {
+                attrs[id] |= ATTR_CONTROL;
+                return id;
             }
         }
-        if (best >= 0) {
-            attrs[best] |= ATTR_CONTROL;
-        }
-        return best;
+        return -1;
     }
 
     private boolean inEog(String... names) {
@@ -709,6 +712,11 @@ public final class Tokenizer {
      * @param unparseSpecial render CONTROL and UNKNOWN tokens as their text
      */
     public String detokenize(int[] ids, boolean removeSpecial, boolean unparseSpecial) {
+        return new String(detokenizeBytes(ids, removeSpecial, unparseSpecial), StandardCharsets.UTF_8);
+    }
+
+    /** The bytes of {@link #detokenize} (before UTF-8 decoding). */
+    byte[] detokenizeBytes(int[] ids, boolean removeSpecial, boolean unparseSpecial) {
         int from = 0;
         int to = ids.length;
         boolean removeSpace = addSpacePrefix;
@@ -740,7 +748,7 @@ public final class Tokenizer {
         if (cleanSpaces) {
             total = cleanSpaces(text, total);
         }
-        return new String(text, 0, total, StandardCharsets.UTF_8);
+        return Arrays.copyOf(text, total);
     }
 
     /** llama.cpp's three clean-up passes, in place over the bytes; returns the new length. */

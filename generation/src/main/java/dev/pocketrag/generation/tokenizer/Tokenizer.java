@@ -522,7 +522,7 @@ public final class Tokenizer {
             return frags;
         }
         frags.add(new int[] {-1, 0, s.length()});
-        long[] present = null;
+        long[] present = null; // chars of s, and hashed pairs of adjacent chars: a cheap "cannot occur" test
         for (int id : specials) {
             int a = attrs[id];
             if (!parseSpecial && (a & (ATTR_CONTROL | ATTR_UNKNOWN)) != 0) {
@@ -533,13 +533,9 @@ public final class Tokenizer {
                 continue;
             }
             if (present == null) {
-                present = new long[1024];
-                for (int i = 0; i < s.length(); i++) {
-                    char c = s.charAt(i);
-                    present[c >>> 6] |= 1L << c;
-                }
+                present = presence(s);
             }
-            if (!allPresent(t, present)) {
+            if (!mayOccur(t, present)) {
                 continue;
             }
             List<int[]> next = null;
@@ -593,11 +589,36 @@ public final class Tokenizer {
         return frags;
     }
 
-    private static boolean allPresent(String t, long[] present) {
+    /** Bits 0..65535: the chars of {@code s}; bits 65536..131071: hashes of its adjacent char pairs. */
+    private static long[] presence(String s) {
+        long[] bits = new long[2048];
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            bits[c >>> 6] |= 1L << c;
+            if (i > 0) {
+                int h = 0x10000 | pairHash(s.charAt(i - 1), c);
+                bits[h >>> 6] |= 1L << h;
+            }
+        }
+        return bits;
+    }
+
+    private static int pairHash(char a, char b) {
+        return ((a * 0x9E37) ^ b) & 0xFFFF;
+    }
+
+    /** False if {@code t} cannot occur in the text {@code bits} describes. */
+    private static boolean mayOccur(String t, long[] bits) {
         for (int i = 0; i < t.length(); i++) {
             char c = t.charAt(i);
-            if ((present[c >>> 6] & (1L << c)) == 0) {
+            if ((bits[c >>> 6] & (1L << c)) == 0) {
                 return false;
+            }
+            if (i > 0) {
+                int h = 0x10000 | pairHash(t.charAt(i - 1), c);
+                if ((bits[h >>> 6] & (1L << h)) == 0) {
+                    return false;
+                }
             }
         }
         return true;

@@ -16,6 +16,9 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
             EmbedCommand.class,
             EvalCommand.class,
+            InspectCommand.class,
+            FitsCommand.class,
+            QuantizeCommand.class,
         })
 public final class PocketragCommand implements Runnable {
 

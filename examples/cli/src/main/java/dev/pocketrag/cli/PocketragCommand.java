@@ -19,6 +19,7 @@ import picocli.CommandLine.ScopeType;
             InspectCommand.class,
             FitsCommand.class,
             QuantizeCommand.class,
+            TokenizeCommand.class,
         })
 public final class PocketragCommand implements Runnable {
 

@@ -74,7 +74,8 @@ final class FitsCommand implements Callable<Integer> {
             } else {
                 out.printf(Locale.ROOT, "model:     %s (%s, %d layers, %d KV heads x %d)%n",
                         g.path().getFileName(), s.arch(), s.nLayer(), s.maxKvHeads(), s.keyDim());
-                out.printf(Locale.ROOT, "context:   %d%s%n", c, trained > 0 ? " (trained " + trained + ")" : "");
+                out.printf(Locale.ROOT, "context:   %d%s%n", c, trained <= 0 ? ""
+                        : c > trained ? " (beyond the trained context " + trained + ")" : " (trained " + trained + ")");
                 out.printf(Locale.ROOT, "weights:   %s (mapped)%n", MemoryEstimate.human(e.weightBytes()));
                 out.printf(Locale.ROOT, "KV cache:  %s (F16)%n", MemoryEstimate.human(e.kvCacheBytes()));
                 out.printf(Locale.ROOT, "compute:   %s%n", MemoryEstimate.human(e.computeBytes()));
@@ -84,7 +85,7 @@ final class FitsCommand implements Callable<Integer> {
                         fits ? "fits" : "does NOT fit");
                 out.printf(Locale.ROOT, "largest context that fits: %s%n",
                         maxCtx == 0 ? "none (the weights alone do not fit)"
-                                : maxCtx + (maxCtx == limit && trained > 0 ? " (the trained context)" : ""));
+                                : maxCtx + (maxCtx == limit && trained > 0 ? " (capped at the trained context)" : ""));
             }
             out.flush();
             return fits ? 0 : 1;

@@ -340,7 +340,7 @@ public final class Notebook implements AutoCloseable {
         }
 
         if (chatModel == null) {
-            String text = Extractive.answer(embedder, q, candidates);
+            String text = Extractive.answer(embedder, question, q, candidates);
             listener.onText(text);
             long t2 = System.nanoTime();
             return new Answer(text, Answer.Kind.EXTRACTIVE, citations(text, candidates), candidates, List.of(),

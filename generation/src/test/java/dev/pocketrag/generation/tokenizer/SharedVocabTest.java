@@ -157,6 +157,31 @@ class SharedVocabTest {
     }
 
     @Test
+    void concurrent_encoding_equals_sequential_encoding() throws Exception {
+        Tokenizer qwen = VocabFiles.tokenizer(vocab("ggml-vocab-qwen2.gguf"));
+        List<String> texts = texts("ggml-vocab-qwen2.gguf");
+        List<int[]> expected = texts.stream().map(t -> qwen.encode(t, true, true)).toList();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+            for (int k = 0; k < 8; k++) {
+                int offset = k * 97;
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < texts.size(); i++) {
+                        int j = (i + offset) % texts.size();
+                        if (!Arrays.equals(expected.get(j), qwen.encode(texts.get(j), true, true))) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (var f : results) {
+                assertTrue(f.get());
+            }
+        }
+    }
+
+    @Test
     void files_without_a_tokenizer_are_rejected_with_the_key_named() {
         Path quant = VocabFiles.shared().resolve("reference/quants/quant-Q8_0.gguf");
         var e = assertThrows(GgufFormatException.class, () -> Tokenizers.open(quant));

@@ -111,6 +111,16 @@ class TokenizerTest {
         }
 
         @Test
+        void detokenize_can_remove_the_bos_and_eos_the_model_added() {
+            Tokenizer eos = Tokenizer.of(spm("\u2581a", -3).addEos(true).build());
+            int[] ids = eos.encode("a", true, false); // <s> ▁a </s>
+            assertEquals(" a", eos.detokenize(ids, true, false), "llama.cpp keeps the space after a removed BOS");
+            assertEquals(" a", eos.detokenize(ids, true, true));
+            assertEquals("<s> a</s>", eos.detokenize(ids, false, true));
+            assertEquals("a", eos.detokenize(new int[] {P0}, false, false), "first piece loses the prefix space");
+        }
+
+        @Test
         void pieces_render_spaces_and_bytes() {
             assertEquals(" a", bcFirst.tokenPiece(265));
             assertEquals("\u2581a", bcFirst.tokenText(265));
@@ -210,6 +220,15 @@ class TokenizerTest {
             assertFalse(tok.isEndOfGeneration(-1));
             assertFalse(tok.isEndOfGeneration(1000));
             assertArrayEquals(new int[] {4, 7}, tok.endOfGenerationIds());
+        }
+
+        @Test
+        void phi3_models_drop_spaces_after_special_tokens_by_name() {
+            // llama.cpp keys this on general.name containing "phi-3" or "phi3"
+            Tokenizer phi = Tokenizer.of(bpe("gpt-2", tokens, List.of()).tokenTypes(types).eosId(4)
+                    .modelName("Phi-3-mini-4k-instruct").build());
+            assertArrayEquals(new int[] {4, 0}, phi.encode("<|eot|> \n a", false, true));
+            assertArrayEquals(new int[] {4, 3, 0}, tok.encode("<|eot|> a", false, true), "others keep the space");
         }
 
         @Test

@@ -104,12 +104,9 @@ final class ScriptedChatModel implements ChatModel {
         ChatCompletion.FinishReason reason;
         StringBuilder full = new StringBuilder();
         if (endless) {
-            while (full.length() < maxChars) {
-                full.append(script);
-            }
-            full.setLength((int) maxChars);
-            reason = ChatCompletion.FinishReason.LENGTH;
-        } else if (script.length() > maxChars) {
+            return endless(script, pc, prompt, params, listener);
+        }
+        if (script.length() > maxChars) {
             full.append(script, 0, (int) maxChars);
             reason = ChatCompletion.FinishReason.LENGTH;
         } else {
@@ -138,6 +135,30 @@ final class ScriptedChatModel implements ChatModel {
             }
         }
         return done(text, reason, prompt, tokens);
+    }
+
+    /** The script repeated, piece by piece, until maxTokens or the listener stops it (stop strings not applied). */
+    private ChatCompletion endless(String script, int pc, int prompt, GenerationParams params, TokenListener listener)
+            throws InterruptedException {
+        StringBuilder text = new StringBuilder();
+        StringBuilder piece = new StringBuilder(pc);
+        long pos = 0;
+        for (int tokens = 1; tokens <= params.maxTokens(); tokens++) {
+            piece.setLength(0);
+            for (int i = 0; i < pc; i++, pos++) {
+                piece.append(script.charAt((int) (pos % script.length())));
+            }
+            if (pieceDelayMillis > 0) {
+                Thread.sleep(pieceDelayMillis);
+            }
+            if (text.length() < 1 << 20) {
+                text.append(piece); // keep the first MiB: enough for any assertion
+            }
+            if (!listener.onText(piece.toString())) {
+                return done(text, ChatCompletion.FinishReason.CANCELLED, prompt, tokens);
+            }
+        }
+        return done(text, ChatCompletion.FinishReason.LENGTH, prompt, params.maxTokens());
     }
 
     private static ChatCompletion done(StringBuilder text, ChatCompletion.FinishReason reason, int prompt, int tokens) {

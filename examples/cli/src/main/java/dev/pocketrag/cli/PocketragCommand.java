@@ -19,6 +19,7 @@ import picocli.CommandLine.ScopeType;
             ImportCommand.class,
             SearchCommand.class,
             AskCommand.class,
+            DesktopCommand.class,
             ListCommand.class,
             DeleteCommand.class,
             StatsCommand.class,

@@ -13,8 +13,10 @@ interface Host {
         READ,
         /** Questions (may generate for a while). */
         ASK,
-        /** Saving, deleting, importing. */
-        WRITE
+        /** Saving and deleting notes. */
+        WRITE,
+        /** Importing a folder (long; saves go on meanwhile: the notebook is thread-safe). */
+        IMPORT
     }
 
     /**

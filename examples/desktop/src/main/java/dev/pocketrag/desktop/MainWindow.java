@@ -808,7 +808,7 @@ final class MainWindow extends JFrame implements Host {
         importLabel.setText("Importing " + folder.getFileName() + "\u2026");
         importPanel.setVisible(true);
         status("Importing " + folder + "\u2026");
-        run(Lane.WRITE, "Importing " + folder, nb -> nb.importFolder(folder, p -> {
+        run(Lane.IMPORT, "Importing " + folder, nb -> nb.importFolder(folder, p -> {
             SwingUtilities.invokeLater(() -> showImportProgress(p));
             return !cancel.get();
         }), p -> {
@@ -1048,6 +1048,11 @@ final class MainWindow extends JFrame implements Host {
 
     String lastError() {
         return lastError;
+    }
+
+    /** The busy message shown, null when none is. */
+    String busyMessage() {
+        return busyBar.isVisible() ? busyLabel.getText() : null;
     }
 
     NotebookSession session() {

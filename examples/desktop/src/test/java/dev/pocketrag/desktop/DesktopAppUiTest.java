@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.retrieval.Answer;
+import dev.pocketrag.retrieval.Notebook;
 import java.awt.Point;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -143,6 +146,42 @@ class DesktopAppUiTest {
             assertTrue(w.awaitClosed(2, TimeUnit.MINUTES), "the window closed and released the notebook");
         }
         assertTrue(Files.size(shot) > 10_000, "screenshot written: " + shot);
+    }
+
+    @Test
+    void says_the_notebook_is_busy_while_another_process_holds_it_and_loads_it_when_free(@TempDir Path tmp)
+            throws Exception {
+        Ui.assumeDisplay();
+        Path dir = tmp.resolve("notebook");
+        try (Embedder e = Embedders.miniLm()) {
+            // another holder of the index: refused to a second writer in this JVM exactly as across processes
+            Notebook holder = Notebook.builder(dir).embedder(e).build();
+            try {
+                holder.add(Note.of("n1", "Dentist", "Dentist appointment on 14 March at 09:30 with Dr. Sousa."));
+                AppOptions options = new AppOptions(dir, null, 0, false, tmp.resolve("config.properties"),
+                        Embedders::miniLm, Duration.ofMillis(200), Duration.ofSeconds(10));
+                MainWindow w = DesktopApp.open(options);
+                try {
+                    waitUntil("the busy message", STEP,
+                            () -> w.busyMessage() != null && w.busyMessage().contains("attempt 2"),
+                            () -> "busy=" + w.busyMessage() + ", error=" + w.lastError());
+                    String busy = onEdt(w::busyMessage);
+                    assertTrue(busy.startsWith("The notebook is busy: another pocketrag process is using " + dir), busy);
+                    assertEquals(0, (int) onEdt(() -> w.notesTable().getRowCount()));
+                    assertNull(onEdt(w::lastError), "waiting is not an error");
+                    holder.close();
+                    waitUntil("the notes once the notebook is free", STEP,
+                            () -> w.notesTable().getRowCount() == 1 && w.busyMessage() == null,
+                            () -> "rows=" + w.notesTable().getRowCount() + ", busy=" + w.busyMessage());
+                    assertNull(onEdt(w::lastError));
+                } finally {
+                    onEdt(w::shutdown);
+                    assertTrue(w.awaitClosed(2, TimeUnit.MINUTES));
+                }
+            } finally {
+                holder.close();
+            }
+        }
     }
 
     private static String renderedText(JList<SearchHit> list, int index) {

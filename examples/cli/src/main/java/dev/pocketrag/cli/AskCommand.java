@@ -5,10 +5,10 @@ import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.server.AnswerJson;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -110,60 +110,8 @@ final class AskCommand implements Callable<Integer> {
         out.flush();
     }
 
+    /** The object {@code --json} prints; the same shape as the server's {@code /v1/ask}. */
     static Map<String, Object> toJson(Answer a) {
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("answer", a.text());
-        o.put("kind", a.kind().name().toLowerCase(Locale.ROOT));
-        List<Map<String, Object>> citations = new ArrayList<>();
-        for (Answer.Citation c : a.citations()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("n", c.n());
-            m.put("note_id", c.passage().noteId());
-            m.put("title", c.passage().title());
-            m.put("source", c.passage().source());
-            m.put("passage", c.passage().text());
-            citations.add(m);
-        }
-        o.put("citations", citations);
-        List<Map<String, Object>> passages = new ArrayList<>();
-        for (Answer.Passage p : a.passages()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("n", p.n());
-            m.put("note_id", p.noteId());
-            m.put("title", p.title());
-            m.put("source", p.source());
-            m.put("passage", p.text());
-            m.put("start", p.start());
-            m.put("end", p.end());
-            m.put("similarity", Double.isNaN(p.similarity()) ? null : p.similarity());
-            passages.add(m);
-        }
-        o.put("passages", passages);
-        List<Map<String, Object>> leftOut = new ArrayList<>();
-        for (Answer.LeftOut l : a.leftOut()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("note_id", l.noteId());
-            m.put("title", l.title());
-            m.put("tokens", l.tokens());
-            m.put("reason", l.reason());
-            leftOut.add(m);
-        }
-        o.put("left_out", leftOut);
-        Answer.Timings t = a.timings();
-        Map<String, Object> tm = new LinkedHashMap<>();
-        tm.put("retrieval_ms", round(t.retrievalMillis()));
-        tm.put("packing_ms", round(t.packingMillis()));
-        tm.put("prompt_ms", round(t.promptMillis()));
-        tm.put("generation_ms", round(t.generationMillis()));
-        tm.put("total_ms", round(t.totalMillis()));
-        tm.put("prompt_tokens", t.promptTokens());
-        tm.put("answer_tokens", t.answerTokens());
-        o.put("timings", tm);
-        o.put("note", a.note());
-        return o;
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
+        return AnswerJson.toJson(a);
     }
 }

@@ -20,6 +20,7 @@ import picocli.CommandLine.ScopeType;
             SearchCommand.class,
             AskCommand.class,
             DesktopCommand.class,
+            ServeCommand.class,
             ListCommand.class,
             DeleteCommand.class,
             StatsCommand.class,

@@ -98,7 +98,8 @@ final class Highlighter {
     /**
      * A readable piece of {@code passage} of at most about {@code maxChars} characters: white
      * space collapsed, markdown heading and emphasis marks dropped, starting a little before the
-     * first matching word (with "…" where it was cut).
+     * matching word whose window holds the most distinct terms (then the most matches; the first
+     * such), with "…" where it was cut.
      */
     static String excerpt(String passage, List<String> terms, int maxChars) {
         if (maxChars < 20) {
@@ -110,10 +111,11 @@ final class Highlighter {
             return s;
         }
         List<int[]> hits = ranges(s, terms);
-        int start = hits.isEmpty() ? 0 : Math.max(0, hits.get(0)[0] - maxChars / 4);
+        int anchor = bestWindow(s, hits, terms, maxChars);
+        int start = hits.isEmpty() ? 0 : Math.max(0, hits.get(anchor)[0] - maxChars / 4);
         if (start > 0) {
             int space = s.indexOf(' ', start);
-            start = space < 0 || space >= hits.get(0)[0] ? start : space + 1;
+            start = space < 0 || space >= hits.get(anchor)[0] ? start : space + 1;
         }
         int end = Math.min(s.length(), start + maxChars);
         if (end < s.length()) {
@@ -121,6 +123,35 @@ final class Highlighter {
             end = space > start + maxChars / 2 ? space : end;
         }
         return (start > 0 ? "… " : "") + s.substring(start, end).strip() + (end < s.length() ? " …" : "");
+    }
+
+    /** The index of the hit whose excerpt window holds the most distinct terms, then the most hits. */
+    private static int bestWindow(String s, List<int[]> hits, List<String> terms, int maxChars) {
+        int best = 0;
+        long bestScore = -1;
+        for (int i = 0; i < hits.size(); i++) {
+            int from = Math.max(0, hits.get(i)[0] - maxChars / 4);
+            int to = from + maxChars;
+            java.util.Set<String> distinct = new java.util.HashSet<>();
+            int count = 0;
+            for (int[] h : hits) {
+                if (h[0] >= from && h[1] <= to) {
+                    count++;
+                    String w = s.substring(h[0], h[1]);
+                    for (String t : terms) {
+                        if (matches(w, List.of(t))) {
+                            distinct.add(t);
+                        }
+                    }
+                }
+            }
+            long score = distinct.size() * 1000L + count;
+            if (score > bestScore) {
+                bestScore = score;
+                best = i;
+            }
+        }
+        return best;
     }
 
     /** Text as HTML: {@code & < > "} escaped. */

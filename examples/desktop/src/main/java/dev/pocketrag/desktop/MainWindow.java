@@ -770,8 +770,9 @@ final class MainWindow extends JFrame implements Host {
                 }
                 b.append("</span>");
             }
+            // on the selection colour a marker background is hard to read: underline instead
             b.append("<br>").append(Highlighter.html(Highlighter.excerpt(h.chunkText(), resultsTerms, 260),
-                    resultsTerms, Theme.markOpen(), Theme.markClose()));
+                    resultsTerms, selected ? "<b><u>" : Theme.markOpen(), selected ? "</u></b>" : Theme.markClose()));
             b.append("</div></html>");
             setText(b.toString());
             setVerticalAlignment(SwingConstants.TOP);

@@ -42,7 +42,7 @@ class DocScreenshotsTest {
             waitUntil("the import", WAIT, () -> !w.isImporting() && w.notesTable().getRowCount() == 60, w::lastError);
 
             // 1. search as you type, the first result opened at its passage
-            search(w, "knee exercises");
+            search(w, "knee physio exercises");
             Ui.click(w.resultsList(), Ui.center(onEdt(() -> w.resultsList().getCellBounds(0, 0))));
             waitUntil("the note", WAIT, () -> w.editor().noteId() != null, w::lastError);
             settle();

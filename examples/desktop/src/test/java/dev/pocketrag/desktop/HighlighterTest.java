@@ -47,6 +47,15 @@ class HighlighterTest {
     }
 
     @Test
+    void excerpt_prefers_the_window_with_the_most_distinct_terms() {
+        String filler = "lorem ipsum dolor sit amet ".repeat(12);
+        String passage = "Physio: left knee. " + filler + "Clamshells: 3 x 15 each side, band above the knees. " + filler;
+        String e = Highlighter.excerpt(passage, Highlighter.terms("clamshells knee"), 120);
+        assertTrue(e.contains("Clamshells: 3 x 15") && e.contains("knees"), e);
+        assertFalse(e.contains("Physio"), e);
+    }
+
+    @Test
     void excerpt_starts_near_the_first_match_and_stays_within_the_limit() {
         String filler = "lorem ipsum dolor sit amet ".repeat(20);
         String passage = "# Heading\n\n" + filler + "the **clamshells** are 3 x 15 each side. " + filler;

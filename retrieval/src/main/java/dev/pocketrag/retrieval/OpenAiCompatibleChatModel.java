@@ -621,7 +621,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             }
             if (dog.fired()) {
                 throw new RemoteModelException(chatUri, 0, "chat server " + chatUri + " sent nothing for "
-                        + idleTimeout.toSeconds() + " s; gave up", null);
+                        + seconds(idleTimeout) + "; gave up", null);
             }
             if (!r.done && !r.cancelled && r.finish == null) {
                 throw new RemoteModelException(chatUri, 0, "chat server " + chatUri
@@ -630,7 +630,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         } catch (IOException e) {
             if (dog.fired()) {
                 throw new RemoteModelException(chatUri, 0, "chat server " + chatUri + " sent nothing for "
-                        + idleTimeout.toSeconds() + " s; gave up", e);
+                        + seconds(idleTimeout) + "; gave up", e);
             }
             if (closed.get()) {
                 throw new IllegalStateException("chat model " + model + " at " + base + " was closed during the call", e);
@@ -674,7 +674,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             throw new RemoteModelException(uri, 0, "cannot connect to chat server " + uri + ": timed out", e);
         } catch (HttpTimeoutException e) {
             throw new RemoteModelException(uri, 0, "chat server " + uri + " did not answer within "
-                    + timeout.toSeconds() + " s", e);
+                    + seconds(timeout), e);
         } catch (ConnectException e) {
             throw new RemoteModelException(uri, 0, "cannot connect to chat server " + uri + ": " + describe(e), e);
         } catch (IOException e) {
@@ -763,6 +763,11 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             return Double.isFinite(d) ? d : -1;
         }
         return -1;
+    }
+
+    private static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
     }
 
     private static String abbreviate(String s) {

@@ -44,7 +44,7 @@ final class ChatModels {
         // TODO(engine): GgufChatModel (pure-Java inference) lands on main from the engine branch;
         // then: return GgufChatModel.load(file, ctx) here.
         throw new ModelUnavailableException("cannot use " + file.getFileName()
-                + ": generation is not available in this build yet (no GGUF inference engine);"
-                + " answers stay extractive");
+                + ": this build cannot generate answers yet (no GGUF inference engine);"
+                + " without a chat model, answers are extractive");
     }
 }

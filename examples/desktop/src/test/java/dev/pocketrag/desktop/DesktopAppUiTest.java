@@ -137,6 +137,26 @@ class DesktopAppUiTest {
             assertEquals("Do the clamshells 3 x 15 on each side, every day [1].", g.text());
             assertEquals(1, g.citations().size());
             assertTrue(onEdt(() -> ask.answerPane().getText()).contains("cite:1"));
+
+            // settings: a model file and context, remembered in the config file the CLI reads
+            String shared = System.getProperty("pocketrag.shared");
+            Path stories = shared == null ? null : Path.of(shared, "models", "stories260K.gguf");
+            if (stories != null && Files.isRegularFile(stories)) {
+                onEdt(() -> w.applySettings(new SettingsDialog.Choice(stories, 512, false, true)));
+                waitUntil("the model loaded, or refused with the reason", STEP,
+                        () -> (w.lastError() != null && w.lastError().contains("stories260K.gguf"))
+                                || !w.answerMode().contains("fake-model"),
+                        () -> "error=" + w.lastError() + ", mode=" + w.answerMode());
+                Path config = tmp.resolve("config.properties");
+                waitUntil("the settings saved", STEP, () -> Files.isRegularFile(config)
+                        && Files.readString(config).contains("ctx=512"), () -> "no ctx=512 in " + config);
+                java.util.Properties p = new java.util.Properties();
+                try (var r = Files.newBufferedReader(config)) {
+                    p.load(r);
+                }
+                assertEquals(stories.toAbsolutePath().toString(), p.getProperty("model"));
+                assertEquals("light", p.getProperty("desktop.theme"));
+            }
             passed = true;
         } finally {
             if (!passed) {

@@ -22,6 +22,7 @@ public final class Main {
     static {
         // name -> program; one line per benchmark
         BENCHMARKS.put("embed", EmbedBench::run);
+        BENCHMARKS.put("index", IndexBench::run);
     }
 
     public static void main(String[] args) throws Exception {

@@ -35,7 +35,11 @@ import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.IndexableField;
@@ -591,14 +595,21 @@ final class LuceneNoteIndex implements NoteIndex {
         }
     }
 
-    /** The hits in order; with grouping, only each note's first (best) chunk; at most n. */
+    /**
+     * The hits in order, at most n; with grouping, only each note's first (best) chunk. Note ids
+     * come from the {@code id} doc values (no stored-field decompression per hit).
+     */
     private static List<ListHit> listHits(IndexSearcher s, TopDocs td, int n, boolean group) throws IOException {
-        StoredFields sf = s.storedFields();
-        Set<String> fieldsToLoad = Set.of(F_ID);
+        List<LeafReaderContext> leaves = s.getIndexReader().leaves();
         List<ListHit> out = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>();
         for (ScoreDoc sd : td.scoreDocs) {
-            String id = sf.document(sd.doc, fieldsToLoad).get(F_ID);
+            LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
+            SortedDocValues ids = DocValues.getSorted(leaf.reader(), F_ID);
+            if (!ids.advanceExact(sd.doc - leaf.docBase)) {
+                throw new IOException("index " + leaf.reader() + ": chunk document " + sd.doc + " has no note id");
+            }
+            String id = ids.lookupOrd(ids.ordValue()).utf8ToString();
             if (!group || seen.add(id)) {
                 out.add(new ListHit(sd.doc, id, sd.score));
                 if (out.size() == n) {
@@ -669,9 +680,12 @@ final class LuceneNoteIndex implements NoteIndex {
         b.add(LongPoint.newRangeQuery(field, lo, hi), Occur.FILTER);
     }
 
+    /** Stored fields a hit needs (not the note body kept on chunk 0). */
+    private static final Set<String> HIT_FIELDS = Set.of(F_ID, F_TITLE, F_TAG, F_ORD, F_CHUNK, F_START, F_END);
+
     private static SearchHit hit(StoredFields sf, int doc, int rank, double score, int dr, double ds, int br, double bs)
             throws IOException {
-        Document d = sf.document(doc);
+        Document d = sf.document(doc, HIT_FIELDS);
         return new SearchHit(d.get(F_ID), d.get(F_TITLE), List.of(d.getValues(F_TAG)), intField(d, F_ORD),
                 d.get(F_CHUNK), intField(d, F_START), intField(d, F_END), rank, score, dr, ds, br, bs);
     }

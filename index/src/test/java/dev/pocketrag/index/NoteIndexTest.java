@@ -311,6 +311,54 @@ class NoteIndexTest {
         }
     }
 
+    @Test
+    void concurrent_readers_never_see_half_a_note_while_it_is_replaced() throws Exception {
+        try (NoteIndex index = open()) {
+            // version a: title "Alpha", 6+ chunks; version b: title "Beta", 2+ chunks
+            ChunkedNote a = chunked(note("x", "Alpha", TestSupport.words(new java.util.Random(3), 120), T0),
+                    axis(0, DIM), 24);
+            ChunkedNote b = chunked(note("x", "Beta", TestSupport.words(new java.util.Random(4), 30), T0),
+                    axis(1, DIM), 24);
+            assertTrue(a.chunks().size() > b.chunks().size() && b.chunks().size() > 1);
+            index.put(a);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < 300; i++) {
+                        index.put(i % 2 == 0 ? b : a);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } finally {
+                    stop.set(true);
+                }
+            });
+            int reads = 0;
+            while (!stop.get() || reads < 50) {
+                List<SearchHit> hits = index.search(SearchRequest.bm25("alpha beta", 100));
+                Set<String> titles = new HashSet<>();
+                hits.forEach(h -> titles.add(h.title()));
+                assertEquals(1, titles.size(), "one search saw both versions: " + titles);
+                int expected = titles.contains("Alpha") ? a.chunks().size() : b.chunks().size();
+                assertEquals(expected, hits.size(), "a search saw part of a note");
+                List<Chunk> chunks = index.chunks("x");
+                assertTrue(chunks.equals(a.chunks()) || chunks.equals(b.chunks()), "chunks(x) mixed versions");
+                reads++;
+            }
+            writer.join();
+        }
+    }
+
+    @Test
+    void bm25_matches_title_words_and_stems() throws IOException {
+        try (NoteIndex index = open()) {
+            index.put(chunked(note("t", "Volcanic eruptions", "Nothing in the body about it.", T0), axis(0, DIM), 256));
+            index.put(chunked(note("u", "Other", "Unrelated text.", T0), axis(1, DIM), 256));
+            List<SearchHit> hits = index.search(SearchRequest.bm25("eruption", 10));
+            assertEquals(List.of("t"), hits.stream().map(SearchHit::noteId).toList());
+        }
+    }
+
     private static float[] normalise(float[] v) {
         double sq = 0;
         for (float x : v) {

@@ -53,6 +53,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
                 || t instanceof java.io.IOException
                 || t instanceof IllegalArgumentException
                 || t instanceof IllegalStateException
-                || t instanceof java.io.UncheckedIOException;
+                || t instanceof java.io.UncheckedIOException
+                || t instanceof dev.pocketrag.generation.GgufFormatException
+                || t instanceof dev.pocketrag.generation.tensor.UnsupportedTensorTypeException;
     }
 }

@@ -8,6 +8,7 @@ import picocli.CommandLine.Spec;
         description = "Measure retrieval quality on public benchmarks.",
         subcommands = {
             EvalStsCommand.class,
+            EvalBeirCommand.class,
         })
 final class EvalCommand implements Runnable {
     @Spec

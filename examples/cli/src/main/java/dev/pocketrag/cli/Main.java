@@ -5,6 +5,13 @@ import picocli.CommandLine;
 
 /** Entry point of the {@code pocketrag} command. */
 public final class Main {
+    /** Lucene logs an INFO line about the Vector API on first use; users don't need it. */
+    private static final java.util.logging.Logger LUCENE_LOG = java.util.logging.Logger.getLogger("org.apache.lucene");
+
+    static {
+        LUCENE_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     private Main() {}
 
     public static void main(String[] args) {
@@ -28,6 +35,15 @@ public final class Main {
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         try {
             return cmd.execute(args);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler; a bug surfacing as an Error gets one line too
+            err.println("error: internal error: " + ErrorHandler.describe(e));
+            if (ErrorHandler.verbose) {
+                e.printStackTrace(err);
+            } else {
+                err.println("(run with --verbose for the stack trace)");
+            }
+            return 1;
         } finally {
             out.flush();
             err.flush();

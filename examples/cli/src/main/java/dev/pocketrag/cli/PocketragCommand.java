@@ -14,8 +14,22 @@ import picocli.CommandLine.ScopeType;
         versionProvider = VersionProvider.class,
         description = "Embedded, local-first RAG: your notes, searchable by meaning, answered with citations. Offline.",
         subcommands = {
+            DemoCommand.class,
+            AddCommand.class,
+            ImportCommand.class,
+            SearchCommand.class,
+            AskCommand.class,
+            DesktopCommand.class,
+            ServeCommand.class,
+            ListCommand.class,
+            DeleteCommand.class,
+            StatsCommand.class,
             EmbedCommand.class,
             EvalCommand.class,
+            InspectCommand.class,
+            FitsCommand.class,
+            QuantizeCommand.class,
+            TokenizeCommand.class,
         })
 public final class PocketragCommand implements Runnable {
 

@@ -74,9 +74,14 @@ public final class Tokenizer {
     private static final List<String> FIM_REP_NAMES = List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>",
             "<reponame>");
     private static final List<String> FIM_SEP_NAMES = List.of("<|file_sep|>");
-    /** Token texts llama.cpp treats as end-of-generation wherever they are in the vocabulary. */
+    /**
+     * Token texts llama.cpp treats as end-of-generation wherever they are in the vocabulary. Newer
+     * llama.cpp also lists {@code </s>} (for PaddleOCR); it is left out here because byte-level
+     * vocabularies such as Qwen's have {@code </s>} as ordinary text (an HTML end tag), which the
+     * reference commit did not stop on. Where {@code </s>} is the model's EOS it is EOG as such.
+     */
     private static final List<String> EOG_NAMES = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>",
-            "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>",
+            "<|call|>", "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>",
             "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>",
             "<|tool_response>", "<｜end▁of▁sentence｜>", "[e~[");
 
@@ -207,7 +212,7 @@ public final class Tokenizer {
             throw new IllegalArgumentException("add_eos_token is true, but eos_token_id is not set");
         }
 
-        // ---- found by name, as llama.cpp does (lowest id first where several match)
+        // ---- found by name, as llama.cpp does
         eot = v.eotId() >= 0 ? v.eotId() : findByName(EOT_NAMES);
         eom = v.eomId() >= 0 ? v.eomId() : findByName(EOM_NAMES);
         int fimPad = findByName(FIM_PAD_NAMES);
@@ -247,11 +252,6 @@ public final class Tokenizer {
                 || (inEog("<|call|>", "<|calls|>") && inEog("<|flush|>")))) {
             eog.clear(end);
             attrs[end] = ATTR_USER_DEFINED;
-        }
-        int closeS = index.get("</s>");
-        if (closeS >= 0 && eog.get(closeS) && inEog("<|tool_response>")) {
-            eog.clear(closeS);
-            attrs[closeS] = ATTR_NORMAL;
         }
 
         // ---- special token cache: longest first (ties: lower id first)
@@ -338,18 +338,21 @@ public final class Tokenizer {
         return dflt >= 0 && dflt < n ? dflt : -1;
     }
 
+    /**
+     * The first of {@code names} that is in the vocabulary (made CONTROL), or -1. Where several are,
+     * llama.cpp takes whichever its hash map yields first; the order of its list is the deterministic
+     * choice ({@code <|eot_id|>} before {@code <|end_of_text|>}, {@code <|im_end|>} before
+     * {@code <|endoftext|>}).
+     */
     private int findByName(List<String> names) {
-        int best = -1;
         for (String s : names) {
             int id = index.get(s);
-            if (id >= 0 && (best < 0 || id < best)) {
-                best = id;
+            if (id >= 0) {
+                attrs[id] |= ATTR_CONTROL;
+                return id;
             }
         }
-        if (best >= 0) {
-            attrs[best] |= ATTR_CONTROL;
-        }
-        return best;
+        return -1;
     }
 
     private boolean inEog(String... names) {
@@ -519,7 +522,7 @@ public final class Tokenizer {
             return frags;
         }
         frags.add(new int[] {-1, 0, s.length()});
-        long[] present = null;
+        long[] present = null; // chars of s, and hashed pairs of adjacent chars: a cheap "cannot occur" test
         for (int id : specials) {
             int a = attrs[id];
             if (!parseSpecial && (a & (ATTR_CONTROL | ATTR_UNKNOWN)) != 0) {
@@ -530,13 +533,9 @@ public final class Tokenizer {
                 continue;
             }
             if (present == null) {
-                present = new long[1024];
-                for (int i = 0; i < s.length(); i++) {
-                    char c = s.charAt(i);
-                    present[c >>> 6] |= 1L << c;
-                }
+                present = presence(s);
             }
-            if (!allPresent(t, present)) {
+            if (!mayOccur(t, present)) {
                 continue;
             }
             List<int[]> next = null;
@@ -590,11 +589,36 @@ public final class Tokenizer {
         return frags;
     }
 
-    private static boolean allPresent(String t, long[] present) {
+    /** Bits 0..65535: the chars of {@code s}; bits 65536..131071: hashes of its adjacent char pairs. */
+    private static long[] presence(String s) {
+        long[] bits = new long[2048];
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            bits[c >>> 6] |= 1L << c;
+            if (i > 0) {
+                int h = 0x10000 | pairHash(s.charAt(i - 1), c);
+                bits[h >>> 6] |= 1L << h;
+            }
+        }
+        return bits;
+    }
+
+    private static int pairHash(char a, char b) {
+        return ((a * 0x9E37) ^ b) & 0xFFFF;
+    }
+
+    /** False if {@code t} cannot occur in the text {@code bits} describes. */
+    private static boolean mayOccur(String t, long[] bits) {
         for (int i = 0; i < t.length(); i++) {
             char c = t.charAt(i);
-            if ((present[c >>> 6] & (1L << c)) == 0) {
+            if ((bits[c >>> 6] & (1L << c)) == 0) {
                 return false;
+            }
+            if (i > 0) {
+                int h = 0x10000 | pairHash(t.charAt(i - 1), c);
+                if ((bits[h >>> 6] & (1L << h)) == 0) {
+                    return false;
+                }
             }
         }
         return true;
@@ -709,6 +733,11 @@ public final class Tokenizer {
      * @param unparseSpecial render CONTROL and UNKNOWN tokens as their text
      */
     public String detokenize(int[] ids, boolean removeSpecial, boolean unparseSpecial) {
+        return new String(detokenizeBytes(ids, removeSpecial, unparseSpecial), StandardCharsets.UTF_8);
+    }
+
+    /** The bytes of {@link #detokenize} (before UTF-8 decoding). */
+    byte[] detokenizeBytes(int[] ids, boolean removeSpecial, boolean unparseSpecial) {
         int from = 0;
         int to = ids.length;
         boolean removeSpace = addSpacePrefix;
@@ -740,7 +769,7 @@ public final class Tokenizer {
         if (cleanSpaces) {
             total = cleanSpaces(text, total);
         }
-        return new String(text, 0, total, StandardCharsets.UTF_8);
+        return Arrays.copyOf(text, total);
     }
 
     /** llama.cpp's three clean-up passes, in place over the bytes; returns the new length. */

@@ -174,6 +174,36 @@ class GgufRoundTripTest {
         }
     }
 
+    /** A sparse 3 GiB file: the mapping has no 2 GiB limit and opening does not read the data. */
+    @Test
+    void maps_tensor_data_beyond_2_gib() throws IOException {
+        Random r = new Random(SEED);
+        long n = 3L << 28; // 3 x 2^28 F32 values = 3 GiB
+        RawGguf g = new RawGguf();
+        g.kvString("general.name", "sparse");
+        g.tensor("big", new long[] {n}, 0, 0);
+        byte[] header = g.build(r); // no data section yet: header padded to 32 below
+        Path p = dir.resolve("sparse.gguf");
+        long dataOffset = (header.length + 31) / 32 * 32;
+        try (var f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.write(header);
+            f.setLength(dataOffset + 4 * n);
+            f.seek(dataOffset + 4 * (n - 1));
+            f.write(new byte[] {0, 0, (byte) 0x80, 0x3f}); // 1.0f, little-endian, at byte 3 GiB - 4
+        }
+        long t0 = System.nanoTime();
+        try (Gguf gguf = Gguf.open(p)) {
+            long openNanos = System.nanoTime() - t0;
+            GgufTensorInfo t = gguf.tensor("big");
+            MemorySegment data = gguf.tensorData(t);
+            assertEquals(4 * n, data.byteSize());
+            assertEquals(1.0f, data.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
+                    4 * (n - 1)));
+            assertEquals(0.0f, data.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 4 * (n / 2)));
+            System.out.println("opened a 3 GiB sparse file in " + openNanos / 1000 + " us");
+        }
+    }
+
     @Test
     void failed_write_leaves_no_file_and_keeps_the_old_one() throws IOException {
         Path p = dir.resolve("keep.gguf");

@@ -323,7 +323,7 @@ class MalformedGgufTest {
         }));
         c.add(new Case("no data section at all", "data section", r -> {
             RawGguf g = base(r, true);
-            g.truncate = (int) g.dataBytes + 1 + r.nextInt(4) - 1 + 1;
+            g.truncate = (int) g.dataBytes + 1 + r.nextInt(4); // into the header padding
             return g.build(r);
         }));
         // ---- metadata validation (tokenizer, architecture)

@@ -30,7 +30,7 @@ class ReferenceFilesTest {
     @TestFactory
     Stream<DynamicTest> opens_every_shared_gguf_file() throws IOException {
         List<Path> files;
-        try (Stream<Path> w = Files.walk(shared())) {
+        try (Stream<Path> w = Files.walk(shared(), java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             files = w.filter(p -> p.toString().endsWith(".gguf")).sorted().toList();
         }
         assertFalse(files.isEmpty());

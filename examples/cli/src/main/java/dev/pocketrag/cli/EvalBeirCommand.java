@@ -1,0 +1,306 @@
+package dev.pocketrag.cli;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.index.Chunk;
+import dev.pocketrag.index.ChunkedNote;
+import dev.pocketrag.index.Chunker;
+import dev.pocketrag.index.IndexOptions;
+import dev.pocketrag.index.Note;
+import dev.pocketrag.index.NoteIndex;
+import dev.pocketrag.index.SearchFilter;
+import dev.pocketrag.index.SearchHit;
+import dev.pocketrag.index.SearchMode;
+import dev.pocketrag.index.SearchRequest;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pocketrag eval beir DIR}: indexes a BEIR dataset in a temporary {@link NoteIndex} with
+ * the default embedder and reports nDCG@k, recall@k, recall@100 and MRR@k per retriever (metric
+ * definitions in {@link RetrievalMetrics}).
+ *
+ * <p>Dataset layout (BEIR): {@code corpus.jsonl} (one object a line: {@code _id}, {@code title},
+ * {@code text}), {@code queries.jsonl} ({@code _id}, {@code text}), {@code qrels/SPLIT.tsv}
+ * (header line, then {@code query-id<TAB>corpus-id<TAB>score}). Each document becomes a note
+ * split into chunks of at most the embedder's token budget; retrieval ranks documents by their
+ * best chunk.
+ */
+@Command(name = "beir", mixinStandardHelpOptions = true,
+        description = {"nDCG@k, recall@k, recall@100 and MRR@k of dense, BM25 and hybrid retrieval on a",
+                "BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv), indexed in a temporary",
+                "directory with the default embedder."})
+final class EvalBeirCommand implements Callable<Integer> {
+
+    enum Mode { DENSE, BM25, HYBRID, ALL }
+
+    @Parameters(paramLabel = "DIR", description = "e.g. ../shared/datasets/scifact")
+    Path dir;
+
+    @Option(names = "--mode", defaultValue = "all", description = "dense, bm25, hybrid or all (default: ${DEFAULT-VALUE}).")
+    Mode mode;
+
+    @Option(names = "--k", defaultValue = "10", description = "Cut-off of nDCG, recall and MRR (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--json", description = "One JSON object per mode: {\"mode\", \"ndcg@K\", \"recall@K\", \"recall@100\", \"mrr@K\"}.")
+    boolean json;
+
+    @Option(names = "--split", defaultValue = "test", description = "Which qrels/SPLIT.tsv (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--rrf-k", defaultValue = "60", description = "RRF constant of hybrid (default: ${DEFAULT-VALUE}).")
+    int rrfK;
+
+    @Option(names = "--depth", defaultValue = "100", description = "Depth of each list fused by hybrid (default: ${DEFAULT-VALUE}).")
+    int depth;
+
+    @Spec
+    CommandSpec spec;
+
+    record Doc(String id, String title, String text) {}
+
+    @Override
+    public Integer call() throws IOException {
+        if (k < 1 || k > 1000) {
+            throw new UserException("--k=" + k + ", must be in [1, 1000]");
+        }
+        if (depth < 1 || depth > SearchRequest.MAX_K) {
+            throw new UserException("--depth=" + depth + ", must be in [1, " + SearchRequest.MAX_K + "]");
+        }
+        if (rrfK < 1 || rrfK > 10_000) {
+            throw new UserException("--rrf-k=" + rrfK + ", must be in [1, 10000]");
+        }
+        Path corpusFile = dir.resolve("corpus.jsonl");
+        Path queriesFile = dir.resolve("queries.jsonl");
+        Path qrelsFile = dir.resolve("qrels").resolve(split + ".tsv");
+        for (Path f : List.of(corpusFile, queriesFile, qrelsFile)) {
+            if (!Files.isRegularFile(f)) {
+                throw new UserException("not a BEIR dataset: " + f + " is missing");
+            }
+        }
+        List<Doc> corpus = readJsonl(corpusFile, true);
+        Map<String, String> queries = new LinkedHashMap<>();
+        for (Doc q : readJsonl(queriesFile, false)) {
+            queries.put(q.id(), q.text());
+        }
+        Map<String, Map<String, Integer>> qrels = readQrels(qrelsFile);
+        for (String q : qrels.keySet()) {
+            if (!queries.containsKey(q)) {
+                throw new UserException(qrelsFile + ": query '" + q + "' is not in " + queriesFile);
+            }
+        }
+        List<Mode> modes = mode == Mode.ALL ? List.of(Mode.BM25, Mode.DENSE, Mode.HYBRID) : List.of(mode);
+        boolean needVectors = modes.contains(Mode.DENSE) || modes.contains(Mode.HYBRID);
+        Path tmp = Files.createTempDirectory("pocketrag-beir-");
+        List<Map<String, Object>> results = new ArrayList<>();
+        try (Embedder embedder = Embedders.miniLm()) {
+            Chunker chunker = new Chunker(embedder::countTokens, embedder.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+            String modelId = needVectors ? embedder.modelId() : "none (bm25 only)";
+            try (NoteIndex index = NoteIndex.open(tmp, IndexOptions.of(modelId, embedder.dimension()))) {
+                build(index, corpus, chunker, embedder, needVectors);
+                List<String> qids = new ArrayList<>(qrels.keySet());
+                List<float[]> qvecs = needVectors ? embed(embedder, qids.stream().map(queries::get).toList(), "queries")
+                        : null;
+                int n = Math.max(100, k);
+                for (Mode m : modes) {
+                    Map<String, Map<String, Double>> run = new HashMap<>();
+                    for (int i = 0; i < qids.size(); i++) {
+                        String text = queries.get(qids.get(i));
+                        float[] v = qvecs == null ? null : qvecs.get(i);
+                        SearchRequest r = new SearchRequest(SearchMode.valueOf(m.name()), m == Mode.BM25 ? null : v,
+                                m == Mode.DENSE ? null : text, n, SearchFilter.NONE, true, Math.max(n, depth), rrfK);
+                        Map<String, Double> scores = new HashMap<>();
+                        for (SearchHit h : index.search(r)) {
+                            scores.put(h.noteId(), h.score());
+                        }
+                        run.put(qids.get(i), scores);
+                    }
+                    RetrievalMetrics.Summary s = RetrievalMetrics.evaluate(qrels, run, k);
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("mode", m.name().toLowerCase(Locale.ROOT));
+                    o.put("ndcg@" + k, s.ndcg());
+                    o.put("recall@" + k, s.recall());
+                    o.put("recall@100", s.recall100());
+                    o.put("mrr@" + k, s.mrr());
+                    results.add(o);
+                }
+            }
+        } finally {
+            deleteTree(tmp);
+        }
+        print(results, corpus.size(), qrels.size());
+        return 0;
+    }
+
+    private void build(NoteIndex index, List<Doc> corpus, Chunker chunker, Embedder embedder, boolean needVectors)
+            throws IOException {
+        Instant t = Instant.EPOCH;
+        List<Note> notes = new ArrayList<>(corpus.size());
+        List<List<Chunk>> chunks = new ArrayList<>(corpus.size());
+        List<String> texts = new ArrayList<>();
+        for (Doc d : corpus) {
+            Note n = new Note(d.id(), d.title(), d.text(), List.of(), "", t, t);
+            List<Chunk> c = chunker.split(n);
+            notes.add(n);
+            chunks.add(c);
+            c.forEach(x -> texts.add(x.embeddingText()));
+        }
+        List<float[]> vectors;
+        if (needVectors) {
+            vectors = embed(embedder, texts, "embedding " + corpus.size() + " documents, " + texts.size() + " chunks:");
+        } else {
+            float[] unit = new float[embedder.dimension()];
+            unit[0] = 1; // BM25 only: the vector is never searched
+            vectors = new ArrayList<>(java.util.Collections.nCopies(texts.size(), unit));
+        }
+        int v = 0;
+        List<ChunkedNote> batch = new ArrayList<>();
+        for (int i = 0; i < notes.size(); i++) {
+            int nc = chunks.get(i).size();
+            batch.add(new ChunkedNote(notes.get(i), chunks.get(i), vectors.subList(v, v + nc)));
+            v += nc;
+            if (batch.size() == 500) {
+                index.putAll(batch);
+                batch.clear();
+            }
+        }
+        index.putAll(batch);
+        index.commit();
+    }
+
+    private static List<float[]> embed(Embedder embedder, List<String> texts, String label) {
+        List<float[]> out = new ArrayList<>(texts.size());
+        try (ProgressBar bar = new ProgressBar(label, texts.size())) {
+            for (int i = 0; i < texts.size(); i += 64) {
+                List<String> part = texts.subList(i, Math.min(texts.size(), i + 64));
+                out.addAll(embedder.embedAll(part));
+                bar.step(part.size());
+            }
+        }
+        return out;
+    }
+
+    private void print(List<Map<String, Object>> results, int docs, int queries) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            for (Map<String, Object> o : results) {
+                out.println(Json.of(o));
+            }
+        } else {
+            out.printf(Locale.ROOT, "%s: %d documents, %d queries (%s)%n", dir, docs, queries, split);
+            out.printf(Locale.ROOT, "%-8s %9s %10s %11s %8s%n", "mode", "ndcg@" + k, "recall@" + k, "recall@100", "mrr@" + k);
+            for (Map<String, Object> o : results) {
+                out.printf(Locale.ROOT, "%-8s %9.4f %10.4f %11.4f %8.4f%n", o.get("mode"), o.get("ndcg@" + k),
+                        o.get("recall@" + k), o.get("recall@100"), o.get("mrr@" + k));
+            }
+        }
+        out.flush();
+    }
+
+    /** Reads {@code _id}, {@code title} (corpus only, may be absent) and {@code text} of each line. */
+    static List<Doc> readJsonl(Path file, boolean corpus) throws IOException {
+        List<Doc> out = new ArrayList<>();
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int lineNo = 0;
+            while ((line = r.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonObject o;
+                try {
+                    JsonElement e = JsonParser.parseString(line);
+                    if (!e.isJsonObject()) {
+                        throw new UserException(file + ":" + lineNo + ": expected a JSON object");
+                    }
+                    o = e.getAsJsonObject();
+                } catch (JsonParseException e) {
+                    throw new UserException(file + ":" + lineNo + ": not JSON: " + e.getMessage());
+                }
+                String id = string(o, "_id", file, lineNo, true);
+                String title = corpus ? string(o, "title", file, lineNo, false) : "";
+                String text = string(o, "text", file, lineNo, true);
+                try {
+                    out.add(new Doc(id, title, text));
+                } catch (IllegalArgumentException e) {
+                    throw new UserException(file + ":" + lineNo + ": " + e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String string(JsonObject o, String key, Path file, int lineNo, boolean required) {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            if (required) {
+                throw new UserException(file + ":" + lineNo + ": no \"" + key + "\"");
+            }
+            return "";
+        }
+        if (!e.isJsonPrimitive()) {
+            throw new UserException(file + ":" + lineNo + ": \"" + key + "\" is not a string");
+        }
+        return e.getAsString();
+    }
+
+    /** query id -> (doc id -> relevance), from a TSV with a header line. */
+    static Map<String, Map<String, Integer>> readQrels(Path file) throws IOException {
+        Map<String, Map<String, Integer>> out = new LinkedHashMap<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 1; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] f = line.split("\t");
+            if (f.length != 3) {
+                throw new UserException(file + ":" + (i + 1) + ": expected 3 tab-separated fields, found " + f.length);
+            }
+            int rel;
+            try {
+                rel = Integer.parseInt(f[2].trim());
+            } catch (NumberFormatException e) {
+                throw new UserException(file + ":" + (i + 1) + ": score '" + f[2] + "' is not an integer");
+            }
+            out.computeIfAbsent(f[0], q -> new LinkedHashMap<>()).put(f[1], rel);
+        }
+        return out;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

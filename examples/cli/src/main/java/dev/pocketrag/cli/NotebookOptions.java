@@ -1,0 +1,29 @@
+package dev.pocketrag.cli;
+
+import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.retrieval.Notebook;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** {@code --dir}, shared by every command that opens the notebook. */
+final class NotebookOptions {
+    @Option(names = "--dir", paramLabel = "DIR",
+            description = "Notebook directory (default: $POCKETRAG_DIR, dir= in the config file, "
+                    + "$XDG_DATA_HOME/pocketrag or ~/.local/share/pocketrag).")
+    Path dir;
+
+    Path directory(Config config) {
+        return config.dataDir(dir);
+    }
+
+    /** Opens the notebook; the chat model (if any) is closed with it. */
+    Notebook open(Config config, ChatModel model) throws IOException {
+        return Notebook.builder(directory(config)).chatModel(model, true).build();
+    }
+
+    Notebook open(Config config) throws IOException {
+        return open(config, null);
+    }
+}

@@ -1,0 +1,132 @@
+package dev.pocketrag.cli;
+
+import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.server.PocketragServer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.URI;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve the notebook over HTTP until Ctrl-C: a chat page at /, an OpenAI-compatible API",
+                "(/v1/models, /v1/chat/completions, /v1/embeddings) and the notebook (/v1/notes, /v1/search, /v1/ask).",
+                "Loopback only unless --host says otherwise; then every request needs the API key."})
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    NotebookOptions notebook;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 = every interface, needs --api-key).")
+    String host;
+
+    @Option(names = {"-p", "--port"}, defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free one).")
+    int port;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "Key every request must carry (Authorization: Bearer KEY; the page asks for it as a password). "
+                    + "Default: $POCKETRAG_API_KEY. Required when --host is not loopback.")
+    String apiKey;
+
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "8",
+            description = "Requests that may wait for the chat model; more get 429 (default: ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Spec
+    CommandSpec spec;
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile URI started;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        if (port < 0 || port > 65535) {
+            throw new UserException("--port must be in 0..65535; got " + port);
+        }
+        if (queue < 0 || queue > 10_000) {
+            throw new UserException("--queue must be in 0..10000; got " + queue);
+        }
+        // a request must arrive whole within a minute (the JDK server's default is forever)
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", "60");
+        }
+        Config config = Config.load();
+        String key = apiKey != null ? apiKey : config.env().get("POCKETRAG_API_KEY");
+        if (key != null && key.isBlank()) {
+            key = null;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        ChatModel model = modelOptions.load(config);
+        try {
+            serve(config, model, key, out);
+        } finally {
+            finished.countDown();
+        }
+        return 0;
+    }
+
+    private void serve(Config config, ChatModel model, String key, PrintWriter out) throws IOException, InterruptedException {
+        try (Notebook nb = notebook.open(config, model)) {
+            PocketragServer server;
+            try {
+                server = PocketragServer.builder(nb).host(host).port(port).apiKey(key).queueCapacity(queue).start();
+            } catch (BindException e) {
+                throw new UserException("cannot listen on " + host + ":" + port + ": " + e.getMessage()
+                        + " (another server there? try --port)");
+            }
+            // Ctrl-C: stop serving, and let this thread close the server and the notebook
+            Thread hook = new Thread(() -> {
+                stop.countDown();
+                try {
+                    finished.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    // exit anyway
+                }
+            }, "pocketrag-serve-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try (server) {
+                out.println("pocketrag serve: " + server.uri() + "  (notebook " + nb.directory() + "; "
+                        + (model == null ? "no chat model: extractive answers" : "model " + model.name()) + ")");
+                if (!server.isLoopback()) {
+                    out.println("listening on " + host + ": every request needs the API key");
+                }
+                out.println("Ctrl-C to stop.");
+                out.flush();
+                started = server.uri();
+                stop.await();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // shutting down already
+                }
+            }
+        }
+    }
+
+    /** The server's URI once it listens (for tests), waiting at most {@code seconds}; null if not started. */
+    URI awaitStarted(long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (started == null && System.nanoTime() < deadline && stop.getCount() > 0) {
+            Thread.sleep(10);
+        }
+        return started;
+    }
+
+    /** Stops the server as Ctrl-C does (for tests). */
+    void stop() {
+        stop.countDown();
+    }
+}

@@ -1,0 +1,231 @@
+package dev.pocketrag.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.pocketrag.generation.ChatCompletion;
+import dev.pocketrag.generation.ChatMessage;
+import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.generation.TokenListener;
+import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
+import dev.pocketrag.server.PocketragServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code pocketrag serve}, and {@code --chat-url} on ask, as a user would run them. */
+class ServeCommandTest {
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    /** A running {@code pocketrag serve}. */
+    record Serve(ServeCommand command, CompletableFuture<Integer> exit, StringWriter out, URI uri) implements AutoCloseable {
+        static Serve start(String... args) throws Exception {
+            ServeCommand cmd = new ServeCommand();
+            CommandLine cl = new CommandLine(cmd);
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            cl.setOut(new PrintWriter(out, true));
+            cl.setErr(new PrintWriter(err, true));
+            cl.setExecutionExceptionHandler(new ErrorHandler());
+            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute(args));
+            URI uri = cmd.awaitStarted(120);
+            assertNotNull(uri, () -> "serve did not start: " + out + err + (exit.isDone() ? " exit " + exit.join() : ""));
+            return new Serve(cmd, exit, out, uri);
+        }
+
+        @Override
+        public void close() throws Exception {
+            command.stop();
+            assertEquals(0, exit.get(60, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void serve_answers_over_http_and_ask_uses_it_through_chat_url(@TempDir Path dir) throws Exception {
+        // the "GPU box": a pocketrag server with a model, which `serve --chat-url` uses in turn
+        WordModel model = new WordModel("The dentist is on 14 March at 09:30 [1].");
+        try (Notebook backendNb = Notebook.builder(dir.resolve("backend")).chatModel(model, false).build();
+             PocketragServer backend = PocketragServer.builder(backendNb).port(0).start();
+             Serve serve = Serve.start("--dir", dir.resolve("served").toString(), "--port", "0",
+                     "--chat-url", backend.uri().toString())) {
+            assertTrue(serve.out().toString().contains("pocketrag serve: " + serve.uri()), serve.out().toString());
+            assertTrue(serve.out().toString().contains("model word-model"), serve.out().toString());
+
+            HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(serve.uri()).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("pocketrag"));
+            HttpResponse<String> added = HTTP.send(HttpRequest.newBuilder(serve.uri().resolve("/v1/notes"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"title\": \"Dentist\", \"text\": \"Dentist on 14 March at 09:30.\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, added.statusCode(), added.body());
+            String id = JsonParser.parseString(added.body()).getAsJsonObject().get("id").getAsString();
+            HttpResponse<String> ask = HTTP.send(HttpRequest.newBuilder(serve.uri().resolve("/v1/ask"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"question\": \"When is the dentist?\", \"stream\": false}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            JsonObject answer = JsonParser.parseString(ask.body()).getAsJsonObject();
+            assertEquals("generated", answer.get("kind").getAsString(), ask.body());
+            assertEquals(id, answer.getAsJsonArray("citations").get(0).getAsJsonObject().get("note_id").getAsString());
+
+            // `ask --chat-url` on another notebook, answered through serve by the backend's model
+            String d = dir.resolve("laptop").toString();
+            CliRun add = CliRun.of("add", "--dir", d, "--title", "Dentist", "--", "Dentist appointment on 14 March at 09:30.");
+            assertEquals(0, add.exitCode(), add::toString);
+            int before = model.prompts.size();
+            CliRun cli = CliRun.of("ask", "--dir", d, "--json", "--chat-url", serve.uri().toString(), "When is the dentist?");
+            assertEquals(0, cli.exitCode(), cli::toString);
+            JsonObject a = JsonParser.parseString(cli.out()).getAsJsonObject();
+            assertEquals("generated", a.get("kind").getAsString(), cli::toString);
+            assertEquals("The dentist is on 14 March at 09:30 [1].", a.get("answer").getAsString());
+            assertEquals(add.out().strip(), a.getAsJsonArray("citations").get(0).getAsJsonObject().get("note_id").getAsString());
+            assertEquals(before + 1, model.prompts.size());
+            assertTrue(model.prompts.getLast().contains("Dentist appointment on 14 March at 09:30."),
+                    "the laptop's passage reached the backend's model");
+        }
+    }
+
+    @Test
+    void serve_refuses_a_public_address_without_a_key(@TempDir Path dir) {
+        CliRun r = CliRun.of("serve", "--dir", dir.toString(), "--host", "0.0.0.0", "--port", "0");
+        assertEquals(2, r.exitCode(), r::toString);
+        assertTrue(r.err().startsWith("error: host 0.0.0.0 is not a loopback address") && r.err().contains("--api-key"),
+                r::toString);
+        assertFalse(r.err().contains("at dev.pocketrag"), "no stack trace");
+    }
+
+    @Test
+    void chat_url_mistakes_are_one_line_errors(@TempDir Path dir) throws Exception {
+        String d = dir.toString();
+        CliRun both = CliRun.of("ask", "--dir", d, "--model", "m.gguf", "--chat-url", "http://127.0.0.1:1", "q");
+        assertEquals(2, both.exitCode());
+        assertEquals("error: --model and --chat-url both name a chat model; choose one", both.err().strip());
+        CliRun nameOnly = CliRun.of("ask", "--dir", d, "--chat-model", "llama3", "q");
+        assertEquals(2, nameOnly.exitCode());
+        assertTrue(nameOnly.err().startsWith("error: --chat-model names a model on a server"), nameOnly::toString);
+        CliRun scheme = CliRun.of("ask", "--dir", d, "--chat-url", "localhost:8080", "q");
+        assertEquals(2, scheme.exitCode());
+        assertTrue(scheme.err().contains("must be http://host[:port]"), scheme::toString);
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        CliRun down = CliRun.of("ask", "--dir", d, "--chat-url", "http://127.0.0.1:" + port, "q");
+        assertEquals(2, down.exitCode());
+        assertTrue(down.err().startsWith("error: cannot connect to chat server http://127.0.0.1:" + port + "/v1/models"),
+                down::toString);
+        assertEquals(1, down.err().strip().lines().count(), down::toString);
+    }
+
+    /**
+     * The must-show test: OpenAiCompatibleChatModel against {@code pocketrag serve} running
+     * stories260K, a real server on a loopback port. At temperature 0 the remote answer must be
+     * the local model's answer, token for token.
+     */
+    @Test
+    void remote_model_against_serve_running_stories260K(@TempDir Path dir) throws Exception {
+        assumeTrue(classExists("dev.pocketrag.generation.GgufChatModel"),
+                "skipped: the GGUF engine (dev.pocketrag.generation.GgufChatModel) has not landed on main yet");
+        Path gguf = SharedData.file("models/stories260K.gguf");
+        List<ChatMessage> messages = List.of(ChatMessage.user("Once upon a time"));
+        GenerationParams greedy = GenerationParams.greedy().withMaxTokens(40).withSeed(1);
+        ChatCompletion local;
+        try (ChatModel m = ChatModels.load(gguf, 256, 1)) {
+            local = m.chat(messages, greedy);
+        }
+        try (Serve serve = Serve.start("--dir", dir.toString(), "--port", "0", "--model", gguf.toString(),
+                "--ctx", "256", "--threads", "1");
+             OpenAiCompatibleChatModel remote = OpenAiCompatibleChatModel.builder(serve.uri()).connect()) {
+            assertEquals(256, remote.contextLength(), "the window as the server reports it");
+            List<String> pieces = new ArrayList<>();
+            ChatCompletion c = remote.chat(messages, greedy, pieces::add);
+            assertFalse(c.text().isEmpty());
+            assertEquals(local.text(), c.text(), "greedy: the server writes what the model writes in-process");
+            assertEquals(c.text(), String.join("", pieces));
+            assertEquals(local.finishReason(), c.finishReason());
+            assertEquals(local.usage(), c.usage());
+        }
+    }
+
+    private static boolean classExists(String name) {
+        try {
+            Class.forName(name);
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    /** A chat model that writes a fixed reply word by word and records the prompts it got. */
+    static final class WordModel implements ChatModel {
+        final String reply;
+        final List<String> prompts = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        WordModel(String reply) {
+            this.reply = reply;
+        }
+
+        @Override
+        public String name() {
+            return "word-model";
+        }
+
+        @Override
+        public int contextLength() {
+            return 4096;
+        }
+
+        @Override
+        public int countTokens(String text) {
+            String t = text.strip();
+            return t.isEmpty() ? 0 : t.split("\\s+").length;
+        }
+
+        @Override
+        public int countPromptTokens(List<ChatMessage> messages) {
+            int n = 3;
+            for (ChatMessage m : messages) {
+                n += 4 + countTokens(m.content());
+            }
+            return n;
+        }
+
+        @Override
+        public ChatCompletion chat(List<ChatMessage> messages, GenerationParams params, TokenListener listener) {
+            prompts.add(messages.toString());
+            String[] words = reply.split("(?<= )");
+            StringBuilder text = new StringBuilder();
+            for (String w : words) {
+                text.append(w);
+                if (!listener.onText(w)) {
+                    break;
+                }
+            }
+            return new ChatCompletion(text.toString(), ChatCompletion.FinishReason.STOP,
+                    new ChatCompletion.Usage(countPromptTokens(messages), words.length), ChatCompletion.Timings.NONE);
+        }
+
+        @Override
+        public void close() {}
+    }
+}

@@ -1,0 +1,48 @@
+package dev.pocketrag.desktop;
+
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.Embedders;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * How the app runs.
+ *
+ * @param directory the notebook directory
+ * @param model the chat model file to load at start; null for extractive answers
+ * @param ctx the chat model's context window; 0 for the model's own (at most 4096)
+ * @param dark start in the dark theme
+ * @param configFile where settings are saved (shared with the CLI)
+ * @param embedders makes the embedder (the built-in MiniLM by default)
+ * @param retryEvery how often to retry a notebook another process holds
+ * @param idleAfter how long the notebook stays open (locked) without use
+ */
+record AppOptions(Path directory, Path model, int ctx, boolean dark, Path configFile, Supplier<Embedder> embedders,
+        Duration retryEvery, Duration idleAfter) {
+
+    static final Duration RETRY_EVERY = Duration.ofSeconds(2);
+    static final Duration IDLE_AFTER = Duration.ofSeconds(10);
+
+    AppOptions {
+        Objects.requireNonNull(directory, "directory");
+        if (ctx < 0) {
+            throw new IllegalArgumentException("ctx must be 0 (the model's own) or positive; ctx=" + ctx);
+        }
+        Objects.requireNonNull(configFile, "configFile");
+        Objects.requireNonNull(embedders, "embedders");
+        Objects.requireNonNull(retryEvery, "retryEvery");
+        Objects.requireNonNull(idleAfter, "idleAfter");
+    }
+
+    /** The options from the command line's flags (each may be null / 0) and the config. */
+    static AppOptions resolve(DesktopConfig config, Path dirFlag, Path modelFlag, int ctxFlag) {
+        return new AppOptions(config.dataDir(dirFlag), config.model(modelFlag).orElse(null), config.ctx(ctxFlag),
+                config.darkTheme(), config.fileLocation(), Embedders::miniLm, RETRY_EVERY, IDLE_AFTER);
+    }
+
+    AppOptions withDark(boolean d) {
+        return new AppOptions(directory, model, ctx, d, configFile, embedders, retryEvery, idleAfter);
+    }
+}

@@ -1,0 +1,288 @@
+package dev.pocketrag.desktop;
+
+import com.formdev.flatlaf.FlatClientProperties;
+import dev.pocketrag.retrieval.Answer;
+import dev.pocketrag.retrieval.AskOptions;
+import java.awt.BorderLayout;
+import java.awt.FlowLayout;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.swing.BorderFactory;
+import javax.swing.JButton;
+import javax.swing.JEditorPane;
+import javax.swing.JLabel;
+import javax.swing.JPanel;
+import javax.swing.JScrollPane;
+import javax.swing.JTextField;
+import javax.swing.Timer;
+import javax.swing.event.HyperlinkEvent;
+
+/**
+ * Ask a question of the notes: the answer streams in, its citations are links that open the cited
+ * note at the passage. Event thread only (the question runs on the ask lane).
+ */
+final class AskPanel extends JPanel {
+    private static final long serialVersionUID = 1L;
+    private static final Pattern CITATION = Pattern.compile("\\[(\\d{1,3})\\]");
+
+    private final transient Host host;
+    private final JTextField question = new JTextField();
+    private final JButton ask = new JButton("Ask");
+    private final JButton stop = new JButton("Stop");
+    private final JEditorPane answerPane = new JEditorPane();
+    private final JLabel mode = new JLabel(" ");
+    private final Timer repaintWhileStreaming;
+
+    private transient Answer answer;
+    private String asked = "";
+    private boolean busy;
+    private transient AtomicBoolean cancel = new AtomicBoolean();
+    /** The text streamed so far; appended to by the ask thread. */
+    private final StringBuilder streamed = new StringBuilder();
+    private int shownLength = -1;
+
+    AskPanel(Host host) {
+        super(new BorderLayout(0, 8));
+        this.host = host;
+        setBorder(BorderFactory.createEmptyBorder(10, 10, 10, 10));
+
+        question.setName("question");
+        question.putClientProperty(FlatClientProperties.PLACEHOLDER_TEXT, "Ask your notes a question\u2026");
+        question.putClientProperty(FlatClientProperties.TEXT_FIELD_SHOW_CLEAR_BUTTON, true);
+        // Enter asks (bound here rather than through the field's action listener, which only
+        // fires for the text component that last had the focus)
+        question.getInputMap().put(javax.swing.KeyStroke.getKeyStroke(java.awt.event.KeyEvent.VK_ENTER, 0), "ask");
+        question.getActionMap().put("ask", new javax.swing.AbstractAction() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public void actionPerformed(java.awt.event.ActionEvent e) {
+                ask();
+            }
+        });
+        ask.setName("ask");
+        ask.putClientProperty(FlatClientProperties.BUTTON_TYPE, FlatClientProperties.BUTTON_TYPE_ROUND_RECT);
+        ask.addActionListener(e -> ask());
+        stop.setName("stop");
+        stop.setEnabled(false);
+        stop.addActionListener(e -> cancel.set(true));
+
+        JPanel top = new JPanel(new BorderLayout(6, 0));
+        top.add(question, BorderLayout.CENTER);
+        JPanel buttons = new JPanel(new FlowLayout(FlowLayout.RIGHT, 6, 0));
+        buttons.add(ask);
+        buttons.add(stop);
+        top.add(buttons, BorderLayout.EAST);
+        mode.setName("answerMode");
+        mode.putClientProperty(FlatClientProperties.STYLE_CLASS, "small");
+        top.add(mode, BorderLayout.SOUTH);
+
+        answerPane.setName("answer");
+        answerPane.setContentType("text/html");
+        answerPane.setEditable(false);
+        answerPane.putClientProperty(JEditorPane.HONOR_DISPLAY_PROPERTIES, Boolean.TRUE);
+        answerPane.addHyperlinkListener(e -> {
+            if (e.getEventType() == HyperlinkEvent.EventType.ACTIVATED) {
+                followLink(e.getDescription());
+            }
+        });
+        answerPane.setText(placeholder());
+
+        add(top, BorderLayout.NORTH);
+        add(new JScrollPane(answerPane), BorderLayout.CENTER);
+
+        repaintWhileStreaming = new Timer(80, e -> renderStreaming());
+    }
+
+    /** Asks the question typed, unless one is being answered. */
+    void ask() {
+        String q = question.getText().strip();
+        if (q.isEmpty() || busy) {
+            return;
+        }
+        busy = true;
+        asked = q;
+        answer = null;
+        cancel = new AtomicBoolean();
+        AtomicBoolean myCancel = cancel;
+        synchronized (streamed) {
+            streamed.setLength(0);
+        }
+        shownLength = -1;
+        ask.setEnabled(false);
+        stop.setEnabled(true);
+        answerPane.setText(html("<p style='color:" + Theme.hex(Theme.muted()) + "'>Searching your notes\u2026</p>"));
+        repaintWhileStreaming.start();
+        AskOptions options = AskOptions.defaults().withFilter(host.filter());
+        host.run(Host.Lane.ASK, "Asking \u201c" + q + "\u201d", nb -> nb.ask(q, options, piece -> {
+            synchronized (streamed) {
+                streamed.append(piece);
+            }
+            return !myCancel.get();
+        }), a -> {
+            answer = a;
+            render();
+            host.status(statusLine(a));
+        }, () -> {
+            busy = false;
+            repaintWhileStreaming.stop();
+            ask.setEnabled(true);
+            stop.setEnabled(false);
+            if (answer == null) {
+                answerPane.setText(placeholder());
+            }
+        });
+    }
+
+    /** Stops a question being answered (the text so far stays). */
+    void cancel() {
+        cancel.set(true);
+    }
+
+    private void renderStreaming() {
+        String text;
+        synchronized (streamed) {
+            if (streamed.length() == shownLength) {
+                return;
+            }
+            shownLength = streamed.length();
+            text = streamed.toString();
+        }
+        if (answer == null && !text.isEmpty()) {
+            answerPane.setText(html(paragraphs(Highlighter.escape(text)) + "<p style='color:"
+                    + Theme.hex(Theme.muted()) + "'>\u2026</p>"));
+        }
+    }
+
+    /** The whole answer: text with citation links, sources, what was left out, how it was made. Again after a theme change. */
+    void render() {
+        mode.setText(host.answerMode());
+        if (answer == null) {
+            if (!busy) {
+                answerPane.setText(placeholder());
+            }
+            return;
+        }
+        Answer a = answer;
+        String muted = Theme.hex(Theme.muted());
+        String link = Theme.hex(Theme.link());
+        StringBuilder b = new StringBuilder();
+        b.append("<p style='color:").append(muted).append("'>").append(Highlighter.escape(asked)).append("</p>");
+        b.append(paragraphs(linkCitations(Highlighter.escape(a.text()), a, link)));
+        if (!a.citations().isEmpty()) {
+            b.append("<h3>Sources</h3>");
+            List<String> terms = Highlighter.terms(asked);
+            for (Answer.Citation c : a.citations()) {
+                Answer.Passage p = c.passage();
+                String name = p.title().isEmpty() ? p.noteId() : p.title();
+                b.append("<p><a href='cite:").append(c.n()).append("' style='color:").append(link)
+                        .append("; text-decoration:none'><b>[").append(c.n()).append("] ")
+                        .append(Highlighter.escape(name)).append("</b></a><br><span style='color:").append(muted)
+                        .append("'>")
+                        .append(Highlighter.html(Highlighter.excerpt(p.text(), terms, 220), terms,
+                                Theme.markOpen(), Theme.markClose()))
+                        .append("</span></p>");
+            }
+        }
+        if (!a.leftOut().isEmpty()) {
+            b.append("<p style='color:").append(muted).append("'>Left out (did not fit in the model's context window): ");
+            for (int i = 0; i < a.leftOut().size(); i++) {
+                Answer.LeftOut l = a.leftOut().get(i);
+                b.append(i == 0 ? "" : ", ").append(Highlighter.escape(l.title().isEmpty() ? l.noteId() : l.title()))
+                        .append(" (").append(l.tokens()).append(" tokens)");
+            }
+            b.append("</p>");
+        }
+        String note = switch (a.kind()) {
+            case EXTRACTIVE -> "Extractive answer: the best sentences of your notes (no chat model)."
+                    + " Choose a GGUF model in Settings to generate answers.";
+            case NOTHING_RELEVANT, GENERATED -> a.note();
+        };
+        if (!note.isEmpty()) {
+            b.append("<p style='color:").append(muted).append("'><i>").append(Highlighter.escape(note)).append("</i></p>");
+        }
+        answerPane.setText(html(b.toString()));
+        answerPane.setCaretPosition(0);
+    }
+
+    private static String linkCitations(String escapedText, Answer a, String linkColor) {
+        Matcher m = CITATION.matcher(escapedText);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            int n = Integer.parseInt(m.group(1));
+            boolean known = a.citations().stream().anyMatch(c -> c.n() == n);
+            m.appendReplacement(b, known ? "<a href='cite:" + n + "' style='color:" + linkColor
+                    + "; text-decoration:none'><b>[" + n + "]</b></a>" : "$0");
+        }
+        m.appendTail(b);
+        return b.toString();
+    }
+
+    private static String paragraphs(String escaped) {
+        StringBuilder b = new StringBuilder();
+        for (String para : escaped.strip().split("\\n\\s*\\n")) {
+            b.append("<p>").append(para.replace("\n", "<br>")).append("</p>");
+        }
+        return b.toString();
+    }
+
+    private static String html(String body) {
+        return "<html><body style='margin:4px'>" + body + "</body></html>";
+    }
+
+    private String placeholder() {
+        return html("<p style='color:" + Theme.hex(Theme.muted()) + "'>Answers come from your notes, with citations"
+                + " like [1] that open the note at the passage.<br>Try: <i>How many clamshells should I do for my knee?</i></p>");
+    }
+
+    private void followLink(String description) {
+        if (description == null || !description.startsWith("cite:") || answer == null) {
+            return;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(description.substring(5));
+        } catch (NumberFormatException e) {
+            return;
+        }
+        for (Answer.Passage p : answer.passages()) {
+            if (p.n() == n) {
+                host.openNote(p.noteId(), p.start(), p.end(), Highlighter.terms(asked));
+                return;
+            }
+        }
+    }
+
+    private static String statusLine(Answer a) {
+        Answer.Timings t = a.timings();
+        String how = switch (a.kind()) {
+            case GENERATED -> String.format(Locale.ROOT, "generated %d tokens", t.answerTokens());
+            case EXTRACTIVE -> "extractive";
+            case NOTHING_RELEVANT -> "nothing relevant found";
+        };
+        return String.format(Locale.ROOT, "Answered in %.0f ms (%s, %d citation%s)", t.totalMillis(), how,
+                a.citations().size(), a.citations().size() == 1 ? "" : "s");
+    }
+
+    // ---- for tests and the window
+
+    JTextField questionField() {
+        return question;
+    }
+
+    JEditorPane answerPane() {
+        return answerPane;
+    }
+
+    /** The last finished answer, null while answering or before the first. */
+    Answer answer() {
+        return answer;
+    }
+
+    boolean isBusy() {
+        return busy;
+    }
+}

@@ -1,0 +1,207 @@
+package dev.pocketrag.desktop;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * Where the notebook and the user's settings live: the same rules as the CLI's
+ * {@code dev.pocketrag.cli.Config} (kept as a small copy: the desktop app must not depend on the
+ * CLI), so both work on the same notebook.
+ *
+ * <ul>
+ *   <li>Data directory: {@code --dir}, else {@code $POCKETRAG_DIR}, else {@code dir=} in the config
+ *       file, else {@code $XDG_DATA_HOME/pocketrag}, else {@code ~/.local/share/pocketrag}.</li>
+ *   <li>Chat model: {@code --model}, else {@code $POCKETRAG_MODEL}, else {@code model=} in the config
+ *       file; none means extractive answers. Context: {@code --ctx}, else {@code ctx=}, else 0
+ *       (the model's own, at most 4096).</li>
+ *   <li>Config file: {@code $POCKETRAG_CONFIG}, else {@code $XDG_CONFIG_HOME/pocketrag/config.properties},
+ *       else {@code ~/.config/pocketrag/config.properties}. Java properties: {@code dir=},
+ *       {@code model=}, {@code ctx=}, {@code threads=} (shared with the CLI) and
+ *       {@code desktop.theme=light|dark} (this app only; the CLI ignores it).</li>
+ * </ul>
+ *
+ * @param env the environment variables to resolve with
+ * @param file the config file's settings (empty if it does not exist)
+ * @param fileLocation where the config file is (or would be)
+ */
+record DesktopConfig(Map<String, String> env, Properties file, Path fileLocation) {
+
+    static DesktopConfig load() {
+        return load(System.getenv());
+    }
+
+    static DesktopConfig load(Map<String, String> env) {
+        return load(env, configFile(env));
+    }
+
+    /**
+     * Reads the config file at {@code location} (missing is fine).
+     *
+     * @throws IllegalArgumentException if it exists but cannot be read or parsed
+     */
+    static DesktopConfig load(Map<String, String> env, Path location) {
+        Properties p = new Properties();
+        if (Files.isRegularFile(location)) {
+            try (Reader r = Files.newBufferedReader(location, StandardCharsets.UTF_8)) {
+                p.load(r);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("cannot read config file " + location + ": " + e.getMessage(), e);
+            }
+        }
+        return new DesktopConfig(Map.copyOf(env), p, location);
+    }
+
+    static Path configFile(Map<String, String> env) {
+        String explicit = env.get("POCKETRAG_CONFIG");
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit);
+        }
+        String xdg = env.get("XDG_CONFIG_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : home().resolve(".config");
+        return base.resolve("pocketrag").resolve("config.properties");
+    }
+
+    /** The notebook directory, given {@code --dir} (may be null). */
+    Path dataDir(Path flag) {
+        if (flag != null) {
+            return flag;
+        }
+        String fromEnv = env.get("POCKETRAG_DIR");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return Path.of(fromEnv);
+        }
+        String fromFile = file.getProperty("dir");
+        if (fromFile != null && !fromFile.isBlank()) {
+            return Path.of(expandHome(fromFile.strip()));
+        }
+        String xdg = env.get("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : home().resolve(".local").resolve("share");
+        return base.resolve("pocketrag");
+    }
+
+    /** The chat model file, given {@code --model} (may be null); empty for none. */
+    Optional<Path> model(Path flag) {
+        if (flag != null) {
+            return Optional.of(flag);
+        }
+        String fromEnv = env.get("POCKETRAG_MODEL");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return Optional.of(Path.of(expandHome(fromEnv.strip())));
+        }
+        String fromFile = file.getProperty("model");
+        if (fromFile != null && !fromFile.isBlank()) {
+            return Optional.of(Path.of(expandHome(fromFile.strip())));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The context size, given {@code --ctx} (0 or less: not given); 0 means the model's own.
+     *
+     * @throws IllegalArgumentException if {@code ctx=} in the config file is not a number
+     */
+    int ctx(int flag) {
+        if (flag > 0) {
+            return flag;
+        }
+        String v = file.getProperty("ctx");
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(v.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("config file " + fileLocation + ": ctx=" + v + " is not a number", e);
+        }
+    }
+
+    /** Whether the user chose the dark theme last time. */
+    boolean darkTheme() {
+        return "dark".equalsIgnoreCase(file.getProperty("desktop.theme", "").strip());
+    }
+
+    /**
+     * Writes {@code updates} into the config file, keeping every other line (comments, the
+     * CLI's settings) as it is: a key's existing line is replaced, a new key appended, a null
+     * value removes the key. Written to a temporary file and moved into place.
+     */
+    static void save(Path location, Map<String, String> updates) {
+        try {
+            List<String> lines = Files.isRegularFile(location)
+                    ? new ArrayList<>(Files.readAllLines(location, StandardCharsets.UTF_8))
+                    : new ArrayList<>();
+            Map<String, String> pending = new LinkedHashMap<>(updates);
+            List<String> out = new ArrayList<>(lines.size() + pending.size());
+            for (String line : lines) {
+                String key = keyOf(line);
+                if (key != null && updates.containsKey(key)) {
+                    if (pending.containsKey(key)) {
+                        String v = pending.remove(key);
+                        if (v != null) {
+                            out.add(key + "=" + escape(v));
+                        }
+                    }
+                    continue; // a repeated key: the first occurrence stands for all of them
+                }
+                out.add(line);
+            }
+            pending.forEach((k, v) -> {
+                if (v != null) {
+                    out.add(k + "=" + escape(v));
+                }
+            });
+            Path parent = location.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path tmp = Files.createTempFile(parent, ".config", ".tmp");
+            try {
+                Files.write(tmp, out, StandardCharsets.UTF_8);
+                Files.move(tmp, location, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write config file " + location + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The key a properties line sets, or null for comments, blank lines and continuations we do not parse. */
+    private static String keyOf(String line) {
+        String s = line.stripLeading();
+        if (s.isEmpty() || s.charAt(0) == '#' || s.charAt(0) == '!') {
+            return null;
+        }
+        int end = 0;
+        while (end < s.length() && "=: \t\f".indexOf(s.charAt(end)) < 0 && s.charAt(end) != '\\') {
+            end++;
+        }
+        return end == 0 ? null : s.substring(0, end);
+    }
+
+    /** A value in properties syntax: backslashes doubled, a leading blank kept. */
+    private static String escape(String v) {
+        if (v.indexOf('\n') >= 0 || v.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("a setting cannot contain a line break: '" + v + "'");
+        }
+        String e = v.replace("\\", "\\\\");
+        return e.startsWith(" ") ? "\\" + e : e;
+    }
+
+    private static Path home() {
+        return Path.of(System.getProperty("user.home"));
+    }
+
+    private static String expandHome(String p) {
+        return p.startsWith("~/") ? home().resolve(p.substring(2)).toString() : p;
+    }
+}

@@ -1,0 +1,267 @@
+package dev.pocketrag.desktop;
+
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.index.IndexInUseException;
+import dev.pocketrag.retrieval.Notebook;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
+
+/**
+ * The app's access to one notebook directory, shared with the CLI.
+ *
+ * <p>Only one process may have a notebook open, so the app does not keep it open while the user
+ * is idle: {@link #call} opens it on demand and it is closed again after {@code idleAfter} without
+ * use, which lets {@code pocketrag add} or {@code import} run while the window stays open. When
+ * another process holds it, {@link #call} waits and retries every {@code retryEvery}, telling the
+ * {@link Listener} each time, instead of failing.
+ *
+ * <p>The embedder (slow to load) and the chat model live as long as the session, not the
+ * notebook. Work runs on the caller's thread (never the event thread): every caller holds a read
+ * lock while it uses the notebook; opening, closing and switching the chat model take the write
+ * lock, so they wait for the work in flight.
+ */
+final class NotebookSession implements AutoCloseable {
+
+    /** Hears about the notebook's availability; called on the thread that waits for it. */
+    interface Listener {
+        /** Another process holds the notebook; the next try is in {@code retryIn}. */
+        void busy(Path directory, int attempt, Duration retryIn);
+
+        /** The notebook is open (again) after having been busy. */
+        void available(Path directory);
+
+        /** A background close failed (the data is committed after each write; this is rare). */
+        default void closeFailed(Exception e) {}
+    }
+
+    /** Work on the open notebook. */
+    @FunctionalInterface
+    interface Task<T> {
+        T run(Notebook notebook) throws Exception;
+    }
+
+    private final Path directory;
+    private final Supplier<Embedder> embedderFactory;
+    private final Duration retryEvery;
+    private final Duration idleAfter;
+    private final Listener listener;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ScheduledExecutorService idleTimer;
+
+    // written under the write lock; volatile so the idle timer may peek without it
+    private volatile Notebook notebook;
+    private Embedder embedder;
+    private volatile ChatModel chatModel;
+    private volatile long lastUse = System.nanoTime();
+
+    /**
+     * @param embedderFactory makes the embedder on first use; the session closes what it makes
+     * @param retryEvery how long to wait before trying a busy notebook again
+     * @param idleAfter how long the notebook stays open without use
+     */
+    NotebookSession(Path directory, Supplier<Embedder> embedderFactory, Duration retryEvery, Duration idleAfter,
+            Listener listener) {
+        this.directory = Objects.requireNonNull(directory, "directory");
+        this.embedderFactory = Objects.requireNonNull(embedderFactory, "embedderFactory");
+        if (retryEvery.isNegative() || retryEvery.isZero()) {
+            throw new IllegalArgumentException("retryEvery must be positive; retryEvery=" + retryEvery);
+        }
+        if (idleAfter.isNegative() || idleAfter.isZero()) {
+            throw new IllegalArgumentException("idleAfter must be positive; idleAfter=" + idleAfter);
+        }
+        this.retryEvery = retryEvery;
+        this.idleAfter = idleAfter;
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.idleTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pocketrag-notebook-idle");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(50, Math.min(1000, idleAfter.toMillis() / 4));
+        idleTimer.scheduleWithFixedDelay(this::closeIfIdle, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    /**
+     * Runs {@code task} on the notebook, opening it first if needed (waiting while another
+     * process holds it).
+     *
+     * @throws IllegalStateException if the session is closed (or closes while waiting)
+     */
+    <T> T call(Task<T> task) throws Exception {
+        Notebook nb = acquire();
+        try {
+            return task.run(nb);
+        } finally {
+            lastUse = System.nanoTime();
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Returns the open notebook with the read lock held. */
+    private Notebook acquire() throws IOException {
+        lock.readLock().lock();
+        if (notebook != null) {
+            return notebook;
+        }
+        lock.readLock().unlock();
+        lock.writeLock().lock();
+        try {
+            if (notebook == null) {
+                notebook = openWaiting();
+            }
+            lock.readLock().lock(); // downgrade: keep it open for the caller
+            return notebook;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private Notebook openWaiting() throws IOException {
+        int attempt = 0;
+        while (true) {
+            checkOpen();
+            if (embedder == null) {
+                embedder = embedderFactory.get();
+            }
+            try {
+                Notebook nb = Notebook.builder(directory).embedder(embedder).chatModel(chatModel, false).build();
+                if (attempt > 0) {
+                    listener.available(directory);
+                }
+                return nb;
+            } catch (IndexInUseException e) {
+                attempt++;
+                listener.busy(directory, attempt, retryEvery);
+                try {
+                    if (closing.await(retryEvery.toMillis(), TimeUnit.MILLISECONDS)) {
+                        checkOpen();
+                    }
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the notebook " + directory, ie);
+                }
+            }
+        }
+    }
+
+    private void closeIfIdle() {
+        if (notebook == null || System.nanoTime() - lastUse < idleAfter.toNanos()) {
+            return;
+        }
+        if (!lock.writeLock().tryLock()) {
+            return; // in use
+        }
+        try {
+            if (notebook != null && System.nanoTime() - lastUse >= idleAfter.toNanos()) {
+                Notebook nb = notebook;
+                notebook = null;
+                nb.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            listener.closeFailed(e);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Whether the notebook is open right now (it closes when idle). */
+    boolean isNotebookOpen() {
+        lock.readLock().lock();
+        try {
+            return notebook != null;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The chat model answers are generated with; null for extractive answers. */
+    ChatModel chatModel() {
+        return chatModel;
+    }
+
+    /**
+     * Switches the chat model (null: extractive answers), closing the previous one. Waits for the
+     * work in flight; the notebook is reopened with the new model on next use.
+     */
+    void setChatModel(ChatModel model) throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed.get()) {
+                if (model != null) {
+                    model.close();
+                }
+                checkOpen();
+            }
+            if (notebook != null) {
+                Notebook nb = notebook;
+                notebook = null;
+                nb.close();
+            }
+            ChatModel old = chatModel;
+            chatModel = model;
+            if (old != null && old != model) {
+                old.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the notebook session for " + directory + " is closed");
+        }
+    }
+
+    /**
+     * Closes the notebook, the chat model and the embedder; waits for the work in flight (cancel
+     * it first). Idempotent.
+     */
+    @Override
+    public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closing.countDown();
+        idleTimer.shutdownNow();
+        lock.writeLock().lock();
+        try {
+            try {
+                if (notebook != null) {
+                    notebook.close();
+                }
+            } finally {
+                notebook = null;
+                try {
+                    if (chatModel != null) {
+                        chatModel.close();
+                    }
+                } finally {
+                    chatModel = null;
+                    if (embedder != null) {
+                        embedder.close();
+                        embedder = null;
+                    }
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.pocketrag.desktop;
+
+import static dev.pocketrag.desktop.Ui.onEdt;
+import static dev.pocketrag.desktop.Ui.waitUntil;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.index.Note;
+import dev.pocketrag.index.SearchHit;
+import dev.pocketrag.retrieval.Answer;
+import dev.pocketrag.retrieval.Notebook;
+import java.awt.Point;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import javax.swing.JLabel;
+import javax.swing.JList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The app as a user drives it, on a temp notebook with the sample notes (examples/notes): import
+ * them through the app, type a query, open a result at its passage, ask a question, follow the
+ * citation link. Events are dispatched on the components (key presses into the fields, mouse
+ * clicks on the list and the link), so no window manager or focus is needed. Skipped without a
+ * display; CI runs it under Xvfb. Leaves target/desktop-ui-test.png.
+ *
+ * <p>Expected values come from examples/QUESTIONS.md (question 4: "How many clamshells should I
+ * do for my knee?" - "3 x 15 each side", in health/physio-knee-exercises.md) and the note's own
+ * title.
+ */
+class DesktopAppUiTest {
+    private static final Duration IMPORT = Duration.ofMinutes(5);
+    private static final Duration STEP = Duration.ofSeconds(90);
+    private static final String PHYSIO_TITLE = "Physio: left knee exercises";
+    private static final Pattern CITATION = Pattern.compile("\\[\\d+\\]");
+
+    @Test
+    void imports_searches_as_you_type_asks_and_opens_the_cited_passage(@TempDir Path tmp) throws Exception {
+        Ui.assumeDisplay();
+        Path notes = Ui.moduleDir().resolve("../notes").normalize();
+        assertTrue(Files.isDirectory(notes.resolve("health")), "sample notes not found at " + notes);
+        Path shot = Ui.moduleDir().resolve("target/desktop-ui-test.png");
+        Files.deleteIfExists(shot);
+
+        AppOptions options = new AppOptions(tmp.resolve("notebook"), null, 0, false, tmp.resolve("config.properties"),
+                Embedders::miniLm, Duration.ofSeconds(2), Duration.ofSeconds(10));
+        MainWindow w = DesktopApp.open(options);
+        boolean passed = false;
+        try {
+            // import the sample notes through the app (progress bar, in the background)
+            onEdt(() -> w.startImport(notes));
+            assertTrue(onEdt(w::isImporting), "the import started");
+            waitUntil("the import of the 60 sample notes", IMPORT,
+                    () -> !w.isImporting() && w.notesTable().getRowCount() == 60,
+                    () -> "importing=" + w.isImporting() + ", rows=" + w.notesTable().getRowCount() + ", status="
+                            + w.statusLabel().getText() + ", error=" + w.lastError());
+            assertTrue(onEdt(() -> w.statusLabel().getText()).contains("60 added"), () -> onEdt(() -> w.statusLabel().getText()));
+
+            // type a query: results appear (debounced) for exactly what was typed
+            String query = "clamshells knee";
+            Ui.type(w.searchField(), query);
+            assertEquals(query, onEdt(() -> w.searchField().getText()));
+            waitUntil("search results for '" + query + "'", STEP,
+                    () -> query.equals(w.resultsQuery()) && w.resultsList().getModel().getSize() > 0,
+                    () -> "resultsQuery=" + w.resultsQuery() + ", error=" + w.lastError());
+            SearchHit top = onEdt(() -> w.resultsList().getModel().getElementAt(0));
+            assertEquals(PHYSIO_TITLE, top.title());
+            String cell = onEdt(() -> renderedText(w.resultsList(), 0));
+            assertTrue(Pattern.compile("<b style='background-color:#[0-9a-f]{6}'>(?i:knee|clamshells)</b>").matcher(cell).find(),
+                    "query terms marked in the result: " + cell);
+
+            // click the result: the note opens with the passage selected
+            Ui.click(w.resultsList(), Ui.center(onEdt(() -> w.resultsList().getCellBounds(0, 0))));
+            waitUntil("the note of the first result to open", STEP,
+                    () -> top.noteId().equals(w.editor().noteId()),
+                    () -> "editor shows " + w.editor().noteId() + ", error=" + w.lastError());
+            assertEquals(PHYSIO_TITLE, onEdt(() -> w.editor().titleField().getText()));
+            assertEquals(top.start(), (int) onEdt(() -> w.editor().bodyArea().getSelectionStart()));
+            assertEquals(top.end(), (int) onEdt(() -> w.editor().bodyArea().getSelectionEnd()));
+
+            // ask: the answer is extractive (no chat model) and cites the physio note
+            AskPanel ask = w.askPanel();
+            onEdt(() -> w.tabs().setSelectedComponent(ask));
+            Ui.type(ask.questionField(), "How many clamshells should I do for my knee?");
+            Ui.pressEnter(ask.questionField());
+            waitUntil("the answer", STEP, () -> !ask.isBusy() && ask.answer() != null,
+                    () -> "busy=" + ask.isBusy() + ", error=" + w.lastError());
+            Answer a = onEdt(ask::answer);
+            assertEquals(Answer.Kind.EXTRACTIVE, a.kind());
+            assertTrue(CITATION.matcher(a.text()).find(), "a citation like [1] in: " + a.text());
+            assertTrue(a.text().contains("3 x 15"), "QUESTIONS.md's answer (3 x 15 each side) in: " + a.text());
+            assertFalse(a.citations().isEmpty(), a::toString);
+            Answer.Citation first = a.citations().get(0);
+            assertTrue(first.passage().source().endsWith("physio-knee-exercises.md"), first.passage()::toString);
+            String html = onEdt(() -> ask.answerPane().getText());
+            assertTrue(html.contains("cite:" + first.n()), "a citation link in the answer: " + html);
+            assertNull(onEdt(w::lastError));
+
+            BufferedImage img = Ui.paint(w);
+            assertTrue(Ui.colours(img) > 8, "the screenshot is not blank");
+            Ui.save(img, shot);
+
+            // follow the citation link: the cited note opens at the passage
+            onEdt(() -> w.editor().clear());
+            Point link = Ui.linkPoint(ask.answerPane(), "cite:" + first.n());
+            assertNotNull(link, "link cite:" + first.n() + " in " + html);
+            Ui.click(ask.answerPane(), link);
+            waitUntil("the cited note to open at the passage", STEP,
+                    () -> first.passage().noteId().equals(w.editor().noteId())
+                            && w.tabs().getSelectedComponent() == w.editor()
+                            && w.editor().bodyArea().getSelectionStart() == first.passage().start(),
+                    () -> "editor shows " + w.editor().noteId() + " selection "
+                            + w.editor().bodyArea().getSelectionStart() + ", error=" + w.lastError());
+            assertEquals(first.passage().end(), (int) onEdt(() -> w.editor().bodyArea().getSelectionEnd()));
+
+            // with a chat model the answer streams in and keeps its citations
+            w.session().setChatModel(new FakeChatModel("Do the clamshells 3 x 15 on each side, every day [1]."));
+            onEdt(() -> {
+                w.tabs().setSelectedComponent(ask);
+                ask.questionField().setText("");
+            });
+            Ui.type(ask.questionField(), "clamshells for the knee?");
+            Ui.pressEnter(ask.questionField());
+            waitUntil("the generated answer", STEP,
+                    () -> !ask.isBusy() && ask.answer() != null && ask.answer().kind() == Answer.Kind.GENERATED,
+                    () -> "busy=" + ask.isBusy() + ", answer=" + ask.answer() + ", error=" + w.lastError());
+            Answer g = onEdt(ask::answer);
+            assertEquals("Do the clamshells 3 x 15 on each side, every day [1].", g.text());
+            assertEquals(1, g.citations().size());
+            assertTrue(onEdt(() -> ask.answerPane().getText()).contains("cite:1"));
+
+            // settings: a model file and context, remembered in the config file the CLI reads
+            String shared = System.getProperty("pocketrag.shared");
+            Path stories = shared == null ? null : Path.of(shared, "models", "stories260K.gguf");
+            if (stories != null && Files.isRegularFile(stories)) {
+                onEdt(() -> w.applySettings(new SettingsDialog.Choice(stories, 512, false, true)));
+                waitUntil("the model loaded, or refused with the reason", STEP,
+                        () -> (w.lastError() != null && w.lastError().contains("stories260K.gguf"))
+                                || !w.answerMode().contains("fake-model"),
+                        () -> "error=" + w.lastError() + ", mode=" + w.answerMode());
+                Path config = tmp.resolve("config.properties");
+                waitUntil("the settings saved", STEP, () -> Files.isRegularFile(config)
+                        && Files.readString(config).contains("ctx=512"), () -> "no ctx=512 in " + config);
+                java.util.Properties p = new java.util.Properties();
+                try (var r = Files.newBufferedReader(config)) {
+                    p.load(r);
+                }
+                assertEquals(stories.toAbsolutePath().toString(), p.getProperty("model"));
+                assertEquals("light", p.getProperty("desktop.theme"));
+            }
+            passed = true;
+        } finally {
+            if (!passed) {
+                Ui.save(Ui.paint(w), Ui.moduleDir().resolve("target/desktop-ui-test-failure.png"));
+            }
+            onEdt(w::shutdown);
+            assertTrue(w.awaitClosed(2, TimeUnit.MINUTES), "the window closed and released the notebook");
+        }
+        assertTrue(Files.size(shot) > 10_000, "screenshot written: " + shot);
+    }
+
+    @Test
+    void says_the_notebook_is_busy_while_another_process_holds_it_and_loads_it_when_free(@TempDir Path tmp)
+            throws Exception {
+        Ui.assumeDisplay();
+        Path dir = tmp.resolve("notebook");
+        try (Embedder e = Embedders.miniLm()) {
+            // another holder of the index: refused to a second writer in this JVM exactly as across processes
+            Notebook holder = Notebook.builder(dir).embedder(e).build();
+            try {
+                holder.add(Note.of("n1", "Dentist", "Dentist appointment on 14 March at 09:30 with Dr. Sousa."));
+                AppOptions options = new AppOptions(dir, null, 0, false, tmp.resolve("config.properties"),
+                        Embedders::miniLm, Duration.ofMillis(200), Duration.ofSeconds(10));
+                MainWindow w = DesktopApp.open(options);
+                try {
+                    waitUntil("the busy message", STEP,
+                            () -> w.busyMessage() != null && w.busyMessage().contains("attempt 2"),
+                            () -> "busy=" + w.busyMessage() + ", error=" + w.lastError());
+                    String busy = onEdt(w::busyMessage);
+                    assertTrue(busy.startsWith("The notebook is busy: another pocketrag process is using " + dir), busy);
+                    assertEquals(0, (int) onEdt(() -> w.notesTable().getRowCount()));
+                    assertNull(onEdt(w::lastError), "waiting is not an error");
+                    holder.close();
+                    waitUntil("the notes once the notebook is free", STEP,
+                            () -> w.notesTable().getRowCount() == 1 && w.busyMessage() == null,
+                            () -> "rows=" + w.notesTable().getRowCount() + ", busy=" + w.busyMessage());
+                    assertNull(onEdt(w::lastError));
+                } finally {
+                    onEdt(w::shutdown);
+                    assertTrue(w.awaitClosed(2, TimeUnit.MINUTES));
+                }
+            } finally {
+                holder.close();
+            }
+        }
+    }
+
+    private static String renderedText(JList<SearchHit> list, int index) {
+        var r = list.getCellRenderer().getListCellRendererComponent(list, list.getModel().getElementAt(index), index,
+                false, false);
+        return ((JLabel) r).getText();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.pocketrag.desktop;
+
+import dev.pocketrag.generation.ChatCompletion;
+import dev.pocketrag.generation.ChatMessage;
+import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.generation.TokenListener;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A chat model for tests: a scripted reply streamed a few characters at a time; one token per word. */
+final class FakeChatModel implements ChatModel {
+    private final String reply;
+    final AtomicBoolean closed = new AtomicBoolean();
+
+    FakeChatModel(String reply) {
+        this.reply = reply;
+    }
+
+    @Override
+    public String name() {
+        return "fake-model";
+    }
+
+    @Override
+    public int contextLength() {
+        return 4096;
+    }
+
+    @Override
+    public int countTokens(String text) {
+        String t = text.strip();
+        return t.isEmpty() ? 0 : t.split("\\s+").length;
+    }
+
+    @Override
+    public int countPromptTokens(List<ChatMessage> messages) {
+        int n = 3;
+        for (ChatMessage m : messages) {
+            n += 4 + countTokens(m.content());
+        }
+        return n;
+    }
+
+    @Override
+    public ChatCompletion chat(List<ChatMessage> messages, GenerationParams params, TokenListener listener) {
+        int prompt = countPromptTokens(messages);
+        int pieces = 0;
+        for (int i = 0; i < reply.length(); i += 3) {
+            pieces++;
+            if (!listener.onText(reply.substring(i, Math.min(reply.length(), i + 3)))) {
+                return new ChatCompletion(reply.substring(0, Math.min(reply.length(), i + 3)),
+                        ChatCompletion.FinishReason.CANCELLED, new ChatCompletion.Usage(prompt, pieces),
+                        ChatCompletion.Timings.NONE);
+            }
+        }
+        return new ChatCompletion(reply, ChatCompletion.FinishReason.STOP, new ChatCompletion.Usage(prompt, pieces),
+                new ChatCompletion.Timings(1, 1, prompt, pieces));
+    }
+
+    @Override
+    public void close() {
+        closed.set(true);
+    }
+}

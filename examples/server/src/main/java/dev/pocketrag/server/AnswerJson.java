@@ -1,0 +1,116 @@
+package dev.pocketrag.server;
+
+import dev.pocketrag.index.Note;
+import dev.pocketrag.index.SearchHit;
+import dev.pocketrag.retrieval.Answer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The JSON shapes shared by {@code pocketrag ask --json} and the server's {@code /v1/ask}
+ * (maps and lists for gson, in field order).
+ *
+ * <p>An answer: {@code {"answer", "kind" (generated | extractive | nothing_relevant),
+ * "citations": [{"n", "note_id", "title", "source", "passage"}] (in the order the answer first
+ * cites them), "passages": [{"n", "note_id", "title", "source", "passage", "start", "end",
+ * "similarity" (null when the passage came from the word search only)}], "left_out": [{"note_id",
+ * "title", "tokens", "reason"}], "timings": {"retrieval_ms", "packing_ms", "prompt_ms",
+ * "generation_ms", "total_ms", "prompt_tokens", "answer_tokens"}, "note"}}.
+ */
+public final class AnswerJson {
+    private AnswerJson() {}
+
+    /** The answer as {@code ask --json} prints it. */
+    public static Map<String, Object> toJson(Answer a) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("answer", a.text());
+        o.put("kind", a.kind().name().toLowerCase(Locale.ROOT));
+        List<Map<String, Object>> citations = new ArrayList<>();
+        for (Answer.Citation c : a.citations()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("n", c.n());
+            m.put("note_id", c.passage().noteId());
+            m.put("title", c.passage().title());
+            m.put("source", c.passage().source());
+            m.put("passage", c.passage().text());
+            citations.add(m);
+        }
+        o.put("citations", citations);
+        List<Map<String, Object>> passages = new ArrayList<>();
+        for (Answer.Passage p : a.passages()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("n", p.n());
+            m.put("note_id", p.noteId());
+            m.put("title", p.title());
+            m.put("source", p.source());
+            m.put("passage", p.text());
+            m.put("start", p.start());
+            m.put("end", p.end());
+            m.put("similarity", Double.isNaN(p.similarity()) ? null : p.similarity());
+            passages.add(m);
+        }
+        o.put("passages", passages);
+        List<Map<String, Object>> leftOut = new ArrayList<>();
+        for (Answer.LeftOut l : a.leftOut()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("note_id", l.noteId());
+            m.put("title", l.title());
+            m.put("tokens", l.tokens());
+            m.put("reason", l.reason());
+            leftOut.add(m);
+        }
+        o.put("left_out", leftOut);
+        Answer.Timings t = a.timings();
+        Map<String, Object> tm = new LinkedHashMap<>();
+        tm.put("retrieval_ms", round(t.retrievalMillis()));
+        tm.put("packing_ms", round(t.packingMillis()));
+        tm.put("prompt_ms", round(t.promptMillis()));
+        tm.put("generation_ms", round(t.generationMillis()));
+        tm.put("total_ms", round(t.totalMillis()));
+        tm.put("prompt_tokens", t.promptTokens());
+        tm.put("answer_tokens", t.answerTokens());
+        o.put("timings", tm);
+        o.put("note", a.note());
+        return o;
+    }
+
+    /** A search hit as {@code search --json} prints it, plus {@code source}. */
+    static Map<String, Object> hit(SearchHit h, String source) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("rank", h.rank());
+        o.put("note_id", h.noteId());
+        o.put("title", h.title());
+        o.put("tags", h.tags());
+        o.put("source", source);
+        o.put("passage", h.chunkText());
+        o.put("start", h.start());
+        o.put("end", h.end());
+        o.put("score", h.score());
+        o.put("dense_rank", h.denseRank());
+        o.put("bm25_rank", h.bm25Rank());
+        return o;
+    }
+
+    /** A note: {@code {"object": "note", "id", "title", "text", "tags", "source", "created", "updated"}}. */
+    static Map<String, Object> note(Note n, boolean withText) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("object", "note");
+        o.put("id", n.id());
+        o.put("title", n.title());
+        if (withText) {
+            o.put("text", n.body());
+        }
+        o.put("tags", n.tags());
+        o.put("source", n.source());
+        o.put("created", n.created().toString());
+        o.put("updated", n.updated().toString());
+        return o;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+}

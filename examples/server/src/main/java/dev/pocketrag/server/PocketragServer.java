@@ -1,0 +1,539 @@
+package dev.pocketrag.server;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.pocketrag.retrieval.Notebook;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code pocketrag serve}: a notebook and its chat model over HTTP, on the JDK's
+ * {@code com.sun.net.httpserver}.
+ *
+ * <pre>{@code
+ * try (Notebook nb = Notebook.builder(dir).chatModel(model).build();
+ *      PocketragServer server = PocketragServer.builder(nb).port(8080).start()) {
+ *     System.out.println("open " + server.uri());
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <h2>Endpoints</h2>
+ * OpenAI-compatible (request and response shapes as OpenAI's API):
+ * <ul>
+ *   <li>{@code GET /v1/models}, {@code GET /v1/models/{id}}: the chat model (with its
+ *       {@code context_length}) and the embedding model.</li>
+ *   <li>{@code POST /v1/chat/completions}: {@code messages} (roles system/developer, user,
+ *       assistant; content a string or text parts), {@code stream} (server-sent events:
+ *       {@code data: {chunk}} ... {@code data: [DONE]}), {@code stream_options.include_usage},
+ *       {@code max_tokens} / {@code max_completion_tokens} (default: the rest of the window),
+ *       {@code temperature} (0..2, default 0.8), {@code top_p}, {@code stop} (string or up to 16
+ *       strings), {@code seed}, {@code presence_penalty}, and llama.cpp's {@code top_k},
+ *       {@code min_p}, {@code repeat_penalty}, {@code repeat_last_n}. The {@code model} field is
+ *       not checked: there is one model. Responses carry llama-server's {@code timings}.</li>
+ *   <li>{@code POST /v1/embeddings}: {@code input} a string or up to 2048 strings,
+ *       {@code encoding_format} float or base64 (little-endian float32), the notebook's
+ *       embedder.</li>
+ * </ul>
+ * The notebook:
+ * <ul>
+ *   <li>{@code POST /v1/notes} {@code {"title"?, "text", "tags"?, "id"?, "source"?}} → 201
+ *       {@code {"object": "note", "id", ...}}; {@code GET /v1/notes?limit=&offset=};
+ *       {@code GET /v1/notes/{id}}; {@code DELETE /v1/notes/{id}} → {@code {"id", "object",
+ *       "deleted": true}} (404 if there is no such note).</li>
+ *   <li>{@code GET /v1/search?q=&k=&mode=&tag=} → {@code {"object": "list", "data": [{"rank",
+ *       "note_id", "title", "tags", "source", "passage", "start", "end", "score", ...}]}}.</li>
+ *   <li>{@code POST /v1/ask} {@code {"question", "k"?, "max_tokens"?, "tags"?, "temperature"?,
+ *       "seed"?, "stream"? (default true)}}: server-sent events {@code event: delta} /
+ *       {@code data: {"delta": "..."}} as the answer is written, then {@code event: answer} with
+ *       the object {@code pocketrag ask --json} prints ({@link AnswerJson}), then
+ *       {@code data: [DONE]}; with {@code "stream": false} just that object.</li>
+ *   <li>{@code GET /}: the chat page (plain HTML, CSS and JS from this jar, nothing from
+ *       elsewhere).</li>
+ * </ul>
+ *
+ * <h2>Errors</h2>
+ * OpenAI's shape {@code {"error": {"message", "type", "param", "code"}}}: 400 bad JSON or a bad
+ * parameter (named in {@code param}), 401 missing or wrong API key, 403 a cross-site request
+ * (another {@code Origin}, or a foreign {@code Host} on loopback: DNS rebinding), 404, 405 (with
+ * {@code Allow}), 413 body over the limit, 429 queue full, 500 a bug, 503 no chat model.
+ *
+ * <h2>Safety</h2>
+ * <ul>
+ *   <li>Binds to loopback unless told otherwise; any other address needs an API key, which is
+ *       then checked on every request (pages included): {@code Authorization: Bearer KEY}, or
+ *       HTTP Basic with the key as password (what a browser asks for at {@code /}). The compare
+ *       is constant-time ({@link MessageDigest#isEqual} of SHA-256 digests).</li>
+ *   <li>One request at a time uses the chat model (one KV cache; requests never interleave); the
+ *       others wait in arrival order, up to {@code queueCapacity}, then 429.</li>
+ *   <li>A streaming client that disconnects or stops reading has its generation cancelled and
+ *       the model freed (see {@link SseStream}); a non-streaming request runs to its
+ *       {@code max_tokens}.</li>
+ *   <li>Request bodies over {@code maxBodyBytes} are refused (413) without being read.</li>
+ * </ul>
+ */
+public final class PocketragServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(PocketragServer.class.getName());
+
+    final Notebook notebook;
+    final ModelGate gate;
+    final long maxBodyBytes;
+    final Duration stallTimeout;
+    final long maxPendingBytes;
+    final Duration keepAlive;
+    final long startedEpochSeconds = System.currentTimeMillis() / 1000;
+    private final int maxConcurrentRequests;
+    private final byte[] keyDigest;
+    private final boolean loopback;
+    private final HttpServer http;
+    private final ExecutorService executor;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final OpenAiApi openAi;
+    private final NotebookApi notebookApi;
+    private final StaticPage page;
+    private final URI uri;
+
+    private PocketragServer(Builder b, InetAddress address) throws IOException {
+        this.notebook = b.notebook;
+        this.gate = new ModelGate(b.queueCapacity);
+        this.maxBodyBytes = b.maxBodyBytes;
+        this.stallTimeout = b.stallTimeout;
+        this.maxPendingBytes = b.maxPendingBytes;
+        this.keepAlive = b.keepAlive;
+        this.maxConcurrentRequests = b.maxConcurrentRequests;
+        this.keyDigest = b.apiKey == null ? null : sha256(b.apiKey);
+        this.loopback = address.isLoopbackAddress();
+        this.openAi = new OpenAiApi(this);
+        this.notebookApi = new NotebookApi(this);
+        this.page = new StaticPage();
+        this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("pocketrag-http-", 0).factory());
+        HttpServer s = HttpServer.create(new InetSocketAddress(address, b.port), 64);
+        s.setExecutor(executor);
+        s.createContext("/", this::handle);
+        s.start();
+        this.http = s;
+        int port = s.getAddress().getPort();
+        String host = address.getHostAddress();
+        if (address.isAnyLocalAddress()) {
+            host = address instanceof java.net.Inet6Address ? "::1" : "127.0.0.1";
+        }
+        this.uri = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/");
+    }
+
+    public static Builder builder(Notebook notebook) {
+        return new Builder(notebook);
+    }
+
+    /** Settings of a server. */
+    public static final class Builder {
+        private final Notebook notebook;
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private String apiKey;
+        private int queueCapacity = 8;
+        private long maxBodyBytes = 8L << 20;
+        private int maxConcurrentRequests = 64;
+        private Duration stallTimeout = Duration.ofSeconds(30);
+        private long maxPendingBytes = 1L << 20;
+        private Duration keepAlive = Duration.ofSeconds(15);
+
+        private Builder(Notebook notebook) {
+            this.notebook = Objects.requireNonNull(notebook, "notebook");
+        }
+
+        /** The address to listen on (default 127.0.0.1); anything but loopback needs {@link #apiKey}. */
+        public Builder host(String h) {
+            Objects.requireNonNull(h, "host");
+            if (h.isBlank()) {
+                throw new IllegalArgumentException("host is blank");
+            }
+            this.host = h.strip();
+            return this;
+        }
+
+        /** The port (0..65535; 0 picks a free one; default 8080). */
+        public Builder port(int p) {
+            if (p < 0 || p > 65535) {
+                throw new IllegalArgumentException("port must be in 0..65535; port=" + p);
+            }
+            this.port = p;
+            return this;
+        }
+
+        /**
+         * The key every request must carry (16..512 printable ASCII characters, no spaces);
+         * required when the host is not loopback. Null: none.
+         */
+        public Builder apiKey(String key) {
+            if (key != null) {
+                if (key.length() < 16 || key.length() > 512) {
+                    throw new IllegalArgumentException("the API key must have 16 to 512 characters (e.g. `openssl rand -hex 16`); it has "
+                            + key.length());
+                }
+                for (int i = 0; i < key.length(); i++) {
+                    char c = key.charAt(i);
+                    if (c < 0x21 || c > 0x7e) {
+                        throw new IllegalArgumentException("the API key must be printable ASCII without spaces; character "
+                                + i + " is U+" + String.format(Locale.ROOT, "%04X", (int) c));
+                    }
+                }
+            }
+            this.apiKey = key;
+            return this;
+        }
+
+        /** How many requests may wait for the chat model (0..10000, default 8); more get 429. */
+        public Builder queueCapacity(int n) {
+            if (n < 0 || n > 10_000) {
+                throw new IllegalArgumentException("queueCapacity must be in 0..10000; queueCapacity=" + n);
+            }
+            this.queueCapacity = n;
+            return this;
+        }
+
+        /** The largest request body (1 KiB..1 GiB, default 8 MiB); larger ones get 413. */
+        public Builder maxBodyBytes(long n) {
+            if (n < 1024 || n > 1L << 30) {
+                throw new IllegalArgumentException("maxBodyBytes must be in 1024..1073741824; maxBodyBytes=" + n);
+            }
+            this.maxBodyBytes = n;
+            return this;
+        }
+
+        /** Requests handled at once, of any kind (1..10000, default 64); more get 429. */
+        public Builder maxConcurrentRequests(int n) {
+            if (n < 1 || n > 10_000) {
+                throw new IllegalArgumentException("maxConcurrentRequests must be in 1..10000; maxConcurrentRequests=" + n);
+            }
+            this.maxConcurrentRequests = n;
+            return this;
+        }
+
+        /**
+         * How long a streaming client may block one write (default 30 s) and how much may wait
+         * for it (default 1 MiB) before its generation is cancelled.
+         */
+        public Builder stallLimits(Duration timeout, long maxPendingBytes) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("stall timeout must be positive; timeout=" + timeout);
+            }
+            if (maxPendingBytes < 1024) {
+                throw new IllegalArgumentException("maxPendingBytes must be >= 1024; maxPendingBytes=" + maxPendingBytes);
+            }
+            this.stallTimeout = timeout;
+            this.maxPendingBytes = maxPendingBytes;
+            return this;
+        }
+
+        /** A {@code : keep-alive} comment goes to streaming clients after this long without data (default 15 s). */
+        public Builder keepAlive(Duration d) {
+            Objects.requireNonNull(d, "keepAlive");
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("keepAlive must be positive; keepAlive=" + d);
+            }
+            this.keepAlive = d;
+            return this;
+        }
+
+        /**
+         * Binds and starts serving.
+         *
+         * @throws IllegalArgumentException if the host is not loopback and there is no API key,
+         *     or the host is unknown
+         * @throws java.net.BindException if the port is taken
+         */
+        public PocketragServer start() throws IOException {
+            InetAddress address;
+            try {
+                address = InetAddress.getByName(host);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("unknown host '" + host + "'", e);
+            }
+            if (!address.isLoopbackAddress() && apiKey == null) {
+                throw new IllegalArgumentException("host " + host + " is not a loopback address: anyone on the network could "
+                        + "use it, so an API key is required (--api-key or POCKETRAG_API_KEY)");
+            }
+            return new PocketragServer(this, address);
+        }
+    }
+
+    // ---- information
+
+    /** The port listened on. */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    /** Where to reach the server from this machine, e.g. {@code http://127.0.0.1:8080/}. */
+    public URI uri() {
+        return uri;
+    }
+
+    /** Whether the server listens on loopback only. */
+    public boolean isLoopback() {
+        return loopback;
+    }
+
+    /** Requests waiting for the chat model (not counting the one using it). */
+    public int waitingForModel() {
+        return gate.waiting();
+    }
+
+    /** Requests using or waiting for the chat model. */
+    public int admittedForModel() {
+        return gate.admitted();
+    }
+
+    boolean closing() {
+        return closing.get();
+    }
+
+    // ---- request handling
+
+    private void handle(HttpExchange ex) {
+        int n = inFlight.incrementAndGet();
+        try {
+            if (n > maxConcurrentRequests) {
+                throw ApiError.queueFull("too many requests at once (limit " + maxConcurrentRequests + ")");
+            }
+            String path = ex.getRequestURI().getRawPath();
+            boolean api = path.startsWith("/v1/") || path.equals("/v1");
+            checkSameSite(ex);
+            if (!authorized(ex)) {
+                if (api) {
+                    ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"pocketrag\"");
+                } else {
+                    ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"pocketrag\", charset=\"UTF-8\"");
+                }
+                throw ApiError.unauthorized(ex.getRequestHeaders().getFirst("Authorization") == null
+                        ? "this server needs an API key: send Authorization: Bearer KEY"
+                        : "the API key is wrong");
+            }
+            if (closing.get()) {
+                throw new ApiError(503, "server_error", "the server is shutting down", null, "shutting_down");
+            }
+            if (api) {
+                route(ex, path.length() > 3 ? path.substring(3) : "/");
+            } else {
+                page.serve(ex, path);
+            }
+        } catch (ApiError e) {
+            respondError(ex, e);
+        } catch (IOException e) {
+            ex.close(); // the client went away
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.WARNING, "internal error on " + ex.getRequestMethod() + " "
+                    + ex.getRequestURI().getRawPath(), e);
+            respondError(ex, ApiError.internal("internal error: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))));
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private static void respondError(HttpExchange ex, ApiError e) {
+        try {
+            if (ex.getResponseCode() == -1) {
+                Http.sendError(ex, e);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the client is gone
+        } finally {
+            ex.close();
+        }
+    }
+
+    /** path: below /v1, e.g. "/models". */
+    private void route(HttpExchange ex, String path) throws IOException {
+        String method = ex.getRequestMethod();
+        if (path.length() > 1 && path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        switch (path) {
+            case "/models" -> {
+                allow(ex, method, "GET");
+                openAi.models(ex);
+            }
+            case "/chat/completions" -> {
+                allow(ex, method, "POST");
+                openAi.chatCompletions(ex);
+            }
+            case "/embeddings" -> {
+                allow(ex, method, "POST");
+                openAi.embeddings(ex);
+            }
+            case "/notes" -> {
+                allow(ex, method, "GET, POST");
+                if (method.equals("POST")) {
+                    notebookApi.addNote(ex);
+                } else {
+                    notebookApi.listNotes(ex);
+                }
+            }
+            case "/search" -> {
+                allow(ex, method, "GET");
+                notebookApi.search(ex);
+            }
+            case "/ask" -> {
+                allow(ex, method, "POST");
+                notebookApi.ask(ex);
+            }
+            default -> {
+                if (path.startsWith("/notes/")) {
+                    String id = Http.decode(path.substring("/notes/".length()), false);
+                    allow(ex, method, "GET, DELETE");
+                    if (method.equals("DELETE")) {
+                        notebookApi.deleteNote(ex, id);
+                    } else {
+                        notebookApi.getNote(ex, id);
+                    }
+                } else if (path.startsWith("/models/")) {
+                    allow(ex, method, "GET");
+                    openAi.model(ex, Http.decode(path.substring("/models/".length()), false));
+                } else {
+                    throw ApiError.notFound("no such endpoint: " + method + " /v1" + path);
+                }
+            }
+        }
+    }
+
+    /** @throws ApiError 405 with an Allow header unless {@code method} is one of {@code allowed} */
+    static void allow(HttpExchange ex, String method, String allowed) {
+        for (String m : allowed.split(",\\s*")) {
+            if (m.equals(method)) {
+                return;
+            }
+        }
+        ex.getResponseHeaders().set("Allow", allowed);
+        throw ApiError.methodNotAllowed(method, ex.getRequestURI().getRawPath(), allowed);
+    }
+
+    /**
+     * Refuses what a web page of another site could make a browser send: a state-changing
+     * request with another {@code Origin}, or (on loopback) a {@code Host} that is not a loopback
+     * name, which is how DNS rebinding reaches a local server.
+     */
+    private void checkSameSite(HttpExchange ex) {
+        String host = ex.getRequestHeaders().getFirst("Host");
+        if (loopback && host != null && !isLoopbackHost(host)) {
+            throw ApiError.forbidden("Host '" + host + "' is not this machine's loopback name");
+        }
+        String method = ex.getRequestMethod();
+        if (method.equals("GET") || method.equals("HEAD")) {
+            return;
+        }
+        String origin = ex.getRequestHeaders().getFirst("Origin");
+        if (origin == null) {
+            return; // not a browser, or a same-origin request of an old one
+        }
+        String expected = host == null ? null : "http://" + host;
+        if (expected == null || !origin.equalsIgnoreCase(expected)) {
+            throw ApiError.forbidden("cross-origin requests are not allowed (Origin " + origin + ")");
+        }
+    }
+
+    static boolean isLoopbackHost(String hostHeader) {
+        String h = hostHeader.strip().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end > 0 && h.substring(1, end).equals("::1");
+        }
+        int colon = h.indexOf(':');
+        if (colon >= 0) {
+            h = h.substring(0, colon);
+        }
+        if (h.equals("localhost") || h.endsWith(".localhost")) {
+            return true;
+        }
+        String[] parts = h.split("\\.", -1);
+        if (parts.length != 4 || !parts[0].equals("127")) {
+            return false;
+        }
+        for (String p : parts) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the request carries the API key (always true without one). Constant-time. */
+    boolean authorized(HttpExchange ex) {
+        return keyDigest == null || keyMatches(keyDigest, ex.getRequestHeaders().getFirst("Authorization"));
+    }
+
+    /**
+     * Whether an {@code Authorization} header carries the key whose SHA-256 is {@code keyDigest}:
+     * {@code Bearer KEY}, or {@code Basic base64(user:KEY)} (any user name). Comparing digests
+     * with {@link MessageDigest#isEqual} takes the same time wherever the first difference is,
+     * and digests have one length, so neither the key nor its length leaks through timing.
+     */
+    static boolean keyMatches(byte[] keyDigest, String authorization) {
+        String given = null;
+        if (authorization != null) {
+            String a = authorization.strip();
+            if (a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                given = a.substring(7).strip();
+            } else if (a.regionMatches(true, 0, "Basic ", 0, 6)) {
+                try {
+                    String userPass = new String(Base64.getDecoder().decode(a.substring(6).strip()), StandardCharsets.UTF_8);
+                    int colon = userPass.indexOf(':');
+                    given = colon < 0 ? null : userPass.substring(colon + 1);
+                } catch (IllegalArgumentException e) {
+                    given = null;
+                }
+            }
+        }
+        byte[] digest = sha256(given == null ? "" : given);
+        return MessageDigest.isEqual(digest, keyDigest) & given != null;
+    }
+
+    static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    // ---- lifecycle
+
+    /**
+     * Stops accepting requests, cancels generations in flight, closes all connections, and waits
+     * (up to 30 s) until the chat model is free, so the caller may close the notebook. Does not
+     * close the notebook. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closing.set(true);
+        http.stop(0);
+        try {
+            if (!gate.awaitIdle(Duration.ofSeconds(30))) {
+                LOG.log(System.Logger.Level.WARNING, "the chat model was still busy 30 s after the server stopped");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        executor.shutdown();
+    }
+}

@@ -1,0 +1,126 @@
+package dev.pocketrag.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.pocketrag.retrieval.Notebook;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The chat page in real headless Chromium (Debian's chromium + chromedriver, driven by
+ * Selenium): load it, search, ask, watch the answer stream in, follow its citation link. Saves
+ * target/web-chat.png. Skipped when chromium or chromedriver is not installed.
+ */
+class ChatPageBrowserTest {
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final String REPLY = "Your hotel in Kyoto is the Gion Ryokan, booking reference KY-48213 [1]. "
+            + "Check-in is from 15:00 on 3 April, for two nights with breakfast [1].";
+
+    @Test
+    void search_ask_and_follow_the_citation_of_a_streamed_answer(@TempDir Path dir, @TempDir Path profile) throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
+                        + ".ci/run installs them");
+        ScriptedChatModel model = new ScriptedChatModel("scripted-demo-model", 4096, REPLY);
+        model.pieceChars = 2;
+        model.pieceDelayMillis = 20; // about 2.5 s of streaming: long enough to watch it arrive
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-default-apps", "--disable-extensions", "--window-size=1280,820",
+                "--user-data-dir=" + profile.toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        try (Notebook nb = TestSupport.notebook(dir, model);
+             PocketragServer server = PocketragServer.builder(nb).port(0).start()) {
+            WebDriver driver = new ChromeDriver(service, options);
+            try {
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+                driver.get(server.uri().toString());
+                assertEquals("pocketrag", driver.getTitle());
+                wait.until(d -> d.findElement(By.id("status")).getText().startsWith("model: scripted-demo-model"));
+
+                // search
+                driver.findElement(By.id("search-input")).sendKeys("dentist appointment");
+                driver.findElement(By.id("search-button")).click();
+                WebElement firstHit = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                        By.cssSelector("#search-results li.hit .hit-title")));
+                assertEquals("Dentist", firstHit.getText());
+                assertTrue(driver.findElement(By.cssSelector("#search-results li.hit .excerpt")).getText()
+                        .contains("Dr. Sousa"));
+
+                // ask, and watch the answer arrive piece by piece
+                driver.findElement(By.id("ask-input")).sendKeys("What is the booking reference for the hotel in Kyoto?");
+                driver.findElement(By.id("ask-button")).click();
+                WebElement answer = wait.until(ExpectedConditions.presenceOfElementLocated(
+                        By.cssSelector(".message.assistant")));
+                List<String> seen = new ArrayList<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (answer.getAttribute("class").contains("streaming") && System.nanoTime() < deadline) {
+                    String t = answer.findElement(By.cssSelector(".text")).getText();
+                    if (!t.isEmpty() && (seen.isEmpty() || !seen.getLast().equals(t))) {
+                        seen.add(t);
+                    }
+                    Thread.sleep(15);
+                }
+                wait.until(d -> answer.getAttribute("class").contains("done"));
+                String finalText = answer.findElement(By.cssSelector(".text")).getText();
+                assertEquals(REPLY, finalText);
+                List<String> partial = seen.stream().filter(t -> !t.equals(REPLY)).toList();
+                System.out.printf("browser saw %d partial answers before the whole one%n", partial.size());
+                assertTrue(partial.size() >= 3, "the answer appeared piece by piece: " + seen);
+                for (String p : partial) {
+                    assertTrue(REPLY.startsWith(p), "each partial answer is a prefix of the answer: " + p);
+                }
+
+                // the citation is a link to its passage
+                List<WebElement> cites = answer.findElements(By.cssSelector(".text a.cite"));
+                assertEquals(2, cites.size());
+                WebElement cite = cites.getFirst();
+                assertEquals("[1]", cite.getText());
+                assertEquals("Kyoto trip", cite.getAttribute("title"));
+                assertEquals("Kyoto trip", answer.findElement(By.cssSelector(".sources li .source-link")).getText());
+                cite.click();
+                WebElement panel = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("source-panel")));
+                assertEquals("Kyoto trip", panel.findElement(By.id("source-title")).getText());
+                assertTrue(panel.findElement(By.id("source-passage")).getText().contains("KY-48213"));
+                panel.findElement(By.id("source-open")).click();
+                WebElement noteText = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("source-note")));
+                assertTrue(noteText.getText().contains("breakfast included"), noteText.getText());
+
+                Path shot = Path.of("target", "web-chat.png");
+                Files.createDirectories(shot.getParent());
+                File png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+                Files.copy(png.toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
+                assertTrue(Files.size(shot) > 10_000, "a real screenshot");
+                System.out.println("screenshot: " + shot.toAbsolutePath());
+            } finally {
+                driver.quit();
+                service.stop();
+            }
+        }
+    }
+}

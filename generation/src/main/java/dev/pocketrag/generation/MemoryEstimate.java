@@ -1,0 +1,223 @@
+package dev.pocketrag.generation;
+
+import dev.pocketrag.generation.gguf.GgufTensorInfo;
+import java.util.Locale;
+
+/**
+ * How much memory running a GGUF model needs at a given context length, and whether it fits.
+ *
+ * <h2>Formula</h2>
+ * <pre>
+ * total   = weights + kvCache + compute + runtime
+ * weights = the mapped file (all tensor bytes; every page is touched by one forward pass)
+ * kvCache = sum over layers of ctx x nKvHeads(layer) x (keyDim + valueDim) x kvBytes
+ *         = nLayer x nKvHeads x headDim x ctx x 2 x kvBytes        (uniform layers, keyDim = valueDim)
+ * compute = 4 x (nVocab                                  logits of one position
+ *               + batch x (3 nEmbd + 2 kvDim + 2 nFf)    activations of a batch of positions
+ *               + batch x nHead x ctx)                    attention scores of that batch
+ * runtime = 64 MiB                                        JVM and engine overhead
+ * </pre>
+ * {@code nKvHeads} is {@code <arch>.attention.head_count_kv} (grouped-query attention: often 4-8x fewer
+ * than query heads, which is why the usual {@code 2 x nLayer x nEmbd x ctx x 2} formula overstates the
+ * cache 4-8x on modern models); {@code headDim} is {@code <arch>.attention.key_length} (value_length), or
+ * {@code nEmbd / nHead}; {@code kvBytes} is 2 (F16 cache, as llama.cpp's default); {@code batch} is the
+ * number of prompt positions evaluated together ({@link #DEFAULT_BATCH}).
+ *
+ * <h2>Worked example: Llama-3.2-1B at a 4096-token context</h2>
+ * 16 layers, 32 query heads, 8 KV heads, head dim 64, nEmbd 2048, nFf 8192, vocabulary 128256:
+ * <pre>
+ * kvCache = 16 x 8 x 64 x 4096 x 2 x 2 B           = 134,217,728 B = 128 MiB
+ *           (the hidden-size formula: 16 x 2048 x 4096 x 2 x 2 = 512 MiB, 4x too much)
+ * compute = 4 x (128256 + 32 x (3x2048 + 2x512 + 2x8192) + 32 x 32 x 4096)
+ *         = 4 x (128256 + 753664 + 4194304)         = 20,304,896 B ~ 19.4 MiB
+ * weights = the file, about 808 MB for Q4_K_M (1.5 GB for Q8_0)
+ * total   ~ 808 MB + 134 MB + 20 MB + 67 MB         ~ 1.03 GB
+ * </pre>
+ * Every doubling of the context adds another 128 MiB of cache and 16 MiB of scores.
+ *
+ * @param weightBytes     the mapped file
+ * @param kvCacheBytes    the KV cache at {@code context}
+ * @param computeBytes    activation, score and logit buffers at {@code context}
+ * @param runtimeBytes    fixed overhead
+ * @param context         the context length estimated for
+ * @param trainedContext  {@code <arch>.context_length} (0 if absent)
+ */
+public record MemoryEstimate(long weightBytes, long kvCacheBytes, long computeBytes, long runtimeBytes,
+                             int context, int trainedContext) {
+
+    /** Prompt positions evaluated together. */
+    public static final int DEFAULT_BATCH = 32;
+    /** Bytes per KV cache element (F16). */
+    public static final int DEFAULT_KV_BYTES = 2;
+    /** JVM and engine overhead. */
+    public static final long RUNTIME_BYTES = 64L << 20;
+
+    public MemoryEstimate {
+        if (weightBytes < 0 || kvCacheBytes < 0 || computeBytes < 0 || runtimeBytes < 0 || context < 1) {
+            throw new IllegalArgumentException("negative size or context " + context + " < 1");
+        }
+    }
+
+    /** weights + kvCache + compute + runtime. */
+    public long totalBytes() {
+        return weightBytes + kvCacheBytes + computeBytes + runtimeBytes;
+    }
+
+    /** Whether {@link #totalBytes()} is at most {@code ramBytes}. */
+    public boolean fits(long ramBytes) {
+        return totalBytes() <= ramBytes;
+    }
+
+    /** The model shape the formula uses, read from GGUF metadata. */
+    public record Shape(String arch, int nLayer, int nEmbd, int nHead, long[] nKvHeadsPerLayer, int keyDim,
+                        int valueDim, int nFf, int nVocab, int trainedContext) {
+
+        /** Reads the shape of the model in {@code g}. */
+        public static Shape of(Gguf g) {
+            String arch = g.architecture().orElseThrow(() -> new GgufFormatException(g.path().getFileName().toString(),
+                    "key 'general.architecture'", "(absent)", -1, "not a model file: no architecture"));
+            String p = arch + ".";
+            int nLayer = g.getInt(p + "block_count");
+            int nEmbd = g.getInt(p + "embedding_length", 0);
+            int nHead = maxOf(g, p + "attention.head_count", 0, nLayer);
+            long[] kv = perLayer(g, p + "attention.head_count_kv", nHead, nLayer);
+            int headDim = nHead > 0 ? nEmbd / nHead : 0;
+            int keyDim = g.getInt(p + "attention.key_length", headDim);
+            int valueDim = g.getInt(p + "attention.value_length", keyDim);
+            int nFf = maxOf(g, p + "feed_forward_length", 0, nLayer);
+            int nVocab = g.has("tokenizer.ggml.tokens") ? g.getArrayLength("tokenizer.ggml.tokens")
+                    : g.getInt(p + "vocab_size", g.findTensor("token_embd.weight").map(t -> (int) t.ne(1)).orElse(0));
+            return new Shape(arch, nLayer, nEmbd, nHead, kv, keyDim, valueDim, nFf, nVocab,
+                    g.getInt(p + "context_length", 0));
+        }
+
+        /** KV cache bytes per position of context. */
+        public long kvBytesPerPosition(int kvBytes) {
+            long s = 0;
+            for (long h : nKvHeadsPerLayer) {
+                s += h * (keyDim + (long) valueDim) * kvBytes;
+            }
+            return s;
+        }
+
+        /** The largest number of KV heads of a layer. */
+        public long maxKvHeads() {
+            long m = 0;
+            for (long h : nKvHeadsPerLayer) {
+                m = Math.max(m, h);
+            }
+            return m;
+        }
+
+        private static int maxOf(Gguf g, String key, int def, int nLayer) {
+            long[] v = perLayer(g, key, def, nLayer);
+            long m = 0;
+            for (long x : v) {
+                m = Math.max(m, x);
+            }
+            return (int) m;
+        }
+
+        private static long[] perLayer(Gguf g, String key, int def, int nLayer) {
+            if (g.has(key) && g.get(key).isArray()) {
+                return g.getLongArray(key);
+            }
+            long v = g.has(key) ? g.getLong(key) : def;
+            long[] a = new long[nLayer];
+            java.util.Arrays.fill(a, v);
+            return a;
+        }
+    }
+
+    /** The estimate for {@code g} at context {@code ctx} with the default batch and an F16 cache. */
+    public static MemoryEstimate of(Gguf g, int ctx) {
+        return of(g.fileSize(), Shape.of(g), ctx, DEFAULT_BATCH, DEFAULT_KV_BYTES);
+    }
+
+    /** The estimate for a model of {@code shape} mapped from {@code fileBytes}. */
+    public static MemoryEstimate of(long fileBytes, Shape shape, int ctx, int batch, int kvBytes) {
+        if (ctx < 1) {
+            throw new IllegalArgumentException("context " + ctx + " must be >= 1");
+        }
+        if (batch < 1 || kvBytes < 1) {
+            throw new IllegalArgumentException("batch " + batch + " and kvBytes " + kvBytes + " must be >= 1");
+        }
+        long kv = shape.kvBytesPerPosition(kvBytes) * ctx;
+        return new MemoryEstimate(fileBytes, kv, compute(shape, ctx, batch), RUNTIME_BYTES, ctx,
+                shape.trainedContext());
+    }
+
+    static long compute(Shape s, long ctx, int batch) {
+        long kvDim = s.maxKvHeads() * Math.max(s.keyDim(), s.valueDim());
+        long perPosition = 3L * s.nEmbd() + 2 * kvDim + 2L * s.nFf();
+        return 4L * (s.nVocab() + batch * perPosition + (long) batch * s.nHead() * ctx);
+    }
+
+    /**
+     * The largest context (at most {@code limit}) whose estimate fits in {@code ramBytes}, or 0 if not even
+     * a context of 1 fits.
+     */
+    public static int maxContext(long fileBytes, Shape shape, long ramBytes, int limit) {
+        MemoryEstimate one = of(fileBytes, shape, 1, DEFAULT_BATCH, DEFAULT_KV_BYTES);
+        if (!one.fits(ramBytes)) {
+            return 0;
+        }
+        long perCtx = shape.kvBytesPerPosition(DEFAULT_KV_BYTES) + 4L * DEFAULT_BATCH * shape.nHead();
+        long spare = ramBytes - one.totalBytes();
+        long extra = perCtx == 0 ? Long.MAX_VALUE : spare / perCtx;
+        return (int) Math.min(limit, 1 + Math.min(extra, Integer.MAX_VALUE - 1L));
+    }
+
+    /**
+     * Parses a size like {@code 8G}, {@code 8GiB}, {@code 512M}, {@code 1.5GB}, {@code 1048576}: binary
+     * units (K, M, G, T = 2^10, 2^20, 2^30, 2^40; "B", "iB" suffixes allowed).
+     */
+    public static long parseSize(String s) {
+        String t = s.trim().toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
+        long mult = 1;
+        if (!t.isEmpty()) {
+            char u = t.charAt(t.length() - 1);
+            int shift = switch (u) {
+                case 'K' -> 10;
+                case 'M' -> 20;
+                case 'G' -> 30;
+                case 'T' -> 40;
+                default -> 0;
+            };
+            if (shift > 0) {
+                mult = 1L << shift;
+                t = t.substring(0, t.length() - 1).trim();
+            }
+        }
+        try {
+            double v = Double.parseDouble(t);
+            if (!(v > 0) || v * mult > Long.MAX_VALUE / 2.0) {
+                throw new NumberFormatException();
+            }
+            return (long) (v * mult);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad size '" + s + "': use a positive number with an optional unit "
+                    + "K, M, G or T (binary), e.g. 8G or 512MiB");
+        }
+    }
+
+    /** "1.23 GiB" style. */
+    public static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] u = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int i = -1;
+        while (v >= 1024 && i < u.length - 1) {
+            v /= 1024;
+            i++;
+        }
+        return String.format(Locale.ROOT, "%.2f %s", v, u[i]);
+    }
+
+    /** Sum of tensor bytes of {@code g} (for display). */
+    public static long tensorBytes(Gguf g) {
+        return g.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
+    }
+}

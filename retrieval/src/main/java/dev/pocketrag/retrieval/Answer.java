@@ -1,0 +1,98 @@
+package dev.pocketrag.retrieval;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The answer to a question about the notes.
+ *
+ * @param text the answer, with citations like {@code [1]} that refer to {@link #passages()} by
+ *     number (citations of passages that were not supplied are removed)
+ * @param kind how the answer was made
+ * @param citations the passages the answer cites, in the order the answer first cites them
+ * @param passages the passages given to the model (or used for the extractive answer), numbered
+ *     from 1
+ * @param leftOut retrieved passages that did not fit in the chat model's context window, in rank
+ *     order (never silently dropped)
+ * @param note a line for the user about how the answer was made (e.g. how to enable generation),
+ *     empty if none
+ * @param timings where the time went
+ */
+public record Answer(String text, Kind kind, List<Citation> citations, List<Passage> passages,
+        List<LeftOut> leftOut, String note, Timings timings) {
+
+    /** How an answer was made. */
+    public enum Kind {
+        /** Written by the chat model from the passages. */
+        GENERATED,
+        /** The best sentences of the passages (no chat model configured). */
+        EXTRACTIVE,
+        /** Nothing in the notes was relevant enough; the model was not asked. */
+        NOTHING_RELEVANT
+    }
+
+    /**
+     * A passage supplied with the question.
+     *
+     * @param n its number in the prompt and in citations, from 1
+     * @param noteId the note it comes from
+     * @param title the note's title
+     * @param source where the note came from (path or URL), empty if unknown
+     * @param text the passage (a chunk of the note)
+     * @param start offset of the passage in the note's body
+     * @param end offset just past it
+     * @param similarity cosine similarity of the passage with the question (NaN if it came only
+     *     from the word search)
+     */
+    public record Passage(int n, String noteId, String title, String source, String text, int start, int end,
+            double similarity) {
+        public Passage {
+            Objects.requireNonNull(noteId, "noteId");
+            Objects.requireNonNull(title, "title");
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(text, "text");
+        }
+    }
+
+    /**
+     * A citation in the answer.
+     *
+     * @param n the number as written in the answer
+     * @param passage the passage it refers to
+     */
+    public record Citation(int n, Passage passage) {}
+
+    /**
+     * A retrieved passage that was not given to the model.
+     *
+     * @param noteId the note
+     * @param title its title
+     * @param tokens tokens the passage would have taken
+     * @param reason why it was left out
+     */
+    public record LeftOut(String noteId, String title, int tokens, String reason) {}
+
+    /**
+     * Milliseconds spent in each step.
+     *
+     * @param retrievalMillis embedding the question and searching the index
+     * @param packingMillis choosing and counting the passages that fit
+     * @param promptMillis the model reading the prompt (time to first token); 0 without a model
+     * @param generationMillis the model writing the answer; 0 without a model
+     * @param totalMillis from the question to the finished answer
+     * @param promptTokens tokens of the prompt
+     * @param answerTokens tokens generated
+     */
+    public record Timings(double retrievalMillis, double packingMillis, double promptMillis,
+            double generationMillis, double totalMillis, int promptTokens, int answerTokens) {}
+
+    public Answer {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(kind, "kind");
+        citations = List.copyOf(citations);
+        passages = List.copyOf(passages);
+        leftOut = List.copyOf(leftOut);
+        Objects.requireNonNull(note, "note");
+        Objects.requireNonNull(timings, "timings");
+    }
+}

@@ -1,0 +1,64 @@
+package dev.pocketrag.retrieval;
+
+import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.index.SearchFilter;
+import java.util.Objects;
+
+/**
+ * How {@link Notebook#ask} answers.
+ *
+ * @param passages how many top passages to retrieve (1..100); those that do not fit in the chat
+ *     model's window are reported in {@link Answer#leftOut()}
+ * @param maxAnswerTokens tokens reserved for the answer (the context budget keeps them free)
+ * @param minSimilarity the cosine similarity the best passage must reach for the notes to count as
+ *     relevant (-1..1); below it the answer says nothing relevant was found
+ * @param filter which notes may be used
+ * @param generation sampling settings of the chat model ({@code maxTokens} is replaced by
+ *     {@code maxAnswerTokens})
+ */
+public record AskOptions(int passages, int maxAnswerTokens, double minSimilarity, SearchFilter filter,
+        GenerationParams generation) {
+
+    /** The similarity below which a question counts as unrelated to every note (MiniLM cosine). */
+    public static final double DEFAULT_MIN_SIMILARITY = 0.30;
+
+    public AskOptions {
+        if (passages < 1 || passages > 100) {
+            throw new IllegalArgumentException("passages must be in 1..100; passages=" + passages);
+        }
+        if (maxAnswerTokens < 1 || maxAnswerTokens > 100_000) {
+            throw new IllegalArgumentException("maxAnswerTokens must be in 1..100000; maxAnswerTokens=" + maxAnswerTokens);
+        }
+        if (!(minSimilarity >= -1 && minSimilarity <= 1)) {
+            throw new IllegalArgumentException("minSimilarity must be in -1..1; minSimilarity=" + minSimilarity);
+        }
+        Objects.requireNonNull(filter, "filter");
+        Objects.requireNonNull(generation, "generation");
+    }
+
+    /** 6 passages, 384 answer tokens, similarity threshold 0.30, low temperature (0.2), seed 42. */
+    public static AskOptions defaults() {
+        return new AskOptions(6, 384, DEFAULT_MIN_SIMILARITY, SearchFilter.NONE,
+                GenerationParams.defaults().withTemperature(0.2f).withSeed(42).withRepeatPenalty(1.1f, 64));
+    }
+
+    public AskOptions withPassages(int n) {
+        return new AskOptions(n, maxAnswerTokens, minSimilarity, filter, generation);
+    }
+
+    public AskOptions withMaxAnswerTokens(int n) {
+        return new AskOptions(passages, n, minSimilarity, filter, generation);
+    }
+
+    public AskOptions withMinSimilarity(double s) {
+        return new AskOptions(passages, maxAnswerTokens, s, filter, generation);
+    }
+
+    public AskOptions withFilter(SearchFilter f) {
+        return new AskOptions(passages, maxAnswerTokens, minSimilarity, f, generation);
+    }
+
+    public AskOptions withGeneration(GenerationParams p) {
+        return new AskOptions(passages, maxAnswerTokens, minSimilarity, filter, p);
+    }
+}

@@ -1,0 +1,448 @@
+package dev.pocketrag.retrieval;
+
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.generation.ChatCompletion;
+import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.generation.TokenListener;
+import dev.pocketrag.index.Chunk;
+import dev.pocketrag.index.ChunkedNote;
+import dev.pocketrag.index.Chunker;
+import dev.pocketrag.index.IndexOptions;
+import dev.pocketrag.index.IndexStats;
+import dev.pocketrag.index.Note;
+import dev.pocketrag.index.NoteIndex;
+import dev.pocketrag.index.SearchFilter;
+import dev.pocketrag.index.SearchHit;
+import dev.pocketrag.index.SearchMode;
+import dev.pocketrag.index.SearchRequest;
+import dev.pocketrag.index.VectorFormat;
+import dev.pocketrag.retrieval.Answer.Citation;
+import dev.pocketrag.retrieval.Answer.Passage;
+import dev.pocketrag.retrieval.internal.Citations;
+import dev.pocketrag.retrieval.internal.ContextPacker;
+import dev.pocketrag.retrieval.internal.Extractive;
+import dev.pocketrag.retrieval.internal.FolderImporter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A notebook: notes in, searchable by meaning and by words, questions answered with citations.
+ *
+ * <pre>{@code
+ * try (Notebook nb = Notebook.open(Path.of("notes-db"))) {          // built-in MiniLM, no chat model
+ *     nb.add(Note.of("Dentist", "Appointment on 14 March at 09:30 with Dr. Sousa.", List.of("health")));
+ *     Answer a = nb.ask("When is the dentist appointment?");        // extractive, with citations
+ * }
+ * try (Notebook nb = Notebook.builder(dir).chatModel(GgufChatModel.load(model)).build()) {
+ *     nb.ask("When is the dentist?", AskOptions.defaults(), piece -> { System.out.print(piece); return true; });
+ * }
+ * }</pre>
+ *
+ * <p>Layout of the notebook directory: {@code index/} holds the Lucene index (notes, chunks,
+ * vectors, BM25 postings). The index records the embedding model, and refuses another one.
+ *
+ * <p>Every write ({@link #add}, {@link #addAll}, {@link #update}, {@link #delete}) is durable when
+ * it returns; {@link #importFolder} commits as it goes, so a crash loses at most the file being
+ * embedded and the next import carries on. Thread-safe. Only one process may have a notebook
+ * directory open (the second gets {@link dev.pocketrag.index.IndexInUseException}).
+ */
+public final class Notebook implements AutoCloseable {
+    private final Path directory;
+    private final Embedder embedder;
+    private final boolean ownsEmbedder;
+    private final ChatModel chatModel;
+    private final boolean ownsChatModel;
+    private final NoteIndex index;
+    private final Chunker chunker;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private Notebook(Builder b) throws IOException {
+        this.directory = b.directory;
+        boolean ok = false;
+        Embedder e = b.embedder;
+        boolean ownsE = false;
+        NoteIndex idx = null;
+        try {
+            if (e == null) {
+                e = Embedders.miniLm();
+                ownsE = true;
+            }
+            idx = NoteIndex.open(directory.resolve("index"),
+                    IndexOptions.of(e.modelId(), e.dimension()).withVectorFormat(b.vectorFormat));
+            ok = true;
+        } finally {
+            if (!ok) {
+                if (ownsE && e != null) {
+                    e.close();
+                }
+                if (b.ownsChatModel && b.chatModel != null) {
+                    b.chatModel.close();
+                }
+            }
+        }
+        this.embedder = e;
+        this.ownsEmbedder = ownsE || b.ownsEmbedder;
+        this.chatModel = b.chatModel;
+        this.ownsChatModel = b.ownsChatModel;
+        this.index = idx;
+        this.chunker = new Chunker(embedder::countTokens, embedder.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+    }
+
+    /** Opens (or creates) the notebook in {@code directory} with the built-in embedder and no chat model. */
+    public static Notebook open(Path directory) throws IOException {
+        return builder(directory).build();
+    }
+
+    public static Builder builder(Path directory) {
+        return new Builder(directory);
+    }
+
+    /** Settings of a notebook. */
+    public static final class Builder {
+        private final Path directory;
+        private Embedder embedder;
+        private boolean ownsEmbedder;
+        private ChatModel chatModel;
+        private boolean ownsChatModel;
+        private VectorFormat vectorFormat = VectorFormat.INT8;
+
+        private Builder(Path directory) {
+            this.directory = Objects.requireNonNull(directory, "directory");
+        }
+
+        /** The embedder (default: the built-in MiniLM); the notebook does not close one given here. */
+        public Builder embedder(Embedder e) {
+            this.embedder = Objects.requireNonNull(e, "embedder");
+            this.ownsEmbedder = false;
+            return this;
+        }
+
+        /**
+         * The chat model that writes answers; without one, answers are extractive.
+         *
+         * @param closeWithNotebook whether {@link Notebook#close()} closes it too
+         */
+        public Builder chatModel(ChatModel m, boolean closeWithNotebook) {
+            this.chatModel = m;
+            this.ownsChatModel = closeWithNotebook && m != null;
+            return this;
+        }
+
+        /** {@code chatModel(m, true)}. */
+        public Builder chatModel(ChatModel m) {
+            return chatModel(m, true);
+        }
+
+        /** How vectors are stored (default int8 HNSW). */
+        public Builder vectorFormat(VectorFormat f) {
+            this.vectorFormat = Objects.requireNonNull(f, "vectorFormat");
+            return this;
+        }
+
+        public Notebook build() throws IOException {
+            return new Notebook(this);
+        }
+    }
+
+    // ---- notes
+
+    /**
+     * Adds a note (or replaces the note with the same id), durable when this returns.
+     *
+     * @return the note as stored
+     */
+    public Note add(Note note) throws IOException {
+        return addAll(List.of(note)).get(0);
+    }
+
+    /** Adds a new note with a generated id, created and updated now. */
+    public Note add(String title, String body, Collection<String> tags) throws IOException {
+        return add(Note.of(title, body, tags));
+    }
+
+    /** Adds or replaces many notes with one embedding pass and one commit. */
+    public List<Note> addAll(Collection<Note> notes) throws IOException {
+        checkOpen();
+        List<Note> list = List.copyOf(notes);
+        index.putAll(chunkAndEmbed(list));
+        index.commit();
+        return list;
+    }
+
+    /**
+     * Replaces an existing note (all its chunks atomically); {@code created} is kept from the
+     * stored note and {@code updated} set to now if it did not move forward.
+     *
+     * @throws IllegalArgumentException if there is no note with that id
+     */
+    public Note update(Note note) throws IOException {
+        checkOpen();
+        Note old = index.get(note.id()).orElseThrow(
+                () -> new IllegalArgumentException("no note with id '" + note.id() + "' to update"));
+        Instant updated = note.updated().isAfter(old.updated()) ? note.updated() : Instant.now();
+        Note merged = new Note(note.id(), note.title(), note.body(), note.tags(), note.source(), old.created(),
+                updated.isBefore(old.created()) ? old.created() : updated);
+        return add(merged);
+    }
+
+    /** Deletes a note; returns whether it existed. Durable when this returns. */
+    public boolean delete(String id) throws IOException {
+        checkOpen();
+        if (index.get(id).isEmpty()) {
+            return false;
+        }
+        index.delete(id);
+        index.commit();
+        return true;
+    }
+
+    public Optional<Note> get(String id) throws IOException {
+        checkOpen();
+        return index.get(id);
+    }
+
+    /** Notes, most recently updated first. */
+    public List<Note> list(SearchFilter filter, int offset, int limit) throws IOException {
+        checkOpen();
+        return index.list(filter, offset, limit);
+    }
+
+    /**
+     * Imports the {@code .md}, {@code .markdown} and {@code .txt} files under {@code folder}
+     * (recursively, hidden files and folders skipped), incrementally: unchanged files are not
+     * embedded again, changed files are re-indexed, and notes whose file is gone are deleted.
+     * Empty, binary and non-UTF-8 files are skipped and counted; unreadable files are counted as
+     * failed; neither stops the import. Resumable: it commits every few files, and a run after a
+     * crash carries on where the last commit left off.
+     *
+     * @throws java.nio.file.NoSuchFileException if {@code folder} does not exist
+     * @throws java.nio.file.NotDirectoryException if it is not a directory
+     */
+    public ImportProgress importFolder(Path folder, ImportListener listener) throws IOException {
+        checkOpen();
+        return new FolderImporter(index, this::chunkAndEmbed).run(folder, listener);
+    }
+
+    private List<ChunkedNote> chunkAndEmbed(List<Note> notes) {
+        List<List<Chunk>> chunks = new ArrayList<>(notes.size());
+        List<String> texts = new ArrayList<>();
+        for (Note n : notes) {
+            List<Chunk> cs = chunker.split(n);
+            chunks.add(cs);
+            for (Chunk c : cs) {
+                texts.add(c.embeddingText());
+            }
+        }
+        List<float[]> vectors = embedder.embedAll(texts);
+        List<ChunkedNote> out = new ArrayList<>(notes.size());
+        int k = 0;
+        for (int i = 0; i < notes.size(); i++) {
+            int size = chunks.get(i).size();
+            out.add(new ChunkedNote(notes.get(i), chunks.get(i), vectors.subList(k, k + size)));
+            k += size;
+        }
+        return out;
+    }
+
+    // ---- search and ask
+
+    /** Searches the notes; hybrid (meaning + words) by default. */
+    public List<SearchHit> search(String query, SearchOptions options) throws IOException {
+        checkOpen();
+        Objects.requireNonNull(query, "query");
+        return index.search(request(query, options.mode(), options.k(), options.filter(), options.groupByNote()));
+    }
+
+    private SearchRequest request(String query, SearchMode mode, int k, SearchFilter filter, boolean group) {
+        float[] v = mode == SearchMode.BM25 ? null : embedder.embedQuery(query);
+        SearchRequest r = switch (mode) {
+            case DENSE -> SearchRequest.dense(v, k);
+            case BM25 -> SearchRequest.bm25(query, k);
+            case HYBRID -> SearchRequest.hybrid(v, query, k);
+        };
+        r = r.withFilter(filter);
+        return group ? r.groupedByNote() : r;
+    }
+
+    /** {@code ask(question, AskOptions.defaults(), TokenListener.NONE)}. */
+    public Answer ask(String question) throws IOException {
+        return ask(question, AskOptions.defaults(), TokenListener.NONE);
+    }
+
+    /** {@code ask(question, options, TokenListener.NONE)}. */
+    public Answer ask(String question, AskOptions options) throws IOException {
+        return ask(question, options, TokenListener.NONE);
+    }
+
+    /**
+     * Answers a question from the notes.
+     *
+     * <ol>
+     *   <li>Hybrid retrieval of the top {@code options.passages()} chunks.</li>
+     *   <li>If the best chunk's similarity to the question is below {@code options.minSimilarity()},
+     *       the answer says nothing relevant was found, and no model is asked to guess.</li>
+     *   <li>Without a chat model: the best sentences of the passages, cited.</li>
+     *   <li>With one: the passages that fit in its window (highest-ranked first, whole chunks; the
+     *       rest reported in {@link Answer#leftOut()}), numbered and fenced as quoted data in the
+     *       prompt; the answer streamed to {@code listener} with invented citations removed;
+     *       the citations resolved to passages.</li>
+     * </ol>
+     *
+     * @param listener receives the answer's text as it is written (also for extractive and
+     *     nothing-relevant answers, in one piece); return false to stop generating
+     */
+    public Answer ask(String question, AskOptions options, TokenListener listener) throws IOException {
+        checkOpen();
+        Objects.requireNonNull(question, "question");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(listener, "listener");
+        if (question.isBlank()) {
+            throw new IllegalArgumentException("the question is empty");
+        }
+        long t0 = System.nanoTime();
+        float[] q = embedder.embedQuery(question);
+        List<SearchHit> hits = index.stats().chunks() == 0 ? List.of()
+                : index.search(SearchRequest.hybrid(q, question, options.passages()).withFilter(options.filter()));
+        List<Passage> candidates = new ArrayList<>(hits.size());
+        double best = Double.NEGATIVE_INFINITY;
+        for (SearchHit h : hits) {
+            String source = index.get(h.noteId()).map(Note::source).orElse("");
+            // the index reports kNN scores as (1 + cos) / 2; NaN when the chunk came from BM25 only
+            double sim = Double.isNaN(h.denseScore()) ? Double.NaN : 2 * h.denseScore() - 1;
+            if (!Double.isNaN(sim)) {
+                best = Math.max(best, sim);
+            }
+            candidates.add(new Passage(candidates.size() + 1, h.noteId(), h.title(), source, h.chunkText(),
+                    h.start(), h.end(), sim));
+        }
+        long t1 = System.nanoTime();
+        double retrievalMs = (t1 - t0) / 1e6;
+
+        if (candidates.isEmpty() || best < options.minSimilarity()) {
+            String text = candidates.isEmpty()
+                    ? "Your notebook has no notes to answer from yet."
+                    : "I couldn't find anything about that in your notes.";
+            listener.onText(text);
+            String note = candidates.isEmpty() ? "Add notes with `pocketrag add` or `pocketrag import DIR`."
+                    : String.format(java.util.Locale.ROOT,
+                            "The closest passage had similarity %.2f, below the threshold %.2f.", best,
+                            options.minSimilarity());
+            return new Answer(text, Answer.Kind.NOTHING_RELEVANT, List.of(), List.of(), List.of(), note,
+                    new Answer.Timings(retrievalMs, 0, 0, 0, (System.nanoTime() - t0) / 1e6, 0, 0));
+        }
+
+        if (chatModel == null) {
+            String text = Extractive.answer(embedder, question, q, candidates);
+            listener.onText(text);
+            long t2 = System.nanoTime();
+            return new Answer(text, Answer.Kind.EXTRACTIVE, citations(text, candidates), candidates, List.of(),
+                    "Extractive answer (no chat model). To generate answers, pass --model FILE.gguf,"
+                            + " set POCKETRAG_MODEL, or put model=FILE.gguf in the config file.",
+                    new Answer.Timings(retrievalMs, 0, 0, 0, (t2 - t0) / 1e6, 0, 0));
+        }
+
+        ContextPacker.Packed packed = ContextPacker.pack(chatModel, question, candidates, options.maxAnswerTokens());
+        long t2 = System.nanoTime();
+        Citations.Stream stream = new Citations.Stream(packed.passages().size(), piece -> {
+            if (!listener.onText(piece)) {
+                throw new Cancelled();
+            }
+        });
+        ChatCompletion completion;
+        try {
+            completion = chatModel.chat(packed.messages(),
+                    options.generation().withMaxTokens(options.maxAnswerTokens()), piece -> {
+                        try {
+                            stream.accept(piece);
+                            return true;
+                        } catch (Cancelled c) {
+                            return false;
+                        }
+                    });
+        } finally {
+            try {
+                stream.finish();
+            } catch (Cancelled ignored) {
+                // the listener already stopped; the text so far is the answer
+            }
+        }
+        long t3 = System.nanoTime();
+        String text = stream.text().strip();
+        ChatCompletion.Timings ct = completion.timings();
+        return new Answer(text, Answer.Kind.GENERATED, citations(text, packed.passages()), packed.passages(),
+                packed.leftOut(), packed.leftOut().isEmpty() ? "" : packed.leftOut().size()
+                        + " retrieved passage(s) did not fit in the model's context window.",
+                new Answer.Timings(retrievalMs, (t2 - t1) / 1e6, ct.promptMillis(), ct.generationMillis(),
+                        (t3 - t0) / 1e6, completion.usage().promptTokens(), completion.usage().completionTokens()));
+    }
+
+    private static final class Cancelled extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Cancelled() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static List<Citation> citations(String text, List<Passage> passages) {
+        List<Citation> out = new ArrayList<>();
+        for (int n : Citations.cited(text, passages.size())) {
+            out.add(new Citation(n, passages.get(n - 1)));
+        }
+        return out;
+    }
+
+    // ---- information
+
+    public Optional<ChatModel> chatModel() {
+        return Optional.ofNullable(chatModel);
+    }
+
+    public Embedder embedder() {
+        return embedder;
+    }
+
+    public IndexStats stats() throws IOException {
+        checkOpen();
+        return index.stats();
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("notebook " + directory + " is closed");
+        }
+    }
+
+    /** Commits and closes the index, then the embedder and chat model it owns; idempotent. */
+    @Override
+    public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            index.close();
+        } finally {
+            try {
+                if (ownsChatModel) {
+                    chatModel.close();
+                }
+            } finally {
+                if (ownsEmbedder) {
+                    embedder.close();
+                }
+            }
+        }
+    }
+}

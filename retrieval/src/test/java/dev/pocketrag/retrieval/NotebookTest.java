@@ -1,0 +1,231 @@
+package dev.pocketrag.retrieval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.generation.ChatMessage;
+import dev.pocketrag.index.Note;
+import dev.pocketrag.index.SearchFilter;
+import dev.pocketrag.index.SearchHit;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NotebookTest {
+    static Embedder embedder;
+
+    @BeforeAll
+    static void load() {
+        embedder = Embedders.miniLm();
+    }
+
+    @AfterAll
+    static void close() {
+        embedder.close();
+    }
+
+    static final List<Note> NOTES = List.of(
+            Note.of("dentist", "Dentist", "Dentist appointment on 14 March at 09:30 with Dr. Sousa. Bring the X-rays."),
+            Note.of("atlas", "Atlas cut-over",
+                    "The Atlas migration cut-over is planned for the weekend of 7 June. Rollback owner is Priya."),
+            Note.of("bread", "Sourdough", "Sourdough at 75% hydration: 500 g flour, 375 g water, 10 g salt, 100 g starter."),
+            Note.of("kyoto", "Kyoto hotel", "Hotel Kanra in Kyoto, check-in from 15:00, booking reference KX-4471."));
+
+    Notebook open(Path dir) throws Exception {
+        return Notebook.builder(dir).embedder(embedder).build();
+    }
+
+    @Test
+    void notes_added_are_found_by_meaning_and_by_words_and_survive_reopening(@TempDir Path dir) throws Exception {
+        try (Notebook nb = open(dir)) {
+            nb.addAll(NOTES);
+            List<SearchHit> hits = nb.search("when do I see the dentist", SearchOptions.defaults().withK(3));
+            assertEquals("dentist", hits.get(0).noteId());
+            hits = nb.search("KX-4471", SearchOptions.defaults().withK(3).withMode(dev.pocketrag.index.SearchMode.BM25));
+            assertEquals("kyoto", hits.get(0).noteId());
+        }
+        try (Notebook nb = open(dir)) {
+            assertEquals(4, nb.stats().notes());
+            assertEquals("Sourdough", nb.get("bread").orElseThrow().title());
+            assertEquals(4, nb.list(SearchFilter.NONE, 0, 10).size());
+        }
+    }
+
+    @Test
+    void ask_without_a_model_answers_extractively_with_a_citation_of_the_right_note(@TempDir Path dir) throws Exception {
+        try (Notebook nb = open(dir)) {
+            nb.addAll(NOTES);
+            StringBuilder streamed = new StringBuilder();
+            Answer a = nb.ask("When is the Atlas cut-over?", AskOptions.defaults(), p -> {
+                streamed.append(p);
+                return true;
+            });
+            assertEquals(Answer.Kind.EXTRACTIVE, a.kind());
+            assertEquals(a.text(), streamed.toString());
+            assertTrue(a.text().contains("7 June"), a.text());
+            assertFalse(a.citations().isEmpty(), a.toString());
+            assertEquals("atlas", a.citations().get(0).passage().noteId());
+            assertTrue(a.text().contains("[" + a.citations().get(0).n() + "]"), a.text());
+            assertTrue(a.note().contains("--model"), a.note());
+        }
+    }
+
+    @Test
+    void nothing_relevant_says_so_instead_of_asking_the_model(@TempDir Path dir) throws Exception {
+        FakeChatModel model = new FakeChatModel(2048, "made up [1]", 1);
+        try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
+            nb.addAll(NOTES);
+            Answer a = nb.ask("What is the airspeed velocity of an unladen swallow in the Andes?");
+            assertEquals(Answer.Kind.NOTHING_RELEVANT, a.kind(), a::toString);
+            assertTrue(a.text().contains("couldn't find"), a.text());
+            assertTrue(model.prompts.isEmpty(), "the model must not be asked to guess");
+            assertTrue(a.citations().isEmpty());
+        }
+        assertTrue(model.closed, "the notebook closes the chat model it was given to own");
+    }
+
+    @Test
+    void an_empty_notebook_says_there_is_nothing_to_answer_from(@TempDir Path dir) throws Exception {
+        try (Notebook nb = open(dir)) {
+            Answer a = nb.ask("anything?");
+            assertEquals(Answer.Kind.NOTHING_RELEVANT, a.kind(), a::toString);
+        }
+    }
+
+    @Test
+    void generated_answer_streams_with_invented_citations_dropped(@TempDir Path dir) throws Exception {
+        FakeChatModel model = new FakeChatModel(4096, "The cut-over is on 7 June [1] [7]. Priya owns rollback [1][9].", 3);
+        try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
+            nb.addAll(NOTES);
+            StringBuilder streamed = new StringBuilder();
+            Answer a = nb.ask("When is the Atlas cut-over?", AskOptions.defaults().withPassages(2), p -> {
+                streamed.append(p);
+                return true;
+            });
+            assertEquals(Answer.Kind.GENERATED, a.kind());
+            assertEquals("The cut-over is on 7 June [1]. Priya owns rollback [1].", a.text());
+            assertEquals(a.text(), streamed.toString().strip());
+            assertEquals(1, a.citations().size());
+            assertEquals("atlas", a.citations().get(0).passage().noteId());
+            assertEquals(2, a.passages().size());
+            // the prompt fenced the passages as data and carried the question
+            List<ChatMessage> prompt = model.prompts.get(0);
+            assertTrue(prompt.get(1).content().contains("<note n=\"1\" title=\"Atlas cut-over\">"), prompt.get(1).content());
+            assertTrue(prompt.get(1).content().endsWith("Question: When is the Atlas cut-over?"));
+        }
+    }
+
+    @Test
+    void passages_that_do_not_fit_are_reported_not_silently_cut(@TempDir Path dir) throws Exception {
+        List<Note> notes = new ArrayList<>(NOTES);
+        notes.add(Note.of("atlas-long", "Atlas design", ("The Atlas migration moves billing to the new cluster. ").repeat(30)));
+        FakeChatModel model = new FakeChatModel(260, "Cut-over on 7 June [1].", 5);
+        try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
+            nb.addAll(notes);
+            Answer a = nb.ask("When is the Atlas migration cut-over?", AskOptions.defaults().withMaxAnswerTokens(64));
+            assertEquals(Answer.Kind.GENERATED, a.kind());
+            assertFalse(a.leftOut().isEmpty(), a::toString);
+            assertTrue(a.note().contains("did not fit"), a.note());
+            int prompt = model.countPromptTokens(model.prompts.get(0));
+            assertTrue(prompt + 64 <= 260, "prompt " + prompt);
+        }
+    }
+
+    @Test
+    void cancelling_the_stream_stops_generation(@TempDir Path dir) throws Exception {
+        FakeChatModel model = new FakeChatModel(4096, "one two three four five six seven eight nine ten [1].", 9);
+        try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
+            nb.addAll(NOTES);
+            StringBuilder streamed = new StringBuilder();
+            Answer a = nb.ask("When is the Atlas cut-over?", AskOptions.defaults(), p -> {
+                streamed.append(p);
+                return streamed.length() < 10;
+            });
+            assertTrue(a.text().length() < 20, a.text());
+        }
+    }
+
+    @Test
+    void update_replaces_the_note_and_keeps_created_and_delete_removes_it(@TempDir Path dir) throws Exception {
+        try (Notebook nb = open(dir)) {
+            nb.addAll(NOTES);
+            Note old = nb.get("dentist").orElseThrow();
+            Note changed = old.withBody("Dentist moved to 21 March at 11:00.", Instant.now());
+            nb.update(changed);
+            Note now = nb.get("dentist").orElseThrow();
+            assertEquals(old.created(), now.created());
+            assertEquals("Dentist moved to 21 March at 11:00.", now.body());
+            assertEquals("dentist", nb.search("dentist 21 March", SearchOptions.defaults().withK(1)).get(0).noteId());
+            assertTrue(nb.delete("dentist"));
+            assertFalse(nb.delete("dentist"));
+            assertTrue(nb.get("dentist").isEmpty());
+            var e = assertThrows(IllegalArgumentException.class, () -> nb.update(changed));
+            assertEquals("no note with id 'dentist' to update", e.getMessage());
+        }
+    }
+
+    @Test
+    void import_is_incremental_skips_bad_files_and_removes_deleted_ones(@TempDir Path dir, @TempDir Path notes)
+            throws Exception {
+        Files.createDirectories(notes.resolve("work"));
+        Files.writeString(notes.resolve("work/atlas.md"), "---\ntags: [work, atlas]\n---\n# Atlas\nCut-over on 7 June.\n");
+        Files.writeString(notes.resolve("shopping.txt"), "Shopping\noat milk, eggs, coffee\n");
+        Files.write(notes.resolve("photo.md"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 1});
+        Files.write(notes.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9});
+        Files.writeString(notes.resolve("empty.md"), "");
+        Files.writeString(notes.resolve("ignored.pdf.bin"), "not imported");
+        Files.createDirectories(notes.resolve(".git"));
+        Files.writeString(notes.resolve(".git/HEAD.md"), "hidden folders are skipped");
+        try (Notebook nb = open(dir)) {
+            List<ImportProgress> seen = new ArrayList<>();
+            ImportProgress p = nb.importFolder(notes, pr -> seen.add(pr));
+            assertEquals(5, p.total(), p::toString);
+            assertEquals(2, p.added(), p::toString);
+            assertEquals(3, p.skipped(), p::toString);
+            assertEquals(0, p.failed());
+            assertTrue(seen.size() >= 6, "progress after every file");
+            Note atlas = nb.list(SearchFilter.tags("atlas"), 0, 10).get(0);
+            assertEquals("Atlas", atlas.title());
+            assertEquals(notes.resolve("work/atlas.md").toAbsolutePath().toString(), atlas.source());
+
+            ImportProgress again = nb.importFolder(notes, ImportListener.NONE);
+            assertEquals(0, again.embedded(), again::toString);
+            assertEquals(2, again.unchanged(), again::toString);
+
+            Files.writeString(notes.resolve("shopping.txt"), "Shopping\noat milk, eggs, coffee, bread\n");
+            Files.delete(notes.resolve("work/atlas.md"));
+            ImportProgress third = nb.importFolder(notes, ImportListener.NONE);
+            assertEquals(1, third.updated(), third::toString);
+            assertEquals(1, third.deleted(), third::toString);
+            assertEquals(1, nb.stats().notes());
+            assertTrue(nb.list(SearchFilter.NONE, 0, 10).get(0).body().contains("bread"));
+        }
+    }
+
+    @Test
+    void importing_a_missing_folder_is_a_clear_error(@TempDir Path dir) throws Exception {
+        try (Notebook nb = open(dir)) {
+            assertThrows(NoSuchFileException.class, () -> nb.importFolder(dir.resolve("nope"), ImportListener.NONE));
+        }
+    }
+
+    @Test
+    void close_is_idempotent_and_use_after_close_fails_clearly(@TempDir Path dir) throws Exception {
+        Notebook nb = open(dir);
+        nb.close();
+        nb.close();
+        var e = assertThrows(IllegalStateException.class, () -> nb.ask("x"));
+        assertTrue(e.getMessage().contains("closed"));
+    }
+}

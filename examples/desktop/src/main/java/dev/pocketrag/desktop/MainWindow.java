@@ -922,7 +922,8 @@ final class MainWindow extends JFrame implements Host {
             return;
         }
         busyLabel.setText("The notebook is busy: another pocketrag process is using " + directory
-                + ". Retrying every " + retryIn.toSeconds() + " s (attempt " + attempt + ")\u2026");
+                + ". Retrying every " + (retryIn.toMillis() % 1000 == 0 ? retryIn.toSeconds() + " s" : retryIn.toMillis() + " ms")
+                + " (attempt " + attempt + ")\u2026");
         busyBar.setVisible(true);
         status("Waiting for the notebook\u2026");
     }

@@ -122,14 +122,20 @@ class DesktopAppUiTest {
                             + w.editor().bodyArea().getSelectionStart() + ", error=" + w.lastError());
             assertEquals(first.passage().end(), (int) onEdt(() -> w.editor().bodyArea().getSelectionEnd()));
 
-            // with a chat model the answer streams in and keeps its citations
-            w.session().setChatModel(new FakeChatModel("Do the clamshells 3 x 15 on each side, every day [1]."));
+            // with a chat model the answer streams in (shown before it is finished) and keeps its citations
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            w.session().setChatModel(new FakeChatModel("Do the clamshells 3 x 15 on each side, every day [1].", 18, gate));
             onEdt(() -> {
                 w.tabs().setSelectedComponent(ask);
                 ask.questionField().setText("");
             });
             Ui.type(ask.questionField(), "clamshells for the knee?");
             Ui.pressEnter(ask.questionField());
+            waitUntil("the first part of the answer, streamed", STEP,
+                    () -> ask.isBusy() && ask.answerPane().getText().contains("Do the clamshells"),
+                    () -> "busy=" + ask.isBusy() + ", pane=" + ask.answerPane().getText());
+            assertNull(onEdt(ask::answer), "not finished while the model is still writing");
+            gate.countDown();
             waitUntil("the generated answer", STEP,
                     () -> !ask.isBusy() && ask.answer() != null && ask.answer().kind() == Answer.Kind.GENERATED,
                     () -> "busy=" + ask.isBusy() + ", answer=" + ask.answer() + ", error=" + w.lastError());

@@ -56,12 +56,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       {@value #DEFAULT_CONTEXT_LENGTH}. If the server has no {@code /models} (404/405) a named
  *       model is used as is.</li>
  *   <li>{@link #chat} posts {@code {"model", "messages": [{"role", "content"}], "stream": true,
- *       "stream_options": {"include_usage": true}, "max_tokens", "temperature", "top_p", "seed",
+ *       "stream_options": {"include_usage": true}, "max_tokens", "temperature", "top_p", "seed"?,
  *       "stop"?, "presence_penalty"?}} and, unless turned off with
  *       {@link Builder#samplingExtensions(boolean)}, llama.cpp's {@code "top_k", "min_p"} and
  *       ({@code != 1}) {@code "repeat_penalty", "repeat_last_n"}, which llama-server, vLLM,
  *       Ollama and pocketrag read (OpenAI's own service rejects them). The seed is sent as its
- *       low 32 bits (llama.cpp seeds are unsigned 32-bit).</li>
+ *       low 32 bits (llama.cpp seeds are unsigned 32-bit), and not at all when it is
+ *       {@link GenerationParams#DEFAULT_SEED} (the server picks one).</li>
  *   <li>The answer is read as server-sent events: {@code data: {json}} lines, events separated by
  *       a blank line, comments ({@code :...}) ignored, ending with {@code data: [DONE]}; each
  *       chunk's {@code choices[0].delta.content} goes to the listener, {@code finish_reason} and
@@ -442,7 +443,9 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         o.addProperty("max_tokens", p.maxTokens());
         o.addProperty("temperature", p.temperature());
         o.addProperty("top_p", p.topP());
-        o.addProperty("seed", p.seed() & 0xFFFF_FFFFL);
+        if (p.seed() != GenerationParams.DEFAULT_SEED) {
+            o.addProperty("seed", p.seed() & 0xFFFF_FFFFL);
+        }
         if (!p.stop().isEmpty()) {
             JsonArray stop = new JsonArray();
             p.stop().forEach(stop::add);

@@ -182,7 +182,7 @@ class OpenAiCompatibleChatModelTest {
     void the_request_carries_the_messages_and_sampling_parameters() {
         chat = sse(chunk("ok", "stop"), "data: [DONE]\n\n");
         GenerationParams p = GenerationParams.defaults().withTemperature(0.4f).withTopP(0.7f).withTopK(9).withMinP(0.03f)
-                .withRepeatPenalty(1.15f, 48).withPresencePenalty(0.25f).withSeed(-1L).withMaxTokens(77)
+                .withRepeatPenalty(1.15f, 48).withPresencePenalty(0.25f).withSeed(-2L).withMaxTokens(77)
                 .withStop(List.of("</s>", "\n\n"));
         try (OpenAiCompatibleChatModel m = OpenAiCompatibleChatModel.builder(base).apiKey("sk-local-123").connect()) {
             m.chat(MESSAGES, p);
@@ -196,7 +196,7 @@ class OpenAiCompatibleChatModelTest {
         assertEquals(77, r.get("max_tokens").getAsInt());
         assertEquals(0.4f, r.get("temperature").getAsFloat());
         assertEquals(0.7f, r.get("top_p").getAsFloat());
-        assertEquals(0xFFFF_FFFFL, r.get("seed").getAsLong(), "seed -1 sent as its low 32 bits");
+        assertEquals(0xFFFF_FFFEL, r.get("seed").getAsLong(), "seed -2 sent as its low 32 bits");
         assertEquals("</s>", r.getAsJsonArray("stop").get(0).getAsString());
         assertEquals("\n\n", r.getAsJsonArray("stop").get(1).getAsString());
         assertEquals(0.25f, r.get("presence_penalty").getAsFloat());
@@ -210,7 +210,7 @@ class OpenAiCompatibleChatModelTest {
             m.chat(MESSAGES, GenerationParams.greedy().withMaxTokens(5));
         }
         r = requests.getLast();
-        for (String ext : List.of("top_k", "min_p", "repeat_penalty", "repeat_last_n", "presence_penalty", "stop")) {
+        for (String ext : List.of("top_k", "min_p", "repeat_penalty", "repeat_last_n", "presence_penalty", "stop", "seed")) {
             assertFalse(r.has(ext), ext);
         }
         assertEquals(null, authorizations.getLast());

@@ -145,6 +145,10 @@ class ServerApiTest {
         assertEquals(200, r.statusCode(), r.body());
         // window 2048 - (3 + 4 + 3)
         assertEquals(2048 - 10, model.calls.getLast().params().maxTokens());
+        assertEquals(GenerationParams.DEFAULT_SEED, model.calls.getLast().params().seed(), "no seed: the model's own");
+        assertEquals(200, post(base, "/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"seed\": -1}").statusCode());
+        assertEquals(GenerationParams.DEFAULT_SEED, model.calls.getLast().params().seed(), "llama.cpp's -1");
     }
 
     @Test

@@ -373,8 +373,8 @@ final class MainWindow extends JFrame implements Host {
         notesTable.setAutoCreateRowSorter(true);
         notesTable.getColumnModel().getColumn(0).setPreferredWidth(250);
         notesTable.getColumnModel().getColumn(1).setPreferredWidth(110);
-        notesTable.getColumnModel().getColumn(2).setPreferredWidth(125);
-        notesTable.getColumnModel().getColumn(2).setMinWidth(125);
+        notesTable.getColumnModel().getColumn(2).setPreferredWidth(140);
+        notesTable.getColumnModel().getColumn(2).setMinWidth(140);
         notesTable.getColumnModel().getColumn(2).setCellRenderer(new DefaultTableCellRenderer() {
             private static final long serialVersionUID = 1L;
 

@@ -1,13 +1,36 @@
 package dev.pocketrag.cli;
 
 import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.generation.GgufChatModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /** Opens the chat model a user names. */
 final class ChatModels {
     private ChatModels() {}
 
+    /**
+     * Loads a local GGUF chat model.
+     *
+     * @param ctx context window in tokens, 0 for the default (min(model's, 4096))
+     * @param threads inference threads, 0 for one per core
+     */
     static ChatModel load(Path file, int ctx, int threads) {
-        throw new UserException("cannot use " + file + ": this build has no GGUF inference engine yet");
+        if (!Files.exists(file)) {
+            throw new UserException("model file not found: " + file);
+        }
+        if (Files.isDirectory(file)) {
+            throw new UserException("model " + file + " is a folder, not a .gguf file");
+        }
+        try {
+            return GgufChatModel.load(file, GgufChatModel.Options.defaults().withContextLength(ctx).withThreads(threads));
+        } catch (NoSuchFileException e) {
+            throw new UserException("model file not found: " + file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read model " + file + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -340,6 +340,23 @@ final class OpenAiApi {
         return p.withStop(stop);
     }
 
+    // ---- tokenize
+
+    void tokenize(HttpExchange ex) throws IOException {
+        JsonObject req = Http.readJsonObject(ex, server.maxBodyBytes);
+        ChatModel model = server.notebook.chatModel().orElseThrow(ApiError::noModel);
+        int count;
+        if (Params.present(req, "messages")) {
+            count = model.countPromptTokens(messages(req));
+        } else {
+            count = model.countTokens(Params.requiredString(req, "prompt"));
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("count", count);
+        o.put("max_model_len", model.contextLength());
+        Http.sendJson(ex, 200, o);
+    }
+
     // ---- embeddings
 
     void embeddings(HttpExchange ex) throws IOException {

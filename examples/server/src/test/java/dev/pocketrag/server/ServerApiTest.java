@@ -266,6 +266,22 @@ class ServerApiTest {
         assertTrue(err.get("message").getAsString().contains("2048"), err.toString());
     }
 
+    // ---- /tokenize
+
+    @Test
+    void tokenize_counts_with_the_chat_models_tokenizer() throws Exception {
+        JsonObject o = json(post(base, "/tokenize", "{\"model\": \"x\", \"prompt\": \"one two three\"}"));
+        assertEquals(3, o.get("count").getAsInt());
+        assertEquals(2048, o.get("max_model_len").getAsInt());
+        o = json(post(base, "/v1/tokenize", """
+                {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"}],
+                 "add_generation_prompt": true}"""));
+        assertEquals(model.countPromptTokens(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hello there"))),
+                o.get("count").getAsInt());
+        assertError(post(base, "/tokenize", "{}"), 400, "prompt");
+        assertError(get(base, "/tokenize"), 405, null);
+    }
+
     // ---- /v1/embeddings
 
     @Test

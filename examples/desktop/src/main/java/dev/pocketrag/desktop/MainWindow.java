@@ -7,6 +7,7 @@ import dev.pocketrag.index.IndexStats;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
+import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ImportProgress;
 import dev.pocketrag.retrieval.SearchOptions;
 import java.awt.BorderLayout;
@@ -617,6 +618,13 @@ final class MainWindow extends JFrame implements Host {
         ChatModel m = session.chatModel();
         return m == null ? "Answers: extractive (no chat model)"
                 : "Answers: " + m.name() + " (" + m.contextLength() + "-token context)";
+    }
+
+    @Override
+    public int answerTokens() {
+        int full = AskOptions.defaults().maxAnswerTokens();
+        ChatModel m = session.chatModel();
+        return m == null ? full : Math.max(16, Math.min(full, m.contextLength() / 4));
     }
 
     private String selectedTag() {

@@ -116,7 +116,7 @@ public final class PocketragServer implements AutoCloseable {
 
     private PocketragServer(Builder b, InetAddress address) throws IOException {
         this.notebook = b.notebook;
-        this.gate = new ModelGate(b.queueCapacity);
+        this.gate = new ModelGate(b.queueCapacity, this::closing);
         this.maxBodyBytes = b.maxBodyBytes;
         this.stallTimeout = b.stallTimeout;
         this.maxPendingBytes = b.maxPendingBytes;

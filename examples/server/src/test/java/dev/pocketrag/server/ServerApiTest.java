@@ -67,6 +67,7 @@ class ServerApiTest {
 
     @BeforeEach
     void resetModel() {
+        model.failWith = null;
         model.reply = REPLY;
         model.pieceChars = 3;
         model.calls.clear();
@@ -553,6 +554,26 @@ class ServerApiTest {
             assertTrue(response.startsWith("HTTP/1.1 403"), response);
             assertTrue(response.contains("\"error\""), response);
         }
+    }
+
+    @Test
+    void a_failing_model_is_a_500_and_the_server_goes_on() throws Exception {
+        model.failWith = new IllegalStateException("tensor exploded");
+        JsonObject err = assertError(post(base, "/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), 500, null);
+        assertEquals("server_error", err.get("type").getAsString());
+        assertTrue(err.get("message").getAsString().contains("tensor exploded"), err.toString());
+        // streaming: the headers are gone already, so the error is an event, then [DONE]
+        HttpResponse<InputStream> r = postStream(base, "/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"stream\": true}");
+        List<TestSupport.Event> events = TestSupport.readEvents(r.body());
+        assertEquals("[DONE]", events.getLast().data());
+        JsonObject streamed = events.get(events.size() - 2).json().getAsJsonObject("error");
+        assertEquals("server_error", streamed.get("type").getAsString());
+        assertTrue(streamed.get("message").getAsString().contains("tensor exploded"), streamed.toString());
+        model.failWith = null;
+        assertEquals(200, post(base, "/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}").statusCode());
     }
 
     // ---- the page

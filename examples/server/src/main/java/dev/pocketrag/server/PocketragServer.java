@@ -454,8 +454,14 @@ public final class PocketragServer implements AutoCloseable {
         if (origin == null) {
             return; // not a browser, or a same-origin request of an old one
         }
-        String expected = host == null ? null : "http://" + host;
-        if (expected == null || !origin.equalsIgnoreCase(expected)) {
+        // same site: the Origin's host[:port] is the Host the browser sent (scheme aside: a proxy may add https)
+        String authority = null;
+        try {
+            authority = URI.create(origin.strip()).getRawAuthority();
+        } catch (IllegalArgumentException e) {
+            // "null" or garbage: refused below
+        }
+        if (host == null || authority == null || !authority.equalsIgnoreCase(host.strip())) {
             throw ApiError.forbidden("cross-origin requests are not allowed (Origin " + origin + ")");
         }
     }

@@ -538,7 +538,17 @@ class ServerApiTest {
                         .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"injected\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertError(r, 403, null);
-        // same origin is fine
+        for (String origin : List.of("null", "http://" + base.getAuthority() + ".evil.example", "file://")) {
+            assertError(TestSupport.CLIENT.send(HttpRequest.newBuilder(base.resolve("/v1/notes/kyoto"))
+                    .header("Origin", origin).DELETE().build(), HttpResponse.BodyHandlers.ofString()), 403, null);
+        }
+        assertTrue(notebook.get("kyoto").isPresent());
+        // same origin is fine, also behind a proxy that speaks https
+        assertEquals(201, TestSupport.CLIENT.send(HttpRequest.newBuilder(base.resolve("/v1/notes"))
+                        .header("Content-Type", "application/json").header("Origin", "https://" + base.getAuthority())
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"same-origin\", \"text\": \"ok\"}")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(200, delete(base, "/v1/notes/same-origin").statusCode());
         r = TestSupport.CLIENT.send(HttpRequest.newBuilder(base.resolve("/v1/search?q=x"))
                         .header("Origin", "http://" + base.getAuthority()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());

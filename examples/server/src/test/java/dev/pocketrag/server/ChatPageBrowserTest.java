@@ -1,6 +1,7 @@
 package dev.pocketrag.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -27,8 +28,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The chat page in real headless Chromium (Debian's chromium + chromedriver, driven by
- * Selenium): load it, search, ask, watch the answer stream in, follow its citation link. Saves
- * target/web-chat.png. Skipped when chromium or chromedriver is not installed.
+ * Selenium): load it, search, ask, watch the answer stream in, follow its citation link; and
+ * the same behind an API key. Saves target/web-chat.png. Skipped when chromium or chromedriver
+ * is not installed.
  */
 class ChatPageBrowserTest {
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -44,12 +46,7 @@ class ChatPageBrowserTest {
         ScriptedChatModel model = new ScriptedChatModel("scripted-demo-model", 4096, REPLY);
         model.pieceChars = 2;
         model.pieceDelayMillis = 20; // about 2.5 s of streaming: long enough to watch it arrive
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-default-apps", "--disable-extensions", "--window-size=1280,820",
-                "--user-data-dir=" + profile.toAbsolutePath());
+        ChromeOptions options = options(profile);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
@@ -122,5 +119,52 @@ class ChatPageBrowserTest {
                 service.stop();
             }
         }
+    }
+
+    @Test
+    void with_an_api_key_the_browser_asks_once_and_the_page_works(@TempDir Path dir, @TempDir Path profile) throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
+                        + ".ci/run installs them");
+        String key = "page-test-key-0123456789";
+        ScriptedChatModel model = new ScriptedChatModel("scripted-demo-model", 4096, REPLY);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        // all interfaces, so the key is required; the browser still talks to 127.0.0.1
+        try (Notebook nb = TestSupport.notebook(dir, model);
+             PocketragServer server = PocketragServer.builder(nb).host("0.0.0.0").port(0).apiKey(key).start()) {
+            WebDriver driver = new ChromeDriver(service, options(profile));
+            try {
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+                driver.get("http://127.0.0.1:" + server.port() + "/");
+                assertFalse(driver.getPageSource().contains("id=\"search-input\""), "no page without the key");
+                // what a user types into the browser's sign-in prompt (any name, the key as password)
+                driver.get("http://me:" + key + "@127.0.0.1:" + server.port() + "/");
+                try {
+                    wait.until(d -> d.findElement(By.id("status")).getText().startsWith("model: scripted-demo-model"));
+                } catch (RuntimeException e) {
+                    throw new AssertionError("the page's status line: " + driver.findElement(By.id("status")).getText(), e);
+                }
+                driver.findElement(By.id("ask-input")).sendKeys("What is the booking reference for the hotel in Kyoto?");
+                driver.findElement(By.id("ask-button")).click();
+                WebElement answer = wait.until(ExpectedConditions.presenceOfElementLocated(
+                        By.cssSelector(".message.assistant.done")));
+                assertEquals(REPLY, answer.findElement(By.cssSelector(".text")).getText());
+                assertEquals(2, answer.findElements(By.cssSelector(".text a.cite")).size());
+            } finally {
+                driver.quit();
+                service.stop();
+            }
+        }
+    }
+
+    static ChromeOptions options(Path profile) {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-default-apps", "--disable-extensions", "--window-size=1280,820",
+                "--user-data-dir=" + profile.toAbsolutePath());
+        return options;
     }
 }

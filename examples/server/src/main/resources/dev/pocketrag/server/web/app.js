@@ -29,7 +29,8 @@ async function errorMessage(res) {
 
 async function api(path, options) {
   const init = Object.assign({ headers: { 'Content-Type': 'application/json' } }, options || {});
-  const res = await fetch(path, init);
+  // from the origin, not the page's URL: that may carry user:key@, which fetch refuses
+  const res = await fetch(new URL(path, window.location.origin), init);
   if (!res.ok) throw new Error(await errorMessage(res));
   return res;
 }

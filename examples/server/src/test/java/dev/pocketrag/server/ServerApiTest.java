@@ -487,7 +487,8 @@ class ServerApiTest {
 
     @Test
     void malformed_bodies_are_400_in_openai_error_shape() throws Exception {
-        for (String body : List.of("{not json", "[1, 2]", "{} {}", "", "{\"messages\": [}", "{'single': 1}")) {
+        String deep = "{\"messages\": " + "[".repeat(200_000) + "]".repeat(200_000) + "}";
+        for (String body : List.of("{not json", "[1, 2]", "{} {}", "", "{\"messages\": [}", "{'single': 1}", deep)) {
             assertError(post(base, "/v1/chat/completions", body), 400, null);
         }
         HttpResponse<String> r = TestSupport.CLIENT.send(HttpRequest.newBuilder(base.resolve("/v1/notes"))

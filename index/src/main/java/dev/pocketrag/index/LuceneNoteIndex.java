@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -261,8 +262,11 @@ final class LuceneNoteIndex implements NoteIndex {
     public void put(ChunkedNote note) throws IOException {
         checkOpen();
         checkVectors(note);
-        writer.updateDocuments(new Term(F_ID, note.note().id()), documents(note));
-        writes.incrementAndGet();
+        try {
+            writer.updateDocuments(new Term(F_ID, note.note().id()), documents(note));
+        } finally {
+            writes.incrementAndGet();
+        }
     }
 
     @Override
@@ -271,14 +275,18 @@ final class LuceneNoteIndex implements NoteIndex {
         for (ChunkedNote n : notes) {
             checkVectors(n);
         }
-        for (ChunkedNote n : notes) {
-            writer.updateDocuments(new Term(F_ID, n.note().id()), documents(n));
+        try {
+            for (ChunkedNote n : notes) {
+                writer.updateDocuments(new Term(F_ID, n.note().id()), documents(n));
+            }
+        } finally {
+            writes.incrementAndGet(); // also after a failure: what was written must become visible
         }
-        writes.incrementAndGet();
     }
 
     @Override
     public void delete(String id) throws IOException {
+        Objects.requireNonNull(id, "id");
         checkOpen();
         writer.deleteDocuments(new Term(F_ID, id));
         writes.incrementAndGet();
@@ -287,7 +295,7 @@ final class LuceneNoteIndex implements NoteIndex {
     @Override
     public void deleteAll(Collection<String> ids) throws IOException {
         checkOpen();
-        Term[] terms = ids.stream().map(id -> new Term(F_ID, id)).toArray(Term[]::new);
+        Term[] terms = ids.stream().map(id -> new Term(F_ID, Objects.requireNonNull(id, "id"))).toArray(Term[]::new);
         if (terms.length > 0) {
             writer.deleteDocuments(terms);
             writes.incrementAndGet();

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -44,17 +45,31 @@ class CrashTest {
             Map<String, Long> pendingState = null;
             try (ChildJvm child = ChildJvm.start(CrashChild.class, dir.toString(), Integer.toString(run),
                     Long.toString(rnd.nextLong()))) {
-                boolean early = rnd.nextInt(10) == 0; // sometimes kill while it opens the index
-                if (early) {
+                // when to kill: sometimes while it opens the index; else after a random number of
+                // reported commits (so the test does not depend on how fast this machine is) plus a
+                // random delay that lands inside the next batch, its commit or a merge
+                List<String> lines = new ArrayList<>();
+                if (rnd.nextInt(10) == 0) {
                     Thread.sleep(rnd.nextInt(400));
                 } else {
                     String first = child.nextLine(60_000);
                     assertEquals("READY", first, "run " + run + ": child did not open the index");
-                    Thread.sleep(rnd.nextInt(700));
+                    int commitsBeforeKill = rnd.nextInt(7);
+                    int seen = 0;
+                    while (seen < commitsBeforeKill) {
+                        String line = child.nextLine(60_000);
+                        assertTrue(line != null, "run " + run + ": child stopped before it was killed");
+                        lines.add(line);
+                        if (line.startsWith("C ")) {
+                            seen++;
+                        }
+                    }
+                    Thread.sleep(rnd.nextInt(60));
                 }
                 child.process.destroyForcibly(); // SIGKILL
                 child.process.waitFor();
-                for (String line : child.remainingLines()) {
+                lines.addAll(child.remainingLines());
+                for (String line : lines) {
                     if (!line.endsWith(" END")) {
                         continue; // cut off by the kill: nothing of that batch was written yet
                     }

@@ -56,12 +56,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       {@value #DEFAULT_CONTEXT_LENGTH}. If the server has no {@code /models} (404/405) a named
  *       model is used as is.</li>
  *   <li>{@link #chat} posts {@code {"model", "messages": [{"role", "content"}], "stream": true,
- *       "stream_options": {"include_usage": true}, "max_tokens", "temperature", "top_p", "seed",
+ *       "stream_options": {"include_usage": true}, "max_tokens", "temperature", "top_p", "seed"?,
  *       "stop"?, "presence_penalty"?}} and, unless turned off with
  *       {@link Builder#samplingExtensions(boolean)}, llama.cpp's {@code "top_k", "min_p"} and
  *       ({@code != 1}) {@code "repeat_penalty", "repeat_last_n"}, which llama-server, vLLM,
  *       Ollama and pocketrag read (OpenAI's own service rejects them). The seed is sent as its
- *       low 32 bits (llama.cpp seeds are unsigned 32-bit).</li>
+ *       low 32 bits (llama.cpp seeds are unsigned 32-bit), and not at all when it is
+ *       {@link GenerationParams#DEFAULT_SEED} (the server picks one).</li>
  *   <li>The answer is read as server-sent events: {@code data: {json}} lines, events separated by
  *       a blank line, comments ({@code :...}) ignored, ending with {@code data: [DONE]}; each
  *       chunk's {@code choices[0].delta.content} goes to the listener, {@code finish_reason} and
@@ -74,14 +75,25 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       server to stop generating.</li>
  * </ul>
  *
- * <h2>Token counts are estimates</h2>
- * The server's tokenizer is not known here, so {@link #countTokens} estimates: one token per 3
- * UTF-8 bytes, and at least one per whitespace-separated word. BPE tokenizers average about 4
- * characters a token on English text, so the estimate is generous and context packing leaves
- * room rather than overflowing the server's window; {@link #countPromptTokens} adds
- * {@value #PER_MESSAGE_TOKENS} tokens per message and {@value #PER_PROMPT_TOKENS} per prompt for
- * the chat template. The usage a server reports replaces the estimate in the returned
- * {@link ChatCompletion}.
+ * <h2>Token counts: the server's where it tells them, else an estimate</h2>
+ * Context packing needs the model's own token counts. {@link Builder#connect()} asks the server
+ * whether it counts tokens ({@code POST {root}/tokenize}, where {@code root} is the base URL
+ * without a final {@code /v1}):
+ * <ul>
+ *   <li>vLLM and pocketrag: {@code {"model", "prompt", "add_special_tokens": false}} and
+ *       {@code {"model", "messages", "add_generation_prompt": true}} answer {@code {"count"}}:
+ *       both counts are the server's own (exact).</li>
+ *   <li>llama.cpp's llama-server: {@code {"content"}} answers {@code {"tokens": [...]}}: text
+ *       counts are exact, a prompt is its messages' counts plus {@value #PER_MESSAGE_TOKENS}
+ *       tokens per message and {@value #PER_PROMPT_TOKENS} per prompt for the chat template.</li>
+ *   <li>Otherwise (Ollama, OpenAI) {@link #countTokens} estimates: one token per 3 UTF-8 bytes,
+ *       at least one per whitespace-separated word, plus the same template allowance for a prompt.
+ *       BPE tokenizers with large vocabularies average about 4 characters a token on English text,
+ *       so for them the estimate is generous; a small-vocabulary model can need more, and then the
+ *       server refuses the prompt with a clear 400.</li>
+ * </ul>
+ * {@link #exactTokenCounts()} tells which. Counts are cached (the last {@value #COUNT_CACHE}
+ * texts). The usage a server reports is what the returned {@link ChatCompletion} carries.
  *
  * <h2>Timeouts and errors</h2>
  * Connecting: {@link Builder#connectTimeout} (default 10 s); from the request to the response
@@ -103,6 +115,19 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
 
     private static final Duration MODEL_LIST_TIMEOUT = Duration.ofSeconds(30);
 
+    /** How many token counts are kept. */
+    public static final int COUNT_CACHE = 512;
+
+    /** How token counts are obtained. */
+    private enum Counting {
+        /** POST /tokenize answers {"count"} for a prompt or messages (vLLM, pocketrag). */
+        SERVER_COUNT,
+        /** POST /tokenize {"content"} answers {"tokens": [...]} (llama-server). */
+        LLAMA_TOKENS,
+        /** No tokenizer endpoint: estimates. */
+        ESTIMATE
+    }
+
     /** The longest SSE line or error body read from a server. */
     private static final int MAX_LINE_CHARS = 4 << 20;
 
@@ -114,10 +139,25 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private final Duration responseTimeout;
     private final Duration idleTimeout;
     private final boolean extensions;
+    private final Counting counting;
+    private final URI tokenizeUri;
+    private final Duration countTimeout;
+    private final java.util.Map<String, Integer> counts = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Integer> eldest) {
+            return size() > COUNT_CACHE;
+        }
+    };
     private final HttpClient client;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private OpenAiCompatibleChatModel(Builder b, URI base, HttpClient client, String model, int contextLength) {
+    private OpenAiCompatibleChatModel(Builder b, URI base, HttpClient client, String model, int contextLength,
+            Counting counting, URI tokenizeUri, Duration countTimeout) {
+        this.counting = counting;
+        this.tokenizeUri = tokenizeUri;
+        this.countTimeout = countTimeout;
         this.base = base;
         this.chatUri = URI.create(base + "/chat/completions");
         this.model = model;
@@ -149,6 +189,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         private Duration responseTimeout = Duration.ofMinutes(5);
         private Duration idleTimeout = Duration.ofMinutes(5);
         private boolean extensions = true;
+        private boolean serverCounts = true;
 
         private Builder(URI baseUrl) {
             Objects.requireNonNull(baseUrl, "baseUrl");
@@ -213,6 +254,15 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         /** Whether to send llama.cpp's sampling fields (top_k, min_p, repeat_penalty); default true. */
         public Builder samplingExtensions(boolean on) {
             this.extensions = on;
+            return this;
+        }
+
+        /**
+         * Whether to ask the server for token counts ({@code POST /tokenize}) when it has them;
+         * default true. False: always estimate.
+         */
+        public Builder serverTokenCounts(boolean on) {
+            this.serverCounts = on;
             return this;
         }
 
@@ -290,8 +340,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                         }
                     }
                 }
+                URI tokenizeUri = tokenizeUri(base);
+                Counting counting = serverCounts ? probeCounting(client, tokenizeUri, chosen, listTimeout) : Counting.ESTIMATE;
                 OpenAiCompatibleChatModel m = new OpenAiCompatibleChatModel(this, base, client, chosen,
-                        window > 0 ? window : DEFAULT_CONTEXT_LENGTH);
+                        window > 0 ? window : DEFAULT_CONTEXT_LENGTH, counting, tokenizeUri, listTimeout);
                 ok = true;
                 return m;
             } finally {
@@ -300,6 +352,63 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 }
             }
         }
+
+        /** Which tokenizer endpoint the server has, if any; never fails (no endpoint: estimates). */
+        private Counting probeCounting(HttpClient client, URI uri, String model, Duration timeout) {
+            JsonObject vllm = new JsonObject();
+            vllm.addProperty("model", model);
+            vllm.addProperty("prompt", "Hello world");
+            vllm.addProperty("add_special_tokens", false);
+            JsonObject answer = tryPost(client, uri, vllm, timeout, apiKey);
+            if (answer != null && answer.get("count") instanceof com.google.gson.JsonPrimitive c && c.isNumber()
+                    && c.getAsInt() > 0) {
+                return Counting.SERVER_COUNT;
+            }
+            JsonObject llama = new JsonObject();
+            llama.addProperty("content", "Hello world");
+            answer = tryPost(client, uri, llama, timeout, apiKey);
+            if (answer != null && answer.get("tokens") instanceof JsonArray t && !t.isEmpty()) {
+                return Counting.LLAMA_TOKENS;
+            }
+            return Counting.ESTIMATE;
+        }
+    }
+
+    /** {root}/tokenize: the base URL without a final /v1. */
+    static URI tokenizeUri(URI base) {
+        String s = base.toString();
+        if (s.endsWith("/v1")) {
+            s = s.substring(0, s.length() - 3);
+        }
+        return URI.create(s + "/tokenize");
+    }
+
+    /** POSTs JSON; the answer if it is a 200 with a JSON object, else null (never throws). */
+    private static JsonObject tryPost(HttpClient client, URI uri, JsonObject body, Duration timeout, String apiKey) {
+        try {
+            HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8));
+            if (apiKey != null) {
+                rb.header("Authorization", "Bearer " + apiKey);
+            }
+            HttpResponse<String> r = client.send(rb.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            if (r.statusCode() != 200 || r.body().length() > MAX_LINE_CHARS) {
+                return null;
+            }
+            JsonElement e = JsonParser.parseString(r.body());
+            return e.isJsonObject() ? e.getAsJsonObject() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** Whether token counts come from the server's tokenizer (else they are estimates). */
+    public boolean exactTokenCounts() {
+        return counting != Counting.ESTIMATE;
     }
 
     static URI normalise(URI url) {
@@ -348,9 +457,28 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         return contextLength;
     }
 
-    /** An estimate: one token per 3 UTF-8 bytes, at least one per word (see the class comment). */
+    /** The server's count where it gives one, else an estimate (see the class comment). */
     @Override
     public int countTokens(String text) {
+        Objects.requireNonNull(text, "text");
+        if (counting == Counting.ESTIMATE || text.isEmpty()) {
+            return estimateTokens(text);
+        }
+        return cached("t:" + text, () -> {
+            JsonObject req = new JsonObject();
+            if (counting == Counting.SERVER_COUNT) {
+                req.addProperty("model", model);
+                req.addProperty("prompt", text);
+                req.addProperty("add_special_tokens", false);
+                return countField(postForCount(req), "count");
+            }
+            req.addProperty("content", text);
+            return countField(postForCount(req), "tokens");
+        });
+    }
+
+    /** One token per 3 UTF-8 bytes, at least one per whitespace-separated word. */
+    static int estimateTokens(String text) {
         long bytes = 0;
         int words = 0;
         boolean inWord = false;
@@ -374,9 +502,17 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(words, (bytes + 2) / 3));
     }
 
-    /** An estimate: the messages' tokens plus the chat template's (see the class comment). */
+    /** The server's count where it gives one, else the messages' counts plus the template's (see the class comment). */
     @Override
     public int countPromptTokens(List<ChatMessage> messages) {
+        if (counting == Counting.SERVER_COUNT) {
+            JsonObject req = new JsonObject();
+            req.addProperty("model", model);
+            req.add("messages", messagesJson(messages));
+            req.addProperty("add_generation_prompt", true);
+            String key = "m:" + req;
+            return cached(key, () -> countField(postForCount(req), "count"));
+        }
         long n = PER_PROMPT_TOKENS;
         for (ChatMessage m : messages) {
             n += PER_MESSAGE_TOKENS + countTokens(m.content());
@@ -424,9 +560,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         return readStream(resp.body(), params, prompt, t0, listener);
     }
 
-    private String requestJson(List<ChatMessage> messages, GenerationParams p) {
-        JsonObject o = new JsonObject();
-        o.addProperty("model", model);
+    private static JsonArray messagesJson(List<ChatMessage> messages) {
         JsonArray ms = new JsonArray();
         for (ChatMessage m : messages) {
             JsonObject jm = new JsonObject();
@@ -434,7 +568,60 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             jm.addProperty("content", m.content());
             ms.add(jm);
         }
-        o.add("messages", ms);
+        return ms;
+    }
+
+    private int cached(String key, java.util.function.IntSupplier compute) {
+        synchronized (counts) {
+            Integer n = counts.get(key);
+            if (n != null) {
+                return n;
+            }
+        }
+        int n = compute.getAsInt();
+        synchronized (counts) {
+            counts.put(key, n);
+        }
+        return n;
+    }
+
+    private JsonObject postForCount(JsonObject req) {
+        if (closed.get()) {
+            throw new IllegalStateException("chat model " + model + " at " + base + " is closed");
+        }
+        HttpRequest.Builder rb = HttpRequest.newBuilder(tokenizeUri).timeout(countTimeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(req.toString(), StandardCharsets.UTF_8));
+        if (apiKey != null) {
+            rb.header("Authorization", "Bearer " + apiKey);
+        }
+        HttpResponse<InputStream> resp = send(client, rb.build(), tokenizeUri, countTimeout);
+        String body = readLimited(resp.body(), tokenizeUri);
+        if (resp.statusCode() != 200) {
+            throw new RemoteModelException(tokenizeUri, resp.statusCode(), "chat server " + tokenizeUri + " answered "
+                    + resp.statusCode() + " when counting tokens: " + errorMessage(body), null);
+        }
+        return parseObject(body, tokenizeUri);
+    }
+
+    /** {"count": n} or {"tokens": [...]}: the number. */
+    private int countField(JsonObject o, String field) {
+        JsonElement e = o.get(field);
+        if (field.equals("tokens") && e instanceof JsonArray a) {
+            return a.size();
+        }
+        if (e instanceof com.google.gson.JsonPrimitive p && p.isNumber() && p.getAsDouble() >= 0
+                && p.getAsDouble() <= Integer.MAX_VALUE) {
+            return p.getAsInt();
+        }
+        throw new RemoteModelException(tokenizeUri, 200, "chat server " + tokenizeUri + " sent no token count ('" + field
+                + "'): " + abbreviate(o.toString()), null);
+    }
+
+    private String requestJson(List<ChatMessage> messages, GenerationParams p) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", model);
+        o.add("messages", messagesJson(messages));
         o.addProperty("stream", true);
         JsonObject so = new JsonObject();
         so.addProperty("include_usage", true);
@@ -442,7 +629,9 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         o.addProperty("max_tokens", p.maxTokens());
         o.addProperty("temperature", p.temperature());
         o.addProperty("top_p", p.topP());
-        o.addProperty("seed", p.seed() & 0xFFFF_FFFFL);
+        if (p.seed() != GenerationParams.DEFAULT_SEED) {
+            o.addProperty("seed", p.seed() & 0xFFFF_FFFFL);
+        }
         if (!p.stop().isEmpty()) {
             JsonArray stop = new JsonArray();
             p.stop().forEach(stop::add);
@@ -490,7 +679,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 done = true;
                 return true;
             }
-            JsonObject o = parseObject(data);
+            JsonObject o = parseObject(data, chatUri);
             JsonElement err = o.get("error");
             if (err != null && !err.isJsonNull()) {
                 throw new RemoteModelException(chatUri, 200, "chat server " + chatUri + " reported an error: "
@@ -727,7 +916,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         return t.isEmpty() ? "(no message)" : abbreviate(t.replaceAll("\\s+", " "));
     }
 
-    private JsonObject parseObject(String data) {
+    private static JsonObject parseObject(String data, URI uri) {
         try {
             JsonElement e = JsonParser.parseString(data);
             if (e.isJsonObject()) {
@@ -736,7 +925,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         } catch (JsonParseException e) {
             // below
         }
-        throw new RemoteModelException(chatUri, 200, "chat server " + chatUri + " sent something that is not a JSON object: "
+        throw new RemoteModelException(uri, 200, "chat server " + uri + " sent something that is not a JSON object: "
                 + abbreviate(data), null);
     }
 

@@ -45,6 +45,8 @@ class OpenAiCompatibleChatModelTest {
     URI base;
     volatile Script models;
     volatile Script chat;
+    volatile Script tokenize;
+    final List<JsonObject> tokenizeRequests = new ArrayList<>();
     final List<JsonObject> requests = new ArrayList<>();
     final List<String> authorizations = new ArrayList<>();
 
@@ -54,6 +56,14 @@ class OpenAiCompatibleChatModelTest {
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         models = ex -> send(ex, 200, "application/json", "{\"object\": \"list\", \"data\": [{\"id\": \"m1\", \"object\": \"model\"}]}");
         server.createContext("/v1/models", ex -> run(models, ex));
+        tokenize = ex -> send(ex, 404, "text/plain", "no such thing");
+        server.createContext("/tokenize", ex -> {
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            synchronized (tokenizeRequests) {
+                tokenizeRequests.add(JsonParser.parseString(body).getAsJsonObject());
+            }
+            run(tokenize, ex);
+        });
         server.createContext("/v1/chat/completions", ex -> {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             synchronized (requests) {
@@ -182,7 +192,7 @@ class OpenAiCompatibleChatModelTest {
     void the_request_carries_the_messages_and_sampling_parameters() {
         chat = sse(chunk("ok", "stop"), "data: [DONE]\n\n");
         GenerationParams p = GenerationParams.defaults().withTemperature(0.4f).withTopP(0.7f).withTopK(9).withMinP(0.03f)
-                .withRepeatPenalty(1.15f, 48).withPresencePenalty(0.25f).withSeed(-1L).withMaxTokens(77)
+                .withRepeatPenalty(1.15f, 48).withPresencePenalty(0.25f).withSeed(-2L).withMaxTokens(77)
                 .withStop(List.of("</s>", "\n\n"));
         try (OpenAiCompatibleChatModel m = OpenAiCompatibleChatModel.builder(base).apiKey("sk-local-123").connect()) {
             m.chat(MESSAGES, p);
@@ -196,7 +206,7 @@ class OpenAiCompatibleChatModelTest {
         assertEquals(77, r.get("max_tokens").getAsInt());
         assertEquals(0.4f, r.get("temperature").getAsFloat());
         assertEquals(0.7f, r.get("top_p").getAsFloat());
-        assertEquals(0xFFFF_FFFFL, r.get("seed").getAsLong(), "seed -1 sent as its low 32 bits");
+        assertEquals(0xFFFF_FFFEL, r.get("seed").getAsLong(), "seed -2 sent as its low 32 bits");
         assertEquals("</s>", r.getAsJsonArray("stop").get(0).getAsString());
         assertEquals("\n\n", r.getAsJsonArray("stop").get(1).getAsString());
         assertEquals(0.25f, r.get("presence_penalty").getAsFloat());
@@ -210,7 +220,7 @@ class OpenAiCompatibleChatModelTest {
             m.chat(MESSAGES, GenerationParams.greedy().withMaxTokens(5));
         }
         r = requests.getLast();
-        for (String ext : List.of("top_k", "min_p", "repeat_penalty", "repeat_last_n", "presence_penalty", "stop")) {
+        for (String ext : List.of("top_k", "min_p", "repeat_penalty", "repeat_last_n", "presence_penalty", "stop", "seed")) {
             assertFalse(r.has(ext), ext);
         }
         assertEquals(null, authorizations.getLast());
@@ -340,6 +350,7 @@ class OpenAiCompatibleChatModelTest {
     @Test
     void token_estimates_are_generous() {
         try (OpenAiCompatibleChatModel m = connect()) {
+            assertFalse(m.exactTokenCounts());
             assertEquals(0, m.countTokens(""));
             assertEquals(2, m.countTokens("hello"), "5 bytes / 3, rounded up");
             assertEquals(4, m.countTokens("a b c d"), "at least one per word");
@@ -349,6 +360,67 @@ class OpenAiCompatibleChatModelTest {
             assertTrue(m.countTokens(english) >= english.length() / 4, "at least a BPE tokenizer's ~4 characters a token");
             assertEquals(OpenAiCompatibleChatModel.PER_PROMPT_TOKENS + 2 * OpenAiCompatibleChatModel.PER_MESSAGE_TOKENS
                     + m.countTokens("Be brief.") + m.countTokens("Hello there"), m.countPromptTokens(MESSAGES));
+        }
+    }
+
+    @Test
+    void token_counts_come_from_a_vllm_style_tokenize_endpoint() {
+        // counts two tokens a character, so that they differ from any estimate
+        tokenize = ex -> {
+            JsonObject r = tokenizeRequests.getLast();
+            int n = r.has("messages") ? 1000 + r.getAsJsonArray("messages").size()
+                    : 2 * r.get("prompt").getAsString().length();
+            send(ex, 200, "application/json", "{\"count\": " + n + ", \"max_model_len\": 4096}");
+        };
+        try (OpenAiCompatibleChatModel m = connect()) {
+            assertTrue(m.exactTokenCounts());
+            assertEquals(22, m.countTokens("hello world"));
+            JsonObject r = tokenizeRequests.getLast();
+            assertEquals("m1", r.get("model").getAsString());
+            assertFalse(r.get("add_special_tokens").getAsBoolean());
+            assertEquals(1002, m.countPromptTokens(MESSAGES));
+            assertTrue(tokenizeRequests.getLast().get("add_generation_prompt").getAsBoolean());
+            int calls = tokenizeRequests.size();
+            assertEquals(22, m.countTokens("hello world"));
+            assertEquals(calls, tokenizeRequests.size(), "counts are cached");
+            assertEquals(0, m.countTokens(""));
+        }
+    }
+
+    @Test
+    void token_counts_come_from_llama_servers_tokenize_endpoint() {
+        tokenize = ex -> {
+            JsonObject r = tokenizeRequests.getLast();
+            if (!r.has("content")) {
+                send(ex, 200, "application/json", "{\"tokens\": []}"); // what llama-server says to vLLM's request
+                return;
+            }
+            StringBuilder ids = new StringBuilder();
+            for (int i = 0; i < r.get("content").getAsString().length(); i++) {
+                ids.append(i == 0 ? "" : ",").append(i);
+            }
+            send(ex, 200, "application/json", "{\"tokens\": [" + ids + "]}");
+        };
+        try (OpenAiCompatibleChatModel m = connect()) {
+            assertTrue(m.exactTokenCounts());
+            assertEquals(11, m.countTokens("hello world"), "one id a character");
+            assertEquals(OpenAiCompatibleChatModel.PER_PROMPT_TOKENS + 2 * OpenAiCompatibleChatModel.PER_MESSAGE_TOKENS
+                    + "Be brief.".length() + "Hello there".length(), m.countPromptTokens(MESSAGES));
+        }
+    }
+
+    @Test
+    void a_server_that_cannot_count_gets_estimates_and_a_failing_count_is_an_error() {
+        try (OpenAiCompatibleChatModel m = connect()) {
+            assertFalse(m.exactTokenCounts(), "404 on /tokenize: estimates");
+            assertEquals(4, m.countTokens("hello world"));
+        }
+        tokenize = ex -> send(ex, 200, "application/json", "{\"count\": 3}");
+        try (OpenAiCompatibleChatModel m = connect()) {
+            tokenize = ex -> send(ex, 500, "application/json", "{\"error\": {\"message\": \"tokenizer crashed\"}}");
+            RemoteModelException e = assertThrows(RemoteModelException.class, () -> m.countTokens("new text"));
+            assertEquals(500, e.status());
+            assertTrue(e.getMessage().endsWith("when counting tokens: tokenizer crashed"), e.getMessage());
         }
     }
 

@@ -12,30 +12,30 @@ final class ChatModels {
     private ChatModels() {}
 
     /**
-     * Loads {@code file}.
+     * Loads a local GGUF chat model.
      *
-     * @param ctx     context window in tokens, 0 = min(model's, 4096)
-     * @param threads inference threads, 0 = one per core
+     * @param ctx context window in tokens, 0 for the default (min(model's, 4096))
+     * @param threads inference threads, 0 for one per core
      */
     static GgufChatModel load(Path file, int ctx, int threads) {
         if (ctx < 0) {
-            throw new UserException("--ctx must be >= 0 (0 = the model's, at most 4096); got " + ctx);
+            throw new UserException("--ctx must be >= 0 (0 = min(model's, 4096)); got " + ctx);
         }
         if (threads < 0) {
             throw new UserException("--threads must be >= 0 (0 = one per core); got " + threads);
         }
+        if (!Files.exists(file)) {
+            throw new UserException("model file not found: " + file);
+        }
+        if (Files.isDirectory(file)) {
+            throw new UserException("model " + file + " is a folder, not a .gguf file");
+        }
         try {
-            if (!Files.exists(file)) {
-                throw new UserException("no such file: " + file);
-            }
-            if (!Files.isRegularFile(file)) {
-                throw new UserException(file + " is not a file");
-            }
             return GgufChatModel.load(file, GgufChatModel.Options.defaults().withContextLength(ctx).withThreads(threads));
         } catch (NoSuchFileException e) {
-            throw new UserException("no such file: " + e.getFile());
+            throw new UserException("model file not found: " + file);
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read model " + file + ": " + e.getMessage(), e);
         }
     }
 }

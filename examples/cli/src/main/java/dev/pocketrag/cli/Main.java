@@ -9,6 +9,10 @@ public final class Main {
     private static final java.util.logging.Logger LUCENE_LOG = java.util.logging.Logger.getLogger("org.apache.lucene");
 
     static {
+        // library warnings (e.g. "no chat template; using chatml") as one plain line on stderr
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
+        }
         LUCENE_LOG.setLevel(java.util.logging.Level.WARNING);
     }
 

@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve the notebook over HTTP until Ctrl-C: a chat page at /, an OpenAI-compatible API",
-                "(/v1/models, /v1/chat/completions, /v1/embeddings) and the notebook (/v1/notes, /v1/search, /v1/ask).",
+        description = {"Serve the notebook over HTTP until Ctrl-C: a chat page at /,",
+                "an OpenAI-compatible API (/v1/models, /v1/chat/completions, /v1/embeddings)",
+                "and the notebook (/v1/notes, /v1/search, /v1/ask).",
                 "Loopback only unless --host says otherwise; then every request needs the API key."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
@@ -27,11 +28,11 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1",
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
             description = "Address to listen on (default: ${DEFAULT-VALUE}; 0.0.0.0 = every interface, needs --api-key).")
     String host;
 
-    @Option(names = {"-p", "--port"}, defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free one).")
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}; 0 = any free one).")
     int port;
 
     @Option(names = "--api-key", paramLabel = "KEY",

@@ -69,7 +69,7 @@ class GenerateCommandTest {
         Path model = SharedData.file("models/stories260K.gguf");
         CliRun missing = CliRun.of("generate", "-m", "/no/such/model.gguf", "-p", "x");
         assertEquals(2, missing.exitCode(), missing::toString);
-        assertEquals("error: no such file: /no/such/model.gguf", missing.err().strip());
+        assertEquals("error: model file not found: /no/such/model.gguf", missing.err().strip());
         CliRun tooLong = CliRun.of("generate", "-m", model.toString(), "-p", "Once upon a time", "--ctx", "64",
                 "-n", "100");
         assertEquals(2, tooLong.exitCode(), tooLong::toString);

@@ -114,6 +114,28 @@ class LauncherIT {
     }
 
     @Test
+    @Order(4)
+    void ask_with_a_gguf_model_generates_end_to_end() throws Exception {
+        Path model = Path.of(System.getProperty("pocketrag.shared", "../shared")).resolve("models/stories260K.gguf");
+        assumeTrue(Files.isRegularFile(model), "skipped: " + model + " not found (../shared is absent)");
+        Run r = pocketrag("ask", "--json", "-n", "48", "--model", model.toString(),
+                "How many clamshells should I do for my knee?");
+        assertEquals(0, r.exit(), r::toString);
+        JsonObject a = JsonParser.parseString(r.out()).getAsJsonObject();
+        // a story model writes nonsense, but the whole path runs: template fallback, packing, generation
+        assertEquals("generated", a.get("kind").getAsString(), r::toString);
+        assertFalse(a.get("answer").getAsString().isBlank(), r::toString);
+        assertTrue(a.getAsJsonArray("passages").size() >= 1, r::toString);
+        assertTrue(a.getAsJsonObject("timings").get("answer_tokens").getAsInt() > 0, r::toString);
+        assertTrue(a.getAsJsonObject("timings").get("prompt_tokens").getAsInt()
+                + 48 <= 2048, "prompt + answer within the model's 2048-token window: " + r);
+        int passages = a.getAsJsonArray("passages").size();
+        int leftOut = a.getAsJsonArray("left_out").size();
+        assertEquals(6, passages + leftOut, "every retrieved passage is used or reported: " + r);
+        assertTrue(r.err().contains("chat template"), "warns about the chatml fallback: " + r);
+    }
+
+    @Test
     @Order(5)
     void delete_removes_a_note() throws Exception {
         Run list = pocketrag("list", "--json", "-n", "100");

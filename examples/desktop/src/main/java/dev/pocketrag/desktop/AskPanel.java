@@ -116,7 +116,7 @@ final class AskPanel extends JPanel {
         stop.setEnabled(true);
         answerPane.setText(html("<p style='color:" + Theme.hex(Theme.muted()) + "'>Searching your notes\u2026</p>"));
         repaintWhileStreaming.start();
-        AskOptions options = AskOptions.defaults().withFilter(host.filter());
+        AskOptions options = AskOptions.defaults().withFilter(host.filter()).withMaxAnswerTokens(host.answerTokens());
         host.run(Host.Lane.ASK, "Asking \u201c" + q + "\u201d", nb -> nb.ask(q, options, piece -> {
             synchronized (streamed) {
                 streamed.append(piece);

@@ -1,7 +1,7 @@
 package dev.pocketrag.desktop;
 
 import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.GgufChatModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,22 +11,14 @@ import java.nio.file.Path;
 final class ChatModels {
     private ChatModels() {}
 
-    /** Why a chosen model cannot be used (the answers stay extractive). */
-    static final class ModelUnavailableException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        ModelUnavailableException(String message) {
-            super(message);
-        }
-    }
-
     /**
-     * Loads {@code file} as a chat model.
+     * Loads {@code file} with the pure-Java GGUF engine, on all cores.
      *
      * @param ctx the context window in tokens; 0 for the model's own, at most 4096
      * @throws NoSuchFileException if the file does not exist
-     * @throws dev.pocketrag.generation.GgufFormatException if it is not a valid GGUF file
-     * @throws ModelUnavailableException if this build cannot run it
+     * @throws IllegalArgumentException if it is a folder or {@code ctx} is negative
+     * @throws dev.pocketrag.generation.GgufFormatException if it is not a valid GGUF model
+     * @throws dev.pocketrag.generation.UnsupportedModelException if its architecture is not supported
      */
     static ChatModel load(Path file, int ctx) throws IOException {
         if (ctx < 0) {
@@ -38,13 +30,6 @@ final class ChatModels {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + " is not a file");
         }
-        try (Gguf g = Gguf.open(file)) {
-            // opening validates the header, metadata and tensor table: a bad file gets that error first
-        }
-        // TODO(engine): GgufChatModel (pure-Java inference) lands on main from the engine branch;
-        // then: return GgufChatModel.load(file, ctx) here.
-        throw new ModelUnavailableException("cannot use " + file.getFileName()
-                + ": this build cannot generate answers yet (no GGUF inference engine);"
-                + " without a chat model, answers are extractive");
+        return GgufChatModel.load(file, GgufChatModel.Options.defaults().withContextLength(ctx));
     }
 }

@@ -46,4 +46,7 @@ interface Host {
 
     /** A line saying how answers are made (the chat model or extractive). */
     String answerMode();
+
+    /** Tokens to keep free for an answer: 384, or a quarter of a small model's context window. */
+    int answerTokens();
 }

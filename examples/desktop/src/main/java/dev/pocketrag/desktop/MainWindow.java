@@ -7,6 +7,7 @@ import dev.pocketrag.index.IndexStats;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
+import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ImportProgress;
 import dev.pocketrag.retrieval.SearchOptions;
 import java.awt.BorderLayout;
@@ -373,8 +374,8 @@ final class MainWindow extends JFrame implements Host {
         notesTable.setAutoCreateRowSorter(true);
         notesTable.getColumnModel().getColumn(0).setPreferredWidth(250);
         notesTable.getColumnModel().getColumn(1).setPreferredWidth(110);
-        notesTable.getColumnModel().getColumn(2).setPreferredWidth(125);
-        notesTable.getColumnModel().getColumn(2).setMinWidth(125);
+        notesTable.getColumnModel().getColumn(2).setPreferredWidth(140);
+        notesTable.getColumnModel().getColumn(2).setMinWidth(140);
         notesTable.getColumnModel().getColumn(2).setCellRenderer(new DefaultTableCellRenderer() {
             private static final long serialVersionUID = 1L;
 
@@ -617,6 +618,13 @@ final class MainWindow extends JFrame implements Host {
         ChatModel m = session.chatModel();
         return m == null ? "Answers: extractive (no chat model)"
                 : "Answers: " + m.name() + " (" + m.contextLength() + "-token context)";
+    }
+
+    @Override
+    public int answerTokens() {
+        int full = AskOptions.defaults().maxAnswerTokens();
+        ChatModel m = session.chatModel();
+        return m == null ? full : Math.max(16, Math.min(full, m.contextLength() / 4));
     }
 
     private String selectedTag() {
@@ -922,7 +930,8 @@ final class MainWindow extends JFrame implements Host {
             return;
         }
         busyLabel.setText("The notebook is busy: another pocketrag process is using " + directory
-                + ". Retrying every " + retryIn.toSeconds() + " s (attempt " + attempt + ")\u2026");
+                + ". Retrying every " + (retryIn.toMillis() % 1000 == 0 ? retryIn.toSeconds() + " s" : retryIn.toMillis() + " ms")
+                + " (attempt " + attempt + ")\u2026");
         busyBar.setVisible(true);
         status("Waiting for the notebook\u2026");
     }

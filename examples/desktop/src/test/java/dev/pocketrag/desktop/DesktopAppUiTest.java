@@ -122,14 +122,20 @@ class DesktopAppUiTest {
                             + w.editor().bodyArea().getSelectionStart() + ", error=" + w.lastError());
             assertEquals(first.passage().end(), (int) onEdt(() -> w.editor().bodyArea().getSelectionEnd()));
 
-            // with a chat model the answer streams in and keeps its citations
-            w.session().setChatModel(new FakeChatModel("Do the clamshells 3 x 15 on each side, every day [1]."));
+            // with a chat model the answer streams in (shown before it is finished) and keeps its citations
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            w.session().setChatModel(new FakeChatModel("Do the clamshells 3 x 15 on each side, every day [1].", 18, gate));
             onEdt(() -> {
                 w.tabs().setSelectedComponent(ask);
                 ask.questionField().setText("");
             });
             Ui.type(ask.questionField(), "clamshells for the knee?");
             Ui.pressEnter(ask.questionField());
+            waitUntil("the first part of the answer, streamed", STEP,
+                    () -> ask.isBusy() && ask.answerPane().getText().contains("Do the clamshells"),
+                    () -> "busy=" + ask.isBusy() + ", pane=" + ask.answerPane().getText());
+            assertNull(onEdt(ask::answer), "not finished while the model is still writing");
+            gate.countDown();
             waitUntil("the generated answer", STEP,
                     () -> !ask.isBusy() && ask.answer() != null && ask.answer().kind() == Answer.Kind.GENERATED,
                     () -> "busy=" + ask.isBusy() + ", answer=" + ask.answer() + ", error=" + w.lastError());
@@ -138,18 +144,30 @@ class DesktopAppUiTest {
             assertEquals(1, g.citations().size());
             assertTrue(onEdt(() -> ask.answerPane().getText()).contains("cite:1"));
 
-            // settings: a model file and context, remembered in the config file the CLI reads
+            // settings: a real GGUF model (stories260K writes nonsense, but generation, packing and
+            // citation checking run end to end) and its context, remembered in the config file
             String shared = System.getProperty("pocketrag.shared");
             Path stories = shared == null ? null : Path.of(shared, "models", "stories260K.gguf");
             if (stories != null && Files.isRegularFile(stories)) {
-                onEdt(() -> w.applySettings(new SettingsDialog.Choice(stories, 512, false, true)));
-                waitUntil("the model loaded, or refused with the reason", STEP,
-                        () -> (w.lastError() != null && w.lastError().contains("stories260K.gguf"))
-                                || !w.answerMode().contains("fake-model"),
+                onEdt(() -> w.applySettings(new SettingsDialog.Choice(stories, 1024, false, true)));
+                waitUntil("the model loaded", STEP, () -> w.answerMode().contains("1024-token context"),
                         () -> "error=" + w.lastError() + ", mode=" + w.answerMode());
+                assertTrue(gate.getCount() == 0);
+                onEdt(() -> ask.questionField().setText(""));
+                Ui.type(ask.questionField(), "How many clamshells should I do for my knee?");
+                Ui.pressEnter(ask.questionField());
+                waitUntil("the answer of the GGUF model", STEP,
+                        () -> !ask.isBusy() && (w.lastError() != null || ask.answer() != null && ask.answer() != g),
+                        () -> "busy=" + ask.isBusy() + ", error=" + w.lastError());
+                assertNull(onEdt(w::lastError));
+                Answer s2 = onEdt(ask::answer);
+                assertEquals(Answer.Kind.GENERATED, s2.kind(), s2::toString);
+                assertFalse(s2.passages().isEmpty(), s2::toString);
+                assertTrue(s2.timings().answerTokens() > 0, s2::toString);
+
                 Path config = tmp.resolve("config.properties");
                 waitUntil("the settings saved", STEP, () -> Files.isRegularFile(config)
-                        && Files.readString(config).contains("ctx=512"), () -> "no ctx=512 in " + config);
+                        && Files.readString(config).contains("ctx=1024"), () -> "no ctx=1024 in " + config);
                 java.util.Properties p = new java.util.Properties();
                 try (var r = Files.newBufferedReader(config)) {
                     p.load(r);

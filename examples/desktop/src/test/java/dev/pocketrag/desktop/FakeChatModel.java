@@ -8,13 +8,24 @@ import dev.pocketrag.generation.TokenListener;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A chat model for tests: a scripted reply streamed a few characters at a time; one token per word. */
+/**
+ * A chat model for tests: a scripted reply streamed a few characters at a time (optionally
+ * pausing after the first {@code pauseAt} characters until a gate opens); one token per word.
+ */
 final class FakeChatModel implements ChatModel {
     private final String reply;
+    private final int pauseAt;
+    private final java.util.concurrent.CountDownLatch gate;
     final AtomicBoolean closed = new AtomicBoolean();
 
     FakeChatModel(String reply) {
+        this(reply, Integer.MAX_VALUE, new java.util.concurrent.CountDownLatch(0));
+    }
+
+    FakeChatModel(String reply, int pauseAt, java.util.concurrent.CountDownLatch gate) {
         this.reply = reply;
+        this.pauseAt = pauseAt;
+        this.gate = gate;
     }
 
     @Override
@@ -47,6 +58,16 @@ final class FakeChatModel implements ChatModel {
         int prompt = countPromptTokens(messages);
         int pieces = 0;
         for (int i = 0; i < reply.length(); i += 3) {
+            if (i >= pauseAt && gate.getCount() > 0) {
+                try {
+                    if (!gate.await(2, java.util.concurrent.TimeUnit.MINUTES)) {
+                        throw new IllegalStateException("the test never opened the gate");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
             pieces++;
             if (!listener.onText(reply.substring(i, Math.min(reply.length(), i + 3)))) {
                 return new ChatCompletion(reply.substring(0, Math.min(reply.length(), i + 3)),

@@ -87,7 +87,10 @@ final class Http {
                 throw ApiError.badRequest("the request body has more than one JSON value", null);
             }
         } catch (JsonParseException | IOException | IllegalStateException e) {
-            throw ApiError.badRequest("the request body is not valid JSON: " + oneLine(e.getMessage()), null);
+            // gson's messages start with advice for programmers; keep only where it stopped
+            java.util.regex.Matcher at = java.util.regex.Pattern.compile("line \\d+ column \\d+").matcher(String.valueOf(e.getMessage()));
+            throw ApiError.badRequest("the request body is not valid JSON" + (at.find() ? " (error at " + at.group() + ")" : ""),
+                    null);
         }
         if (root == null || !root.isJsonObject()) {
             throw ApiError.badRequest("the request body must be a JSON object", null);

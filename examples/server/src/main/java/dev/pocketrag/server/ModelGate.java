@@ -14,8 +14,11 @@ final class ModelGate {
     private final Semaphore permit = new Semaphore(1, true);
     private final AtomicInteger admitted = new AtomicInteger();
     private final int queueCapacity;
+    private final java.util.function.BooleanSupplier closing;
 
-    ModelGate(int queueCapacity) {
+    /** @param closing true once the server shuts down: requests that get their turn then are refused */
+    ModelGate(int queueCapacity, java.util.function.BooleanSupplier closing) {
+        this.closing = closing;
         if (queueCapacity < 0 || queueCapacity > 10_000) {
             throw new IllegalArgumentException("queueCapacity must be in 0..10000; queueCapacity=" + queueCapacity);
         }
@@ -43,7 +46,8 @@ final class ModelGate {
     /**
      * Waits for the model (behind those that came first).
      *
-     * @throws ApiError 429 if {@code queueCapacity} requests are already waiting
+     * @throws ApiError 429 if {@code queueCapacity} requests are already waiting; 503 if the server
+     *     began shutting down while this one waited
      */
     Slot enter() throws InterruptedException {
         int n = admitted.incrementAndGet();
@@ -53,11 +57,16 @@ final class ModelGate {
                     + " requests are already waiting for it; try again later");
         }
         Slot s = new Slot();
+        boolean ok = false;
         try {
             permit.acquire();
             s.held = true;
+            if (closing.getAsBoolean()) {
+                throw new ApiError(503, "server_error", "the server is shutting down", null, "shutting_down");
+            }
+            ok = true;
         } finally {
-            if (!s.held) {
+            if (!ok) {
                 s.close();
             }
         }

@@ -328,9 +328,8 @@ final class OpenAiApi {
         p = p.withRepeatPenalty((float) Params.number(req, "repeat_penalty", 0.01, 10, p.repeatPenalty()),
                 (int) Params.integer(req, "repeat_last_n", 0, 65536, p.repeatLastN()));
         if (Params.present(req, "seed")) {
-            long seed = Params.integer(req, "seed", Long.MIN_VALUE, Long.MAX_VALUE, 0);
-            // llama.cpp: -1 means a random seed
-            p = p.withSeed(seed == -1 ? System.nanoTime() : seed);
+            // -1 (llama.cpp's default seed, GenerationParams.DEFAULT_SEED): the model's own generator
+            p = p.withSeed(Params.integer(req, "seed", Long.MIN_VALUE, Long.MAX_VALUE, GenerationParams.DEFAULT_SEED));
         }
         List<String> stop = Params.stringOrList(req, "stop", MAX_STOP_STRINGS);
         for (int i = 0; i < stop.size(); i++) {
@@ -339,6 +338,23 @@ final class OpenAiApi {
             }
         }
         return p.withStop(stop);
+    }
+
+    // ---- tokenize
+
+    void tokenize(HttpExchange ex) throws IOException {
+        JsonObject req = Http.readJsonObject(ex, server.maxBodyBytes);
+        ChatModel model = server.notebook.chatModel().orElseThrow(ApiError::noModel);
+        int count;
+        if (Params.present(req, "messages")) {
+            count = model.countPromptTokens(messages(req));
+        } else {
+            count = model.countTokens(Params.requiredString(req, "prompt"));
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("count", count);
+        o.put("max_model_len", model.contextLength());
+        Http.sendJson(ex, 200, o);
     }
 
     // ---- embeddings

@@ -48,6 +48,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code POST /v1/embeddings}: {@code input} a string or up to 2048 strings,
  *       {@code encoding_format} float or base64 (little-endian float32), the notebook's
  *       embedder.</li>
+ *   <li>{@code POST /tokenize} (also {@code /v1/tokenize}; vLLM's request shape):
+ *       {@code {"prompt"}} or {@code {"messages"}} → {@code {"count", "max_model_len"}}, counted
+ *       by the chat model's own tokenizer (a prompt as text inside a message, no BOS; messages as
+ *       rendered by the chat template, assistant header included). Lets a remote
+ *       {@code OpenAiCompatibleChatModel} pack context exactly.</li>
  * </ul>
  * The notebook:
  * <ul>
@@ -111,7 +116,7 @@ public final class PocketragServer implements AutoCloseable {
 
     private PocketragServer(Builder b, InetAddress address) throws IOException {
         this.notebook = b.notebook;
-        this.gate = new ModelGate(b.queueCapacity);
+        this.gate = new ModelGate(b.queueCapacity, this::closing);
         this.maxBodyBytes = b.maxBodyBytes;
         this.stallTimeout = b.stallTimeout;
         this.maxPendingBytes = b.maxPendingBytes;
@@ -314,7 +319,7 @@ public final class PocketragServer implements AutoCloseable {
                 throw ApiError.queueFull("too many requests at once (limit " + maxConcurrentRequests + ")");
             }
             String path = ex.getRequestURI().getRawPath();
-            boolean api = path.startsWith("/v1/") || path.equals("/v1");
+            boolean api = path.startsWith("/v1/") || path.equals("/v1") || path.equals("/tokenize");
             checkSameSite(ex);
             if (!authorized(ex)) {
                 if (api) {
@@ -329,7 +334,9 @@ public final class PocketragServer implements AutoCloseable {
             if (closing.get()) {
                 throw new ApiError(503, "server_error", "the server is shutting down", null, "shutting_down");
             }
-            if (api) {
+            if (path.equals("/tokenize")) {
+                route(ex, "/tokenize"); // where vLLM has it
+            } else if (api) {
                 route(ex, path.length() > 3 ? path.substring(3) : "/");
             } else {
                 page.serve(ex, path);
@@ -378,6 +385,10 @@ public final class PocketragServer implements AutoCloseable {
             case "/embeddings" -> {
                 allow(ex, method, "POST");
                 openAi.embeddings(ex);
+            }
+            case "/tokenize" -> {
+                allow(ex, method, "POST");
+                openAi.tokenize(ex);
             }
             case "/notes" -> {
                 allow(ex, method, "GET, POST");
@@ -443,8 +454,14 @@ public final class PocketragServer implements AutoCloseable {
         if (origin == null) {
             return; // not a browser, or a same-origin request of an old one
         }
-        String expected = host == null ? null : "http://" + host;
-        if (expected == null || !origin.equalsIgnoreCase(expected)) {
+        // same site: the Origin's host[:port] is the Host the browser sent (scheme aside: a proxy may add https)
+        String authority = null;
+        try {
+            authority = URI.create(origin.strip()).getRawAuthority();
+        } catch (IllegalArgumentException e) {
+            // "null" or garbage: refused below
+        }
+        if (host == null || authority == null || !authority.equalsIgnoreCase(host.strip())) {
             throw ApiError.forbidden("cross-origin requests are not allowed (Origin " + origin + ")");
         }
     }

@@ -1,6 +1,7 @@
 package dev.pocketrag.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,6 +59,15 @@ class RemoteChatModelTest {
             assertEquals("scripted-7b", m.name());
             assertEquals(3000, m.contextLength());
             assertEquals(URI.create(server.uri() + "v1"), m.baseUri());
+            // token counts are the served model's own (its tokenizer: one token a word), not estimates
+            assertTrue(m.exactTokenCounts());
+            assertEquals(1, m.countTokens("internationalization"));
+            List<ChatMessage> msgs = List.of(ChatMessage.system("Answer from the notes."), ChatMessage.user("Premium?"));
+            assertEquals(model.countPromptTokens(msgs), m.countPromptTokens(msgs));
+        }
+        try (OpenAiCompatibleChatModel m = OpenAiCompatibleChatModel.builder(server.uri()).serverTokenCounts(false).connect()) {
+            assertFalse(m.exactTokenCounts());
+            assertEquals(7, m.countTokens("internationalization"), "the estimate: 20 bytes / 3");
         }
         try (OpenAiCompatibleChatModel m = OpenAiCompatibleChatModel.builder(URI.create(server.uri() + "v1/"))
                 .model("other-name").contextLength(1024).connect()) {

@@ -29,6 +29,8 @@ final class ScriptedChatModel implements ChatModel {
     volatile long pieceDelayMillis;
     /** Repeat the reply until maxTokens (for streams that should run until cancelled). */
     volatile boolean endless;
+    /** When set, each call fails with it (a bug in the model). */
+    volatile RuntimeException failWith;
     /** When set, each call waits for it before generating. */
     volatile CountDownLatch hold;
     final List<Call> calls = Collections.synchronizedList(new ArrayList<>());
@@ -81,6 +83,9 @@ final class ScriptedChatModel implements ChatModel {
         messages.stream().filter(m -> m.role() == ChatMessage.Role.USER).findFirst()
                 .ifPresent(m -> firstUserMessages.add(m.content()));
         try {
+            if (failWith != null) {
+                throw failWith;
+            }
             CountDownLatch h = hold;
             if (h != null && !h.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("test hold never released");

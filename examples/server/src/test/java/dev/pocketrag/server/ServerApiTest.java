@@ -67,6 +67,7 @@ class ServerApiTest {
 
     @BeforeEach
     void resetModel() {
+        model.failWith = null;
         model.reply = REPLY;
         model.pieceChars = 3;
         model.calls.clear();
@@ -145,6 +146,10 @@ class ServerApiTest {
         assertEquals(200, r.statusCode(), r.body());
         // window 2048 - (3 + 4 + 3)
         assertEquals(2048 - 10, model.calls.getLast().params().maxTokens());
+        assertEquals(GenerationParams.DEFAULT_SEED, model.calls.getLast().params().seed(), "no seed: the model's own");
+        assertEquals(200, post(base, "/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"seed\": -1}").statusCode());
+        assertEquals(GenerationParams.DEFAULT_SEED, model.calls.getLast().params().seed(), "llama.cpp's -1");
     }
 
     @Test
@@ -260,6 +265,22 @@ class ServerApiTest {
         JsonObject err = assertError(r, 400, "messages");
         assertEquals("context_length_exceeded", err.get("code").getAsString());
         assertTrue(err.get("message").getAsString().contains("2048"), err.toString());
+    }
+
+    // ---- /tokenize
+
+    @Test
+    void tokenize_counts_with_the_chat_models_tokenizer() throws Exception {
+        JsonObject o = json(post(base, "/tokenize", "{\"model\": \"x\", \"prompt\": \"one two three\"}"));
+        assertEquals(3, o.get("count").getAsInt());
+        assertEquals(2048, o.get("max_model_len").getAsInt());
+        o = json(post(base, "/v1/tokenize", """
+                {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello there"}],
+                 "add_generation_prompt": true}"""));
+        assertEquals(model.countPromptTokens(List.of(ChatMessage.system("Be brief."), ChatMessage.user("Hello there"))),
+                o.get("count").getAsInt());
+        assertError(post(base, "/tokenize", "{}"), 400, "prompt");
+        assertError(get(base, "/tokenize"), 405, null);
     }
 
     // ---- /v1/embeddings
@@ -517,7 +538,17 @@ class ServerApiTest {
                         .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"injected\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertError(r, 403, null);
-        // same origin is fine
+        for (String origin : List.of("null", "http://" + base.getAuthority() + ".evil.example", "file://")) {
+            assertError(TestSupport.CLIENT.send(HttpRequest.newBuilder(base.resolve("/v1/notes/kyoto"))
+                    .header("Origin", origin).DELETE().build(), HttpResponse.BodyHandlers.ofString()), 403, null);
+        }
+        assertTrue(notebook.get("kyoto").isPresent());
+        // same origin is fine, also behind a proxy that speaks https
+        assertEquals(201, TestSupport.CLIENT.send(HttpRequest.newBuilder(base.resolve("/v1/notes"))
+                        .header("Content-Type", "application/json").header("Origin", "https://" + base.getAuthority())
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"same-origin\", \"text\": \"ok\"}")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(200, delete(base, "/v1/notes/same-origin").statusCode());
         r = TestSupport.CLIENT.send(HttpRequest.newBuilder(base.resolve("/v1/search?q=x"))
                         .header("Origin", "http://" + base.getAuthority()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -533,6 +564,26 @@ class ServerApiTest {
             assertTrue(response.startsWith("HTTP/1.1 403"), response);
             assertTrue(response.contains("\"error\""), response);
         }
+    }
+
+    @Test
+    void a_failing_model_is_a_500_and_the_server_goes_on() throws Exception {
+        model.failWith = new IllegalStateException("tensor exploded");
+        JsonObject err = assertError(post(base, "/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), 500, null);
+        assertEquals("server_error", err.get("type").getAsString());
+        assertTrue(err.get("message").getAsString().contains("tensor exploded"), err.toString());
+        // streaming: the headers are gone already, so the error is an event, then [DONE]
+        HttpResponse<InputStream> r = postStream(base, "/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"stream\": true}");
+        List<TestSupport.Event> events = TestSupport.readEvents(r.body());
+        assertEquals("[DONE]", events.getLast().data());
+        JsonObject streamed = events.get(events.size() - 2).json().getAsJsonObject("error");
+        assertEquals("server_error", streamed.get("type").getAsString());
+        assertTrue(streamed.get("message").getAsString().contains("tensor exploded"), streamed.toString());
+        model.failWith = null;
+        assertEquals(200, post(base, "/v1/chat/completions",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}").statusCode());
     }
 
     // ---- the page

@@ -230,6 +230,24 @@ class ServerConcurrencyTest {
     }
 
     @Test
+    void requests_still_waiting_when_the_server_closes_never_reach_the_model() throws Exception {
+        start(8, Duration.ofSeconds(30), 1 << 20);
+        model.hold = new CountDownLatch(1);
+        CompletableFuture<HttpResponse<String>> a = postAsync(server.uri(), "/v1/chat/completions", chat("a", true, 50));
+        await("a holds the model", () -> model.started.get() == 1);
+        CompletableFuture<HttpResponse<String>> b = postAsync(server.uri(), "/v1/chat/completions", chat("b", false, 50));
+        await("b waits", () -> server.waitingForModel() == 1);
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+        await("the server is closing", server::closing);
+        model.hold.countDown();
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> closing.get());
+        assertEquals(1, model.started.get(), "b never started generating");
+        assertEquals(ChatCompletion.FinishReason.CANCELLED, model.calls.getFirst().result().finishReason());
+        a.handle((r, e) -> null).get();
+        b.handle((r, e) -> null).get();
+    }
+
+    @Test
     void closing_the_server_cancels_a_generation_in_flight() throws Exception {
         start(8, Duration.ofSeconds(30), 1 << 20);
         model.endless = true;

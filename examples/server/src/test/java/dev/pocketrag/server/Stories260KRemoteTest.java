@@ -1,0 +1,105 @@
+package dev.pocketrag.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.pocketrag.generation.ChatCompletion;
+import dev.pocketrag.generation.ChatMessage;
+import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.generation.GgufChatModel;
+import dev.pocketrag.retrieval.Answer;
+import dev.pocketrag.retrieval.AskOptions;
+import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * OpenAiCompatibleChatModel against the pocketrag server running the real GGUF engine on
+ * stories260K (../shared/models), in-process on a free loopback port: no mock anywhere. At
+ * temperature 0 the answer over HTTP must be the answer the model gives in-process.
+ */
+class Stories260KRemoteTest {
+
+    static Path stories() {
+        Path f = Path.of(System.getProperty("pocketrag.shared", "../../../shared"), "models", "stories260K.gguf");
+        assumeTrue(Files.isRegularFile(f), () -> "skipped: " + f + " not found (../shared beside the checkout is absent)");
+        return f;
+    }
+
+    @Test
+    void the_remote_model_writes_what_the_model_writes_in_process(@TempDir Path dir) throws Exception {
+        Path gguf = stories();
+        List<ChatMessage> messages = List.of(ChatMessage.user("Once upon a time, a little girl"));
+        GenerationParams greedy = GenerationParams.greedy().withMaxTokens(48).withSeed(7);
+        try (GgufChatModel engine = GgufChatModel.load(gguf, GgufChatModel.Options.defaults()
+                        .withContextLength(512).withThreads(1).withSeed(1));
+             Notebook nb = Notebook.builder(dir.resolve("server")).embedder(TestSupport.embedder())
+                     .chatModel(engine, false).build();
+             PocketragServer server = PocketragServer.builder(nb).port(0).start();
+             OpenAiCompatibleChatModel remote = OpenAiCompatibleChatModel.builder(server.uri()).connect()) {
+            ChatCompletion local = engine.chat(messages, greedy);
+            assertFalse(local.text().isBlank());
+
+            assertEquals(engine.name(), remote.name());
+            assertEquals(512, remote.contextLength(), "the window as the server reports it");
+            List<String> pieces = new ArrayList<>();
+            ChatCompletion c = remote.chat(messages, greedy, pieces::add);
+            System.out.printf("stories260K over HTTP: %d pieces, %s, %s%n", pieces.size(), c.usage(), c.timings());
+            assertEquals(local.text(), c.text(), "greedy: the same text over HTTP as in-process");
+            assertEquals(c.text(), String.join("", pieces));
+            assertTrue(pieces.size() > 1, "streamed in pieces");
+            assertEquals(local.finishReason(), c.finishReason());
+            assertEquals(local.usage(), c.usage(), "the server's own token counts");
+
+            // cancelling from the client stops the engine, and the next call still works
+            int[] n = {0};
+            ChatCompletion cut = remote.chat(messages, GenerationParams.defaults().withMaxTokens(200).withSeed(3),
+                    piece -> ++n[0] < 3);
+            assertEquals(ChatCompletion.FinishReason.CANCELLED, cut.finishReason());
+            assertEquals(local.text(), remote.chat(messages, greedy).text());
+        }
+    }
+
+    @Test
+    void a_notebook_on_another_machine_asks_the_served_engine(@TempDir Path dir) throws Exception {
+        Path gguf = stories();
+        try (GgufChatModel engine = GgufChatModel.load(gguf, GgufChatModel.Options.defaults()
+                        .withContextLength(512).withThreads(1).withSeed(1));
+             Notebook serverNb = Notebook.builder(dir.resolve("server")).embedder(TestSupport.embedder())
+                     .chatModel(engine, false).build();
+             PocketragServer server = PocketragServer.builder(serverNb).port(0).start();
+             OpenAiCompatibleChatModel remote = OpenAiCompatibleChatModel.builder(server.uri()).connect();
+             Notebook laptop = Notebook.builder(dir.resolve("laptop")).embedder(TestSupport.embedder())
+                     .chatModel(remote, false).build()) {
+            laptop.addAll(TestSupport.NOTES);
+            StringBuilder streamed = new StringBuilder();
+            // a story model writes nonsense, but packing, the template, streaming and citations run end to end
+            Answer a = laptop.ask("What is the booking reference for the hotel in Kyoto?",
+                    AskOptions.defaults().withPassages(2).withMaxAnswerTokens(48).withGeneration(
+                            GenerationParams.greedy()), piece -> {
+                        streamed.append(piece);
+                        return true;
+                    });
+            assertEquals(Answer.Kind.GENERATED, a.kind());
+            System.out.printf("stories260K ask over HTTP: %d passage(s) given, %d left out, %d prompt tokens, %d answer tokens%n",
+                    a.passages().size(), a.leftOut().size(), a.timings().promptTokens(), a.timings().answerTokens());
+            // packed with the served model's own token counts: the prompt fits the 512-token window exactly
+            assertTrue(a.timings().promptTokens() + 48 <= 512, a.timings().toString());
+            assertEquals(2, a.passages().size() + a.leftOut().size(), "every retrieved passage used or reported");
+            String first = a.passages().isEmpty() ? a.leftOut().getFirst().noteId() : a.passages().getFirst().noteId();
+            assertEquals("kyoto", first);
+            assertEquals(a.text(), streamed.toString().strip());
+            assertTrue(a.timings().answerTokens() > 0 && a.timings().answerTokens() <= 48, a.timings().toString());
+            for (Answer.Citation c : a.citations()) {
+                assertTrue(c.n() >= 1 && c.n() <= a.passages().size(), "only real passages are cited");
+            }
+        }
+    }
+}

@@ -1,6 +1,13 @@
 /**
  * Pure-Java GGUF chat models: the public facades are {@code ChatModel}, {@code GgufChatModel}, {@code Gguf}.
  *
+ * <p>Inference: {@link dev.pocketrag.generation.GgufChatModel#load} maps a model and allocates its KV
+ * cache; {@code chat}, {@code complete} and {@code generate} stream a completion. Below the facade,
+ * by concern: {@code gguf} (the file format), {@code tensor} (types, activation encodings and the
+ * matrix kernels), {@code tokenizer}, {@code model} (hyper-parameters, the forward pass
+ * {@link dev.pocketrag.generation.model.Transformer}, the KV cache, the worker pool, the sampler)
+ * and {@code chat} (prompt templates).
+ *
  * <p>GGUF files: {@link dev.pocketrag.generation.Gguf#open} (read: typed metadata getters, tensor infos,
  * tensor bytes as mapped {@code MemorySegment}s) and {@link dev.pocketrag.generation.Gguf#writer()} (write);
  * errors are {@link dev.pocketrag.generation.GgufFormatException}.

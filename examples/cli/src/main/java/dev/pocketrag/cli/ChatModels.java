@@ -1,6 +1,5 @@
 package dev.pocketrag.cli;
 
-import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.generation.GgufChatModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** Opens the chat model a user names. */
+/** Opens the chat model a user names: a GGUF file run in-process by {@link GgufChatModel}. */
 final class ChatModels {
     private ChatModels() {}
 
@@ -18,7 +17,13 @@ final class ChatModels {
      * @param ctx context window in tokens, 0 for the default (min(model's, 4096))
      * @param threads inference threads, 0 for one per core
      */
-    static ChatModel load(Path file, int ctx, int threads) {
+    static GgufChatModel load(Path file, int ctx, int threads) {
+        if (ctx < 0) {
+            throw new UserException("--ctx must be >= 0 (0 = min(model's, 4096)); got " + ctx);
+        }
+        if (threads < 0) {
+            throw new UserException("--threads must be >= 0 (0 = one per core); got " + threads);
+        }
         if (!Files.exists(file)) {
             throw new UserException("model file not found: " + file);
         }

@@ -30,6 +30,8 @@ import picocli.CommandLine.ScopeType;
             FitsCommand.class,
             QuantizeCommand.class,
             TokenizeCommand.class,
+            GenerateCommand.class,
+            ChatCommand.class,
         })
 public final class PocketragCommand implements Runnable {
 

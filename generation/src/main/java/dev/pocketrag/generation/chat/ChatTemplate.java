@@ -99,6 +99,7 @@ public final class ChatTemplate {
 
     private final Family family;
     private final boolean recognised;
+    private final java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ChatTemplate(Family family, boolean recognised) {
         this.family = family;
@@ -112,17 +113,14 @@ public final class ChatTemplate {
 
     /**
      * The format for a model's {@code tokenizer.chat_template} (or a llama.cpp format name such as
-     * {@code "chatml"}); CHATML with a logged warning when {@code template} is null, empty or not
-     * recognised.
+     * {@code "chatml"}); CHATML, not {@link #recognised()}, when {@code template} is null, empty or not
+     * recognised (the first {@link #render} of such a fallback logs a warning).
      */
     public static ChatTemplate detect(String template) {
         Optional<Family> f = template == null ? Optional.empty() : recognise(template);
         if (f.isPresent()) {
             return new ChatTemplate(f.get(), true);
         }
-        LOG.log(System.Logger.Level.WARNING, template == null || template.isEmpty()
-                ? "the model has no chat template; using chatml"
-                : "chat template not recognised; using chatml");
         return new ChatTemplate(Family.CHATML, false);
     }
 
@@ -269,6 +267,9 @@ public final class ChatTemplate {
      */
     public String render(List<ChatMessage> messages, boolean addAssistant) {
         Objects.requireNonNull(messages, "messages");
+        if (!recognised && warned.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, "the model's chat template is missing or not recognised; using chatml");
+        }
         StringBuilder s = new StringBuilder();
         switch (family) {
             case CHATML -> {

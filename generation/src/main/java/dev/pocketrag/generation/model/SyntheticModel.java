@@ -35,7 +35,7 @@ public final class SyntheticModel {
     /**
      * A model shape.
      *
-     * @param arch    {@code llama} or {@code qwen2} (qwen2 adds q/k/v biases)
+     * @param arch    {@code llama}, {@code qwen2} (adds q/k/v biases) or {@code qwen3} (adds q/k norms)
      * @param layers  blocks
      * @param dim     embedding size
      * @param heads   query heads
@@ -44,15 +44,23 @@ public final class SyntheticModel {
      * @param context trained context written to the metadata
      * @param theta   RoPE base
      * @param tied    no output.weight (the embedding is reused)
+     * @param headDim size of a head (written as key/value length when it is not dim / heads)
      */
     public record Shape(String arch, int layers, int dim, int heads, int kvHeads, int ffn, int context, float theta,
-                        boolean tied) {
+                        boolean tied, int headDim) {
         public Shape {
             Objects.requireNonNull(arch, "arch");
-            if (layers < 1 || dim < 1 || heads < 1 || kvHeads < 1 || ffn < 1 || dim % heads != 0 || heads % kvHeads != 0) {
+            if (layers < 1 || dim < 1 || heads < 1 || kvHeads < 1 || ffn < 1 || headDim < 2 || headDim % 2 != 0
+                    || heads % kvHeads != 0) {
                 throw new IllegalArgumentException("inconsistent shape: layers=" + layers + ", dim=" + dim + ", heads="
-                        + heads + ", kvHeads=" + kvHeads + ", ffn=" + ffn);
+                        + heads + ", kvHeads=" + kvHeads + ", ffn=" + ffn + ", headDim=" + headDim);
             }
+        }
+
+        /** A shape whose head size is dim / heads. */
+        public Shape(String arch, int layers, int dim, int heads, int kvHeads, int ffn, int context, float theta,
+                     boolean tied) {
+            this(arch, layers, dim, heads, kvHeads, ffn, context, theta, tied, dim / heads);
         }
     }
 
@@ -62,9 +70,11 @@ public final class SyntheticModel {
     public static final Shape QWEN25_05B = new Shape("qwen2", 24, 896, 14, 2, 4864, 32768, 1000000f, true);
     /** SmolLM2-135M: 30 layers, 576, 9/3 heads, FFN 1536, tied, theta 100000. */
     public static final Shape SMOLLM2_135M = new Shape("llama", 30, 576, 9, 3, 1536, 8192, 100000f, true);
+    /** Qwen3-0.6B: 28 layers, 1024, 16/8 heads of 128, FFN 3072, tied, theta 1e6, q/k norms. */
+    public static final Shape QWEN3_06B = new Shape("qwen3", 28, 1024, 16, 8, 3072, 40960, 1000000f, true, 128);
     /** The named shapes of the command line. */
     public static final Map<String, Shape> SHAPES = Map.of(
-            "llama-3.2-1b", LLAMA_32_1B, "qwen2.5-0.5b", QWEN25_05B, "smollm2-135m", SMOLLM2_135M);
+            "llama-3.2-1b", LLAMA_32_1B, "qwen2.5-0.5b", QWEN25_05B, "smollm2-135m", SMOLLM2_135M, "qwen3-0.6b", QWEN3_06B);
 
     private SyntheticModel() {}
 
@@ -98,8 +108,13 @@ public final class SyntheticModel {
         w.put(a + "attention.head_count_kv", GgufValue.ofUint32(shape.kvHeads()));
         w.put(a + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f));
         w.put(a + "rope.freq_base", GgufValue.ofFloat32(shape.theta()));
-        int hd = shape.dim() / shape.heads();
+        int hd = shape.headDim();
+        int qd = shape.heads() * hd;
         int kv = shape.kvHeads() * hd;
+        if (hd != shape.dim() / shape.heads()) {
+            w.put(a + "attention.key_length", GgufValue.ofUint32(hd));
+            w.put(a + "attention.value_length", GgufValue.ofUint32(hd));
+        }
         SplittableRandom rnd = new SplittableRandom(seed);
         int dim = shape.dim();
         matrix(w, "token_embd.weight", type, dim, vocab, rnd.split());
@@ -110,15 +125,19 @@ public final class SyntheticModel {
         for (int l = 0; l < shape.layers(); l++) {
             String p = "blk." + l + ".";
             w.addTensor(p + "attn_norm.weight", new long[] {dim}, ones(dim));
-            matrix(w, p + "attn_q.weight", type, dim, dim, rnd.split());
+            matrix(w, p + "attn_q.weight", type, dim, qd, rnd.split());
             matrix(w, p + "attn_k.weight", type, dim, kv, rnd.split());
             matrix(w, p + "attn_v.weight", type, dim, kv, rnd.split());
             if (shape.arch().equals("qwen2")) {
-                w.addTensor(p + "attn_q.bias", new long[] {dim}, new float[dim]);
+                w.addTensor(p + "attn_q.bias", new long[] {qd}, new float[qd]);
                 w.addTensor(p + "attn_k.bias", new long[] {kv}, new float[kv]);
                 w.addTensor(p + "attn_v.bias", new long[] {kv}, new float[kv]);
             }
-            matrix(w, p + "attn_output.weight", type, dim, dim, rnd.split());
+            if (shape.arch().equals("qwen3")) {
+                w.addTensor(p + "attn_q_norm.weight", new long[] {hd}, ones(hd));
+                w.addTensor(p + "attn_k_norm.weight", new long[] {hd}, ones(hd));
+            }
+            matrix(w, p + "attn_output.weight", type, qd, dim, rnd.split());
             w.addTensor(p + "ffn_norm.weight", new long[] {dim}, ones(dim));
             matrix(w, p + "ffn_gate.weight", type, dim, shape.ffn(), rnd.split());
             matrix(w, p + "ffn_up.weight", type, dim, shape.ffn(), rnd.split());

@@ -17,7 +17,8 @@ final class WorkerPool implements AutoCloseable {
         void run(int worker, int from, int to);
     }
 
-    private static final long SPIN_NANOS = 200_000;
+    /** How long an idle worker spins before parking (short: spinning hurts when cores are oversubscribed). */
+    private static final long SPIN_NANOS = 50_000;
 
     private final int threads;
     private final Thread[] workers;

@@ -126,11 +126,14 @@ final class EmbedBench {
             e.embedAll(sts.subList(0, 200));
             for (String mode : new String[] {"burst-queue", "direct", "burst-queue", "direct"}) {
                 long wake0 = e.wakeups();
-                long ctx0 = ProcStats.voluntaryContextSwitches();
+                var before = ProcStats.allThreads();
                 long t0 = System.nanoTime();
-                hammer(threads, calls, sts, mode.equals("direct") ? e::embedDirect : e::embed);
+                // callers' own switches (they live only during the run) + the pool's threads'
+                ProcStats.Switches callers = hammer(threads, calls, sts, mode.equals("direct") ? e::embedDirect : e::embed);
                 long t1 = System.nanoTime();
-                long ctx = ProcStats.voluntaryContextSwitches() - ctx0;
+                ProcStats.Switches sw = callers.plus(ProcStats.delta(before, ProcStats.allThreads()));
+                long ctx = sw.voluntary();
+                long inv = sw.involuntary();
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("mode", mode);
                 row.put("calls", threads * calls);
@@ -138,6 +141,7 @@ final class EmbedBench {
                 row.put("worker_wakeups", mode.equals("direct") ? 0 : e.wakeups() - wake0);
                 row.put("model_runs", threads * calls);
                 row.put("voluntary_context_switches", ctx);
+                row.put("involuntary_context_switches", inv);
                 rows.add(row);
             }
         }
@@ -145,14 +149,20 @@ final class EmbedBench {
             if (json) {
                 System.out.println(Jsons.of(r));
             } else {
-                System.out.printf(Locale.ROOT, "%-12s %5d calls  %8.1f calls/s  worker wake-ups %6d  voluntary context switches %6d%n",
-                        r.get("mode"), r.get("calls"), r.get("per_s"), r.get("worker_wakeups"), r.get("voluntary_context_switches"));
+                System.out.printf(Locale.ROOT,
+                        "%-12s %5d calls  %8.1f calls/s  worker wake-ups %5d  context switches: voluntary %5d, involuntary %5d%n",
+                        r.get("mode"), r.get("calls"), r.get("per_s"), r.get("worker_wakeups"),
+                        r.get("voluntary_context_switches"), r.get("involuntary_context_switches"));
             }
         }
     }
 
-    private static void hammer(int threads, int calls, List<String> texts, Consumer<String> call) throws Exception {
+    /** Runs the calls on {@code threads} new threads; returns the context switches those threads made. */
+    private static ProcStats.Switches hammer(int threads, int calls, List<String> texts, Consumer<String> call)
+            throws Exception {
         CountDownLatch start = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong vol = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong invol = new java.util.concurrent.atomic.AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Thread> ts = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -160,9 +170,13 @@ final class EmbedBench {
             Thread th = new Thread(() -> {
                 try {
                     start.await();
+                    ProcStats.Switches s0 = ProcStats.currentThread();
                     for (int i = 0; i < calls; i++) {
                         call.accept(texts.get((offset + i) % texts.size()));
                     }
+                    ProcStats.Switches d = ProcStats.currentThread().minus(s0);
+                    vol.addAndGet(d.voluntary());
+                    invol.addAndGet(d.involuntary());
                 } catch (Throwable ex) {
                     failure.compareAndSet(null, ex);
                 }
@@ -177,6 +191,7 @@ final class EmbedBench {
         if (failure.get() != null) {
             throw new RuntimeException(failure.get());
         }
+        return new ProcStats.Switches(vol.get(), invol.get());
     }
 
     static List<String> stsSentences(Path file) throws IOException {

@@ -19,23 +19,50 @@ final class ProcStats {
         return statusField(Path.of("/proc/self/status"), "VmRSS:") * 1024;
     }
 
-    /**
-     * Voluntary context switches summed over the live threads of this process: each is a thread
-     * going to sleep (and so, later, a wake-up).
-     */
-    static long voluntaryContextSwitches() {
-        long sum = 0;
+    /** Context switches of one thread: {@code [voluntary, involuntary]}. */
+    record Switches(long voluntary, long involuntary) {
+        Switches plus(Switches o) {
+            return new Switches(voluntary + o.voluntary, involuntary + o.involuntary);
+        }
+
+        Switches minus(Switches o) {
+            return new Switches(voluntary - o.voluntary, involuntary - o.involuntary);
+        }
+    }
+
+    /** The calling thread's context switches so far (Linux /proc/thread-self). */
+    static Switches currentThread() {
+        return switches(Path.of("/proc/thread-self/status"));
+    }
+
+    /** Context switches of every live thread of this process, by thread id. */
+    static java.util.Map<String, Switches> allThreads() {
+        java.util.Map<String, Switches> out = new java.util.HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path t : tasks) {
-                long v = statusField(t.resolve("status"), "voluntary_ctxt_switches:");
-                if (v > 0) {
-                    sum += v;
-                }
+                out.put(t.getFileName().toString(), switches(t.resolve("status")));
             }
         } catch (IOException e) {
-            return -1;
+            // not Linux: nothing to report
+        }
+        return out;
+    }
+
+    /** Switches made between two {@link #allThreads()} readings by the threads alive at both. */
+    static Switches delta(java.util.Map<String, Switches> before, java.util.Map<String, Switches> after) {
+        Switches sum = new Switches(0, 0);
+        for (var e : after.entrySet()) {
+            Switches b = before.get(e.getKey());
+            if (b != null) {
+                sum = sum.plus(e.getValue().minus(b));
+            }
         }
         return sum;
+    }
+
+    private static Switches switches(Path status) {
+        return new Switches(Math.max(0, statusField(status, "voluntary_ctxt_switches:")),
+                Math.max(0, statusField(status, "nonvoluntary_ctxt_switches:")));
     }
 
     private static long statusField(Path status, String key) {

@@ -16,7 +16,9 @@ import java.util.List;
 public interface Embedder extends AutoCloseable {
 
     /**
-     * Embeds one text.
+     * Embeds one text. Calls arriving at the same time from several threads are gathered into one
+     * burst (the default implementation waits up to {@link EmbedderOptions#burstMaxWaitMillis()}
+     * for companions), so a loop over many texts is better served by {@link #embedAll}.
      *
      * @throws NullPointerException if {@code text} is null
      * @throws EmbedderException if the model fails

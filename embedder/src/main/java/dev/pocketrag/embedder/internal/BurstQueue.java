@@ -14,11 +14,13 @@ import java.util.function.Function;
  * "Race to sleep": single calls arriving from many threads are gathered and processed in one
  * burst, then the workers sleep until the next burst, instead of waking for every call.
  *
- * <p>One collector thread sleeps on the queue. The first item wakes it; it then waits at most
- * {@code maxWaitMillis} for companions, or until {@code maxCount} items are gathered, hands the
- * whole burst to {@code processor} (which fans it out over the worker threads) and completes each
- * caller's future. Items keep their identity: the processor must return one result per item, in
- * order.
+ * <p>One collector thread sleeps on the queue. The first call wakes it; it then waits at most
+ * {@code maxWaitMillis} for companions, until there is one call per worker (or {@code maxCount}),
+ * hands the burst to {@code processor} (which fans it out over the worker threads), completes each
+ * caller's future, and goes back to sleep if nothing else arrived. Under load the calls that queue
+ * up while a burst runs form the next burst, which starts at once: bursts grow with the load
+ * instead of the workers waking once per call. Items keep their identity: the processor must return
+ * one result per item, in order.
  */
 final class BurstQueue<T, R> implements AutoCloseable {
     private record Item<T, R>(T value, CompletableFuture<R> result) {}
@@ -30,8 +32,11 @@ final class BurstQueue<T, R> implements AutoCloseable {
     private final Thread collector;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong bursts = new AtomicLong();
+    private final AtomicLong wakeups = new AtomicLong();
+    /** Calls that keep every worker busy: gathering stops early once a burst has this many. */
+    private final int fill;
 
-    BurstQueue(int maxCount, int maxWaitMillis, Function<List<T>, List<R>> processor, String threadName) {
+    BurstQueue(int maxCount, int maxWaitMillis, int workers, Function<List<T>, List<R>> processor, String threadName) {
         if (maxCount < 1) {
             throw new IllegalArgumentException("maxCount must be >= 1; maxCount=" + maxCount);
         }
@@ -39,6 +44,7 @@ final class BurstQueue<T, R> implements AutoCloseable {
             throw new IllegalArgumentException("maxWaitMillis must be >= 0; maxWaitMillis=" + maxWaitMillis);
         }
         this.maxCount = maxCount;
+        this.fill = Math.max(1, Math.min(workers, maxCount));
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMillis);
         this.processor = processor;
         this.collector = OnnxEmbedder.daemonThreads(threadName).newThread(this::collect);
@@ -62,24 +68,32 @@ final class BurstQueue<T, R> implements AutoCloseable {
         return bursts.get();
     }
 
+    /** Times the collector woke from sleep because a call arrived while it was idle. */
+    long wakeups() {
+        return wakeups.get();
+    }
+
     private void collect() {
         List<Item<T, R>> burst = new ArrayList<>(maxCount);
         try {
             while (!closed.get()) {
-                Item<T, R> first = queue.take(); // sleep until there is work
-                burst.add(first);
-                long deadline = System.nanoTime() + maxWaitNanos;
-                while (burst.size() < maxCount) {
-                    queue.drainTo(burst, maxCount - burst.size());
-                    long left = deadline - System.nanoTime();
-                    if (burst.size() >= maxCount || left <= 0) {
-                        break;
+                // Under load, everything that queued up while the last burst ran goes at once.
+                queue.drainTo(burst, maxCount);
+                if (burst.isEmpty()) {
+                    burst.add(queue.take()); // idle: sleep until a call arrives
+                    wakeups.incrementAndGet();
+                    queue.drainTo(burst, maxCount - 1);
+                    // wait at most maxWait for companions, until there is one call per worker
+                    long deadline = System.nanoTime() + maxWaitNanos;
+                    while (burst.size() < fill) {
+                        long left = deadline - System.nanoTime();
+                        Item<T, R> next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : null;
+                        if (next == null) {
+                            break;
+                        }
+                        burst.add(next);
+                        queue.drainTo(burst, maxCount - burst.size());
                     }
-                    Item<T, R> next = queue.poll(left, TimeUnit.NANOSECONDS);
-                    if (next == null) {
-                        break;
-                    }
-                    burst.add(next);
                 }
                 bursts.incrementAndGet();
                 run(burst);

@@ -121,8 +121,8 @@ public final class OnnxEmbedder implements Embedder {
             });
             // one probe run: fails fast on a corrupt model, and tells the dimension.
             this.dimension = runModel(ids).length;
-            this.burst = new BurstQueue<>(options.burstMaxCount(), options.burstMaxWaitMillis(), this::embedBurst,
-                    "pocketrag-embed-burst");
+            this.burst = new BurstQueue<>(options.burstMaxCount(), options.burstMaxWaitMillis(), threads,
+                    this::embedBurst, "pocketrag-embed-burst");
             ok = true;
         } catch (MalformedModelException | IOException | OrtException | RuntimeException e) {
             if (e instanceof EmbedderException ee) {
@@ -358,11 +358,11 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     /**
-     * Thread wake-ups so far for model work: each burst wakes the burst collector once, and every
-     * task handed to a worker thread (by a burst or by {@link #embedAll}) wakes that worker.
+     * Thread wake-ups so far for model work: the burst collector waking from idle, plus every task
+     * handed to a worker thread (by a burst or by {@link #embedAll}).
      */
     public long wakeups() {
-        return burst.bursts() + workerTasks.get();
+        return burst.wakeups() + workerTasks.get();
     }
 
     @Override

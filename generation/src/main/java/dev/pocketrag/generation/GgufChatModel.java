@@ -32,7 +32,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>What it runs</h2>
  * Architectures {@code llama} (Llama 2/3.x, TinyLlama, SmolLM, Mistral), {@code qwen2},
- * {@code qwen3}, {@code phi3}; weights of type F32, F16, BF16, Q4_0/1, Q5_0/1, Q8_0, Q2_K..Q6_K,
+ * {@code qwen3}, {@code phi3}, {@code gemma2} (llama, qwen2 and phi3 are checked against llama.cpp's
+ * outputs; qwen3 and gemma2 follow llama.cpp's graphs but have no reference outputs here); weights of type F32, F16, BF16, Q4_0/1, Q5_0/1, Q8_0, Q2_K..Q6_K,
  * IQ4_NL, IQ4_XS, used in place from the memory-mapped file. Other files are rejected with
  * {@link UnsupportedModelException} (or {@link dev.pocketrag.generation.tensor.UnsupportedTensorTypeException})
  * naming what is supported. The numerics follow llama.cpp's CPU backend closely (see

@@ -17,7 +17,12 @@ public enum Architecture {
     /** Qwen3 (dense): RMS norms on q and k per head, no biases. */
     QWEN3("qwen3", RopeStyle.NEOX),
     /** Phi-3/3.5 mini and medium: fused qkv and gate/up, LongRoPE factors, sliding window. */
-    PHI3("phi3", RopeStyle.NEOX);
+    PHI3("phi3", RopeStyle.NEOX),
+    /**
+     * Gemma 2: embeddings scaled by sqrt(dim), GELU feed-forward, norms after attention and
+     * feed-forward too, soft-capped attention and final logits, sliding window on even layers.
+     */
+    GEMMA2("gemma2", RopeStyle.NEOX);
 
     /** How RoPE pairs the dimensions of a head. */
     public enum RopeStyle {

@@ -29,8 +29,10 @@ import java.util.Locale;
  *     factor) (1)</td></tr>
  * <tr><td>{@code <a>.rope.scaling.original_context_length}</td><td>YaRN and the LongRoPE long/short
  *     switch (the training context)</td></tr>
- * <tr><td>{@code <a>.attention.sliding_window}</td><td>phi3: attend to the last N positions only
- *     (none)</td></tr>
+ * <tr><td>{@code <a>.attention.sliding_window}</td><td>phi3 (all layers) and gemma2 (even layers):
+ *     attend to the last N positions only (none)</td></tr>
+ * <tr><td>{@code gemma2.attn_logit_softcapping}, {@code gemma2.final_logit_softcapping}</td><td>soft caps
+ *     {@code c * tanh(x / c)} of attention scores and logits (50, 30)</td></tr>
  * </table>
  * The vocabulary size is {@code ne[1]} of {@code token_embd.weight}.
  *
@@ -53,6 +55,10 @@ import java.util.Locale;
  * @param ropeExtFactor  YaRN extrapolation mix (1 for yarn, else 0)
  * @param ropeOrigContext original context for YaRN and LongRoPE
  * @param slidingWindow  attention window in positions, 0 = unlimited
+ * @param swaEvenLayers  the window applies to even layers only (gemma2), else to all
+ * @param attnSoftcap    attention score soft cap, 0 = none
+ * @param finalSoftcap   logit soft cap, 0 = none
+ * @param queryScale     scale of the attention scores (applied to q for phi3 and gemma2, as llama.cpp does)
  */
 public record ModelConfig(
         Architecture architecture,
@@ -73,7 +79,11 @@ public record ModelConfig(
         float ropeAttnFactor,
         float ropeExtFactor,
         int ropeOrigContext,
-        int slidingWindow) {
+        int slidingWindow,
+        boolean swaEvenLayers,
+        float attnSoftcap,
+        float finalSoftcap,
+        float queryScale) {
 
     public ModelConfig {
         if (layers < 1 || dim < 1 || heads < 1 || kvHeads < 1 || headDim < 2 || headDimV < 1 || ffnDim < 1
@@ -94,6 +104,10 @@ public record ModelConfig(
         if (slidingWindow < 0) {
             throw new IllegalArgumentException("slidingWindow must be >= 0; slidingWindow=" + slidingWindow);
         }
+        if (!(attnSoftcap >= 0) || !(finalSoftcap >= 0) || !(queryScale > 0)) {
+            throw new IllegalArgumentException("attnSoftcap " + attnSoftcap + " and finalSoftcap " + finalSoftcap
+                    + " must be >= 0, queryScale " + queryScale + " > 0");
+        }
     }
 
     /** Query size: heads x headDim. */
@@ -109,6 +123,11 @@ public record ModelConfig(
     /** Value size: kvHeads x headDimV. */
     public int vDim() {
         return kvHeads * headDimV;
+    }
+
+    /** The attention window of layer {@code l} in positions, 0 = unlimited. */
+    public int window(int l) {
+        return swaEvenLayers && l % 2 != 0 ? 0 : slidingWindow;
     }
 
     /**
@@ -157,8 +176,18 @@ public record ModelConfig(
         float attnFactor = gguf.getFloat(p + "rope.scaling.attn_factor", 1f);
         int origCtx = gguf.getInt(p + "rope.scaling.original_context_length", ctx);
         int window = gguf.getInt(p + "attention.sliding_window", 0);
-        if (arch != Architecture.PHI3) {
+        if (arch != Architecture.PHI3 && arch != Architecture.GEMMA2) {
             window = 0; // llama.cpp uses the window only for the architectures that need it
+        }
+        float attnSoftcap = 0;
+        float finalSoftcap = 0;
+        float queryScale = 1.0f / (float) Math.sqrt(headDim);
+        if (arch == Architecture.GEMMA2) {
+            attnSoftcap = gguf.getFloat(p + "attn_logit_softcapping", 50f);
+            finalSoftcap = gguf.getFloat(p + "final_logit_softcapping", 30f);
+            if (layers == 46) { // llama.cpp: Gemma 2 27B scales by the embedding per head
+                queryScale = 1.0f / (float) Math.sqrt((float) (dim / heads));
+            }
         }
         GgufTensorInfo emb = gguf.findTensor("token_embd.weight").orElseThrow(() -> new GgufFormatException(source,
                 "tensor 'token_embd.weight'", "(absent)", -1, "required tensor is missing"));
@@ -168,7 +197,8 @@ public record ModelConfig(
         String name = gguf.getString("general.name", archName);
         try {
             return new ModelConfig(arch, name, layers, dim, heads, kvHeads, headDim, headDimV, ffn, (int) emb.ne(1), ctx,
-                    eps, theta, ropeDim, freqScale, attnFactor, extFactor, origCtx, window);
+                    eps, theta, ropeDim, freqScale, attnFactor, extFactor, origCtx, window,
+                    arch == Architecture.GEMMA2, attnSoftcap, finalSoftcap, queryScale);
         } catch (IllegalArgumentException e) {
             throw new GgufFormatException(source + ": " + e.getMessage(), source, p + "*", null, -1);
         }

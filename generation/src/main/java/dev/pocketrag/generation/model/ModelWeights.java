@@ -31,6 +31,7 @@ import java.util.Optional;
  * <tr><td>blk.N.ffn_norm.weight</td><td>[dim]</td><td></td></tr>
  * <tr><td>blk.N.ffn_gate/ffn_up.weight</td><td>[dim, ffn]</td><td>phi3: ffn_up [dim, 2 ffn] = gate rows then up rows</td></tr>
  * <tr><td>blk.N.ffn_down.weight</td><td>[ffn, dim]</td><td></td></tr>
+ * <tr><td>blk.N.post_attention_norm/post_ffw_norm.weight</td><td>[dim]</td><td>gemma2</td></tr>
  * </table>
  */
 final class ModelWeights {
@@ -50,6 +51,9 @@ final class ModelWeights {
         float[] qNorm;
         float[] kNorm;
         float[] ffnNorm;
+        /** gemma2: norms of the attention and feed-forward outputs. */
+        float[] postAttnNorm;
+        float[] postFfnNorm;
         WeightMatrix gate;
         WeightMatrix up;
         /** phi3: [gate; up] in one matrix of 2 ffn rows. */
@@ -103,6 +107,10 @@ final class ModelWeights {
                 l.kNorm = vector(p + "attn_k_norm.weight", c.headDim());
             }
             l.ffnNorm = vector(p + "ffn_norm.weight", c.dim());
+            if (c.architecture() == Architecture.GEMMA2) {
+                l.postAttnNorm = vector(p + "post_attention_norm.weight", c.dim());
+                l.postFfnNorm = vector(p + "post_ffw_norm.weight", c.dim());
+            }
             if (c.architecture() == Architecture.PHI3) {
                 l.gateUp = matrix(p + "ffn_up.weight", c.dim(), 2 * c.ffnDim());
             } else {

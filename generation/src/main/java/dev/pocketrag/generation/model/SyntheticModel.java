@@ -35,7 +35,8 @@ public final class SyntheticModel {
     /**
      * A model shape.
      *
-     * @param arch    {@code llama}, {@code qwen2} (adds q/k/v biases) or {@code qwen3} (adds q/k norms)
+     * @param arch    {@code llama}, {@code qwen2} (adds q/k/v biases), {@code qwen3} (adds q/k norms) or
+     *                {@code gemma2} (adds post-attention/feed-forward norms, window 4096, soft caps)
      * @param layers  blocks
      * @param dim     embedding size
      * @param heads   query heads
@@ -108,6 +109,11 @@ public final class SyntheticModel {
         w.put(a + "attention.head_count_kv", GgufValue.ofUint32(shape.kvHeads()));
         w.put(a + "attention.layer_norm_rms_epsilon", GgufValue.ofFloat32(1e-5f));
         w.put(a + "rope.freq_base", GgufValue.ofFloat32(shape.theta()));
+        if (shape.arch().equals("gemma2")) {
+            w.put(a + "attention.sliding_window", GgufValue.ofUint32(4096));
+            w.put(a + "attn_logit_softcapping", GgufValue.ofFloat32(50f));
+            w.put(a + "final_logit_softcapping", GgufValue.ofFloat32(30f));
+        }
         int hd = shape.headDim();
         int qd = shape.heads() * hd;
         int kv = shape.kvHeads() * hd;
@@ -139,6 +145,10 @@ public final class SyntheticModel {
             }
             matrix(w, p + "attn_output.weight", type, qd, dim, rnd.split());
             w.addTensor(p + "ffn_norm.weight", new long[] {dim}, ones(dim));
+            if (shape.arch().equals("gemma2")) {
+                w.addTensor(p + "post_attention_norm.weight", new long[] {dim}, ones(dim));
+                w.addTensor(p + "post_ffw_norm.weight", new long[] {dim}, ones(dim));
+            }
             matrix(w, p + "ffn_gate.weight", type, dim, shape.ffn(), rnd.split());
             matrix(w, p + "ffn_up.weight", type, dim, shape.ffn(), rnd.split());
             matrix(w, p + "ffn_down.weight", type, shape.ffn(), dim, rnd.split());

@@ -28,6 +28,11 @@ import java.lang.foreign.MemorySegment;
  * xn  = rmsnorm(x) * ffn_norm
  * x  += Wdown (silu(Wgate xn) * (Wup xn))                       // (ffn) -> (dim)
  * </pre>
+ * Gemma 2 differs: x starts as embedding * sqrt(dim); the attention and feed-forward outputs are
+ * RMS-normed (post_attention_norm, post_ffw_norm) before they are added; GELU replaces SiLU; q is
+ * scaled before the scores, which are soft-capped ({@code 50 tanh(s / 50)}); even layers attend to
+ * a sliding window; the logits are soft-capped ({@code 30 tanh(l / 30)}). Phi-3 also scales q
+ * first and uses its window on all layers.
  * then {@code logits = Woutput (rmsnorm(x) * output_norm)} (vocab). The f16 roundings of q, k, v
  * and of the attention weights are those of llama.cpp's F16 KV cache; matrix products encode their
  * input as {@link dev.pocketrag.generation.tensor.ActivationFormat} says.
@@ -60,6 +65,8 @@ public final class Transformer implements AutoCloseable {
     private final float[] ropeFactors;
     private final float attnScale;
     private final float qScale;
+    private final float embedScale;
+    private final boolean gelu;
 
     private final ActivationCache inNorm;
     private final ActivationCache inAtt;
@@ -104,14 +111,15 @@ public final class Transformer implements AutoCloseable {
         } else {
             ropeFactors = w.ropeShort;
         }
-        float invSqrt = 1.0f / (float) Math.sqrt(c.headDim());
-        if (c.architecture() == Architecture.PHI3) {
-            qScale = invSqrt; // phi3 scales q before attention, then uses scale 1
+        if (c.architecture() == Architecture.PHI3 || c.architecture() == Architecture.GEMMA2) {
+            qScale = c.queryScale(); // llama.cpp scales q before attention for these, then uses scale 1
             attnScale = 1.0f;
         } else {
             qScale = 1.0f;
-            attnScale = invSqrt;
+            attnScale = c.queryScale();
         }
+        embedScale = c.architecture() == Architecture.GEMMA2 ? (float) Math.sqrt(c.dim()) : 1.0f;
+        gelu = c.architecture() == Architecture.GEMMA2;
         int maxCols = Math.max(Math.max(dim, c.qDim()), c.ffnDim());
         inNorm = new ActivationCache(batch, dim);
         inAtt = new ActivationCache(batch, c.qDim());
@@ -203,6 +211,11 @@ public final class Transformer implements AutoCloseable {
         int dim = c.dim();
         for (int t = 0; t < n; t++) {
             MatMul.decodeRow(w.tokenEmbd, tokens[start + t], x, t * dim, scratch[0]);
+            if (embedScale != 1.0f) {
+                for (int i = 0; i < dim; i++) {
+                    x[t * dim + i] *= embedScale;
+                }
+            }
         }
         ropeCache(n, p0);
         for (int l = 0; l < c.layers(); l++) {
@@ -216,6 +229,7 @@ public final class Transformer implements AutoCloseable {
             rmsNorm(x, (n - 1) * dim, w.outputNorm, xn, 0, dim);
             inFinal.reset(xn, 0, dim, 1, dim);
             matmul(w.output, inFinal, logits, 0, 0);
+            softcap(logits, 0, c.vocabSize(), c.finalSoftcap());
             return;
         }
         for (int t = 0; t < n; t++) {
@@ -227,6 +241,7 @@ public final class Transformer implements AutoCloseable {
             allLogits = new float[batch * vocab];
         }
         matmul(w.output, inFinal, allLogits, 0, vocab);
+        softcap(allLogits, 0, n * vocab, c.finalSoftcap());
         for (int t = 0; t < n; t++) {
             sink.accept(sinkBase + t, allLogits, t * vocab);
         }
@@ -291,6 +306,9 @@ public final class Transformer implements AutoCloseable {
                     xn[o + i] += lw.bo[i];
                 }
             }
+            if (lw.postAttnNorm != null) {
+                rmsNorm(xn, o, lw.postAttnNorm, xn, o, dim);
+            }
             for (int i = 0; i < dim; i++) {
                 x[o + i] = xn[o + i] + x[o + i];
             }
@@ -310,18 +328,37 @@ public final class Transformer implements AutoCloseable {
         for (int t = 0; t < n; t++) {
             int g = 2 * ff * t;
             int h = ff * t;
-            for (int i = 0; i < ff; i++) {
-                float a = gu[g + i];
-                hid[h + i] = (a / (1.0f + (float) Math.exp(-a))) * gu[g + ff + i];
+            if (gelu) {
+                for (int i = 0; i < ff; i++) {
+                    hid[h + i] = Activation.gelu(gu[g + i]) * gu[g + ff + i];
+                }
+            } else {
+                for (int i = 0; i < ff; i++) {
+                    hid[h + i] = Activation.silu(gu[g + i]) * gu[g + ff + i];
+                }
             }
         }
         inHidden.reset(hid, 0, ff, n, ff);
         matmul(lw.down, inHidden, xn, 0, dim);
         for (int t = 0; t < n; t++) {
             int o = t * dim;
+            if (lw.postFfnNorm != null) {
+                rmsNorm(xn, o, lw.postFfnNorm, xn, o, dim);
+            }
             for (int i = 0; i < dim; i++) {
                 x[o + i] = xn[o + i] + x[o + i];
             }
+        }
+    }
+
+    /** {@code cap * tanh(v / cap)} in place, as ggml's scale, tanh, scale; nothing when cap is 0. */
+    private static void softcap(float[] v, int from, int to, float cap) {
+        if (cap == 0) {
+            return;
+        }
+        float inv = 1.0f / cap;
+        for (int i = from; i < to; i++) {
+            v[i] = (float) Math.tanh(v[i] * inv) * cap;
         }
     }
 
@@ -468,7 +505,9 @@ public final class Transformer implements AutoCloseable {
             int group = c.heads() / c.kvHeads();
             int kDim = c.kDim();
             int vDim = c.vDim();
-            int window = c.slidingWindow();
+            int window = c.window(layer);
+            float cap = c.attnSoftcap();
+            float capInv = cap == 0 ? 0 : 1.0f / cap;
             MemorySegment ks = kv.keys[layer];
             MemorySegment vs = kv.values[layer];
             float[] s = scores[worker];
@@ -488,6 +527,9 @@ public final class Transformer implements AutoCloseable {
                         float dot = 0;
                         for (int i = 0; i < hd; i++) {
                             dot += q[i] * KvCache.get(ks, kb + i);
+                        }
+                        if (cap != 0) {
+                            dot = (float) Math.tanh(dot * capInv) * cap;
                         }
                         float v = dot * attnScale;
                         s[j] = v;

@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * run it: a whole prompt in one batch, in batches of 5, and one token at a time, with 1 and 3
  * threads, must agree bit for bit (every output is computed by the same kernel code in the same
  * order; a future kernel that sums differently in its batched path must relax this to float noise).
- * Covers every reference model plus a synthetic qwen3 (q/k norms, head size 128 != dim / heads).
+ * Covers every reference model plus synthetic qwen3 (q/k norms, head size 128 != dim / heads) and
+ * gemma2 models (which, like qwen3, have no llama.cpp reference outputs in ../shared).
  */
 class BatchConsistencyTest {
     static final String PROMPT = "The baker wakes up at 4:30 every morning.";
@@ -53,6 +54,21 @@ class BatchConsistencyTest {
             assertEquals(Architecture.QWEN3, c.architecture());
             assertEquals(128, c.headDim());
             assertEquals(512, c.qDim());
+        }
+        check(f);
+    }
+
+    @Test
+    void synthetic_gemma2_runs_and_agrees_with_itself(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("gemma2.gguf");
+        SyntheticModel.write(new SyntheticModel.Shape("gemma2", 3, 256, 4, 2, 512, 8192, 10000f, true, 128),
+                ReferenceCase.shared().resolve("models/stories260K.gguf"), GgmlType.Q4_K, 4, f);
+        try (Gguf g = Gguf.open(f)) {
+            ModelConfig c = ModelConfig.from(g);
+            assertEquals(Architecture.GEMMA2, c.architecture());
+            assertEquals(4096, c.window(0));
+            assertEquals(0, c.window(1));
+            assertEquals(30f, c.finalSoftcap());
         }
         check(f);
     }

@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.index.Note;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
@@ -51,7 +53,7 @@ final class AddCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Config config = Config.load();
+        Settings config = Settings.load();
         String body;
         String source = "";
         String defaultTitle;

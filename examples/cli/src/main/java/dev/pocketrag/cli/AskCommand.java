@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.retrieval.Answer;
@@ -62,7 +64,7 @@ final class AskCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
-        Config config = Config.load();
+        Settings config = Settings.load();
         PrintWriter out = spec.commandLine().getOut();
         ChatModel model = modelOptions.load(config);
         Answer answer;

@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
 import java.util.List;
@@ -24,7 +26,7 @@ final class DeleteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         int missing = 0;
-        try (Notebook nb = notebook.open(Config.load())) {
+        try (Notebook nb = notebook.open(Settings.load())) {
             for (String id : ids) {
                 if (nb.delete(id)) {
                     spec.commandLine().getOut().println("deleted " + id);

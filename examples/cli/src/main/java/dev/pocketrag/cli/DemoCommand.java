@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
@@ -43,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path folder = notes != null ? notes : sampleNotes();
         PrintWriter out = spec.commandLine().getOut();
-        Config config = Config.load();
+        Settings config = Settings.load();
         Path dir = Files.createTempDirectory("pocketrag-demo-");
         try {
             ChatModel model = modelOptions.load(config);

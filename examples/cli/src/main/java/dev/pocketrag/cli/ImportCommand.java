@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.retrieval.ImportProgress;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
@@ -40,7 +42,7 @@ final class ImportCommand implements Callable<Integer> {
         if (!Files.isDirectory(folder)) {
             throw new UserException("not a folder: " + folder);
         }
-        Config config = Config.load();
+        Settings config = Settings.load();
         long t0 = System.nanoTime();
         ImportProgress result;
         try (Notebook nb = notebook.open(config)) {

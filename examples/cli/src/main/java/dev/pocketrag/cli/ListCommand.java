@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.retrieval.Notebook;
@@ -46,7 +48,7 @@ final class ListCommand implements Callable<Integer> {
             throw new UserException("--limit must be in 1..100000 and --offset >= 0; got limit=" + limit + ", offset=" + offset);
         }
         List<Note> notes;
-        try (Notebook nb = notebook.open(Config.load())) {
+        try (Notebook nb = notebook.open(Settings.load())) {
             notes = nb.list(tags.isEmpty() ? SearchFilter.NONE : SearchFilter.NONE.withAllTags(tags), offset, limit);
         }
         PrintWriter out = spec.commandLine().getOut();

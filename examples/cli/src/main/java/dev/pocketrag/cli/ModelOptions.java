@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
 import java.net.URI;
@@ -34,12 +36,12 @@ final class ModelOptions {
     String chatModel;
 
     /** The configured model file, if any. */
-    Optional<Path> modelFile(Config config) {
+    Optional<Path> modelFile(Settings config) {
         return config.model(model);
     }
 
     /** Loads the configured chat model, or returns null when none is configured. */
-    ChatModel load(Config config) {
+    ChatModel load(Settings config) {
         if (chatUrl != null) {
             if (model != null) {
                 throw new UserException("--model and --chat-url both name a chat model; choose one");
@@ -59,7 +61,7 @@ final class ModelOptions {
     }
 
     /** The --chat-url model (token counts are estimates: see OpenAiCompatibleChatModel). */
-    private ChatModel remote(Config config) {
+    private ChatModel remote(Settings config) {
         if (ctx != null && ctx < 1) {
             throw new UserException("--ctx must be >= 1; got " + ctx);
         }

@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
@@ -14,16 +16,16 @@ final class NotebookOptions {
                     + "$XDG_DATA_HOME/pocketrag or ~/.local/share/pocketrag).")
     Path dir;
 
-    Path directory(Config config) {
+    Path directory(Settings config) {
         return config.dataDir(dir);
     }
 
     /** Opens the notebook; the chat model (if any) is closed with it. */
-    Notebook open(Config config, ChatModel model) throws IOException {
+    Notebook open(Settings config, ChatModel model) throws IOException {
         return Notebook.builder(directory(config)).chatModel(model, true).build();
     }
 
-    Notebook open(Config config) throws IOException {
+    Notebook open(Settings config) throws IOException {
         return open(config, null);
     }
 }

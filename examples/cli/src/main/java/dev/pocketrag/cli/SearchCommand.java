@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
@@ -58,7 +60,7 @@ final class SearchCommand implements Callable<Integer> {
             throw new UserException("the query is empty");
         }
         List<SearchHit> hits;
-        try (Notebook nb = notebook.open(Config.load())) {
+        try (Notebook nb = notebook.open(Settings.load())) {
             SearchOptions o = SearchOptions.defaults().withK(k).withMode(mode).withGroupByNote(!allChunks)
                     .withFilter(tags.isEmpty() ? SearchFilter.NONE : SearchFilter.NONE.withAllTags(tags));
             hits = nb.stats().chunks() == 0 ? List.of() : nb.search(q, o);

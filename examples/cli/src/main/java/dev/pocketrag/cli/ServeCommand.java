@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.server.PocketragServer;
@@ -63,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
         if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
             System.setProperty("sun.net.httpserver.maxReqTime", "60");
         }
-        Config config = Config.load();
+        Settings config = Settings.load();
         String key = apiKey != null ? apiKey : config.env().get("POCKETRAG_API_KEY");
         if (key != null && key.isBlank()) {
             key = null;
@@ -78,7 +80,7 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void serve(Config config, ChatModel model, String key, PrintWriter out) throws IOException, InterruptedException {
+    private void serve(Settings config, ChatModel model, String key, PrintWriter out) throws IOException, InterruptedException {
         try (Notebook nb = notebook.open(config, model)) {
             PocketragServer server;
             try {

@@ -1,5 +1,7 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.retrieval.Settings;
+
 import dev.pocketrag.index.IndexStats;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
@@ -27,7 +29,7 @@ final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Config config = Config.load();
+        Settings config = Settings.load();
         IndexStats s;
         try (Notebook nb = notebook.open(config)) {
             s = nb.stats();

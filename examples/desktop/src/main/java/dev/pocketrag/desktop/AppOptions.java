@@ -2,6 +2,7 @@ package dev.pocketrag.desktop;
 
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.retrieval.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -24,6 +25,8 @@ record AppOptions(Path directory, Path model, int ctx, boolean dark, Path config
 
     static final Duration RETRY_EVERY = Duration.ofSeconds(2);
     static final Duration IDLE_AFTER = Duration.ofSeconds(10);
+    /** The config file key of the theme (this app's own; the CLI ignores it). */
+    static final String THEME_KEY = "desktop.theme";
 
     AppOptions {
         Objects.requireNonNull(directory, "directory");
@@ -37,9 +40,10 @@ record AppOptions(Path directory, Path model, int ctx, boolean dark, Path config
     }
 
     /** The options from the command line's flags (each may be null / 0) and the config. */
-    static AppOptions resolve(DesktopConfig config, Path dirFlag, Path modelFlag, int ctxFlag) {
+    static AppOptions resolve(Settings config, Path dirFlag, Path modelFlag, int ctxFlag) {
         return new AppOptions(config.dataDir(dirFlag), config.model(modelFlag).orElse(null), config.ctx(ctxFlag),
-                config.darkTheme(), config.fileLocation(), Embedders::miniLm, RETRY_EVERY, IDLE_AFTER);
+                "dark".equalsIgnoreCase(config.get(THEME_KEY, "light")), config.fileLocation(), Embedders::miniLm,
+                RETRY_EVERY, IDLE_AFTER);
     }
 
     AppOptions withDark(boolean d) {

@@ -1,5 +1,6 @@
 package dev.pocketrag.desktop;
 
+import dev.pocketrag.retrieval.Settings;
 import java.awt.GraphicsEnvironment;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
@@ -12,7 +13,7 @@ import javax.swing.SwingUtilities;
  * (the CLI calls {@link #launch} by name, as it does not depend on this module) or directly with
  * {@link #main}.
  *
- * <p>It uses the CLI's notebook directory and config file (see {@link DesktopConfig}), holds the
+ * <p>It uses the CLI's notebook directory and config file (see {@link dev.pocketrag.retrieval.Settings}), holds the
  * notebook only while it works on it, and waits, saying so, while another process holds it.
  */
 public final class DesktopApp {
@@ -34,7 +35,7 @@ public final class DesktopApp {
             throw new IllegalArgumentException("--ctx must be 0 (the model's own) or positive; ctx=" + ctx);
         }
         checkDisplay();
-        AppOptions options = AppOptions.resolve(DesktopConfig.load(), dir, model, ctx);
+        AppOptions options = AppOptions.resolve(Settings.load(), dir, model, ctx);
         MainWindow w = open(options);
         w.awaitClosed();
         return 0;

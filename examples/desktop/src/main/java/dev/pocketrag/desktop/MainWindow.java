@@ -1,5 +1,6 @@
 package dev.pocketrag.desktop;
 
+import dev.pocketrag.retrieval.Settings;
 import com.formdev.flatlaf.FlatClientProperties;
 import com.formdev.flatlaf.icons.FlatSearchIcon;
 import dev.pocketrag.generation.ChatModel;
@@ -874,7 +875,7 @@ final class MainWindow extends JFrame implements Host {
             Map<String, String> updates = new java.util.LinkedHashMap<>();
             updates.put("model", c.model() == null ? null : c.model().toAbsolutePath().toString());
             updates.put("ctx", c.ctx() > 0 ? Integer.toString(c.ctx()) : null);
-            updates.put("desktop.theme", c.dark() ? "dark" : "light");
+            updates.put(AppOptions.THEME_KEY, c.dark() ? "dark" : "light");
             saveConfig(updates);
         }
     }
@@ -910,7 +911,7 @@ final class MainWindow extends JFrame implements Host {
         editor.paintMarks();
         resultsList.repaint();
         if (remember) {
-            saveConfig(Map.of("desktop.theme", dark ? "dark" : "light"));
+            saveConfig(Map.of(AppOptions.THEME_KEY, dark ? "dark" : "light"));
         }
     }
 
@@ -918,7 +919,7 @@ final class MainWindow extends JFrame implements Host {
         Map<String, String> copy = new HashMap<>(updates);
         background.execute(() -> {
             try {
-                DesktopConfig.save(options.configFile(), copy);
+                Settings.save(options.configFile(), copy);
             } catch (RuntimeException e) {
                 SwingUtilities.invokeLater(() -> showError("Saving the settings", e));
             }

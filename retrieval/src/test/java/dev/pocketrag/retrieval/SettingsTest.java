@@ -1,7 +1,6 @@
-package dev.pocketrag.desktop;
+package dev.pocketrag.retrieval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,29 +16,29 @@ import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The resolution rules of the CLI's Config (as documented there), and saving settings without losing lines. */
-class DesktopConfigTest {
+/** The resolution rules documented in {@link Settings}, and saving settings without losing lines. */
+class SettingsTest {
     private static final Path HOME = Path.of(System.getProperty("user.home"));
 
     @Test
     void data_dir_flag_then_env_then_config_file_then_xdg_then_home(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("config.properties");
         Map<String, String> env = new HashMap<>(Map.of("POCKETRAG_CONFIG", cfg.toString()));
-        assertEquals(HOME.resolve(".local/share/pocketrag"), DesktopConfig.load(env).dataDir(null));
+        assertEquals(HOME.resolve(".local/share/pocketrag"), Settings.load(env).dataDir(null));
         env.put("XDG_DATA_HOME", "/xdg/data");
-        assertEquals(Path.of("/xdg/data/pocketrag"), DesktopConfig.load(env).dataDir(null));
+        assertEquals(Path.of("/xdg/data/pocketrag"), Settings.load(env).dataDir(null));
         Files.writeString(cfg, "dir=~/notes-db\n");
-        assertEquals(HOME.resolve("notes-db"), DesktopConfig.load(env).dataDir(null));
+        assertEquals(HOME.resolve("notes-db"), Settings.load(env).dataDir(null));
         env.put("POCKETRAG_DIR", "/env/dir");
-        assertEquals(Path.of("/env/dir"), DesktopConfig.load(env).dataDir(null));
-        assertEquals(Path.of("/flag"), DesktopConfig.load(env).dataDir(Path.of("/flag")));
+        assertEquals(Path.of("/env/dir"), Settings.load(env).dataDir(null));
+        assertEquals(Path.of("/flag"), Settings.load(env).dataDir(Path.of("/flag")));
     }
 
     @Test
-    void config_file_location_follows_the_cli() {
-        assertEquals(Path.of("/c/x.properties"), DesktopConfig.configFile(Map.of("POCKETRAG_CONFIG", "/c/x.properties")));
-        assertEquals(Path.of("/xdg/pocketrag/config.properties"), DesktopConfig.configFile(Map.of("XDG_CONFIG_HOME", "/xdg")));
-        assertEquals(HOME.resolve(".config/pocketrag/config.properties"), DesktopConfig.configFile(Map.of()));
+    void config_file_location_follows_xdg() {
+        assertEquals(Path.of("/c/x.properties"), Settings.configFile(Map.of("POCKETRAG_CONFIG", "/c/x.properties")));
+        assertEquals(Path.of("/xdg/pocketrag/config.properties"), Settings.configFile(Map.of("XDG_CONFIG_HOME", "/xdg")));
+        assertEquals(HOME.resolve(".config/pocketrag/config.properties"), Settings.configFile(Map.of()));
     }
 
     @Test
@@ -47,23 +46,33 @@ class DesktopConfigTest {
         Path cfg = tmp.resolve("c.properties");
         Files.writeString(cfg, "model=/file/m.gguf\nctx=2048\ndesktop.theme=dark\n");
         Map<String, String> env = new HashMap<>();
-        DesktopConfig c = DesktopConfig.load(env, cfg);
+        Settings c = Settings.load(env, cfg);
         assertEquals(Optional.of(Path.of("/file/m.gguf")), c.model(null));
         assertEquals(2048, c.ctx(0));
         assertEquals(512, c.ctx(512));
-        assertTrue(c.darkTheme());
+        assertEquals("dark", c.get("desktop.theme", "light"));
         env.put("POCKETRAG_MODEL", "/env/m.gguf");
-        assertEquals(Optional.of(Path.of("/env/m.gguf")), DesktopConfig.load(env, cfg).model(null));
-        assertEquals(Optional.of(Path.of("/flag.gguf")), DesktopConfig.load(env, cfg).model(Path.of("/flag.gguf")));
-        assertEquals(Optional.empty(), DesktopConfig.load(Map.of(), tmp.resolve("missing")).model(null));
-        assertFalse(DesktopConfig.load(Map.of(), tmp.resolve("missing")).darkTheme());
+        assertEquals(Optional.of(Path.of("/env/m.gguf")), Settings.load(env, cfg).model(null));
+        assertEquals(Optional.of(Path.of("/flag.gguf")), Settings.load(env, cfg).model(Path.of("/flag.gguf")));
+        assertEquals(Optional.empty(), Settings.load(Map.of(), tmp.resolve("missing")).model(null));
+        assertEquals("light", Settings.load(Map.of(), tmp.resolve("missing")).get("desktop.theme", "light"));
+    }
+
+    @Test
+    void rejects_a_threads_setting_that_is_not_a_number_naming_the_file(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("c.properties");
+        Files.writeString(cfg, "threads=two\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Settings.load(Map.of(), cfg).intSetting("threads", 0));
+        assertEquals("config file " + cfg + ": threads=two is not a number", e.getMessage());
+        assertEquals(7, Settings.load(Map.of(), tmp.resolve("missing")).intSetting("threads", 7));
     }
 
     @Test
     void rejects_a_ctx_that_is_not_a_number_naming_the_file(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("c.properties");
         Files.writeString(cfg, "ctx=lots\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DesktopConfig.load(Map.of(), cfg).ctx(0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Settings.load(Map.of(), cfg).ctx(0));
         assertTrue(e.getMessage().contains("ctx=lots") && e.getMessage().contains(cfg.toString()), e.getMessage());
     }
 
@@ -76,7 +85,7 @@ class DesktopConfigTest {
         updates.put("model", "C:\\models\\new model.gguf");
         updates.put("ctx", null);
         updates.put("desktop.theme", "dark");
-        DesktopConfig.save(cfg, updates);
+        Settings.save(cfg, updates);
         List<String> lines = Files.readAllLines(cfg);
         assertEquals(List.of("# my settings", "threads=4", "model=C:\\\\models\\\\new model.gguf", "", "! other comment",
                 "desktop.theme=dark"), lines);
@@ -92,8 +101,8 @@ class DesktopConfigTest {
         }
 
         Path fresh = tmp.resolve("new/dir/config.properties");
-        DesktopConfig.save(fresh, Map.of("desktop.theme", "light"));
+        Settings.save(fresh, Map.of("desktop.theme", "light"));
         assertEquals(List.of("desktop.theme=light"), Files.readAllLines(fresh));
-        assertThrows(IllegalArgumentException.class, () -> DesktopConfig.save(fresh, Map.of("model", "a\nb")));
+        assertThrows(IllegalArgumentException.class, () -> Settings.save(fresh, Map.of("model", "a\nb")));
     }
 }

@@ -1,4 +1,4 @@
-package dev.pocketrag.desktop;
+package dev.pocketrag.retrieval;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -15,9 +15,8 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * Where the notebook and the user's settings live: the same rules as the CLI's
- * {@code dev.pocketrag.cli.Config} (kept as a small copy: the desktop app must not depend on the
- * CLI), so both work on the same notebook.
+ * Where a user's notebook and settings live, resolved the same way by every front end (CLI,
+ * desktop app, server), so they all work on the same notebook.
  *
  * <ul>
  *   <li>Data directory: {@code --dir}, else {@code $POCKETRAG_DIR}, else {@code dir=} in the config
@@ -27,21 +26,23 @@ import java.util.Properties;
  *       (the model's own, at most 4096).</li>
  *   <li>Config file: {@code $POCKETRAG_CONFIG}, else {@code $XDG_CONFIG_HOME/pocketrag/config.properties},
  *       else {@code ~/.config/pocketrag/config.properties}. Java properties: {@code dir=},
- *       {@code model=}, {@code ctx=}, {@code threads=} (shared with the CLI) and
- *       {@code desktop.theme=light|dark} (this app only; the CLI ignores it).</li>
+ *       {@code model=}, {@code ctx=}, {@code threads=}; front ends may keep their own keys there
+ *       (the desktop app's {@code desktop.theme=}).</li>
  * </ul>
  *
  * @param env the environment variables to resolve with
  * @param file the config file's settings (empty if it does not exist)
  * @param fileLocation where the config file is (or would be)
  */
-record DesktopConfig(Map<String, String> env, Properties file, Path fileLocation) {
+public record Settings(Map<String, String> env, Properties file, Path fileLocation) {
 
-    static DesktopConfig load() {
+    /** The settings of this process: its environment and the config file it points at. */
+    public static Settings load() {
         return load(System.getenv());
     }
 
-    static DesktopConfig load(Map<String, String> env) {
+    /** The settings for {@code env} (for tests: no real environment). */
+    public static Settings load(Map<String, String> env) {
         return load(env, configFile(env));
     }
 
@@ -50,7 +51,7 @@ record DesktopConfig(Map<String, String> env, Properties file, Path fileLocation
      *
      * @throws IllegalArgumentException if it exists but cannot be read or parsed
      */
-    static DesktopConfig load(Map<String, String> env, Path location) {
+    public static Settings load(Map<String, String> env, Path location) {
         Properties p = new Properties();
         if (Files.isRegularFile(location)) {
             try (Reader r = Files.newBufferedReader(location, StandardCharsets.UTF_8)) {
@@ -59,10 +60,11 @@ record DesktopConfig(Map<String, String> env, Properties file, Path fileLocation
                 throw new IllegalArgumentException("cannot read config file " + location + ": " + e.getMessage(), e);
             }
         }
-        return new DesktopConfig(Map.copyOf(env), p, location);
+        return new Settings(Map.copyOf(env), p, location);
     }
 
-    static Path configFile(Map<String, String> env) {
+    /** Where the config file is for {@code env} (it need not exist). */
+    public static Path configFile(Map<String, String> env) {
         String explicit = env.get("POCKETRAG_CONFIG");
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit);
@@ -73,7 +75,7 @@ record DesktopConfig(Map<String, String> env, Properties file, Path fileLocation
     }
 
     /** The notebook directory, given {@code --dir} (may be null). */
-    Path dataDir(Path flag) {
+    public Path dataDir(Path flag) {
         if (flag != null) {
             return flag;
         }
@@ -91,7 +93,7 @@ record DesktopConfig(Map<String, String> env, Properties file, Path fileLocation
     }
 
     /** The chat model file, given {@code --model} (may be null); empty for none. */
-    Optional<Path> model(Path flag) {
+    public Optional<Path> model(Path flag) {
         if (flag != null) {
             return Optional.of(flag);
         }
@@ -111,7 +113,7 @@ record DesktopConfig(Map<String, String> env, Properties file, Path fileLocation
      *
      * @throws IllegalArgumentException if {@code ctx=} in the config file is not a number
      */
-    int ctx(int flag) {
+    public int ctx(int flag) {
         if (flag > 0) {
             return flag;
         }
@@ -126,9 +128,27 @@ record DesktopConfig(Map<String, String> env, Properties file, Path fileLocation
         }
     }
 
-    /** Whether the user chose the dark theme last time. */
-    boolean darkTheme() {
-        return "dark".equalsIgnoreCase(file.getProperty("desktop.theme", "").strip());
+    /** A setting of the config file, or {@code fallback} when it is absent or blank. */
+    public String get(String key, String fallback) {
+        String v = file.getProperty(key);
+        return v == null || v.isBlank() ? fallback : v.strip();
+    }
+
+    /**
+     * An integer setting of the config file, or {@code fallback}.
+     *
+     * @throws IllegalArgumentException naming the file and the value if it is not a number
+     */
+    public int intSetting(String key, int fallback) {
+        String v = file.getProperty(key);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("config file " + fileLocation + ": " + key + "=" + v + " is not a number", e);
+        }
     }
 
     /**
@@ -136,7 +156,7 @@ record DesktopConfig(Map<String, String> env, Properties file, Path fileLocation
      * CLI's settings) as it is: a key's existing line is replaced, a new key appended, a null
      * value removes the key. Written to a temporary file and moved into place.
      */
-    static void save(Path location, Map<String, String> updates) {
+    public static void save(Path location, Map<String, String> updates) {
         try {
             List<String> lines = Files.isRegularFile(location)
                     ? new ArrayList<>(Files.readAllLines(location, StandardCharsets.UTF_8))

@@ -2,15 +2,16 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.retrieval.Settings;
 
+import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
 import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.server.AnswerJson;
 import dev.pocketrag.retrieval.SearchOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,28 +61,19 @@ final class SearchCommand implements Callable<Integer> {
             throw new UserException("the query is empty");
         }
         List<SearchHit> hits;
+        List<Map<String, Object>> rows = new ArrayList<>();
         try (Notebook nb = notebook.open(Settings.load())) {
             SearchOptions o = SearchOptions.defaults().withK(k).withMode(mode).withGroupByNote(!allChunks)
                     .withFilter(tags.isEmpty() ? SearchFilter.NONE : SearchFilter.NONE.withAllTags(tags));
             hits = nb.stats().chunks() == 0 ? List.of() : nb.search(q, o);
+            if (json) {
+                for (SearchHit h : hits) {
+                    rows.add(AnswerJson.hit(h, nb.get(h.noteId()).map(Note::source).orElse("")));
+                }
+            }
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (SearchHit h : hits) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("rank", h.rank());
-                o.put("note_id", h.noteId());
-                o.put("title", h.title());
-                o.put("tags", h.tags());
-                o.put("passage", h.chunkText());
-                o.put("start", h.start());
-                o.put("end", h.end());
-                o.put("score", h.score());
-                o.put("dense_rank", h.denseRank());
-                o.put("bm25_rank", h.bm25Rank());
-                rows.add(o);
-            }
             out.println(Json.of(rows));
             return 0;
         }

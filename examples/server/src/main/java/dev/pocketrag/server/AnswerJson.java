@@ -10,8 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The JSON shapes shared by {@code pocketrag ask --json} and the server's {@code /v1/ask}
- * (maps and lists for gson, in field order).
+ * The JSON shapes shared by the CLI's {@code --json} output and the server's API: an answer
+ * ({@code ask --json}, {@code /v1/ask}), a search hit ({@code search --json}, {@code /v1/search}),
+ * a note (maps and lists for gson, in field order).
  *
  * <p>An answer: {@code {"answer", "kind" (generated | extractive | nothing_relevant),
  * "citations": [{"n", "note_id", "title", "source", "passage"}] (in the order the answer first
@@ -77,8 +78,12 @@ public final class AnswerJson {
         return o;
     }
 
-    /** A search hit as {@code search --json} prints it, plus {@code source}. */
-    static Map<String, Object> hit(SearchHit h, String source) {
+    /**
+     * A search hit as {@code search --json} and {@code /v1/search} give it: {@code {"rank",
+     * "note_id", "title", "tags", "source", "passage", "start", "end", "score", "dense_rank",
+     * "bm25_rank"}} (a rank of 0: not in that list).
+     */
+    public static Map<String, Object> hit(SearchHit h, String source) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("rank", h.rank());
         o.put("note_id", h.noteId());

@@ -216,7 +216,7 @@ public final class Notebook implements AutoCloseable {
     }
 
     /**
-     * Imports the {@code .md}, {@code .markdown} and {@code .txt} files under {@code folder}
+     * Imports the {@code .md}, {@code .markdown}, {@code .txt} and {@code .html} files under {@code folder}
      * (recursively, hidden files and folders skipped), incrementally: unchanged files are not
      * embedded again, changed files are re-indexed, and notes whose file is gone are deleted.
      * Empty, binary and non-UTF-8 files are skipped and counted; unreadable files are counted as

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Import the .md, .markdown and .txt files of a folder (recursively).",
+        description = {"Import the .md, .markdown, .txt and .html files of a folder (recursively).",
                 "Incremental: unchanged files are skipped, changed ones re-indexed, deleted ones removed.",
                 "Empty, binary or non-UTF-8 files are skipped and counted."})
 final class ImportCommand implements Callable<Integer> {

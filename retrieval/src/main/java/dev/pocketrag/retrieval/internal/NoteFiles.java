@@ -25,12 +25,18 @@ import java.util.Set;
  *       is the text after the front matter.</li>
  *   <li>{@code .txt}: the first non-blank line is the title if it is short (at most 120
  *       characters), else the file name; the body is the whole text.</li>
+ *   <li>{@code .html}, {@code .htm}: parsed with jsoup (the charset from the BOM or the
+ *       {@code <meta>} tag, else UTF-8); the title is {@code <title>}, else the first {@code <h1>},
+ *       else the file name; the body is the page's visible text, one line per block (paragraph,
+ *       heading, list item, table row; cells joined by {@code " | "}), list items marked
+ *       {@code "- "}; scripts and styles are dropped.</li>
  * </ul>
- * Files that are not UTF-8 text (invalid sequences, NUL bytes) are refused with a reason.
+ * Text files that are not UTF-8 (invalid sequences) and files with NUL bytes are refused with a
+ * reason.
  */
 public final class NoteFiles {
     /** Extensions imported, lower case. */
-    public static final Set<String> EXTENSIONS = Set.of("md", "markdown", "txt");
+    public static final Set<String> EXTENSIONS = Set.of("md", "markdown", "txt", "html", "htm");
     /** Larger files are skipped: notes, not books. */
     public static final long MAX_BYTES = 8L << 20;
 
@@ -58,6 +64,9 @@ public final class NoteFiles {
             if (bytes[i] == 0) {
                 throw new NotText("binary (NUL byte at offset " + i + ")");
             }
+        }
+        if (Set.of("html", "htm").contains(extension(file))) {
+            return HtmlText.parse(bytes, stem(file));
         }
         String text;
         try {

@@ -11,12 +11,20 @@ import java.util.Locale;
 /**
  * The answer without a chat model: the sentences of the top passages closest in meaning to the
  * question, each followed by the citation of its passage.
+ *
+ * <p>A sentence's score: its cosine similarity to the question, plus half its passage's similarity
+ * (a sentence of a relevant passage is more likely the answer), plus 0.15 x the share of the
+ * question's content words it contains, plus 0.05 if the question asks for a number or date
+ * (when, how many, ...) and the sentence has a digit. The best sentence, and up to two more
+ * within 0.12 of it, make the answer.
  */
 public final class Extractive {
     /** Sentences in the answer at most. */
     static final int MAX_SENTENCES = 3;
     /** A sentence joins the answer if it is at least this close to the best one (cosine). */
     static final double MARGIN = 0.12;
+    /** Weight of the passage's own similarity to the question in a sentence's score. */
+    static final double PASSAGE_WEIGHT = 0.5;
     /** No further sentence joins once the answer is this long. */
     static final int MAX_CHARS = 220;
 
@@ -37,11 +45,16 @@ public final class Extractive {
      */
     public static String answer(Embedder embedder, String question, float[] questionVector, List<Passage> passages) {
         List<String> texts = new ArrayList<>();
+        List<String> toEmbed = new ArrayList<>();
         List<Integer> from = new ArrayList<>();
+        List<Double> prior = new ArrayList<>();
         for (Passage p : passages) {
-            for (String s : sentences(p.text(), p.title())) {
-                texts.add(s);
+            for (Unit u : sentences(p.text(), p.title())) {
+                texts.add(u.text());
+                toEmbed.add(u.embeddingText());
                 from.add(p.n());
+                // a sentence of a passage close to the question is more likely the answer
+                prior.add(Double.isNaN(p.similarity()) ? 0 : PASSAGE_WEIGHT * p.similarity());
             }
         }
         if (texts.isEmpty()) {
@@ -50,11 +63,11 @@ public final class Extractive {
         java.util.Set<String> qWords = stems(question);
         boolean wantsNumber = question.strip().toLowerCase(Locale.ROOT)
                 .matches("^(when|how (many|much|long|often|old)|what (time|date|day|year)|which (day|date)).*");
-        List<float[]> vectors = embedder.embedAll(texts);
+        List<float[]> vectors = embedder.embedAll(toEmbed);
         List<Sentence> all = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
             String t = texts.get(i);
-            double score = dot(questionVector, vectors.get(i)) + 0.15 * overlap(qWords, stems(t));
+            double score = dot(questionVector, vectors.get(i)) + prior.get(i) + 0.15 * overlap(qWords, stems(t));
             if (wantsNumber && t.chars().anyMatch(Character::isDigit)) {
                 score += 0.05;
             }
@@ -114,15 +127,51 @@ public final class Extractive {
     }
 
     /**
-     * The sentences of a passage: headings, table separators and the note's title are dropped,
-     * markdown emphasis and list markers removed, a table row kept whole as its cells joined by
-     * "; ".
+     * A sentence and the heading it stands under in its passage (empty if none): a list item under
+     * "Tomas:" or "**Tomas**" is about Tomas even if it does not say so.
      */
-    static List<String> sentences(String text, String title) {
-        List<String> out = new ArrayList<>();
+    record Unit(String text, String context) {
+        /** What is embedded: the heading, then the sentence. */
+        String embeddingText() {
+            return context.isEmpty() ? text : context + ": " + text;
+        }
+    }
+
+    /** Abbreviations after which a full stop does not end a sentence. */
+    static final java.util.regex.Pattern ABBREVIATION = java.util.regex.Pattern.compile(
+            "(?i).*\\b(dr|mr|mrs|ms|prof|st|sr|jr|vs|etc|approx|no|e\\.g|i\\.e|ca|cf)\\.$");
+
+    /**
+     * The sentences of a passage: headings, table separators and the note's title are dropped (a
+     * heading, a line that is all bold, or a short line ending in a colon becomes the context of
+     * the sentences under it), markdown emphasis and list markers removed, a table row kept whole
+     * as its cells joined by "; ".
+     */
+    static List<Unit> sentences(String text, String title) {
+        List<Unit> out = new ArrayList<>();
+        String context = "";
+        int lastRow = -1; // index in out of the table row just added, if the previous line was one
         for (String line : text.split("\\R")) {
             String l = line.strip();
-            if (l.isEmpty() || l.startsWith("#") || l.matches("^\\|?\\s*:?-{3,}.*") || l.equals("---")) {
+            if (l.matches("^\\|?\\s*:?-{3,}.*")) {
+                if (lastRow >= 0 && lastRow == out.size() - 1) {
+                    out.remove(lastRow); // the row above a separator is the table's header
+                }
+                lastRow = -1;
+                continue;
+            }
+            lastRow = -1;
+            if (l.isEmpty() || l.equals("---")) {
+                continue;
+            }
+            if (l.startsWith("#")) {
+                // a section heading is the context of what follows; the note's own heading is not
+                // (every sentence of the note would carry it)
+                context = l.startsWith("# ") ? "" : l.replaceFirst("^#+\\s*", "").replace("**", "").strip();
+                continue;
+            }
+            if (l.length() > 4 && l.startsWith("**") && l.endsWith("**") && l.indexOf("**", 2) == l.length() - 2) {
+                context = l.substring(2, l.length() - 2).strip();
                 continue;
             }
             l = l.replace("**", "").replace("__", "").replace("`", "");
@@ -135,7 +184,8 @@ public final class Extractive {
                 }
                 String row = String.join("; ", cells);
                 if (row.length() <= 400) {
-                    out.add(row);
+                    out.add(new Unit(row, context));
+                    lastRow = out.size() - 1;
                     continue;
                 }
                 l = row;
@@ -144,13 +194,23 @@ public final class Extractive {
             if (l.isBlank() || l.equalsIgnoreCase(title.strip())) {
                 continue;
             }
+            if (l.endsWith(":") && l.length() <= 60) {
+                context = l.substring(0, l.length() - 1).strip();
+                continue;
+            }
             BreakIterator it = BreakIterator.getSentenceInstance(Locale.ROOT);
             it.setText(l);
             int start = it.first();
+            StringBuilder pending = new StringBuilder();
             for (int end = it.next(); end != BreakIterator.DONE; start = end, end = it.next()) {
-                String s = l.substring(start, end).strip();
-                if (s.split("\\s+").length >= 3) {
-                    out.add(s);
+                pending.append(l, start, end);
+                String s = pending.toString().strip();
+                if (end < l.length() && ABBREVIATION.matcher(s).matches()) {
+                    continue; // "with Dr." goes on with the next piece
+                }
+                pending.setLength(0);
+                if (s.split("\\s+").length >= 2 && s.chars().anyMatch(Character::isLetterOrDigit)) {
+                    out.add(new Unit(s, context));
                 }
             }
         }

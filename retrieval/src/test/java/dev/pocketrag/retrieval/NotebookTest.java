@@ -213,6 +213,68 @@ class NotebookTest {
         }
     }
 
+    /** The real embedder, failing on any text that contains {@code poison}. */
+    record FailingEmbedder(Embedder real, String poison) implements Embedder {
+        public float[] embed(String t) {
+            return embedWithInfo(t).vector();
+        }
+
+        public Embedding embedWithInfo(String t) {
+            check(t);
+            return real.embedWithInfo(t);
+        }
+
+        public List<float[]> embedAll(List<String> texts) {
+            texts.forEach(this::check);
+            return real.embedAll(texts);
+        }
+
+        private void check(String t) {
+            if (t.contains(poison)) {
+                throw new IllegalStateException("simulated crash while embedding");
+            }
+        }
+
+        public int dimension() {
+            return real.dimension();
+        }
+
+        public int maxTokens() {
+            return real.maxTokens();
+        }
+
+        public String modelId() {
+            return real.modelId();
+        }
+
+        public int countTokens(String t) {
+            return real.countTokens(t);
+        }
+
+        public void close() {}
+    }
+
+    @Test
+    void an_import_that_dies_half_way_is_resumed_by_the_next_one(@TempDir Path dir, @TempDir Path notes) throws Exception {
+        for (int i = 0; i < 40; i++) {
+            Files.writeString(notes.resolve(String.format("note-%02d.md", i)),
+                    "# Note " + i + "\nThis is note number " + i + (i == 30 ? " POISON" : "") + ".\n");
+        }
+        try (Notebook nb = Notebook.builder(dir).embedder(new FailingEmbedder(embedder, "POISON")).build()) {
+            var e = assertThrows(IllegalStateException.class, () -> nb.importFolder(notes, ImportListener.NONE));
+            assertEquals("simulated crash while embedding", e.getMessage());
+        }
+        try (Notebook nb = open(dir)) {
+            long before = nb.stats().notes();
+            assertTrue(before >= 16 && before < 40, "the commits before the failure survive: " + before);
+            ImportProgress p = nb.importFolder(notes, ImportListener.NONE);
+            assertEquals(40, p.total());
+            assertEquals(before, p.unchanged(), p::toString);
+            assertEquals(40 - before, p.added(), p::toString);
+            assertEquals(40, nb.stats().notes(), "every note exactly once");
+        }
+    }
+
     @Test
     void importing_a_missing_folder_is_a_clear_error(@TempDir Path dir) throws Exception {
         try (Notebook nb = open(dir)) {

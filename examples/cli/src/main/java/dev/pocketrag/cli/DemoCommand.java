@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Import the sample notes (examples/notes) into a throwaway notebook and answer a few",
-                "questions with citations. Your own notebook is not touched."})
+        description = {"Try pocketrag: answer questions from the sample notes, with citations.",
+                "Imports examples/notes into a throwaway notebook and asks it a few questions;",
+                "your own notebook is not touched."})
 final class DemoCommand implements Callable<Integer> {
     /** Questions with one clear answer in the sample notes (see examples/QUESTIONS.md). */
     static final List<String> QUESTIONS = List.of(

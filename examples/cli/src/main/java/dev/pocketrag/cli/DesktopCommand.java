@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
  * window is closed.
  */
 @Command(name = "desktop", mixinStandardHelpOptions = true,
-        description = {"Open the desktop app: your notes searchable as you type, a note editor, and",
-                "questions answered with citations. Uses the same notebook and config file as the CLI."})
+        description = {"Open the desktop app (search as you type, note editor, cited answers).",
+                "Uses the same notebook and config file as the CLI."})
 final class DesktopCommand implements Callable<Integer> {
     static final String APP_CLASS = "dev.pocketrag.desktop.DesktopApp";
 

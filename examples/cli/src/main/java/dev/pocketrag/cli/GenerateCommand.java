@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Continue raw text with a GGUF model (no chat template): prints the prompt and streams the",
+        description = {"Continue raw text with a GGUF model (no chat template).",
+                "Prints the prompt and streams the",
                 "continuation to stdout, timings to stderr. The prompt gets the BOS token if the model's metadata",
                 "asks for one; special-token text in it stays text. With --json: one JSON object instead."})
 final class GenerateCommand implements Callable<Integer> {

@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = {"Token ids of TEXT with the tokenizer of a GGUF model, as llama.cpp's llama_tokenize.",
+        description = {"Token ids of TEXT with the tokenizer of a GGUF model.",
+                "The same ids as llama.cpp's llama_tokenize.",
                 "Prints the ids on one line, separated by spaces; with --pieces, a second line with each",
                 "token's text as a JSON string (\" Hello\", \"<|im_end|>\")."})
 final class TokenizeCommand implements Callable<Integer> {

@@ -23,6 +23,8 @@ public final class Activations {
     float[] s;
     /** Q8_K: sums of each 16 quants, [count * length / 16]. */
     int[] bsums;
+    /** Quantized formats, for the vector kernels: the int8 quants as floats (exact), [count * length]. */
+    float[] qf;
 
     /**
      * @param maxCount  most vectors per batch
@@ -96,6 +98,7 @@ public final class Activations {
                 for (int t = 0; t < count; t++) {
                     quantizeQ8(src, srcOff + t * srcStride, t * length, length, fmt == ActivationFormat.Q8_1);
                 }
+                widen(count * length);
             }
             case Q8_K -> {
                 ensureQuantBuffers(n, 256);
@@ -105,13 +108,22 @@ public final class Activations {
                 for (int t = 0; t < count; t++) {
                     quantizeQ8K(src, srcOff + t * srcStride, t * length, length);
                 }
+                widen(count * length);
             }
+        }
+    }
+
+    /** {@code qf = q} as floats for the first {@code n} values. */
+    private void widen(int n) {
+        for (int i = 0; i < n; i++) {
+            qf[i] = q[i];
         }
     }
 
     private void ensureQuantBuffers(int n, int block) {
         if (q == null) {
             q = new byte[n];
+            qf = new float[n];
         }
         if (d == null || d.length < n / block + 1) {
             d = new float[n / 32 + 1]; // enough for both 32- and 256-blocks

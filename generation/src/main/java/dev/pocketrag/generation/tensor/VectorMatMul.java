@@ -1,0 +1,573 @@
+package dev.pocketrag.generation.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API twin of {@link MatMul#multiplyScalar}: {@code out[t][r] = W[r] . x[t]}. Loaded only
+ * when {@link Simd#enabled()}; written for any species of 8 or 16 float lanes.
+ *
+ * <p><b>Arithmetic: integer dot products carried in float lanes.</b> The activations are encoded
+ * exactly as ggml encodes them ({@link ActivationFormat}: Q8_0/Q8_1/Q8_K quants); the kernels read
+ * the int8 quants as floats ({@link Activations#qf}). Weights are decoded to their integer levels as
+ * floats (nibble - 8, 6-bit K levels, ...). Products of two such integers and their sums over a
+ * block are exact in float (below 2^24), so each lane holds an exact partial integer sum, as ggml's
+ * int32 lanes do: for the 32-blocks {@code acc += (d_w * d_x) * isum} lane-wise; for K-quants
+ * {@code isum = sum_j sc[j] * isum_j} over the super-block (exact), then {@code acc += (d_w * d_x) *
+ * isum}, and the mins {@code (d_x * dmin) * sum_j mn[j] * bsums[j]} in scalar integers, as ggml and
+ * the scalar twin do. Only the float accumulation across blocks is ordered differently from ggml
+ * (lanes, then a fixed pairwise reduction), so results agree with the scalar twin to float
+ * rounding. The reduction is a fixed sequence of lane shuffles and adds ({@link #sum}), not
+ * {@code reduceLanes}, whose order differs between the interpreter and the JIT: a kernel gives the
+ * same bits whenever it runs.
+ *
+ * <p><b>Matrix-vector vs matrix-matrix.</b> For one vector the hot types (Q4_0, Q5_0, Q8_0, Q4_K,
+ * Q6_K) decode straight from the mapped file into registers ({@code dot*} methods). For a batch,
+ * each row is decoded once into {@link MatMul.Scratch#qf} and dotted with four vectors at a time
+ * ({@link #rowTokens32}, {@link #rowTokensK}), so the weights are streamed once per batch. Both paths
+ * perform, for every (row, vector) pair, the same float operations in the same order, so a token
+ * gives bit-identical logits whether it is processed alone or in a batch.
+ */
+final class VectorMatMul {
+    private VectorMatMul() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final IntVector IOTA = IntVector.zero(I).addIndex(1);
+
+    private static final VectorShuffle<Float> R8 = L == 16 ? VectorShuffle.iota(F, 8, 1, true) : null;
+    private static final VectorShuffle<Float> R4 = VectorShuffle.iota(F, 4, 1, true);
+    private static final VectorShuffle<Float> R2 = VectorShuffle.iota(F, 2, 1, true);
+    private static final VectorShuffle<Float> R1 = VectorShuffle.iota(F, 1, 1, true);
+
+    /** The sum of the lanes by pairwise halving: the same bits in the interpreter and in JIT-compiled code. */
+    static float sum(FloatVector v) {
+        if (L == 16) {
+            v = v.add(v.rearrange(R8));
+        }
+        v = v.add(v.rearrange(R4));
+        v = v.add(v.rearrange(R2));
+        v = v.add(v.rearrange(R1));
+        return v.lane(0);
+    }
+
+    static void multiply(WeightMatrix w, Activations x, int rowFrom, int rowTo, float[] out, int outOff,
+                         int outStride, MatMul.Scratch s) {
+        int n = w.cols();
+        int count = x.count();
+        GgmlType type = w.type();
+        switch (type) {
+            case F32, F16, BF16 -> {
+                for (int r = rowFrom; r < rowTo; r++) {
+                    MatMul.unpackFloat(w, r, s.wf, 0, s);
+                    for (int t = 0; t < count; t++) {
+                        out[outOff + t * outStride + r] = dotF32(s.wf, x.f, t * n, n);
+                    }
+                }
+            }
+            default -> {
+                MemorySegment m = w.data();
+                long rb = w.rowBytes();
+                if (count == 1 && isFused(type)) {
+                    for (int r = rowFrom; r < rowTo; r++) {
+                        long ro = r * rb;
+                        out[outOff + r] = switch (type) {
+                            case Q4_0 -> dotQ4_0(m, ro, x, n);
+                            case Q5_0 -> dotQ5_0(m, ro, x, n);
+                            case Q8_0 -> dotQ8_0(m, ro, x, n);
+                            case Q4_K -> dotQ4_K(m, ro, x, n, s);
+                            case Q6_K -> dotQ6_K(m, ro, x, n);
+                            default -> throw new IllegalStateException(type.name());
+                        };
+                    }
+                    return;
+                }
+                boolean k = type.blockSize() == 256;
+                int sub = k ? MatMul.subBlock(type) : 32;
+                boolean q81 = x.format() == ActivationFormat.Q8_1;
+                boolean mins = MatMul.hasMins(type);
+                for (int r = rowFrom; r < rowTo; r++) {
+                    decodeRow(w, r, s);
+                    if (k) {
+                        rowTokensK(s, n, sub, mins, x, out, outOff, outStride, r);
+                    } else {
+                        rowTokens32(s, n, q81, x, out, outOff, outStride, r);
+                    }
+                }
+            }
+        }
+    }
+
+    static boolean isFused(GgmlType t) {
+        return switch (t) {
+            case Q4_0, Q5_0, Q8_0, Q4_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    // ------------------------------------------------------------------------------ float weights
+
+    /** Sum of {@code w[i] * x[xo + i]}: vector lanes, then the tail in order. */
+    static float dotF32(float[] w, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            acc = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float sum = sum(acc);
+        for (; i < n; i++) {
+            sum += w[i] * x[xo + i];
+        }
+        return sum;
+    }
+
+    // ------------------------------------------------------------------------------ decoding
+
+    /** {@code L} bytes at {@code off} as sign-extended int lanes. */
+    private static IntVector bytes(MemorySegment m, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, m, off, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    private static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    private static float f16(MemorySegment m, long off) {
+        return Float.float16ToFloat(m.get(Bytes.LE_SHORT, off));
+    }
+
+    /** Values {@code e .. e+L} (e = v * L) of the Q4_0 block at {@code o}: nibble - 8. */
+    private static FloatVector q4_0(MemorySegment m, long o, int v) {
+        int e = v * L;
+        IntVector b = bytes(m, o + 2 + (e & 15));
+        IntVector q = e < 16 ? b.and(15) : b.lanewise(VectorOperators.ASHR, 4).and(15);
+        return toFloat(q.sub(8));
+    }
+
+    /** Values of the Q5_0 block at {@code o}: (nibble | qh bit << 4) - 16. */
+    private static FloatVector q5_0(MemorySegment m, long o, int v) {
+        int e = v * L;
+        IntVector b = bytes(m, o + 6 + (e & 15));
+        int qh = m.get(Bytes.LE_INT, o + 2);
+        IntVector h = IntVector.broadcast(I, qh).lanewise(VectorOperators.LSHR, IOTA.add(e)).and(1)
+                .lanewise(VectorOperators.LSHL, 4);
+        IntVector q = e < 16 ? b.and(15) : b.lanewise(VectorOperators.ASHR, 4).and(15);
+        return toFloat(q.or(h).sub(16));
+    }
+
+    /** Values of the Q8_0 block at {@code o}. */
+    private static FloatVector q8_0(MemorySegment m, long o, int v) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, m, o + 2 + v * L, LE)
+                .convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Values of the Q4_K super-block at {@code o}: unsigned nibbles (scale and min applied per sub-block). */
+    private static FloatVector q4_K(MemorySegment m, long o, int v) {
+        int e = v * L;
+        int w = e & 63;
+        IntVector b = bytes(m, o + 16 + 32 * (e >> 6) + (w & 31));
+        return toFloat(w < 32 ? b.and(15) : b.lanewise(VectorOperators.ASHR, 4).and(15));
+    }
+
+    /** Values of the Q6_K super-block at {@code o}: 6-bit levels - 32. */
+    private static FloatVector q6_K(MemorySegment m, long o, int v) {
+        int e = v * L;
+        int h = e >> 7;
+        int y = e & 127;
+        int m4 = y >> 5;
+        int l = y & 31;
+        IntVector lo = bytes(m, o + 64 * h + (m4 & 1) * 32 + l);
+        IntVector hi = bytes(m, o + 128 + 32 * h + l);
+        IntVector q = (m4 >= 2 ? lo.lanewise(VectorOperators.ASHR, 4) : lo).and(15)
+                .or(hi.lanewise(VectorOperators.ASHR, 2 * m4).and(3).lanewise(VectorOperators.LSHL, 4));
+        return toFloat(q.sub(32));
+    }
+
+    /**
+     * Decodes row {@code r} into {@code s.qf} (integer levels as floats) and the block scales the
+     * scalar unpacking also produces: {@code s.d} (and {@code s.m}: Q4_1/Q5_1 mins) per 32-block; for
+     * K-quants {@code s.d}, {@code s.m} (dmin) per super-block and {@code s.sc}, {@code s.mn} per
+     * sub-block.
+     */
+    static void decodeRow(WeightMatrix w, int r, MatMul.Scratch s) {
+        MemorySegment m = w.data();
+        int n = w.cols();
+        long ro = r * w.rowBytes();
+        float[] qf = s.qf;
+        switch (w.type()) {
+            case Q4_0 -> {
+                for (int b = 0; b < n >> 5; b++) {
+                    long o = ro + 18L * b;
+                    for (int v = 0; v < 32 / L; v++) {
+                        q4_0(m, o, v).intoArray(qf, 32 * b + v * L);
+                    }
+                    s.d[b] = f16(m, o);
+                }
+            }
+            case Q5_0 -> {
+                for (int b = 0; b < n >> 5; b++) {
+                    long o = ro + 22L * b;
+                    for (int v = 0; v < 32 / L; v++) {
+                        q5_0(m, o, v).intoArray(qf, 32 * b + v * L);
+                    }
+                    s.d[b] = f16(m, o);
+                }
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < n >> 5; b++) {
+                    long o = ro + 34L * b;
+                    for (int v = 0; v < 32 / L; v++) {
+                        q8_0(m, o, v).intoArray(qf, 32 * b + v * L);
+                    }
+                    s.d[b] = f16(m, o);
+                }
+            }
+            case Q4_K -> {
+                int[] sm = s.sm;
+                for (int sb = 0; sb < n >> 8; sb++) {
+                    long o = ro + 144L * sb;
+                    for (int v = 0; v < 256 / L; v++) {
+                        q4_K(m, o, v).intoArray(qf, 256 * sb + v * L);
+                    }
+                    s.d[sb] = f16(m, o);
+                    s.m[sb] = f16(m, o + 2);
+                    MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
+                    for (int j = 0; j < 8; j++) {
+                        KQuants.scaleMinK4(j, s.kb, 0, sm);
+                        s.sc[8 * sb + j] = sm[0];
+                        s.mn[8 * sb + j] = sm[1];
+                    }
+                }
+            }
+            case Q6_K -> {
+                for (int sb = 0; sb < n >> 8; sb++) {
+                    long o = ro + 210L * sb;
+                    for (int v = 0; v < 256 / L; v++) {
+                        q6_K(m, o, v).intoArray(qf, 256 * sb + v * L);
+                    }
+                    s.d[sb] = f16(m, o + 208);
+                    for (int j = 0; j < 16; j++) {
+                        s.sc[16 * sb + j] = m.get(BYTE, o + 192 + j);
+                    }
+                }
+            }
+            default -> {
+                // the other types: the scalar unpacking, then the levels widened to floats
+                if (w.type().blockSize() == 32) {
+                    MatMul.unpack32(w, r, s);
+                } else {
+                    MatMul.unpackK(w, r, s);
+                }
+                for (int i = 0; i < n; i += L) {
+                    ((FloatVector) ByteVector.fromArray(B, s.q, i).convertShape(VectorOperators.B2F, F, 0))
+                            .intoArray(qf, i);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------ batch kernels
+
+    /**
+     * 32-blocks: {@code out[outOff + t * outStride + r] = row . x[t]} for every vector t of the batch,
+     * the row decoded by {@link #decodeRow}; four vectors at a time.
+     */
+    static void rowTokens32(MatMul.Scratch s, int n, boolean q81, Activations x, float[] out, int outOff,
+                            int outStride, int r) {
+        float[] qf = s.qf;
+        float[] d = s.d;
+        float[] xq = x.qf;
+        float[] xd = x.d;
+        int count = x.count();
+        int nb = n >> 5;
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            int x0 = t * n;
+            int x1 = x0 + n;
+            int x2 = x1 + n;
+            int x3 = x2 + n;
+            int b0 = t * nb;
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int b = 0; b < nb; b++) {
+                int o = b << 5;
+                FloatVector q = FloatVector.fromArray(F, qf, o);
+                FloatVector p0 = q.mul(FloatVector.fromArray(F, xq, x0 + o));
+                FloatVector p1 = q.mul(FloatVector.fromArray(F, xq, x1 + o));
+                FloatVector p2 = q.mul(FloatVector.fromArray(F, xq, x2 + o));
+                FloatVector p3 = q.mul(FloatVector.fromArray(F, xq, x3 + o));
+                for (int v = 1; v < 32 / L; v++) {
+                    int oo = o + v * L;
+                    q = FloatVector.fromArray(F, qf, oo);
+                    p0 = q.fma(FloatVector.fromArray(F, xq, x0 + oo), p0);
+                    p1 = q.fma(FloatVector.fromArray(F, xq, x1 + oo), p1);
+                    p2 = q.fma(FloatVector.fromArray(F, xq, x2 + oo), p2);
+                    p3 = q.fma(FloatVector.fromArray(F, xq, x3 + oo), p3);
+                }
+                float db = d[b];
+                a0 = p0.fma(FloatVector.broadcast(F, db * xd[b0 + b]), a0);
+                a1 = p1.fma(FloatVector.broadcast(F, db * xd[b0 + nb + b]), a1);
+                a2 = p2.fma(FloatVector.broadcast(F, db * xd[b0 + 2 * nb + b]), a2);
+                a3 = p3.fma(FloatVector.broadcast(F, db * xd[b0 + 3 * nb + b]), a3);
+            }
+            out[outOff + t * outStride + r] = finish32(a0, s, nb, q81, x, t);
+            out[outOff + (t + 1) * outStride + r] = finish32(a1, s, nb, q81, x, t + 1);
+            out[outOff + (t + 2) * outStride + r] = finish32(a2, s, nb, q81, x, t + 2);
+            out[outOff + (t + 3) * outStride + r] = finish32(a3, s, nb, q81, x, t + 3);
+        }
+        for (; t < count; t++) {
+            int x0 = t * n;
+            int b0 = t * nb;
+            FloatVector a0 = FloatVector.zero(F);
+            for (int b = 0; b < nb; b++) {
+                int o = b << 5;
+                FloatVector p0 = FloatVector.fromArray(F, qf, o).mul(FloatVector.fromArray(F, xq, x0 + o));
+                for (int v = 1; v < 32 / L; v++) {
+                    int oo = o + v * L;
+                    p0 = FloatVector.fromArray(F, qf, oo).fma(FloatVector.fromArray(F, xq, x0 + oo), p0);
+                }
+                a0 = p0.fma(FloatVector.broadcast(F, d[b] * xd[b0 + b]), a0);
+            }
+            out[outOff + t * outStride + r] = finish32(a0, s, nb, q81, x, t);
+        }
+    }
+
+    /** The lanes' sum, plus (Q4_1/Q5_1) {@code sum_b m[b] * s_x[b]} as ggml adds the block minimum. */
+    private static float finish32(FloatVector acc, MatMul.Scratch s, int nb, boolean q81, Activations x, int t) {
+        float sum = sum(acc);
+        if (!q81) {
+            return sum;
+        }
+        float[] xs = x.s;
+        int xb = t * nb;
+        float ms = 0;
+        for (int b = 0; b < nb; b++) {
+            ms += s.m[b] * xs[xb + b];
+        }
+        return sum + ms;
+    }
+
+    /**
+     * K-quants: {@code out[outOff + t * outStride + r] = row . x[t]}, the row decoded by
+     * {@link #decodeRow} with sub-blocks of {@code sub} values; four vectors at a time.
+     */
+    static void rowTokensK(MatMul.Scratch s, int n, int sub, boolean mins, Activations x, float[] out, int outOff,
+                           int outStride, int r) {
+        float[] qf = s.qf;
+        int[] sc = s.sc;
+        float[] d = s.d;
+        float[] xq = x.qf;
+        float[] xd = x.d;
+        int count = x.count();
+        int nsb = n >> 8;
+        int per = 256 / sub;
+        int vps = sub / L;
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            int x0 = t * n;
+            int x1 = x0 + n;
+            int x2 = x1 + n;
+            int x3 = x2 + n;
+            float s0 = 0;
+            float s1 = 0;
+            float s2 = 0;
+            float s3 = 0;
+            for (int sb = 0; sb < nsb; sb++) {
+                FloatVector i0 = FloatVector.zero(F);
+                FloatVector i1 = i0;
+                FloatVector i2 = i0;
+                FloatVector i3 = i0;
+                for (int j = 0; j < per; j++) {
+                    int o = 256 * sb + j * sub;
+                    FloatVector q = FloatVector.fromArray(F, qf, o);
+                    FloatVector p0 = q.mul(FloatVector.fromArray(F, xq, x0 + o));
+                    FloatVector p1 = q.mul(FloatVector.fromArray(F, xq, x1 + o));
+                    FloatVector p2 = q.mul(FloatVector.fromArray(F, xq, x2 + o));
+                    FloatVector p3 = q.mul(FloatVector.fromArray(F, xq, x3 + o));
+                    for (int v = 1; v < vps; v++) {
+                        int oo = o + v * L;
+                        q = FloatVector.fromArray(F, qf, oo);
+                        p0 = q.fma(FloatVector.fromArray(F, xq, x0 + oo), p0);
+                        p1 = q.fma(FloatVector.fromArray(F, xq, x1 + oo), p1);
+                        p2 = q.fma(FloatVector.fromArray(F, xq, x2 + oo), p2);
+                        p3 = q.fma(FloatVector.fromArray(F, xq, x3 + oo), p3);
+                    }
+                    FloatVector scj = FloatVector.broadcast(F, (float) sc[sb * per + j]);
+                    i0 = p0.fma(scj, i0);
+                    i1 = p1.fma(scj, i1);
+                    i2 = p2.fma(scj, i2);
+                    i3 = p3.fma(scj, i3);
+                }
+                s0 = superBlock(s0, i0, s, sb, sub, mins, x, t, nsb);
+                s1 = superBlock(s1, i1, s, sb, sub, mins, x, t + 1, nsb);
+                s2 = superBlock(s2, i2, s, sb, sub, mins, x, t + 2, nsb);
+                s3 = superBlock(s3, i3, s, sb, sub, mins, x, t + 3, nsb);
+            }
+            out[outOff + t * outStride + r] = s0;
+            out[outOff + (t + 1) * outStride + r] = s1;
+            out[outOff + (t + 2) * outStride + r] = s2;
+            out[outOff + (t + 3) * outStride + r] = s3;
+        }
+        for (; t < count; t++) {
+            int x0 = t * n;
+            float s0 = 0;
+            for (int sb = 0; sb < nsb; sb++) {
+                FloatVector i0 = FloatVector.zero(F);
+                for (int j = 0; j < per; j++) {
+                    int o = 256 * sb + j * sub;
+                    FloatVector p0 = FloatVector.fromArray(F, qf, o).mul(FloatVector.fromArray(F, xq, x0 + o));
+                    for (int v = 1; v < vps; v++) {
+                        int oo = o + v * L;
+                        p0 = FloatVector.fromArray(F, qf, oo).fma(FloatVector.fromArray(F, xq, x0 + oo), p0);
+                    }
+                    i0 = p0.fma(FloatVector.broadcast(F, (float) sc[sb * per + j]), i0);
+                }
+                s0 = superBlock(s0, i0, s, sb, sub, mins, x, t, nsb);
+            }
+            out[outOff + t * outStride + r] = s0;
+        }
+    }
+
+    /**
+     * Adds super-block {@code sb} to the running sum as the scalar twin does: {@code sum += (d_x * d) *
+     * isum}, then (with mins) {@code sum -= (d_x * dmin) * sum_j mn[j] * bsums[j]}. {@code is} holds
+     * exact integer partial sums, so its lane sum is exact in any order and the result is the scalar
+     * twin's bit for bit (unless a partial sum exceeds 2^24).
+     */
+    private static float superBlock(float sum, FloatVector is, MatMul.Scratch s, int sb, int sub, boolean mins,
+                                    Activations x, int t, int nsb) {
+        float dx = x.d[t * nsb + sb];
+        sum += (dx * s.d[sb]) * is.reduceLanes(VectorOperators.ADD);
+        if (mins) {
+            int[] bs = x.bsums;
+            int[] mn = s.mn;
+            int b16 = (t * nsb + sb) * 16;
+            int msum = 0;
+            if (sub == 32) {
+                for (int j = 0; j < 8; j++) {
+                    msum += mn[sb * 8 + j] * (bs[b16 + 2 * j] + bs[b16 + 2 * j + 1]);
+                }
+            } else {
+                for (int j = 0; j < 16; j++) {
+                    msum += mn[sb * 16 + j] * bs[b16 + j];
+                }
+            }
+            sum -= (dx * s.m[sb]) * msum;
+        }
+        return sum;
+    }
+
+    // ------------------------------------------------------------------------------ fused matrix x vector
+
+    static float dotQ4_0(MemorySegment m, long ro, Activations x, int n) {
+        float[] xq = x.qf;
+        float[] xd = x.d;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 18L * b;
+            int e = 32 * b;
+            FloatVector p = q4_0(m, o, 0).mul(FloatVector.fromArray(F, xq, e));
+            for (int v = 1; v < 32 / L; v++) {
+                p = q4_0(m, o, v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+            }
+            acc = p.fma(FloatVector.broadcast(F, f16(m, o) * xd[b]), acc);
+        }
+        return sum(acc);
+    }
+
+    static float dotQ5_0(MemorySegment m, long ro, Activations x, int n) {
+        float[] xq = x.qf;
+        float[] xd = x.d;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 22L * b;
+            int e = 32 * b;
+            FloatVector p = q5_0(m, o, 0).mul(FloatVector.fromArray(F, xq, e));
+            for (int v = 1; v < 32 / L; v++) {
+                p = q5_0(m, o, v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+            }
+            acc = p.fma(FloatVector.broadcast(F, f16(m, o) * xd[b]), acc);
+        }
+        return sum(acc);
+    }
+
+    static float dotQ8_0(MemorySegment m, long ro, Activations x, int n) {
+        float[] xq = x.qf;
+        float[] xd = x.d;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 34L * b;
+            int e = 32 * b;
+            FloatVector p = q8_0(m, o, 0).mul(FloatVector.fromArray(F, xq, e));
+            for (int v = 1; v < 32 / L; v++) {
+                p = q8_0(m, o, v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+            }
+            acc = p.fma(FloatVector.broadcast(F, f16(m, o) * xd[b]), acc);
+        }
+        return sum(acc);
+    }
+
+    static float dotQ4_K(MemorySegment m, long ro, Activations x, int n, MatMul.Scratch s) {
+        float[] xq = x.qf;
+        float[] xd = x.d;
+        int[] sm = s.sm;
+        int nsb = n >> 8;
+        float sum = 0;
+        for (int sb = 0; sb < nsb; sb++) {
+            long o = ro + 144L * sb;
+            MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
+            FloatVector is = FloatVector.zero(F);
+            for (int j = 0; j < 8; j++) {
+                KQuants.scaleMinK4(j, s.kb, 0, sm);
+                s.mn[8 * sb + j] = sm[1];
+                int e = 256 * sb + 32 * j;
+                int v0 = 32 * j / L;
+                FloatVector p = q4_K(m, o, v0).mul(FloatVector.fromArray(F, xq, e));
+                for (int v = 1; v < 32 / L; v++) {
+                    p = q4_K(m, o, v0 + v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+                }
+                is = p.fma(FloatVector.broadcast(F, (float) sm[0]), is);
+            }
+            s.d[sb] = f16(m, o);
+            s.m[sb] = f16(m, o + 2);
+            sum = superBlock(sum, is, s, sb, 32, true, x, 0, nsb);
+        }
+        return sum;
+    }
+
+    static float dotQ6_K(MemorySegment m, long ro, Activations x, int n) {
+        float[] xq = x.qf;
+        float[] xd = x.d;
+        int nsb = n >> 8;
+        float sum = 0;
+        for (int sb = 0; sb < nsb; sb++) {
+            long o = ro + 210L * sb;
+            FloatVector is = FloatVector.zero(F);
+            for (int j = 0; j < 16; j++) {
+                int e = 256 * sb + 16 * j;
+                int v0 = 16 * j / L;
+                FloatVector p = q6_K(m, o, v0).mul(FloatVector.fromArray(F, xq, e));
+                for (int v = 1; v < 16 / L; v++) {
+                    p = q6_K(m, o, v0 + v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+                }
+                is = p.fma(FloatVector.broadcast(F, (float) m.get(BYTE, o + 192 + j)), is);
+            }
+            sum += (xd[sb] * f16(m, o + 208)) * is.reduceLanes(VectorOperators.ADD);
+        }
+        return sum;
+    }
+}

@@ -75,8 +75,10 @@ public final class Transformer implements AutoCloseable {
     private final MatMul.Scratch[] scratch;
     private final float[][] scores;
     private final float[][] qh;
+    private final float[][] kvRow;
     private final MatMulTask mm = new MatMulTask();
     private final AttentionTask attention = new AttentionTask();
+    private final GluTask glu = new GluTask();
 
     /**
      * @param contextLength KV cache size in positions (1..the largest int that fits)
@@ -131,10 +133,12 @@ public final class Transformer implements AutoCloseable {
             scratch = new MatMul.Scratch[threads];
             scores = new float[threads][];
             qh = new float[threads][];
+            kvRow = new float[threads][];
             for (int i = 0; i < threads; i++) {
                 scratch[i] = new MatMul.Scratch(maxCols);
                 scores[i] = new float[contextLength];
                 qh[i] = new float[c.headDim()];
+                kvRow[i] = new float[Math.max(c.headDim(), c.headDimV())];
             }
             kv = new KvCache(c.layers(), contextLength, c.kDim(), c.vDim());
             ok = true;
@@ -325,18 +329,11 @@ public final class Transformer implements AutoCloseable {
             matmul(lw.gate, inNorm, gu, 0, 2 * ff);
             matmul(lw.up, inNorm, gu, ff, 2 * ff);
         }
-        for (int t = 0; t < n; t++) {
-            int g = 2 * ff * t;
-            int h = ff * t;
-            if (gelu) {
-                for (int i = 0; i < ff; i++) {
-                    hid[h + i] = Activation.gelu(gu[g + i]) * gu[g + ff + i];
-                }
-            } else {
-                for (int i = 0; i < ff; i++) {
-                    hid[h + i] = Activation.silu(gu[g + i]) * gu[g + ff + i];
-                }
-            }
+        glu.n = n;
+        if (n == 1) {
+            pool.run(glu, ff, 64); // one row: chunks of 64 values (vector/tail split independent of the chunks)
+        } else {
+            pool.run(glu, n * ff, ff); // whole rows
         }
         inHidden.reset(hid, 0, ff, n, ff);
         matmul(lw.down, inHidden, xn, 0, dim);
@@ -486,6 +483,29 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
+    /** {@code hid = act(gate) * up} over the flattened [n][ff] values, split in whole rows or 64-value chunks. */
+    private final class GluTask implements WorkerPool.Task {
+        int n;
+
+        @Override
+        public void run(int worker, int from, int to) {
+            int ff = c.ffnDim();
+            for (int t = from / ff; t < n && t * ff < to; t++) {
+                int i0 = Math.max(from - t * ff, 0);
+                int i1 = Math.min(to - t * ff, ff);
+                int g = 2 * ff * t;
+                int h = ff * t;
+                if (gelu) {
+                    for (int i = i0; i < i1; i++) {
+                        hid[h + i] = Activation.gelu(gu[g + i]) * gu[g + ff + i];
+                    }
+                } else {
+                    Kernels.siluMul(gu, g + i0, gu, g + ff + i0, hid, h + i0, i1 - i0);
+                }
+            }
+        }
+    }
+
     /** Attention of a batch, split by query heads. */
     private final class AttentionTask implements WorkerPool.Task {
         int layer;
@@ -512,6 +532,7 @@ public final class Transformer implements AutoCloseable {
             MemorySegment vs = kv.values[layer];
             float[] s = scores[worker];
             float[] q = qh[worker];
+            float[] kv = kvRow[worker];
             for (int h = from; h < to; h++) {
                 int g = h / group;
                 for (int t = 0; t < n; t++) {
@@ -523,11 +544,8 @@ public final class Transformer implements AutoCloseable {
                     }
                     float max = Float.NEGATIVE_INFINITY;
                     for (int j = lo; j <= pos; j++) {
-                        long kb = (long) j * kDim + (long) g * hd;
-                        float dot = 0;
-                        for (int i = 0; i < hd; i++) {
-                            dot += q[i] * KvCache.get(ks, kb + i);
-                        }
+                        Kernels.f16ToF32(ks, 2 * ((long) j * kDim + (long) g * hd), kv, 0, hd);
+                        float dot = Kernels.dot(q, 0, kv, 0, hd);
                         if (cap != 0) {
                             dot = (float) Math.tanh(dot * capInv) * cap;
                         }
@@ -537,12 +555,7 @@ public final class Transformer implements AutoCloseable {
                             max = v;
                         }
                     }
-                    double sum = 0;
-                    for (int j = lo; j <= pos; j++) {
-                        float e = (float) Math.exp(s[j] - max);
-                        s[j] = e;
-                        sum += e;
-                    }
+                    double sum = Kernels.expShift(s, lo, pos + 1, max);
                     float inv = (float) (1.0 / sum);
                     int ao = t * c.qDim() + h * hdv;
                     for (int i = 0; i < hdv; i++) {
@@ -550,10 +563,8 @@ public final class Transformer implements AutoCloseable {
                     }
                     for (int j = lo; j <= pos; j++) {
                         float p = Half.f16ToF32(Half.f32ToF16(s[j] * inv));
-                        long vb = (long) j * vDim + (long) g * hdv;
-                        for (int i = 0; i < hdv; i++) {
-                            att[ao + i] += p * KvCache.get(vs, vb + i);
-                        }
+                        Kernels.f16ToF32(vs, 2 * ((long) j * vDim + (long) g * hdv), kv, 0, hdv);
+                        Kernels.axpy(p, kv, 0, att, ao, hdv);
                     }
                 }
             }

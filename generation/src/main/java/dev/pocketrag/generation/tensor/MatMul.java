@@ -48,6 +48,8 @@ public final class MatMul {
         final float[] mnf;
         /** Vector kernels: one K-quant super-block's packed scales. */
         final byte[] kb = new byte[16];
+        /** Vector kernels: four partial sums. */
+        final float[] is4 = new float[4];
 
         /** Buffers for rows of up to {@code maxCols} values of any type. */
         public Scratch(int maxCols) {

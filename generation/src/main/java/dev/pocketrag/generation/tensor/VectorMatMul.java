@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -88,7 +89,7 @@ final class VectorMatMul {
                             case Q5_0 -> dotQ5_0(m, ro, x, n);
                             case Q8_0 -> dotQ8_0(m, ro, x, n);
                             case Q4_K -> dotQ4_K(m, ro, x, n, s);
-                            case Q6_K -> dotQ6_K(m, ro, x, n);
+                            case Q6_K -> dotQ6_K(m, ro, x, n, s);
                             default -> throw new IllegalStateException(type.name());
                         };
                     }
@@ -112,7 +113,7 @@ final class VectorMatMul {
 
     static boolean isFused(GgmlType t) {
         return switch (t) {
-            case Q4_0, Q5_0, Q8_0, Q4_K, Q6_K -> true;
+            case Q4_0, Q5_0, Q8_0, Q4_K -> true;
             default -> false;
         };
     }
@@ -152,8 +153,8 @@ final class VectorMatMul {
     private static FloatVector q4_0(MemorySegment m, long o, int v) {
         int e = v * L;
         IntVector b = bytes(m, o + 2 + (e & 15));
-        IntVector q = e < 16 ? b.and(15) : b.lanewise(VectorOperators.ASHR, 4).and(15);
-        return toFloat(q.sub(8));
+        // a scalar shift, not a conditional between two vectors (a vector phi the JIT may box)
+        return toFloat(b.lanewise(VectorOperators.ASHR, e < 16 ? 0 : 4).and(15).sub(8));
     }
 
     /** Values of the Q5_0 block at {@code o}: (nibble | qh bit << 4) - 16. */
@@ -163,8 +164,7 @@ final class VectorMatMul {
         int qh = m.get(Bytes.LE_INT, o + 2);
         IntVector h = IntVector.broadcast(I, qh).lanewise(VectorOperators.LSHR, IOTA.add(e)).and(1)
                 .lanewise(VectorOperators.LSHL, 4);
-        IntVector q = e < 16 ? b.and(15) : b.lanewise(VectorOperators.ASHR, 4).and(15);
-        return toFloat(q.or(h).sub(16));
+        return toFloat(b.lanewise(VectorOperators.ASHR, e < 16 ? 0 : 4).and(15).or(h).sub(16));
     }
 
     /** Values of the Q8_0 block at {@code o}. */
@@ -178,7 +178,7 @@ final class VectorMatMul {
         int e = v * L;
         int w = e & 63;
         IntVector b = bytes(m, o + 16 + 32 * (e >> 6) + (w & 31));
-        return toFloat(w < 32 ? b.and(15) : b.lanewise(VectorOperators.ASHR, 4).and(15));
+        return toFloat(b.lanewise(VectorOperators.ASHR, w < 32 ? 0 : 4).and(15));
     }
 
     /** Values of the Q6_K super-block at {@code o}: 6-bit levels - 32. */
@@ -190,7 +190,7 @@ final class VectorMatMul {
         int l = y & 31;
         IntVector lo = bytes(m, o + 64 * h + (m4 & 1) * 32 + l);
         IntVector hi = bytes(m, o + 128 + 32 * h + l);
-        IntVector q = (m4 >= 2 ? lo.lanewise(VectorOperators.ASHR, 4) : lo).and(15)
+        IntVector q = lo.lanewise(VectorOperators.ASHR, m4 >= 2 ? 4 : 0).and(15)
                 .or(hi.lanewise(VectorOperators.ASHR, 2 * m4).and(3).lanewise(VectorOperators.LSHL, 4));
         return toFloat(q.sub(32));
     }
@@ -202,79 +202,119 @@ final class VectorMatMul {
      * sub-block.
      */
     static void decodeRow(WeightMatrix w, int r, MatMul.Scratch s) {
+        decodeLevels(w, r, s);
+        if (w.type().blockSize() == 256) {
+            // K-quants: levels times their (integer) sub-block scales, still exact integers
+            int sub = MatMul.subBlock(w.type());
+            float[] qf = s.qf;
+            for (int j = 0; j < w.cols() / sub; j++) {
+                FloatVector sc = FloatVector.broadcast(F, (float) s.sc[j]);
+                for (int i = j * sub; i < (j + 1) * sub; i += L) {
+                    FloatVector.fromArray(F, qf, i).mul(sc).intoArray(qf, i);
+                }
+            }
+        }
+    }
+
+    private static void decodeLevels(WeightMatrix w, int r, MatMul.Scratch s) {
+        // one small method per type: the JIT must inline every Vector API call of a loop to compile
+        // it to vector instructions, and one big method would exhaust its inlining budget
         MemorySegment m = w.data();
         int n = w.cols();
         long ro = r * w.rowBytes();
-        float[] qf = s.qf;
         switch (w.type()) {
-            case Q4_0 -> {
-                for (int b = 0; b < n >> 5; b++) {
-                    long o = ro + 18L * b;
-                    for (int v = 0; v < 32 / L; v++) {
-                        q4_0(m, o, v).intoArray(qf, 32 * b + v * L);
-                    }
-                    s.d[b] = f16(m, o);
-                }
+            case Q4_0 -> decodeQ4_0(m, ro, n, s);
+            case Q5_0 -> decodeQ5_0(m, ro, n, s);
+            case Q8_0 -> decodeQ8_0(m, ro, n, s);
+            case Q4_K -> decodeQ4_K(m, ro, n, s);
+            case Q6_K -> decodeQ6_K(m, ro, n, s);
+            default -> decodeOther(w, r, n, s);
+        }
+    }
+
+    private static void decodeQ4_0(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 18L * b;
+            for (int v = 0; v < 32 / L; v++) {
+                q4_0(m, o, v).intoArray(qf, 32 * b + v * L);
             }
-            case Q5_0 -> {
-                for (int b = 0; b < n >> 5; b++) {
-                    long o = ro + 22L * b;
-                    for (int v = 0; v < 32 / L; v++) {
-                        q5_0(m, o, v).intoArray(qf, 32 * b + v * L);
-                    }
-                    s.d[b] = f16(m, o);
-                }
+            s.d[b] = f16(m, o);
+        }
+    }
+
+    private static void decodeQ5_0(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 22L * b;
+            long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
+            for (int k = 0; k < 16; k += L) {
+                IntVector v = bytes(m, o + 6 + k);
+                toFloat(v.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS))
+                        .sub(16)).intoArray(qf, 32 * b + k);
+                toFloat(v.lanewise(VectorOperators.ASHR, 4).and(15)
+                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> (16 + k)) & LANE_BITS))
+                        .sub(16)).intoArray(qf, 32 * b + 16 + k);
             }
-            case Q8_0 -> {
-                for (int b = 0; b < n >> 5; b++) {
-                    long o = ro + 34L * b;
-                    for (int v = 0; v < 32 / L; v++) {
-                        q8_0(m, o, v).intoArray(qf, 32 * b + v * L);
-                    }
-                    s.d[b] = f16(m, o);
-                }
+            s.d[b] = f16(m, o);
+        }
+    }
+
+    private static void decodeQ8_0(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 34L * b;
+            for (int v = 0; v < 32 / L; v++) {
+                q8_0(m, o, v).intoArray(qf, 32 * b + v * L);
             }
-            case Q4_K -> {
-                int[] sm = s.sm;
-                for (int sb = 0; sb < n >> 8; sb++) {
-                    long o = ro + 144L * sb;
-                    for (int v = 0; v < 256 / L; v++) {
-                        q4_K(m, o, v).intoArray(qf, 256 * sb + v * L);
-                    }
-                    s.d[sb] = f16(m, o);
-                    s.m[sb] = f16(m, o + 2);
-                    MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
-                    for (int j = 0; j < 8; j++) {
-                        KQuants.scaleMinK4(j, s.kb, 0, sm);
-                        s.sc[8 * sb + j] = sm[0];
-                        s.mn[8 * sb + j] = sm[1];
-                    }
-                }
+            s.d[b] = f16(m, o);
+        }
+    }
+
+    private static void decodeQ4_K(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        int[] sm = s.sm;
+        for (int sb = 0; sb < n >> 8; sb++) {
+            long o = ro + 144L * sb;
+            for (int v = 0; v < 256 / L; v++) {
+                q4_K(m, o, v).intoArray(qf, 256 * sb + v * L);
             }
-            case Q6_K -> {
-                for (int sb = 0; sb < n >> 8; sb++) {
-                    long o = ro + 210L * sb;
-                    for (int v = 0; v < 256 / L; v++) {
-                        q6_K(m, o, v).intoArray(qf, 256 * sb + v * L);
-                    }
-                    s.d[sb] = f16(m, o + 208);
-                    for (int j = 0; j < 16; j++) {
-                        s.sc[16 * sb + j] = m.get(BYTE, o + 192 + j);
-                    }
-                }
+            s.d[sb] = f16(m, o);
+            s.m[sb] = f16(m, o + 2);
+            MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
+            for (int j = 0; j < 8; j++) {
+                KQuants.scaleMinK4(j, s.kb, 0, sm);
+                s.sc[8 * sb + j] = sm[0];
+                s.mn[8 * sb + j] = sm[1];
             }
-            default -> {
-                // the other types: the scalar unpacking, then the levels widened to floats
-                if (w.type().blockSize() == 32) {
-                    MatMul.unpack32(w, r, s);
-                } else {
-                    MatMul.unpackK(w, r, s);
-                }
-                for (int i = 0; i < n; i += L) {
-                    ((FloatVector) ByteVector.fromArray(B, s.q, i).convertShape(VectorOperators.B2F, F, 0))
-                            .intoArray(qf, i);
-                }
+        }
+    }
+
+    private static void decodeQ6_K(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        for (int sb = 0; sb < n >> 8; sb++) {
+            long o = ro + 210L * sb;
+            for (int v = 0; v < 256 / L; v++) {
+                q6_K(m, o, v).intoArray(qf, 256 * sb + v * L);
             }
+            s.d[sb] = f16(m, o + 208);
+            for (int j = 0; j < 16; j++) {
+                s.sc[16 * sb + j] = m.get(BYTE, o + 192 + j);
+            }
+        }
+    }
+
+    private static void decodeOther(WeightMatrix w, int r, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        // the other types: the scalar unpacking, then the levels widened to floats
+        if (w.type().blockSize() == 32) {
+            MatMul.unpack32(w, r, s);
+        } else {
+            MatMul.unpackK(w, r, s);
+        }
+        for (int i = 0; i < n; i += L) {
+            ((FloatVector) ByteVector.fromArray(B, s.q, i).convertShape(VectorOperators.B2F, F, 0))
+                    .intoArray(qf, i);
         }
     }
 
@@ -363,59 +403,29 @@ final class VectorMatMul {
 
     /**
      * K-quants: {@code out[outOff + t * outStride + r] = row . x[t]}, the row decoded by
-     * {@link #decodeRow} with sub-blocks of {@code sub} values; four vectors at a time.
+     * {@link #decodeRow} (levels already times their sub-block scales); four vectors at a time.
      */
     static void rowTokensK(MatMul.Scratch s, int n, int sub, boolean mins, Activations x, float[] out, int outOff,
                            int outStride, int r) {
         float[] qf = s.qf;
-        int[] sc = s.sc;
-        float[] d = s.d;
         float[] xq = x.qf;
-        float[] xd = x.d;
+        float[] is = s.is4;
         int count = x.count();
         int nsb = n >> 8;
-        int per = 256 / sub;
-        int vps = sub / L;
         int t = 0;
         for (; t + 4 <= count; t += 4) {
             int x0 = t * n;
-            int x1 = x0 + n;
-            int x2 = x1 + n;
-            int x3 = x2 + n;
             float s0 = 0;
             float s1 = 0;
             float s2 = 0;
             float s3 = 0;
             for (int sb = 0; sb < nsb; sb++) {
-                FloatVector i0 = FloatVector.zero(F);
-                FloatVector i1 = i0;
-                FloatVector i2 = i0;
-                FloatVector i3 = i0;
-                for (int j = 0; j < per; j++) {
-                    int o = 256 * sb + j * sub;
-                    FloatVector q = FloatVector.fromArray(F, qf, o);
-                    FloatVector p0 = q.mul(FloatVector.fromArray(F, xq, x0 + o));
-                    FloatVector p1 = q.mul(FloatVector.fromArray(F, xq, x1 + o));
-                    FloatVector p2 = q.mul(FloatVector.fromArray(F, xq, x2 + o));
-                    FloatVector p3 = q.mul(FloatVector.fromArray(F, xq, x3 + o));
-                    for (int v = 1; v < vps; v++) {
-                        int oo = o + v * L;
-                        q = FloatVector.fromArray(F, qf, oo);
-                        p0 = q.fma(FloatVector.fromArray(F, xq, x0 + oo), p0);
-                        p1 = q.fma(FloatVector.fromArray(F, xq, x1 + oo), p1);
-                        p2 = q.fma(FloatVector.fromArray(F, xq, x2 + oo), p2);
-                        p3 = q.fma(FloatVector.fromArray(F, xq, x3 + oo), p3);
-                    }
-                    FloatVector scj = FloatVector.broadcast(F, (float) sc[sb * per + j]);
-                    i0 = p0.fma(scj, i0);
-                    i1 = p1.fma(scj, i1);
-                    i2 = p2.fma(scj, i2);
-                    i3 = p3.fma(scj, i3);
-                }
-                s0 = superBlock(s0, i0, s, sb, sub, mins, x, t, nsb);
-                s1 = superBlock(s1, i1, s, sb, sub, mins, x, t + 1, nsb);
-                s2 = superBlock(s2, i2, s, sb, sub, mins, x, t + 2, nsb);
-                s3 = superBlock(s3, i3, s, sb, sub, mins, x, t + 3, nsb);
+                int o = 256 * sb;
+                dot4(qf, o, xq, x0 + o, n, is);
+                s0 = superBlock(s0, is[0], s, sb, sub, mins, x, t, nsb);
+                s1 = superBlock(s1, is[1], s, sb, sub, mins, x, t + 1, nsb);
+                s2 = superBlock(s2, is[2], s, sb, sub, mins, x, t + 2, nsb);
+                s3 = superBlock(s3, is[3], s, sb, sub, mins, x, t + 3, nsb);
             }
             out[outOff + t * outStride + r] = s0;
             out[outOff + (t + 1) * outStride + r] = s1;
@@ -426,32 +436,52 @@ final class VectorMatMul {
             int x0 = t * n;
             float s0 = 0;
             for (int sb = 0; sb < nsb; sb++) {
-                FloatVector i0 = FloatVector.zero(F);
-                for (int j = 0; j < per; j++) {
-                    int o = 256 * sb + j * sub;
-                    FloatVector p0 = FloatVector.fromArray(F, qf, o).mul(FloatVector.fromArray(F, xq, x0 + o));
-                    for (int v = 1; v < vps; v++) {
-                        int oo = o + v * L;
-                        p0 = FloatVector.fromArray(F, qf, oo).fma(FloatVector.fromArray(F, xq, x0 + oo), p0);
-                    }
-                    i0 = p0.fma(FloatVector.broadcast(F, (float) sc[sb * per + j]), i0);
-                }
-                s0 = superBlock(s0, i0, s, sb, sub, mins, x, t, nsb);
+                int o = 256 * sb;
+                s0 = superBlock(s0, dot256(qf, o, xq, x0 + o), s, sb, sub, mins, x, t, nsb);
             }
             out[outOff + t * outStride + r] = s0;
         }
     }
 
+    /** {@code sum_i q[qo+i] * x[xo+i]} over 256 values: exact for integer-valued vectors (see the class doc). */
+    private static float dot256(float[] q, int qo, float[] x, int xo) {
+        FloatVector a = FloatVector.zero(F);
+        for (int i = 0; i < 256; i += L) {
+            a = FloatVector.fromArray(F, q, qo + i).fma(FloatVector.fromArray(F, x, xo + i), a);
+        }
+        return a.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@link #dot256} for the four vectors at {@code xo, xo + n, xo + 2n, xo + 3n}, into {@code out[0..3]}. */
+    private static void dot4(float[] q, int qo, float[] x, int xo, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < 256; i += L) {
+            FloatVector w = FloatVector.fromArray(F, q, qo + i);
+            a0 = w.fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, x, xo + n + i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, x, xo + 2 * n + i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, x, xo + 3 * n + i), a3);
+        }
+        out[0] = a0.reduceLanes(VectorOperators.ADD);
+        out[1] = a1.reduceLanes(VectorOperators.ADD);
+        out[2] = a2.reduceLanes(VectorOperators.ADD);
+        out[3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
     /**
      * Adds super-block {@code sb} to the running sum as the scalar twin does: {@code sum += (d_x * d) *
-     * isum}, then (with mins) {@code sum -= (d_x * dmin) * sum_j mn[j] * bsums[j]}. {@code is} holds
-     * exact integer partial sums, so its lane sum is exact in any order and the result is the scalar
-     * twin's bit for bit (unless a partial sum exceeds 2^24).
+     * isum}, then (with mins) {@code sum -= (d_x * dmin) * sum_j mn[j] * bsums[j]}. {@code isum} is the
+     * lane sum of exact integer partial sums, exact in any order, so the result is the scalar twin's
+     * bit for bit (unless a partial sum exceeds 2^24). Takes a float, not the vector: a method too big
+     * to inline must not receive vectors (they would be boxed, and their operations not intrinsified).
      */
-    private static float superBlock(float sum, FloatVector is, MatMul.Scratch s, int sb, int sub, boolean mins,
+    private static float superBlock(float sum, float isum, MatMul.Scratch s, int sb, int sub, boolean mins,
                                     Activations x, int t, int nsb) {
         float dx = x.d[t * nsb + sb];
-        sum += (dx * s.d[sb]) * is.reduceLanes(VectorOperators.ADD);
+        sum += (dx * s.d[sb]) * isum;
         if (mins) {
             int[] bs = x.bsums;
             int[] mn = s.mn;
@@ -473,6 +503,12 @@ final class VectorMatMul {
 
     // ------------------------------------------------------------------------------ fused matrix x vector
 
+    // The fused kernels load each packed byte once and take both nibbles (and the high bits) from it.
+    // Lane order within a block differs from the decoded-row kernels, but every lane holds an exact
+    // integer sum there, so the block's partial sums (and everything after them) are the same bits.
+
+    private static final long LANE_BITS = L == 64 ? -1L : (1L << L) - 1;
+
     static float dotQ4_0(MemorySegment m, long ro, Activations x, int n) {
         float[] xq = x.qf;
         float[] xd = x.d;
@@ -480,9 +516,12 @@ final class VectorMatMul {
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 18L * b;
             int e = 32 * b;
-            FloatVector p = q4_0(m, o, 0).mul(FloatVector.fromArray(F, xq, e));
-            for (int v = 1; v < 32 / L; v++) {
-                p = q4_0(m, o, v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+            FloatVector p = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) {
+                IntVector v = bytes(m, o + 2 + k);
+                p = toFloat(v.and(15).sub(8)).fma(FloatVector.fromArray(F, xq, e + k), p);
+                p = toFloat(v.lanewise(VectorOperators.ASHR, 4).and(15).sub(8))
+                        .fma(FloatVector.fromArray(F, xq, e + 16 + k), p);
             }
             acc = p.fma(FloatVector.broadcast(F, f16(m, o) * xd[b]), acc);
         }
@@ -496,9 +535,15 @@ final class VectorMatMul {
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 22L * b;
             int e = 32 * b;
-            FloatVector p = q5_0(m, o, 0).mul(FloatVector.fromArray(F, xq, e));
-            for (int v = 1; v < 32 / L; v++) {
-                p = q5_0(m, o, v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+            long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
+            FloatVector p = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) {
+                IntVector v = bytes(m, o + 6 + k);
+                IntVector lo = v.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS));
+                IntVector hi = v.lanewise(VectorOperators.ASHR, 4).and(15)
+                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> (16 + k)) & LANE_BITS));
+                p = toFloat(lo.sub(16)).fma(FloatVector.fromArray(F, xq, e + k), p);
+                p = toFloat(hi.sub(16)).fma(FloatVector.fromArray(F, xq, e + 16 + k), p);
             }
             acc = p.fma(FloatVector.broadcast(F, f16(m, o) * xd[b]), acc);
         }
@@ -523,7 +568,6 @@ final class VectorMatMul {
 
     static float dotQ4_K(MemorySegment m, long ro, Activations x, int n, MatMul.Scratch s) {
         float[] xq = x.qf;
-        float[] xd = x.d;
         int[] sm = s.sm;
         int nsb = n >> 8;
         float sum = 0;
@@ -531,43 +575,76 @@ final class VectorMatMul {
             long o = ro + 144L * sb;
             MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
             FloatVector is = FloatVector.zero(F);
-            for (int j = 0; j < 8; j++) {
-                KQuants.scaleMinK4(j, s.kb, 0, sm);
-                s.mn[8 * sb + j] = sm[1];
-                int e = 256 * sb + 32 * j;
-                int v0 = 32 * j / L;
-                FloatVector p = q4_K(m, o, v0).mul(FloatVector.fromArray(F, xq, e));
-                for (int v = 1; v < 32 / L; v++) {
-                    p = q4_K(m, o, v0 + v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+            for (int c = 0; c < 4; c++) {
+                KQuants.scaleMinK4(2 * c, s.kb, 0, sm);
+                float scLo = sm[0];
+                s.mn[8 * sb + 2 * c] = sm[1];
+                KQuants.scaleMinK4(2 * c + 1, s.kb, 0, sm);
+                float scHi = sm[0];
+                s.mn[8 * sb + 2 * c + 1] = sm[1];
+                int e = 256 * sb + 64 * c;
+                FloatVector pl = FloatVector.zero(F);
+                FloatVector ph = pl;
+                for (int k = 0; k < 32; k += L) {
+                    IntVector v = bytes(m, o + 16 + 32 * c + k);
+                    pl = toFloat(v.and(15)).fma(FloatVector.fromArray(F, xq, e + k), pl);
+                    ph = toFloat(v.lanewise(VectorOperators.ASHR, 4).and(15)).fma(FloatVector.fromArray(F, xq, e + 32 + k), ph);
                 }
-                is = p.fma(FloatVector.broadcast(F, (float) sm[0]), is);
+                is = pl.fma(FloatVector.broadcast(F, scLo), is);
+                is = ph.fma(FloatVector.broadcast(F, scHi), is);
             }
             s.d[sb] = f16(m, o);
             s.m[sb] = f16(m, o + 2);
-            sum = superBlock(sum, is, s, sb, 32, true, x, 0, nsb);
+            sum = superBlock(sum, is.reduceLanes(VectorOperators.ADD), s, sb, 32, true, x, 0, nsb);
         }
         return sum;
     }
 
-    static float dotQ6_K(MemorySegment m, long ro, Activations x, int n) {
+    static float dotQ6_K(MemorySegment m, long ro, Activations x, int n, MatMul.Scratch s) {
         float[] xq = x.qf;
         float[] xd = x.d;
+
         int nsb = n >> 8;
         float sum = 0;
         for (int sb = 0; sb < nsb; sb++) {
             long o = ro + 210L * sb;
-            FloatVector is = FloatVector.zero(F);
-            for (int j = 0; j < 16; j++) {
-                int e = 256 * sb + 16 * j;
-                int v0 = 16 * j / L;
-                FloatVector p = q6_K(m, o, v0).mul(FloatVector.fromArray(F, xq, e));
-                for (int v = 1; v < 16 / L; v++) {
-                    p = q6_K(m, o, v0 + v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+            float isum = 0; // exact: integer partial sums
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += L) {
+                    isum += q6_KQuad(m, o + 64 * h + l, o + 128 + 32 * h + l, xq, 256 * sb + 128 * h + l,
+                            o + 192 + ((128 * h + l) >> 4));
                 }
-                is = p.fma(FloatVector.broadcast(F, (float) m.get(BYTE, o + 192 + j)), is);
             }
-            sum += (xd[sb] * f16(m, o + 208)) * is.reduceLanes(VectorOperators.ADD);
+            sum += (xd[sb] * f16(m, o + 208)) * isum;
         }
         return sum;
+    }
+
+    /**
+     * The four Q6_K vectors that share their packed bytes (values e, e+32, e+64, e+96 of a half
+     * super-block) dotted with the activations, times their sub-block scales: an exact integer sum.
+     * (A method of its own, returning a scalar, so the JIT inlines the vector code or none of it.)
+     */
+    private static float q6_KQuad(MemorySegment m, long ql, long qhOff, float[] xq, int e, long sc) {
+        return q6_KPair(m, ql, qhOff, 0, xq, e, sc) + q6_KPair(m, ql + 32, qhOff, 2, xq, e + 32, sc + 2);
+    }
+
+    /**
+     * Two Q6_K vectors sharing their low bytes: values e (low nibbles, high bits at {@code shift}) and
+     * e + 64 (high nibbles, high bits at {@code shift + 4}), dotted with the activations, times their
+     * sub-block scales (at {@code sc} and {@code sc + 4}): an exact integer sum.
+     */
+    private static float q6_KPair(MemorySegment m, long ql, long qhOff, int shift, float[] xq, int e, long sc) {
+        IntVector lo = bytes(m, ql);
+        IntVector qh = bytes(m, qhOff).lanewise(VectorOperators.ASHR, shift);
+        IntVector qa = lo.and(15).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+        IntVector qb = lo.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32);
+        FloatVector is = toFloat(qa).mul(FloatVector.fromArray(F, xq, e)).mul((float) m.get(BYTE, sc));
+        is = toFloat(qb).mul(FloatVector.fromArray(F, xq, e + 64)).fma(FloatVector.broadcast(F, (float) m.get(BYTE, sc + 4)), is);
+        return is.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector byteToFloat(ByteVector b) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
     }
 }

@@ -220,7 +220,7 @@ final class GenerationBench {
             ModelConfig cfg = ModelConfig.from(g);
             ModelParameters mp = new ModelParameters().setModel(model.toString()).setThreads(threads)
                     .setThreadsBatch(threads).setCtxSize(1024).setBatchSize(512).setUbatchSize(512).setParallel(1)
-                    .disableContextShift();
+                    .disableContextShift().disableLog();
             try (Transformer ours = new Transformer(g, cfg, PROMPT + GENERATE, threads, 64);
                  LlamaModel peer = new LlamaModel(mp)) {
                 int peerCount = peer.encode(text).length + (tok.addsBos() ? 1 : 0);

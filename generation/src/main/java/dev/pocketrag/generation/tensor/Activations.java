@@ -25,6 +25,8 @@ public final class Activations {
     int[] bsums;
     /** Quantized formats, for the vector kernels: the int8 quants as floats (exact), [count * length]. */
     float[] qf;
+    /** Q8_0/Q8_1, for the vector kernels: the values {@code q * d} (exact: d is an f16), [count * length]. */
+    float[] xf;
 
     /**
      * @param maxCount  most vectors per batch
@@ -99,6 +101,12 @@ public final class Activations {
                     quantizeQ8(src, srcOff + t * srcStride, t * length, length, fmt == ActivationFormat.Q8_1);
                 }
                 widen(count * length);
+                if (xf == null) {
+                    xf = new float[n];
+                }
+                for (int i = 0; i < count * length; i++) {
+                    xf[i] = q[i] * d[i >> 5];
+                }
             }
             case Q8_K -> {
                 ensureQuantBuffers(n, 256);

@@ -203,7 +203,16 @@ final class VectorMatMul {
      */
     static void decodeRow(WeightMatrix w, int r, MatMul.Scratch s) {
         decodeLevels(w, r, s);
-        if (w.type().blockSize() == 256) {
+        if (w.type().blockSize() == 32) {
+            // 32-blocks: the weights themselves, level * d (exact: a small integer times an f16)
+            float[] qf = s.qf;
+            for (int b = 0; b < w.cols() >> 5; b++) {
+                FloatVector d = FloatVector.broadcast(F, s.d[b]);
+                for (int i = 32 * b; i < 32 * b + 32; i += L) {
+                    FloatVector.fromArray(F, qf, i).mul(d).intoArray(qf, i);
+                }
+            }
+        } else if (w.type().blockSize() == 256) {
             // K-quants: levels times their (integer) sub-block scales, still exact integers
             int sub = MatMul.subBlock(w.type());
             float[] qf = s.qf;
@@ -322,73 +331,58 @@ final class VectorMatMul {
 
     /**
      * 32-blocks: {@code out[outOff + t * outStride + r] = row . x[t]} for every vector t of the batch,
-     * the row decoded by {@link #decodeRow}; four vectors at a time.
+     * the row decoded to its weights by {@link #decodeRow}, dotted with the activations' values
+     * ({@link Activations#xf}); four vectors at a time.
      */
     static void rowTokens32(MatMul.Scratch s, int n, boolean q81, Activations x, float[] out, int outOff,
                             int outStride, int r) {
         float[] qf = s.qf;
-        float[] d = s.d;
-        float[] xq = x.qf;
-        float[] xd = x.d;
+        float[] xf = x.xf;
+        float[] d4 = s.is4;
         int count = x.count();
         int nb = n >> 5;
         int t = 0;
         for (; t + 4 <= count; t += 4) {
-            int x0 = t * n;
-            int x1 = x0 + n;
-            int x2 = x1 + n;
-            int x3 = x2 + n;
-            int b0 = t * nb;
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            for (int b = 0; b < nb; b++) {
-                int o = b << 5;
-                FloatVector q = FloatVector.fromArray(F, qf, o);
-                FloatVector p0 = q.mul(FloatVector.fromArray(F, xq, x0 + o));
-                FloatVector p1 = q.mul(FloatVector.fromArray(F, xq, x1 + o));
-                FloatVector p2 = q.mul(FloatVector.fromArray(F, xq, x2 + o));
-                FloatVector p3 = q.mul(FloatVector.fromArray(F, xq, x3 + o));
-                for (int v = 1; v < 32 / L; v++) {
-                    int oo = o + v * L;
-                    q = FloatVector.fromArray(F, qf, oo);
-                    p0 = q.fma(FloatVector.fromArray(F, xq, x0 + oo), p0);
-                    p1 = q.fma(FloatVector.fromArray(F, xq, x1 + oo), p1);
-                    p2 = q.fma(FloatVector.fromArray(F, xq, x2 + oo), p2);
-                    p3 = q.fma(FloatVector.fromArray(F, xq, x3 + oo), p3);
-                }
-                float db = d[b];
-                a0 = p0.fma(FloatVector.broadcast(F, db * xd[b0 + b]), a0);
-                a1 = p1.fma(FloatVector.broadcast(F, db * xd[b0 + nb + b]), a1);
-                a2 = p2.fma(FloatVector.broadcast(F, db * xd[b0 + 2 * nb + b]), a2);
-                a3 = p3.fma(FloatVector.broadcast(F, db * xd[b0 + 3 * nb + b]), a3);
+            dotN4(qf, xf, t * n, n, d4);
+            for (int k = 0; k < 4; k++) {
+                out[outOff + (t + k) * outStride + r] = finish32(d4[k], s, nb, q81, x, t + k);
             }
-            out[outOff + t * outStride + r] = finish32(a0, s, nb, q81, x, t);
-            out[outOff + (t + 1) * outStride + r] = finish32(a1, s, nb, q81, x, t + 1);
-            out[outOff + (t + 2) * outStride + r] = finish32(a2, s, nb, q81, x, t + 2);
-            out[outOff + (t + 3) * outStride + r] = finish32(a3, s, nb, q81, x, t + 3);
         }
         for (; t < count; t++) {
-            int x0 = t * n;
-            int b0 = t * nb;
-            FloatVector a0 = FloatVector.zero(F);
-            for (int b = 0; b < nb; b++) {
-                int o = b << 5;
-                FloatVector p0 = FloatVector.fromArray(F, qf, o).mul(FloatVector.fromArray(F, xq, x0 + o));
-                for (int v = 1; v < 32 / L; v++) {
-                    int oo = o + v * L;
-                    p0 = FloatVector.fromArray(F, qf, oo).fma(FloatVector.fromArray(F, xq, x0 + oo), p0);
-                }
-                a0 = p0.fma(FloatVector.broadcast(F, d[b] * xd[b0 + b]), a0);
-            }
-            out[outOff + t * outStride + r] = finish32(a0, s, nb, q81, x, t);
+            out[outOff + t * outStride + r] = finish32(dotN(qf, xf, t * n, n), s, nb, q81, x, t);
         }
     }
 
+    /** {@code sum_i w[i] * x[xo + i]} for n a multiple of L: lanes, then {@link #sum}. */
+    private static float dotN(float[] w, float[] x, int xo, int n) {
+        FloatVector a = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) {
+            a = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), a);
+        }
+        return sum(a);
+    }
+
+    /** {@link #dotN} for the four vectors at {@code xo, xo + n, xo + 2n, xo + 3n}, into {@code out[0..3]}. */
+    private static void dotN4(float[] w, float[] x, int xo, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < n; i += L) {
+            FloatVector wv = FloatVector.fromArray(F, w, i);
+            a0 = wv.fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, x, xo + n + i), a1);
+            a2 = wv.fma(FloatVector.fromArray(F, x, xo + 2 * n + i), a2);
+            a3 = wv.fma(FloatVector.fromArray(F, x, xo + 3 * n + i), a3);
+        }
+        out[0] = sum(a0);
+        out[1] = sum(a1);
+        out[2] = sum(a2);
+        out[3] = sum(a3);
+    }
+
     /** The lanes' sum, plus (Q4_1/Q5_1) {@code sum_b m[b] * s_x[b]} as ggml adds the block minimum. */
-    private static float finish32(FloatVector acc, MatMul.Scratch s, int nb, boolean q81, Activations x, int t) {
-        float sum = sum(acc);
+    private static float finish32(float sum, MatMul.Scratch s, int nb, boolean q81, Activations x, int t) {
         if (!q81) {
             return sum;
         }
@@ -510,58 +504,49 @@ final class VectorMatMul {
     private static final long LANE_BITS = L == 64 ? -1L : (1L << L) - 1;
 
     static float dotQ4_0(MemorySegment m, long ro, Activations x, int n) {
-        float[] xq = x.qf;
-        float[] xd = x.d;
+        float[] xf = x.xf;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 18L * b;
             int e = 32 * b;
-            FloatVector p = FloatVector.zero(F);
-            for (int k = 0; k < 16; k += L) {
-                IntVector v = bytes(m, o + 2 + k);
-                p = toFloat(v.and(15).sub(8)).fma(FloatVector.fromArray(F, xq, e + k), p);
-                p = toFloat(v.lanewise(VectorOperators.ASHR, 4).and(15).sub(8))
-                        .fma(FloatVector.fromArray(F, xq, e + 16 + k), p);
+            FloatVector d = FloatVector.broadcast(F, f16(m, o));
+            for (int v = 0; v < 32 / L; v++) {
+                int k = v * L;
+                IntVector q = bytes(m, o + 2 + (k & 15)).lanewise(VectorOperators.ASHR, k < 16 ? 0 : 4).and(15).sub(8);
+                acc = toFloat(q).mul(d).fma(FloatVector.fromArray(F, xf, e + k), acc);
             }
-            acc = p.fma(FloatVector.broadcast(F, f16(m, o) * xd[b]), acc);
         }
         return sum(acc);
     }
 
     static float dotQ5_0(MemorySegment m, long ro, Activations x, int n) {
-        float[] xq = x.qf;
-        float[] xd = x.d;
+        float[] xf = x.xf;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 22L * b;
             int e = 32 * b;
+            FloatVector d = FloatVector.broadcast(F, f16(m, o));
             long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
-            FloatVector p = FloatVector.zero(F);
-            for (int k = 0; k < 16; k += L) {
-                IntVector v = bytes(m, o + 6 + k);
-                IntVector lo = v.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS));
-                IntVector hi = v.lanewise(VectorOperators.ASHR, 4).and(15)
-                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> (16 + k)) & LANE_BITS));
-                p = toFloat(lo.sub(16)).fma(FloatVector.fromArray(F, xq, e + k), p);
-                p = toFloat(hi.sub(16)).fma(FloatVector.fromArray(F, xq, e + 16 + k), p);
+            for (int v = 0; v < 32 / L; v++) {
+                int k = v * L;
+                IntVector q = bytes(m, o + 6 + (k & 15)).lanewise(VectorOperators.ASHR, k < 16 ? 0 : 4).and(15)
+                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS)).sub(16);
+                acc = toFloat(q).mul(d).fma(FloatVector.fromArray(F, xf, e + k), acc);
             }
-            acc = p.fma(FloatVector.broadcast(F, f16(m, o) * xd[b]), acc);
         }
         return sum(acc);
     }
 
     static float dotQ8_0(MemorySegment m, long ro, Activations x, int n) {
-        float[] xq = x.qf;
-        float[] xd = x.d;
+        float[] xf = x.xf;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 34L * b;
             int e = 32 * b;
-            FloatVector p = q8_0(m, o, 0).mul(FloatVector.fromArray(F, xq, e));
-            for (int v = 1; v < 32 / L; v++) {
-                p = q8_0(m, o, v).fma(FloatVector.fromArray(F, xq, e + v * L), p);
+            FloatVector d = FloatVector.broadcast(F, f16(m, o));
+            for (int v = 0; v < 32 / L; v++) {
+                acc = q8_0(m, o, v).mul(d).fma(FloatVector.fromArray(F, xf, e + v * L), acc);
             }
-            acc = p.fma(FloatVector.broadcast(F, f16(m, o) * xd[b]), acc);
         }
         return sum(acc);
     }

@@ -50,6 +50,14 @@ public final class MatMul {
         final byte[] kb = new byte[16];
         /** Vector kernels: four partial sums. */
         final float[] is4 = new float[4];
+        /** Vector kernels, batches: four decoded rows and their scales, 16 (row, vector) sums. */
+        final float[][] qf4;
+        final float[][] d4;
+        final float[][] m4;
+        final int[][] mn4;
+        final float[] out16 = new float[16];
+        final float[] run16 = new float[16];
+        final float[] lanes = new float[16];
 
         /** Buffers for rows of up to {@code maxCols} values of any type. */
         public Scratch(int maxCols) {
@@ -65,6 +73,10 @@ public final class MatMul {
             this.mn = new int[maxCols / 16 + 1];
             this.wf = new float[maxCols];
             this.qf = new float[maxCols];
+            this.qf4 = new float[4][maxCols];
+            this.d4 = new float[4][maxCols / 16 + 1];
+            this.m4 = new float[4][maxCols / 16 + 1];
+            this.mn4 = new int[4][maxCols / 16 + 1];
             this.scf = new float[maxCols / 16 + 1];
             this.mnf = new float[maxCols / 16 + 1];
         }

@@ -64,6 +64,21 @@ final class VectorMatMul {
         return v.lane(0);
     }
 
+    /**
+     * {@link #sum} of a vector stored at {@code a[0..L)}, in plain Java: the same additions in the same
+     * order (lane 0 of the rotate-and-add steps), so the same bits.
+     */
+    static float sumLanes(float[] a) {
+        if (L == 16) {
+            float u0 = (a[0] + a[8]) + (a[4] + a[12]);
+            float u2 = (a[2] + a[10]) + (a[6] + a[14]);
+            float u1 = (a[1] + a[9]) + (a[5] + a[13]);
+            float u3 = (a[3] + a[11]) + (a[7] + a[15]);
+            return (u0 + u2) + (u1 + u3);
+        }
+        return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+
     static void multiply(WeightMatrix w, Activations x, int rowFrom, int rowTo, float[] out, int outOff,
                          int outStride, MatMul.Scratch s) {
         int n = w.cols();
@@ -99,7 +114,28 @@ final class VectorMatMul {
                 int sub = k ? MatMul.subBlock(type) : 32;
                 boolean q81 = x.format() == ActivationFormat.Q8_1;
                 boolean mins = MatMul.hasMins(type);
-                for (int r = rowFrom; r < rowTo; r++) {
+                int r = rowFrom;
+                if (count >= 4) {
+                    // four rows x four vectors per step: each weight and activation load feeds four FMAs
+                    int nd = k ? n >> 8 : n >> 5;
+                    for (; r + 4 <= rowTo; r += 4) {
+                        for (int i = 0; i < 4; i++) {
+                            decodeRow(w, r + i, s);
+                            System.arraycopy(s.qf, 0, s.qf4[i], 0, n);
+                            System.arraycopy(s.d, 0, s.d4[i], 0, nd);
+                            System.arraycopy(s.m, 0, s.m4[i], 0, k ? nd : n >> 5);
+                            if (k) {
+                                System.arraycopy(s.mn, 0, s.mn4[i], 0, n / sub);
+                            }
+                        }
+                        if (k) {
+                            tilesK(s, n, sub, mins, x, out, outOff, outStride, r);
+                        } else {
+                            tiles32(s, n, q81, x, out, outOff, outStride, r);
+                        }
+                    }
+                }
+                for (; r < rowTo; r++) {
                     decodeRow(w, r, s);
                     if (k) {
                         rowTokensK(s, n, sub, mins, x, out, outOff, outStride, r);
@@ -285,8 +321,15 @@ final class VectorMatMul {
         int[] sm = s.sm;
         for (int sb = 0; sb < n >> 8; sb++) {
             long o = ro + 144L * sb;
-            for (int v = 0; v < 256 / L; v++) {
-                q4_K(m, o, v).intoArray(qf, 256 * sb + v * L);
+            for (int c = 0; c < 4; c++) {
+                for (int k = 0; k < 32; k += L) {
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 16 + 32 * c + k, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    int e = 256 * sb + 64 * c + k;
+                    ((FloatVector) v.and(15).convert(VectorOperators.I2F, 0)).intoArray(qf, e);
+                    ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0))
+                            .intoArray(qf, e + 32);
+                }
             }
             s.d[sb] = f16(m, o);
             s.m[sb] = f16(m, o + 2);
@@ -303,8 +346,26 @@ final class VectorMatMul {
         float[] qf = s.qf;
         for (int sb = 0; sb < n >> 8; sb++) {
             long o = ro + 210L * sb;
-            for (int v = 0; v < 256 / L; v++) {
-                q6_K(m, o, v).intoArray(qf, 256 * sb + v * L);
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += L) {
+                    long ql = o + 64 * h + l;
+                    IntVector lo0 = (IntVector) ByteVector.fromMemorySegment(B, m, ql, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    IntVector lo1 = (IntVector) ByteVector.fromMemorySegment(B, m, ql + 32, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, m, o + 128 + 32 * h + l, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    int e = 256 * sb + 128 * h + l;
+                    ((FloatVector) lo0.and(15).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                            .convert(VectorOperators.I2F, 0)).intoArray(qf, e);
+                    ((FloatVector) lo1.and(15).or(qh.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32)
+                            .convert(VectorOperators.I2F, 0)).intoArray(qf, e + 32);
+                    ((FloatVector) lo0.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32)
+                            .convert(VectorOperators.I2F, 0)).intoArray(qf, e + 64);
+                    ((FloatVector) lo1.lanewise(VectorOperators.ASHR, 4).and(15)
+                            .or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32)
+                            .convert(VectorOperators.I2F, 0)).intoArray(qf, e + 96);
+                }
             }
             s.d[sb] = f16(m, o + 208);
             for (int j = 0; j < 16; j++) {
@@ -345,11 +406,11 @@ final class VectorMatMul {
         for (; t + 4 <= count; t += 4) {
             dotN4(qf, xf, t * n, n, d4);
             for (int k = 0; k < 4; k++) {
-                out[outOff + (t + k) * outStride + r] = finish32(d4[k], s, nb, q81, x, t + k);
+                out[outOff + (t + k) * outStride + r] = finish32(d4[k], s.m, nb, q81, x, t + k);
             }
         }
         for (; t < count; t++) {
-            out[outOff + t * outStride + r] = finish32(dotN(qf, xf, t * n, n), s, nb, q81, x, t);
+            out[outOff + t * outStride + r] = finish32(dotN(qf, xf, t * n, n), s.m, nb, q81, x, t);
         }
     }
 
@@ -382,7 +443,7 @@ final class VectorMatMul {
     }
 
     /** The lanes' sum, plus (Q4_1/Q5_1) {@code sum_b m[b] * s_x[b]} as ggml adds the block minimum. */
-    private static float finish32(float sum, MatMul.Scratch s, int nb, boolean q81, Activations x, int t) {
+    private static float finish32(float sum, float[] mins, int nb, boolean q81, Activations x, int t) {
         if (!q81) {
             return sum;
         }
@@ -390,7 +451,7 @@ final class VectorMatMul {
         int xb = t * nb;
         float ms = 0;
         for (int b = 0; b < nb; b++) {
-            ms += s.m[b] * xs[xb + b];
+            ms += mins[b] * xs[xb + b];
         }
         return sum + ms;
     }
@@ -465,6 +526,150 @@ final class VectorMatMul {
         out[3] = a3.reduceLanes(VectorOperators.ADD);
     }
 
+    /** 32-blocks, four decoded rows ({@code s.qf4}) from row r: four vectors at a time, then one at a time. */
+    private static void tiles32(MatMul.Scratch s, int n, boolean q81, Activations x, float[] out, int outOff,
+                                int outStride, int r) {
+        float[][] q = s.qf4;
+        float[] xf = x.xf;
+        float[] o16 = s.out16;
+        int count = x.count();
+        int nb = n >> 5;
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            tile4x4(q[0], q[1], q[2], q[3], 0, xf, t * n, n, n, o16, s.lanes);
+            for (int i = 0; i < 4; i++) {
+                for (int k = 0; k < 4; k++) {
+                    out[outOff + (t + k) * outStride + r + i] = finish32(o16[4 * i + k], s.m4[i], nb, q81, x, t + k);
+                }
+            }
+        }
+        for (; t < count; t++) {
+            for (int i = 0; i < 4; i++) {
+                out[outOff + t * outStride + r + i] = finish32(dotN(q[i], xf, t * n, n), s.m4[i], nb, q81, x, t);
+            }
+        }
+    }
+
+    /** K-quants, four decoded rows ({@code s.qf4}) from row r: four vectors at a time, then one at a time. */
+    private static void tilesK(MatMul.Scratch s, int n, int sub, boolean mins, Activations x, float[] out, int outOff,
+                               int outStride, int r) {
+        float[][] q = s.qf4;
+        float[] xq = x.qf;
+        float[] o16 = s.out16;
+        float[] run = s.run16;
+        int count = x.count();
+        int nsb = n >> 8;
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            java.util.Arrays.fill(run, 0f);
+            for (int sb = 0; sb < nsb; sb++) {
+                tile4x4(q[0], q[1], q[2], q[3], 256 * sb, xq, t * n + 256 * sb, n, 256, o16, s.lanes);
+                for (int i = 0; i < 16; i++) {
+                    int row = i >> 2;
+                    run[i] = superBlock(run[i], o16[i], s.d4[row], s.m4[row], s.mn4[row], sb, sub, mins, x, t + (i & 3),
+                            nsb);
+                }
+            }
+            for (int i = 0; i < 16; i++) {
+                out[outOff + (t + (i & 3)) * outStride + r + (i >> 2)] = run[i];
+            }
+        }
+        for (; t < count; t++) {
+            for (int i = 0; i < 4; i++) {
+                float s0 = 0;
+                for (int sb = 0; sb < nsb; sb++) {
+                    int o = 256 * sb;
+                    s0 = superBlock(s0, dot256(q[i], o, xq, t * n + o), s.d4[i], s.m4[i], s.mn4[i], sb, sub, mins, x,
+                            t, nsb);
+                }
+                out[outOff + t * outStride + r + i] = s0;
+            }
+        }
+    }
+
+    /**
+     * {@code out[4 i + k] = sum_j w_i[wo + j] * x[xo + k n + j]} for j in [0, len): four rows times four
+     * vectors, 16 accumulators, each with the same sequence of FMAs (and final {@link #sum}) as
+     * {@link #dotN} on its pair.
+     */
+    private static void tile4x4(float[] w0, float[] w1, float[] w2, float[] w3, int wo, float[] x, int xo, int n,
+                                int len, float[] out, float[] lanes) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a03 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a13 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a22 = a00;
+        FloatVector a23 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a32 = a00;
+        FloatVector a33 = a00;
+        for (int i = 0; i < len; i += L) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + n + i);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * n + i);
+            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * n + i);
+            FloatVector w = FloatVector.fromArray(F, w0, wo + i);
+            a00 = w.fma(x0, a00);
+            a01 = w.fma(x1, a01);
+            a02 = w.fma(x2, a02);
+            a03 = w.fma(x3, a03);
+            w = FloatVector.fromArray(F, w1, wo + i);
+            a10 = w.fma(x0, a10);
+            a11 = w.fma(x1, a11);
+            a12 = w.fma(x2, a12);
+            a13 = w.fma(x3, a13);
+            w = FloatVector.fromArray(F, w2, wo + i);
+            a20 = w.fma(x0, a20);
+            a21 = w.fma(x1, a21);
+            a22 = w.fma(x2, a22);
+            a23 = w.fma(x3, a23);
+            w = FloatVector.fromArray(F, w3, wo + i);
+            a30 = w.fma(x0, a30);
+            a31 = w.fma(x1, a31);
+            a32 = w.fma(x2, a32);
+            a33 = w.fma(x3, a33);
+        }
+        a00.intoArray(lanes, 0);
+        out[0] = sumLanes(lanes);
+        a01.intoArray(lanes, 0);
+        out[1] = sumLanes(lanes);
+        a02.intoArray(lanes, 0);
+        out[2] = sumLanes(lanes);
+        a03.intoArray(lanes, 0);
+        out[3] = sumLanes(lanes);
+        a10.intoArray(lanes, 0);
+        out[4] = sumLanes(lanes);
+        a11.intoArray(lanes, 0);
+        out[5] = sumLanes(lanes);
+        a12.intoArray(lanes, 0);
+        out[6] = sumLanes(lanes);
+        a13.intoArray(lanes, 0);
+        out[7] = sumLanes(lanes);
+        a20.intoArray(lanes, 0);
+        out[8] = sumLanes(lanes);
+        a21.intoArray(lanes, 0);
+        out[9] = sumLanes(lanes);
+        a22.intoArray(lanes, 0);
+        out[10] = sumLanes(lanes);
+        a23.intoArray(lanes, 0);
+        out[11] = sumLanes(lanes);
+        a30.intoArray(lanes, 0);
+        out[12] = sumLanes(lanes);
+        a31.intoArray(lanes, 0);
+        out[13] = sumLanes(lanes);
+        a32.intoArray(lanes, 0);
+        out[14] = sumLanes(lanes);
+        a33.intoArray(lanes, 0);
+        out[15] = sumLanes(lanes);
+    }
+
     /**
      * Adds super-block {@code sb} to the running sum as the scalar twin does: {@code sum += (d_x * d) *
      * isum}, then (with mins) {@code sum -= (d_x * dmin) * sum_j mn[j] * bsums[j]}. {@code isum} is the
@@ -474,11 +679,15 @@ final class VectorMatMul {
      */
     private static float superBlock(float sum, float isum, MatMul.Scratch s, int sb, int sub, boolean mins,
                                     Activations x, int t, int nsb) {
+        return superBlock(sum, isum, s.d, s.m, s.mn, sb, sub, mins, x, t, nsb);
+    }
+
+    private static float superBlock(float sum, float isum, float[] d, float[] dmin, int[] mn, int sb, int sub,
+                                    boolean mins, Activations x, int t, int nsb) {
         float dx = x.d[t * nsb + sb];
-        sum += (dx * s.d[sb]) * isum;
+        sum += (dx * d[sb]) * isum;
         if (mins) {
             int[] bs = x.bsums;
-            int[] mn = s.mn;
             int b16 = (t * nsb + sb) * 16;
             int msum = 0;
             if (sub == 32) {
@@ -490,7 +699,7 @@ final class VectorMatMul {
                     msum += mn[sb * 16 + j] * bs[b16 + j];
                 }
             }
-            sum -= (dx * s.m[sb]) * msum;
+            sum -= (dx * dmin[sb]) * msum;
         }
         return sum;
     }

@@ -59,6 +59,11 @@ public final class Activations {
      * {@code src[srcOff + t * srcStride ...]}.
      */
     public void encode(ActivationFormat fmt, float[] src, int srcOff, int srcStride, int count, int length) {
+        encode(fmt, src, srcOff, srcStride, count, length, Simd.enabled());
+    }
+
+    /** {@link #encode} with the Q8_0/Q8_1 quantizer chosen: the vector one or its scalar twin (same bits). */
+    void encode(ActivationFormat fmt, float[] src, int srcOff, int srcStride, int count, int length, boolean simd) {
         if (count < 1 || count > maxCount || length < 1 || length > maxLength) {
             throw new IllegalArgumentException("batch of " + count + " x " + length + " values does not fit "
                     + maxCount + " x " + maxLength);
@@ -97,15 +102,22 @@ public final class Activations {
                 if (fmt == ActivationFormat.Q8_1 && s == null) {
                     s = new float[n / 32 + 1];
                 }
-                for (int t = 0; t < count; t++) {
-                    quantizeQ8(src, srcOff + t * srcStride, t * length, length, fmt == ActivationFormat.Q8_1);
-                }
-                widen(count * length);
                 if (xf == null) {
                     xf = new float[n];
                 }
-                for (int i = 0; i < count * length; i++) {
-                    xf[i] = q[i] * d[i >> 5];
+                boolean withSum = fmt == ActivationFormat.Q8_1;
+                if (simd) {
+                    for (int t = 0; t < count; t++) {
+                        VectorMatMul.quantizeQ8(src, srcOff + t * srcStride, this, t * length, length, withSum);
+                    }
+                } else {
+                    for (int t = 0; t < count; t++) {
+                        quantizeQ8(src, srcOff + t * srcStride, t * length, length, withSum);
+                    }
+                    widen(count * length);
+                    for (int i = 0; i < count * length; i++) {
+                        xf[i] = q[i] * d[i >> 5];
+                    }
                 }
             }
             case Q8_K -> {

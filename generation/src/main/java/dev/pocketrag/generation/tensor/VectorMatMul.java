@@ -841,4 +841,45 @@ final class VectorMatMul {
     private static FloatVector byteToFloat(ByteVector b) {
         return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
     }
+
+    // ------------------------------------------------------------------------------ activations
+
+    private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer, ties to even
+
+    /**
+     * The vector twin of {@code Activations.quantizeQ8} (+ its {@code qf}, {@code xf}): the same bits.
+     * amax is exact in any order; {@code x * (127/amax)} is the same float product; rounding by adding
+     * and subtracting 1.5 * 2^23 is {@code Math.rint} for these magnitudes (at most 127).
+     */
+    static void quantizeQ8(float[] x, int xo, Activations a, int qo, int n, boolean withSum) {
+        byte[] q = a.q;
+        float[] qf = a.qf;
+        float[] xf = a.xf;
+        for (int b = 0; b < n >> 5; b++) {
+            int o = xo + 32 * b;
+            FloatVector m = FloatVector.zero(F);
+            for (int v = 0; v < 32; v += L) {
+                m = m.max(FloatVector.fromArray(F, x, o + v).abs());
+            }
+            float amax = m.reduceLanes(VectorOperators.MAX);
+            float dd = amax / 127.f;
+            float id = amax != 0.0f ? 127.f / amax : 0.0f;
+            float d = Half.f16ToF32(Half.f32ToF16(dd));
+            int qb = qo + 32 * b;
+            FloatVector sum = FloatVector.zero(F);
+            for (int v = 0; v < 32; v += L) {
+                FloatVector r = FloatVector.fromArray(F, x, o + v).mul(id).add(ROUND).sub(ROUND);
+                r.intoArray(qf, qb + v);
+                r.mul(d).intoArray(xf, qb + v);
+                ((IntVector) r.convert(VectorOperators.F2I, 0)).convertShape(VectorOperators.I2B, B, 0)
+                        .reinterpretAsBytes().intoArray(q, qb + v);
+                sum = sum.add(r);
+            }
+            int bi = qb >> 5;
+            a.d[bi] = d;
+            if (withSum) {
+                a.s[bi] = Half.f16ToF32(Half.f32ToF16(dd * (int) sum.reduceLanes(VectorOperators.ADD)));
+            }
+        }
+    }
 }

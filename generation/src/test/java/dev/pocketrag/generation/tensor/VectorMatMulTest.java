@@ -47,6 +47,38 @@ class VectorMatMulTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"Q8_0", "Q8_1"})
+    void vector_activation_quantizer_gives_the_scalar_twins_bits(String name) {
+        assumeTrue(Simd.enabled(), "Vector API kernels disabled: " + Simd.fallbackReason());
+        ActivationFormat f = ActivationFormat.valueOf(name);
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        for (int blocks = 1; blocks <= 33; blocks += 2) {
+            int n = 32 * blocks;
+            float[] x = new float[3 * n + 5];
+            for (int i = 0; i < x.length; i++) {
+                // ties: multiples of 1/254 of a block maximum of 1 land exactly on .5 after scaling
+                x[i] = rnd.nextInt(4) == 0 ? rnd.nextInt(-254, 255) / 254f : (float) rnd.nextGaussian() * 3;
+            }
+            java.util.Arrays.fill(x, 5, 5 + 32, 0f); // an all-zero block
+            Activations v = new Activations(3, n);
+            Activations s = new Activations(3, n);
+            v.encode(f, x, 5, n, 3, n, true);
+            s.encode(f, x, 5, n, 3, n, false);
+            for (int i = 0; i < 3 * n; i++) {
+                assertEquals(s.q[i], v.q[i], "q[" + i + "] n " + n + " seed " + SEED);
+                assertEquals(Float.floatToRawIntBits(s.qf[i]), Float.floatToRawIntBits(v.qf[i]), "qf[" + i + "]");
+                assertEquals(Float.floatToRawIntBits(s.xf[i]), Float.floatToRawIntBits(v.xf[i]), "xf[" + i + "]");
+            }
+            for (int b = 0; b < 3 * blocks; b++) {
+                assertEquals(Float.floatToRawIntBits(s.d[b]), Float.floatToRawIntBits(v.d[b]), "d[" + b + "]");
+                if (f == ActivationFormat.Q8_1) {
+                    assertEquals(Float.floatToRawIntBits(s.s[b]), Float.floatToRawIntBits(v.s[b]), "s[" + b + "]");
+                }
+            }
+        }
+    }
+
     private static void check(WeightMatrix w, int count, SplittableRandom rnd, long seed) {
         int n = w.cols();
         int rows = w.rows();

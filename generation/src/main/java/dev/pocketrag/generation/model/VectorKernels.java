@@ -92,31 +92,27 @@ final class VectorKernels {
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds to an integer (ties to even)
 
-    /**
-     * e^x lane-wise, about 2 ulp: x clamped to [-87.3, 88], x = k ln2 + r (Cody-Waite), e^r by its
-     * degree-6 Taylor polynomial (|r| <= ln2/2: error below 2e-7 relative), times 2^k via the exponent
-     * bits.
-     */
-    static FloatVector exp(FloatVector x) {
-        x = x.max(-87.3f).min(88.0f);
-        FloatVector k = x.fma(LOG2E, ROUND).sub(ROUND);
-        FloatVector r = k.fma(-LN2_HI, 0f).add(x);
-        r = k.fma(-LN2_LO, 0f).add(r);
-        FloatVector p = r.fma(1f / 720, 1f / 120);
-        p = p.mul(r).add(1f / 24);
-        p = p.mul(r).add(1f / 6);
-        p = p.mul(r).add(0.5f);
-        p = p.mul(r).add(1f);
-        p = p.mul(r).add(1f);
-        IntVector e = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul((FloatVector) e.reinterpretAsFloats());
-    }
+    // e^x lane-wise (inlined by hand in siluMul and expShift), about 2 ulp: x clamped to [-87.3, 88],
+    // x = k ln2 + r (Cody-Waite), e^r by its degree-6 Taylor polynomial (|r| <= ln2/2: error below
+    // 2e-7 relative), times 2^k via the exponent bits.
 
     static void siluMul(float[] g, int go, float[] u, int uo, float[] out, int oo, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
             FloatVector gv = FloatVector.fromArray(F, g, go + i);
-            FloatVector silu = gv.div(exp(gv.neg()).add(1f));
+            // e^-g inline (a vector passed to a method the JIT does not inline would be boxed)
+            FloatVector x = gv.neg().max(-87.3f).min(88.0f);
+            FloatVector k = x.fma(LOG2E, ROUND).sub(ROUND);
+            FloatVector r = k.fma(-LN2_HI, 0f).add(x);
+            r = k.fma(-LN2_LO, 0f).add(r);
+            FloatVector p = r.fma(1f / 720, 1f / 120);
+            p = p.mul(r).add(1f / 24);
+            p = p.mul(r).add(1f / 6);
+            p = p.mul(r).add(0.5f);
+            p = p.mul(r).add(1f);
+            p = p.mul(r).add(1f);
+            IntVector ek = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+            FloatVector silu = gv.div(p.mul((FloatVector) ek.reinterpretAsFloats()).add(1f));
             silu.mul(FloatVector.fromArray(F, u, uo + i)).intoArray(out, oo + i);
         }
         for (; i < n; i++) {
@@ -128,7 +124,18 @@ final class VectorKernels {
         FloatVector acc = FloatVector.zero(F);
         int j = from;
         for (int bound = from + F.loopBound(to - from); j < bound; j += L) {
-            FloatVector e = exp(FloatVector.fromArray(F, s, j).sub(max));
+            FloatVector x = FloatVector.fromArray(F, s, j).sub(max).max(-87.3f).min(88.0f);
+            FloatVector k = x.fma(LOG2E, ROUND).sub(ROUND);
+            FloatVector r = k.fma(-LN2_HI, 0f).add(x);
+            r = k.fma(-LN2_LO, 0f).add(r);
+            FloatVector p = r.fma(1f / 720, 1f / 120);
+            p = p.mul(r).add(1f / 24);
+            p = p.mul(r).add(1f / 6);
+            p = p.mul(r).add(0.5f);
+            p = p.mul(r).add(1f);
+            p = p.mul(r).add(1f);
+            IntVector ek = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+            FloatVector e = p.mul((FloatVector) ek.reinterpretAsFloats());
             e.intoArray(s, j);
             acc = acc.add(e);
         }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * even, so the vector loops and their scalar tails both run), random data from a printed seed
  * ({@code -Dpocketrag.test.seed=N} replays one): F16 decoding bit for bit (all 65536 bit patterns,
  * subnormals, infinities and NaNs included); dot products and axpy to float rounding of the sum of
- * magnitudes; SiLU and exp to 4e-7 relative.
+ * magnitudes; SiLU to 1e-6 and exp to 4e-7 relative.
  */
 class KernelsTest {
     static final long SEED = Long.getLong("pocketrag.test.seed", System.nanoTime());
@@ -94,14 +94,17 @@ class KernelsTest {
             Kernels.siluMulScalar(g, 1, u, 2, o1, 3, n);
             VectorKernels.siluMul(g, 1, u, 2, o2, 3, n);
             for (int i = 0; i < n + 3; i++) {
-                assertEquals(o1[i], o2[i], 4e-7 * Math.abs(o1[i]) + 1e-30, "silu n " + n + " [" + i + "] seed " + SEED);
+                assertEquals(o1[i], o2[i], 1e-6 * Math.abs(o1[i]) + 1e-30, "silu n " + n + " [" + i + "] seed " + SEED);
             }
             float[] s1 = random(rnd, n + 4);
             for (int i = 0; i < s1.length; i++) {
                 s1[i] *= 20;
             }
+            float max = Float.NEGATIVE_INFINITY; // as softmax: exponents <= 0
+            for (int i = 4; i < n + 4; i++) {
+                max = Math.max(max, s1[i]);
+            }
             float[] s2 = s1.clone();
-            float max = 3f;
             double e1 = Kernels.expShiftScalar(s1, 4, n + 4, max);
             double e2 = VectorKernels.expShift(s2, 4, n + 4, max);
             assertEquals(e1, e2, 1e-6 * e1, "exp sum n " + n + " seed " + SEED);

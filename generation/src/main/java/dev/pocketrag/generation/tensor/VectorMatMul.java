@@ -248,8 +248,9 @@ final class VectorMatMul {
                     FloatVector.fromArray(F, qf, i).mul(d).intoArray(qf, i);
                 }
             }
-        } else if (w.type().blockSize() == 256) {
-            // K-quants: levels times their (integer) sub-block scales, still exact integers
+        } else if (w.type().blockSize() == 256 && w.type() != GgmlType.Q4_K && w.type() != GgmlType.Q6_K) {
+            // other K-quants: levels times their (integer) sub-block scales, still exact integers (Q4_K and
+            // Q6_K apply them while decoding)
             int sub = MatMul.subBlock(w.type());
             float[] qf = s.qf;
             for (int j = 0; j < w.cols() / sub; j++) {
@@ -321,16 +322,6 @@ final class VectorMatMul {
         int[] sm = s.sm;
         for (int sb = 0; sb < n >> 8; sb++) {
             long o = ro + 144L * sb;
-            for (int c = 0; c < 4; c++) {
-                for (int k = 0; k < 32; k += L) {
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 16 + 32 * c + k, LE)
-                            .convertShape(VectorOperators.B2I, I, 0);
-                    int e = 256 * sb + 64 * c + k;
-                    ((FloatVector) v.and(15).convert(VectorOperators.I2F, 0)).intoArray(qf, e);
-                    ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(15).convert(VectorOperators.I2F, 0))
-                            .intoArray(qf, e + 32);
-                }
-            }
             s.d[sb] = f16(m, o);
             s.m[sb] = f16(m, o + 2);
             MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
@@ -338,6 +329,18 @@ final class VectorMatMul {
                 KQuants.scaleMinK4(j, s.kb, 0, sm);
                 s.sc[8 * sb + j] = sm[0];
                 s.mn[8 * sb + j] = sm[1];
+            }
+            for (int c = 0; c < 4; c++) {
+                int scLo = s.sc[8 * sb + 2 * c];
+                int scHi = s.sc[8 * sb + 2 * c + 1];
+                for (int k = 0; k < 32; k += L) {
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 16 + 32 * c + k, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    int e = 256 * sb + 64 * c + k;
+                    ((FloatVector) v.and(15).mul(scLo).convert(VectorOperators.I2F, 0)).intoArray(qf, e);
+                    ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(15).mul(scHi).convert(VectorOperators.I2F, 0))
+                            .intoArray(qf, e + 32);
+                }
             }
         }
     }
@@ -356,15 +359,16 @@ final class VectorMatMul {
                     IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, m, o + 128 + 32 * h + l, LE)
                             .convertShape(VectorOperators.B2I, I, 0);
                     int e = 256 * sb + 128 * h + l;
+                    long sc = o + 192 + ((128 * h + l) >> 4); // sub-block scale of value e; +2 per 32 values
                     ((FloatVector) lo0.and(15).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
-                            .convert(VectorOperators.I2F, 0)).intoArray(qf, e);
+                            .mul(m.get(BYTE, sc)).convert(VectorOperators.I2F, 0)).intoArray(qf, e);
                     ((FloatVector) lo1.and(15).or(qh.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32)
-                            .convert(VectorOperators.I2F, 0)).intoArray(qf, e + 32);
+                            .mul(m.get(BYTE, sc + 2)).convert(VectorOperators.I2F, 0)).intoArray(qf, e + 32);
                     ((FloatVector) lo0.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32)
-                            .convert(VectorOperators.I2F, 0)).intoArray(qf, e + 64);
+                            .mul(m.get(BYTE, sc + 4)).convert(VectorOperators.I2F, 0)).intoArray(qf, e + 64);
                     ((FloatVector) lo1.lanewise(VectorOperators.ASHR, 4).and(15)
                             .or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32)
-                            .convert(VectorOperators.I2F, 0)).intoArray(qf, e + 96);
+                            .mul(m.get(BYTE, sc + 6)).convert(VectorOperators.I2F, 0)).intoArray(qf, e + 96);
                 }
             }
             s.d[sb] = f16(m, o + 208);

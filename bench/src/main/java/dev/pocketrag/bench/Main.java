@@ -23,6 +23,7 @@ public final class Main {
         // name -> program; one line per benchmark
         BENCHMARKS.put("embed", EmbedBench::run);
         BENCHMARKS.put("index", IndexBench::run);
+        BENCHMARKS.put("generation", GenerationBench::run);
     }
 
     public static void main(String[] args) throws Exception {

@@ -75,8 +75,11 @@ public final class Transformer implements AutoCloseable {
     private final MatMul.Scratch[] scratch;
     private final float[][] scores;
     private final float[][] qh;
+    private final float[][] keyRows;
+    private final float[][] valueRows;
     private final MatMulTask mm = new MatMulTask();
     private final AttentionTask attention = new AttentionTask();
+    private final GluTask glu = new GluTask();
 
     /**
      * @param contextLength KV cache size in positions (1..the largest int that fits)
@@ -131,10 +134,14 @@ public final class Transformer implements AutoCloseable {
             scratch = new MatMul.Scratch[threads];
             scores = new float[threads][];
             qh = new float[threads][];
+            keyRows = new float[threads][];
+            valueRows = new float[threads][];
             for (int i = 0; i < threads; i++) {
                 scratch[i] = new MatMul.Scratch(maxCols);
-                scores[i] = new float[contextLength];
+                scores[i] = new float[(c.heads() / c.kvHeads()) * contextLength];
                 qh[i] = new float[c.headDim()];
+                keyRows[i] = new float[contextLength * c.headDim()];
+                valueRows[i] = new float[contextLength * c.headDimV()];
             }
             kv = new KvCache(c.layers(), contextLength, c.kDim(), c.vDim());
             ok = true;
@@ -264,9 +271,7 @@ public final class Transformer implements AutoCloseable {
             matmul(lw.wqkv, inNorm, qkv, 0, qkvStride);
             addBias(qkv, 0, qkvStride, n, lw.bqkv, qkvStride);
         } else {
-            matmul(lw.wq, inNorm, qkv, 0, qkvStride);
-            matmul(lw.wk, inNorm, qkv, qDim, qkvStride);
-            matmul(lw.wv, inNorm, qkv, qDim + kDim, qkvStride);
+            matmul(inNorm, qkv, qkvStride, lw.wq, 0, lw.wk, qDim, lw.wv, qDim + kDim);
             addBias(qkv, 0, qkvStride, n, lw.bq, qDim);
             addBias(qkv, qDim, qkvStride, n, lw.bk, kDim);
             addBias(qkv, qDim + kDim, qkvStride, n, lw.bv, vDim);
@@ -322,21 +327,13 @@ public final class Transformer implements AutoCloseable {
         if (lw.gateUp != null) {
             matmul(lw.gateUp, inNorm, gu, 0, 2 * ff);
         } else {
-            matmul(lw.gate, inNorm, gu, 0, 2 * ff);
-            matmul(lw.up, inNorm, gu, ff, 2 * ff);
+            matmul(inNorm, gu, 2 * ff, lw.gate, 0, lw.up, ff, null, 0);
         }
-        for (int t = 0; t < n; t++) {
-            int g = 2 * ff * t;
-            int h = ff * t;
-            if (gelu) {
-                for (int i = 0; i < ff; i++) {
-                    hid[h + i] = Activation.gelu(gu[g + i]) * gu[g + ff + i];
-                }
-            } else {
-                for (int i = 0; i < ff; i++) {
-                    hid[h + i] = Activation.silu(gu[g + i]) * gu[g + ff + i];
-                }
-            }
+        glu.n = n;
+        if (n == 1) {
+            pool.run(glu, ff, 64); // one row: chunks of 64 values (vector/tail split independent of the chunks)
+        } else {
+            pool.run(glu, n * ff, ff); // whole rows
         }
         inHidden.reset(hid, 0, ff, n, ff);
         matmul(lw.down, inHidden, xn, 0, dim);
@@ -464,25 +461,81 @@ public final class Transformer implements AutoCloseable {
     }
 
     private void matmul(WeightMatrix m, ActivationCache in, float[] out, int off, int stride) {
-        mm.w = m;
-        mm.x = in.get(m.activationFormat());
-        mm.out = out;
-        mm.off = off;
-        mm.stride = stride;
-        pool.run(mm, m.rows(), 4);
+        matmul(in, out, stride, m, off, null, 0, null, 0);
     }
 
-    /** One matrix product, split by rows. */
+    /**
+     * Up to three matrix products of the same input into one output array (Q, K, V; gate, up) in one
+     * parallel step: their rows are concatenated and claimed in chunks by the pool's threads.
+     */
+    private void matmul(ActivationCache in, float[] out, int stride, WeightMatrix m0, int off0, WeightMatrix m1,
+                        int off1, WeightMatrix m2, int off2) {
+        MatMulTask t = mm;
+        t.count = 0;
+        t.out = out;
+        t.stride = stride;
+        t.base[0] = 0;
+        t.add(m0, in, off0);
+        t.add(m1, in, off1);
+        t.add(m2, in, off2);
+        int rows = t.base[t.count];
+        // chunks of about 1/16 of a thread's share, multiples of 4 rows
+        int grain = Math.max(4, (rows / (pool.threads() * 16) + 3) & ~3);
+        pool.runDynamic(t, rows, grain);
+    }
+
+    /** Matrix products over concatenated rows (see {@link #matmul(ActivationCache, float[], int, WeightMatrix, int, WeightMatrix, int, WeightMatrix, int)}). */
     private final class MatMulTask implements WorkerPool.Task {
-        WeightMatrix w;
-        Activations x;
+        final WeightMatrix[] w = new WeightMatrix[3];
+        final Activations[] x = new Activations[3];
+        final int[] off = new int[3];
+        final int[] base = new int[4];
+        int count;
         float[] out;
-        int off;
         int stride;
+
+        void add(WeightMatrix m, ActivationCache in, int offset) {
+            if (m != null) {
+                w[count] = m;
+                x[count] = in.get(m.activationFormat());
+                off[count] = offset;
+                base[count + 1] = base[count] + m.rows();
+                count++;
+            }
+        }
 
         @Override
         public void run(int worker, int from, int to) {
-            MatMul.multiply(w, x, from, to, out, off, stride, scratch[worker]);
+            for (int i = 0; i < count; i++) {
+                int lo = Math.max(from, base[i]);
+                int hi = Math.min(to, base[i + 1]);
+                if (lo < hi) {
+                    MatMul.multiply(w[i], x[i], lo - base[i], hi - base[i], out, off[i], stride, scratch[worker]);
+                }
+            }
+        }
+    }
+
+    /** {@code hid = act(gate) * up} over the flattened [n][ff] values, split in whole rows or 64-value chunks. */
+    private final class GluTask implements WorkerPool.Task {
+        int n;
+
+        @Override
+        public void run(int worker, int from, int to) {
+            int ff = c.ffnDim();
+            for (int t = from / ff; t < n && t * ff < to; t++) {
+                int i0 = Math.max(from - t * ff, 0);
+                int i1 = Math.min(to - t * ff, ff);
+                int g = 2 * ff * t;
+                int h = ff * t;
+                if (gelu) {
+                    for (int i = i0; i < i1; i++) {
+                        hid[h + i] = Activation.gelu(gu[g + i]) * gu[g + ff + i];
+                    }
+                } else {
+                    Kernels.siluMul(gu, g + i0, gu, g + ff + i0, hid, h + i0, i1 - i0);
+                }
+            }
         }
     }
 
@@ -498,6 +551,10 @@ public final class Transformer implements AutoCloseable {
             this.p0 = p0;
         }
 
+        /**
+         * Heads {@code [from, to)}, taken by KV group: the group's keys and values of every position the
+         * batch attends to are decoded from the F16 cache once, then shared by the group's query heads.
+         */
         @Override
         public void run(int worker, int from, int to) {
             int hd = c.headDim();
@@ -512,47 +569,48 @@ public final class Transformer implements AutoCloseable {
             MemorySegment vs = kv.values[layer];
             float[] s = scores[worker];
             float[] q = qh[worker];
-            for (int h = from; h < to; h++) {
-                int g = h / group;
+            float[] kf = keyRows[worker];
+            float[] vf = valueRows[worker];
+            int ctx = context;
+            int end = p0 + n; // positions [lo0, end) are attended to by some token of the batch
+            int lo0 = window > 0 ? Math.max(0, p0 - window + 1) : 0;
+            for (int g = from / group; g * group < to; g++) {
+                int h0 = Math.max(from, g * group);
+                int h1 = Math.min(to, (g + 1) * group);
+                for (int j = lo0; j < end; j++) {
+                    Kernels.f16ToF32(ks, 2 * ((long) j * kDim + (long) g * hd), kf, j * hd, hd);
+                    Kernels.f16ToF32(vs, 2 * ((long) j * vDim + (long) g * hdv), vf, j * hdv, hdv);
+                }
                 for (int t = 0; t < n; t++) {
                     int pos = p0 + t;
                     int lo = window > 0 ? Math.max(0, pos - window + 1) : 0;
-                    int qo = t * qkvStride + h * hd;
-                    for (int i = 0; i < hd; i++) {
-                        q[i] = Half.f16ToF32(Half.f32ToF16(qkv[qo + i]));
-                    }
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = lo; j <= pos; j++) {
-                        long kb = (long) j * kDim + (long) g * hd;
-                        float dot = 0;
+                    for (int h = h0; h < h1; h++) {
+                        int qo = t * qkvStride + h * hd;
                         for (int i = 0; i < hd; i++) {
-                            dot += q[i] * KvCache.get(ks, kb + i);
+                            q[i] = Half.f16ToF32(Half.f32ToF16(qkv[qo + i]));
                         }
-                        if (cap != 0) {
-                            dot = (float) Math.tanh(dot * capInv) * cap;
+                        int so = (h - h0) * ctx;
+                        float max = Float.NEGATIVE_INFINITY;
+                        for (int j = lo; j <= pos; j++) {
+                            float dot = Kernels.dot(q, 0, kf, j * hd, hd);
+                            if (cap != 0) {
+                                dot = (float) Math.tanh(dot * capInv) * cap;
+                            }
+                            float v = dot * attnScale;
+                            s[so + j] = v;
+                            if (v > max) {
+                                max = v;
+                            }
                         }
-                        float v = dot * attnScale;
-                        s[j] = v;
-                        if (v > max) {
-                            max = v;
-                        }
-                    }
-                    double sum = 0;
-                    for (int j = lo; j <= pos; j++) {
-                        float e = (float) Math.exp(s[j] - max);
-                        s[j] = e;
-                        sum += e;
-                    }
-                    float inv = (float) (1.0 / sum);
-                    int ao = t * c.qDim() + h * hdv;
-                    for (int i = 0; i < hdv; i++) {
-                        att[ao + i] = 0;
-                    }
-                    for (int j = lo; j <= pos; j++) {
-                        float p = Half.f16ToF32(Half.f32ToF16(s[j] * inv));
-                        long vb = (long) j * vDim + (long) g * hdv;
+                        double sum = Kernels.expShift(s, so + lo, so + pos + 1, max);
+                        float inv = (float) (1.0 / sum);
+                        int ao = t * c.qDim() + h * hdv;
                         for (int i = 0; i < hdv; i++) {
-                            att[ao + i] += p * KvCache.get(vs, vb + i);
+                            att[ao + i] = 0;
+                        }
+                        for (int j = lo; j <= pos; j++) {
+                            float p = Half.f16ToF32(Half.f32ToF16(s[so + j] * inv));
+                            Kernels.axpy(p, vf, j * hdv, att, ao, hdv);
                         }
                     }
                 }

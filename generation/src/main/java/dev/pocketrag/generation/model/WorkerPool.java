@@ -29,6 +29,9 @@ final class WorkerPool implements AutoCloseable {
     private volatile Task task;
     private volatile int n;
     private volatile int align;
+    /** Dynamic mode: the chunk size (0 = static split); the next unclaimed index. */
+    private volatile int grain;
+    private final AtomicInteger next = new AtomicInteger();
     private volatile Throwable failure;
 
     WorkerPool(int threads, String name) {
@@ -56,6 +59,23 @@ final class WorkerPool implements AutoCloseable {
      * Rethrows the first exception a chunk threw.
      */
     void run(Task task, int n, int align) {
+        start(task, n, align, 0);
+    }
+
+    /**
+     * Runs {@code task} over {@code [0, n)} in chunks of {@code grain} indices that the threads claim
+     * as they go (a thread slowed down by another process on its core takes fewer chunks). Which thread
+     * runs which chunk varies; tasks whose results do not depend on it (rows of a matrix product) stay
+     * deterministic.
+     */
+    void runDynamic(Task task, int n, int grain) {
+        if (grain < 1) {
+            throw new IllegalArgumentException("grain must be >= 1; grain=" + grain);
+        }
+        start(task, n, grain, grain);
+    }
+
+    private void start(Task task, int n, int align, int grain) {
         if (n <= 0) {
             return;
         }
@@ -69,6 +89,8 @@ final class WorkerPool implements AutoCloseable {
         this.task = task;
         this.n = n;
         this.align = align;
+        this.grain = grain;
+        next.set(0);
         this.failure = null;
         remaining.set(threads - 1);
         epoch = epoch + 1; // publishes the fields above
@@ -105,6 +127,13 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private void runChunk(Task t, int worker, int n, int align) {
+        int g = grain;
+        if (g > 0) {
+            for (int from = next.getAndAdd(g); from < n; from = next.getAndAdd(g)) {
+                t.run(worker, from, Math.min(n, from + g));
+            }
+            return;
+        }
         int units = (n + align - 1) / align;
         int from = (int) ((long) units * worker / threads) * align;
         int to = Math.min(n, (int) ((long) units * (worker + 1) / threads) * align);

@@ -23,6 +23,10 @@ public final class Activations {
     float[] s;
     /** Q8_K: sums of each 16 quants, [count * length / 16]. */
     int[] bsums;
+    /** Quantized formats, for the vector kernels: the int8 quants as floats (exact), [count * length]. */
+    float[] qf;
+    /** Q8_0/Q8_1, for the vector kernels: the values {@code q * d} (exact: d is an f16), [count * length]. */
+    float[] xf;
 
     /**
      * @param maxCount  most vectors per batch
@@ -55,6 +59,11 @@ public final class Activations {
      * {@code src[srcOff + t * srcStride ...]}.
      */
     public void encode(ActivationFormat fmt, float[] src, int srcOff, int srcStride, int count, int length) {
+        encode(fmt, src, srcOff, srcStride, count, length, Simd.enabled());
+    }
+
+    /** {@link #encode} with the Q8_0/Q8_1 quantizer chosen: the vector one or its scalar twin (same bits). */
+    void encode(ActivationFormat fmt, float[] src, int srcOff, int srcStride, int count, int length, boolean simd) {
         if (count < 1 || count > maxCount || length < 1 || length > maxLength) {
             throw new IllegalArgumentException("batch of " + count + " x " + length + " values does not fit "
                     + maxCount + " x " + maxLength);
@@ -93,8 +102,22 @@ public final class Activations {
                 if (fmt == ActivationFormat.Q8_1 && s == null) {
                     s = new float[n / 32 + 1];
                 }
-                for (int t = 0; t < count; t++) {
-                    quantizeQ8(src, srcOff + t * srcStride, t * length, length, fmt == ActivationFormat.Q8_1);
+                if (xf == null) {
+                    xf = new float[n];
+                }
+                boolean withSum = fmt == ActivationFormat.Q8_1;
+                if (simd) {
+                    for (int t = 0; t < count; t++) {
+                        VectorMatMul.quantizeQ8(src, srcOff + t * srcStride, this, t * length, length, withSum);
+                    }
+                } else {
+                    for (int t = 0; t < count; t++) {
+                        quantizeQ8(src, srcOff + t * srcStride, t * length, length, withSum);
+                    }
+                    widen(count * length);
+                    for (int i = 0; i < count * length; i++) {
+                        xf[i] = q[i] * d[i >> 5];
+                    }
                 }
             }
             case Q8_K -> {
@@ -105,13 +128,22 @@ public final class Activations {
                 for (int t = 0; t < count; t++) {
                     quantizeQ8K(src, srcOff + t * srcStride, t * length, length);
                 }
+                widen(count * length);
             }
+        }
+    }
+
+    /** {@code qf = q} as floats for the first {@code n} values. */
+    private void widen(int n) {
+        for (int i = 0; i < n; i++) {
+            qf[i] = q[i];
         }
     }
 
     private void ensureQuantBuffers(int n, int block) {
         if (q == null) {
             q = new byte[n];
+            qf = new float[n];
         }
         if (d == null || d.length < n / block + 1) {
             d = new float[n / 32 + 1]; // enough for both 32- and 256-blocks

@@ -41,6 +41,23 @@ public final class MatMul {
         final int[] mn;
         final float[] wf;
         final int[] sm = new int[2];
+        /** Vector kernels: a decoded row's integer levels as floats, [maxCols]. */
+        final float[] qf;
+        /** Vector kernels: a decoded row's sub-block scales and (signed by the kernel) mins. */
+        final float[] scf;
+        final float[] mnf;
+        /** Vector kernels: one K-quant super-block's packed scales. */
+        final byte[] kb = new byte[16];
+        /** Vector kernels: four partial sums. */
+        final float[] is4 = new float[4];
+        /** Vector kernels, batches: four decoded rows and their scales, 16 (row, vector) sums. */
+        final float[][] qf4;
+        final float[][] d4;
+        final float[][] m4;
+        final int[][] mn4;
+        final float[] out16 = new float[16];
+        final float[] run16 = new float[16];
+        final float[] lanes = new float[16];
 
         /** Buffers for rows of up to {@code maxCols} values of any type. */
         public Scratch(int maxCols) {
@@ -55,6 +72,13 @@ public final class MatMul {
             this.sc = new int[maxCols / 16 + 1];
             this.mn = new int[maxCols / 16 + 1];
             this.wf = new float[maxCols];
+            this.qf = new float[maxCols];
+            this.qf4 = new float[4][maxCols];
+            this.d4 = new float[4][maxCols / 16 + 1];
+            this.m4 = new float[4][maxCols / 16 + 1];
+            this.mn4 = new int[4][maxCols / 16 + 1];
+            this.scf = new float[maxCols / 16 + 1];
+            this.mnf = new float[maxCols / 16 + 1];
         }
     }
 
@@ -76,6 +100,16 @@ public final class MatMul {
         if (w.cols() > s.maxCols) {
             throw new IllegalArgumentException("scratch for " + s.maxCols + " columns is too small for " + w);
         }
+        if (Simd.enabled()) {
+            VectorMatMul.multiply(w, x, rowFrom, rowTo, out, outOff, outStride, s);
+        } else {
+            multiplyScalar(w, x, rowFrom, rowTo, out, outOff, outStride, s);
+        }
+    }
+
+    /** The scalar twin of {@link VectorMatMul#multiply} (arguments checked by the caller). */
+    static void multiplyScalar(WeightMatrix w, Activations x, int rowFrom, int rowTo, float[] out, int outOff,
+                               int outStride, Scratch s) {
         int n = w.cols();
         int count = x.count();
         switch (w.type()) {
@@ -256,13 +290,13 @@ public final class MatMul {
     }
 
     /** Copies row {@code r}'s bytes into {@code s.row}. */
-    private static byte[] loadRow(WeightMatrix w, int r, Scratch s) {
+    static byte[] loadRow(WeightMatrix w, int r, Scratch s) {
         long rb = w.rowBytes();
         MemorySegment.copy(w.data(), ValueLayout.JAVA_BYTE, r * rb, s.row, 0, (int) rb);
         return s.row;
     }
 
-    private static void unpackFloat(WeightMatrix w, int r, float[] dst, int off, Scratch s) {
+    static void unpackFloat(WeightMatrix w, int r, float[] dst, int off, Scratch s) {
         int n = w.cols();
         byte[] b = loadRow(w, r, s);
         switch (w.type()) {
@@ -286,7 +320,7 @@ public final class MatMul {
     }
 
     /** Unpacks a row of a 32-block type into {@code s.q} (int8 per value), {@code s.d}, {@code s.m}. */
-    private static void unpack32(WeightMatrix w, int r, Scratch s) {
+    static void unpack32(WeightMatrix w, int r, Scratch s) {
         int nb = w.cols() >> 5;
         byte[] b = loadRow(w, r, s);
         byte[] q = s.q;
@@ -376,7 +410,7 @@ public final class MatMul {
      * Unpacks a row of a K-quant (or IQ4_XS) into {@code s.q}, sub-block scales {@code s.sc} and mins
      * {@code s.mn}, super-block scales {@code s.d} and {@code s.m} (dmin).
      */
-    private static void unpackK(WeightMatrix w, int r, Scratch s) {
+    static void unpackK(WeightMatrix w, int r, Scratch s) {
         int nsb = w.cols() >> 8;
         byte[] b = loadRow(w, r, s);
         byte[] q = s.q;

@@ -30,6 +30,38 @@ class WorkerPoolTest {
     }
 
     @Test
+    void dynamic_chunks_cover_every_index_exactly_once_and_a_slow_thread_takes_fewer() {
+        try (WorkerPool pool = new WorkerPool(2, "test")) {
+            for (int n : new int[] {1, 5, 64, 1001}) {
+                for (int grain : new int[] {1, 4, 100}) {
+                    AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                    pool.runDynamic((w, from, to) -> {
+                        if (from % grain != 0 || to - from > grain) {
+                            throw new AssertionError("chunk [" + from + ", " + to + ") is not one grain of " + grain);
+                        }
+                        for (int i = from; i < to; i++) {
+                            hits.incrementAndGet(i);
+                        }
+                    }, n, grain);
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits.get(i), "n=" + n + " grain=" + grain + " index " + i);
+                    }
+                }
+            }
+            // worker 1 sleeps on each chunk: the calling thread (worker 0) claims most of the 40 chunks
+            java.util.concurrent.atomic.AtomicInteger byWorker0 = new java.util.concurrent.atomic.AtomicInteger();
+            pool.runDynamic((w, from, to) -> {
+                if (w == 0) {
+                    byWorker0.incrementAndGet();
+                } else {
+                    java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+                }
+            }, 40, 1);
+            org.junit.jupiter.api.Assertions.assertTrue(byWorker0.get() > 30, "worker 0 ran " + byWorker0.get() + " of 40");
+        }
+    }
+
+    @Test
     void an_exception_in_a_worker_reaches_the_caller_and_the_pool_stays_usable() {
         try (WorkerPool pool = new WorkerPool(2, "test")) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.run((w, from, to) -> {

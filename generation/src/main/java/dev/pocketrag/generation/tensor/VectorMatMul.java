@@ -1,0 +1,889 @@
+package dev.pocketrag.generation.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API twin of {@link MatMul#multiplyScalar}: {@code out[t][r] = W[r] . x[t]}. Loaded only
+ * when {@link Simd#enabled()}; written for any species of 8 or 16 float lanes.
+ *
+ * <p><b>Arithmetic: integer dot products carried in float lanes.</b> The activations are encoded
+ * exactly as ggml encodes them ({@link ActivationFormat}: Q8_0/Q8_1/Q8_K quants); the kernels read
+ * the int8 quants as floats ({@link Activations#qf}). Weights are decoded to their integer levels as
+ * floats (nibble - 8, 6-bit K levels, ...). Products of two such integers and their sums over a
+ * block are exact in float (below 2^24), so each lane holds an exact partial integer sum, as ggml's
+ * int32 lanes do: for the 32-blocks {@code acc += (d_w * d_x) * isum} lane-wise; for K-quants
+ * {@code isum = sum_j sc[j] * isum_j} over the super-block (exact), then {@code acc += (d_w * d_x) *
+ * isum}, and the mins {@code (d_x * dmin) * sum_j mn[j] * bsums[j]} in scalar integers, as ggml and
+ * the scalar twin do. Only the float accumulation across blocks is ordered differently from ggml
+ * (lanes, then a fixed pairwise reduction), so results agree with the scalar twin to float
+ * rounding. The reduction is a fixed sequence of lane shuffles and adds ({@link #sum}), not
+ * {@code reduceLanes}, whose order differs between the interpreter and the JIT: a kernel gives the
+ * same bits whenever it runs.
+ *
+ * <p><b>Matrix-vector vs matrix-matrix.</b> For one vector the hot types (Q4_0, Q5_0, Q8_0, Q4_K,
+ * Q6_K) decode straight from the mapped file into registers ({@code dot*} methods). For a batch,
+ * each row is decoded once into {@link MatMul.Scratch#qf} and dotted with four vectors at a time
+ * ({@link #rowTokens32}, {@link #rowTokensK}), so the weights are streamed once per batch. Both paths
+ * perform, for every (row, vector) pair, the same float operations in the same order, so a token
+ * gives bit-identical logits whether it is processed alone or in a batch.
+ */
+final class VectorMatMul {
+    private VectorMatMul() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final IntVector IOTA = IntVector.zero(I).addIndex(1);
+
+    private static final VectorShuffle<Float> R8 = L == 16 ? VectorShuffle.iota(F, 8, 1, true) : null;
+    private static final VectorShuffle<Float> R4 = VectorShuffle.iota(F, 4, 1, true);
+    private static final VectorShuffle<Float> R2 = VectorShuffle.iota(F, 2, 1, true);
+    private static final VectorShuffle<Float> R1 = VectorShuffle.iota(F, 1, 1, true);
+
+    /** The sum of the lanes by pairwise halving: the same bits in the interpreter and in JIT-compiled code. */
+    static float sum(FloatVector v) {
+        if (L == 16) {
+            v = v.add(v.rearrange(R8));
+        }
+        v = v.add(v.rearrange(R4));
+        v = v.add(v.rearrange(R2));
+        v = v.add(v.rearrange(R1));
+        return v.lane(0);
+    }
+
+    /**
+     * {@link #sum} of a vector stored at {@code a[0..L)}, in plain Java: the same additions in the same
+     * order (lane 0 of the rotate-and-add steps), so the same bits.
+     */
+    static float sumLanes(float[] a) {
+        if (L == 16) {
+            float u0 = (a[0] + a[8]) + (a[4] + a[12]);
+            float u2 = (a[2] + a[10]) + (a[6] + a[14]);
+            float u1 = (a[1] + a[9]) + (a[5] + a[13]);
+            float u3 = (a[3] + a[11]) + (a[7] + a[15]);
+            return (u0 + u2) + (u1 + u3);
+        }
+        return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+    }
+
+    static void multiply(WeightMatrix w, Activations x, int rowFrom, int rowTo, float[] out, int outOff,
+                         int outStride, MatMul.Scratch s) {
+        int n = w.cols();
+        int count = x.count();
+        GgmlType type = w.type();
+        switch (type) {
+            case F32, F16, BF16 -> {
+                for (int r = rowFrom; r < rowTo; r++) {
+                    MatMul.unpackFloat(w, r, s.wf, 0, s);
+                    for (int t = 0; t < count; t++) {
+                        out[outOff + t * outStride + r] = dotF32(s.wf, x.f, t * n, n);
+                    }
+                }
+            }
+            default -> {
+                MemorySegment m = w.data();
+                long rb = w.rowBytes();
+                if (count == 1 && isFused(type)) {
+                    for (int r = rowFrom; r < rowTo; r++) {
+                        long ro = r * rb;
+                        out[outOff + r] = switch (type) {
+                            case Q4_0 -> dotQ4_0(m, ro, x, n);
+                            case Q5_0 -> dotQ5_0(m, ro, x, n);
+                            case Q8_0 -> dotQ8_0(m, ro, x, n);
+                            case Q4_K -> dotQ4_K(m, ro, x, n, s);
+                            case Q6_K -> dotQ6_K(m, ro, x, n, s);
+                            default -> throw new IllegalStateException(type.name());
+                        };
+                    }
+                    return;
+                }
+                boolean k = type.blockSize() == 256;
+                int sub = k ? MatMul.subBlock(type) : 32;
+                boolean q81 = x.format() == ActivationFormat.Q8_1;
+                boolean mins = MatMul.hasMins(type);
+                int r = rowFrom;
+                if (count >= 4) {
+                    // four rows x four vectors per step: each weight and activation load feeds four FMAs
+                    int nd = k ? n >> 8 : n >> 5;
+                    for (; r + 4 <= rowTo; r += 4) {
+                        for (int i = 0; i < 4; i++) {
+                            decodeRow(w, r + i, s);
+                            System.arraycopy(s.qf, 0, s.qf4[i], 0, n);
+                            System.arraycopy(s.d, 0, s.d4[i], 0, nd);
+                            System.arraycopy(s.m, 0, s.m4[i], 0, k ? nd : n >> 5);
+                            if (k) {
+                                System.arraycopy(s.mn, 0, s.mn4[i], 0, n / sub);
+                            }
+                        }
+                        if (k) {
+                            tilesK(s, n, sub, mins, x, out, outOff, outStride, r);
+                        } else {
+                            tiles32(s, n, q81, x, out, outOff, outStride, r);
+                        }
+                    }
+                }
+                for (; r < rowTo; r++) {
+                    decodeRow(w, r, s);
+                    if (k) {
+                        rowTokensK(s, n, sub, mins, x, out, outOff, outStride, r);
+                    } else {
+                        rowTokens32(s, n, q81, x, out, outOff, outStride, r);
+                    }
+                }
+            }
+        }
+    }
+
+    static boolean isFused(GgmlType t) {
+        return switch (t) {
+            case Q4_0, Q5_0, Q8_0, Q4_K -> true;
+            default -> false;
+        };
+    }
+
+    // ------------------------------------------------------------------------------ float weights
+
+    /** Sum of {@code w[i] * x[xo + i]}: vector lanes, then the tail in order. */
+    static float dotF32(float[] w, float[] x, int xo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            acc = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float sum = sum(acc);
+        for (; i < n; i++) {
+            sum += w[i] * x[xo + i];
+        }
+        return sum;
+    }
+
+    // ------------------------------------------------------------------------------ decoding
+
+    /** {@code L} bytes at {@code off} as sign-extended int lanes. */
+    private static IntVector bytes(MemorySegment m, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, m, off, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    private static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
+    }
+
+    private static float f16(MemorySegment m, long off) {
+        return Float.float16ToFloat(m.get(Bytes.LE_SHORT, off));
+    }
+
+    /** Values {@code e .. e+L} (e = v * L) of the Q4_0 block at {@code o}: nibble - 8. */
+    private static FloatVector q4_0(MemorySegment m, long o, int v) {
+        int e = v * L;
+        IntVector b = bytes(m, o + 2 + (e & 15));
+        // a scalar shift, not a conditional between two vectors (a vector phi the JIT may box)
+        return toFloat(b.lanewise(VectorOperators.ASHR, e < 16 ? 0 : 4).and(15).sub(8));
+    }
+
+    /** Values of the Q5_0 block at {@code o}: (nibble | qh bit << 4) - 16. */
+    private static FloatVector q5_0(MemorySegment m, long o, int v) {
+        int e = v * L;
+        IntVector b = bytes(m, o + 6 + (e & 15));
+        int qh = m.get(Bytes.LE_INT, o + 2);
+        IntVector h = IntVector.broadcast(I, qh).lanewise(VectorOperators.LSHR, IOTA.add(e)).and(1)
+                .lanewise(VectorOperators.LSHL, 4);
+        return toFloat(b.lanewise(VectorOperators.ASHR, e < 16 ? 0 : 4).and(15).or(h).sub(16));
+    }
+
+    /** Values of the Q8_0 block at {@code o}. */
+    private static FloatVector q8_0(MemorySegment m, long o, int v) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, m, o + 2 + v * L, LE)
+                .convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Values of the Q4_K super-block at {@code o}: unsigned nibbles (scale and min applied per sub-block). */
+    private static FloatVector q4_K(MemorySegment m, long o, int v) {
+        int e = v * L;
+        int w = e & 63;
+        IntVector b = bytes(m, o + 16 + 32 * (e >> 6) + (w & 31));
+        return toFloat(b.lanewise(VectorOperators.ASHR, w < 32 ? 0 : 4).and(15));
+    }
+
+    /** Values of the Q6_K super-block at {@code o}: 6-bit levels - 32. */
+    private static FloatVector q6_K(MemorySegment m, long o, int v) {
+        int e = v * L;
+        int h = e >> 7;
+        int y = e & 127;
+        int m4 = y >> 5;
+        int l = y & 31;
+        IntVector lo = bytes(m, o + 64 * h + (m4 & 1) * 32 + l);
+        IntVector hi = bytes(m, o + 128 + 32 * h + l);
+        IntVector q = lo.lanewise(VectorOperators.ASHR, m4 >= 2 ? 4 : 0).and(15)
+                .or(hi.lanewise(VectorOperators.ASHR, 2 * m4).and(3).lanewise(VectorOperators.LSHL, 4));
+        return toFloat(q.sub(32));
+    }
+
+    /**
+     * Decodes row {@code r} into {@code s.qf} (integer levels as floats) and the block scales the
+     * scalar unpacking also produces: {@code s.d} (and {@code s.m}: Q4_1/Q5_1 mins) per 32-block; for
+     * K-quants {@code s.d}, {@code s.m} (dmin) per super-block and {@code s.sc}, {@code s.mn} per
+     * sub-block.
+     */
+    static void decodeRow(WeightMatrix w, int r, MatMul.Scratch s) {
+        decodeLevels(w, r, s);
+        if (w.type().blockSize() == 32) {
+            // 32-blocks: the weights themselves, level * d (exact: a small integer times an f16)
+            float[] qf = s.qf;
+            for (int b = 0; b < w.cols() >> 5; b++) {
+                FloatVector d = FloatVector.broadcast(F, s.d[b]);
+                for (int i = 32 * b; i < 32 * b + 32; i += L) {
+                    FloatVector.fromArray(F, qf, i).mul(d).intoArray(qf, i);
+                }
+            }
+        } else if (w.type().blockSize() == 256 && w.type() != GgmlType.Q4_K && w.type() != GgmlType.Q6_K) {
+            // other K-quants: levels times their (integer) sub-block scales, still exact integers (Q4_K and
+            // Q6_K apply them while decoding)
+            int sub = MatMul.subBlock(w.type());
+            float[] qf = s.qf;
+            for (int j = 0; j < w.cols() / sub; j++) {
+                FloatVector sc = FloatVector.broadcast(F, (float) s.sc[j]);
+                for (int i = j * sub; i < (j + 1) * sub; i += L) {
+                    FloatVector.fromArray(F, qf, i).mul(sc).intoArray(qf, i);
+                }
+            }
+        }
+    }
+
+    private static void decodeLevels(WeightMatrix w, int r, MatMul.Scratch s) {
+        // one small method per type: the JIT must inline every Vector API call of a loop to compile
+        // it to vector instructions, and one big method would exhaust its inlining budget
+        MemorySegment m = w.data();
+        int n = w.cols();
+        long ro = r * w.rowBytes();
+        switch (w.type()) {
+            case Q4_0 -> decodeQ4_0(m, ro, n, s);
+            case Q5_0 -> decodeQ5_0(m, ro, n, s);
+            case Q8_0 -> decodeQ8_0(m, ro, n, s);
+            case Q4_K -> decodeQ4_K(m, ro, n, s);
+            case Q6_K -> decodeQ6_K(m, ro, n, s);
+            default -> decodeOther(w, r, n, s);
+        }
+    }
+
+    private static void decodeQ4_0(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 18L * b;
+            for (int v = 0; v < 32 / L; v++) {
+                q4_0(m, o, v).intoArray(qf, 32 * b + v * L);
+            }
+            s.d[b] = f16(m, o);
+        }
+    }
+
+    private static void decodeQ5_0(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 22L * b;
+            long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
+            for (int k = 0; k < 16; k += L) {
+                IntVector v = bytes(m, o + 6 + k);
+                toFloat(v.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS))
+                        .sub(16)).intoArray(qf, 32 * b + k);
+                toFloat(v.lanewise(VectorOperators.ASHR, 4).and(15)
+                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> (16 + k)) & LANE_BITS))
+                        .sub(16)).intoArray(qf, 32 * b + 16 + k);
+            }
+            s.d[b] = f16(m, o);
+        }
+    }
+
+    private static void decodeQ8_0(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 34L * b;
+            for (int v = 0; v < 32 / L; v++) {
+                q8_0(m, o, v).intoArray(qf, 32 * b + v * L);
+            }
+            s.d[b] = f16(m, o);
+        }
+    }
+
+    private static void decodeQ4_K(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        int[] sm = s.sm;
+        for (int sb = 0; sb < n >> 8; sb++) {
+            long o = ro + 144L * sb;
+            s.d[sb] = f16(m, o);
+            s.m[sb] = f16(m, o + 2);
+            MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
+            for (int j = 0; j < 8; j++) {
+                KQuants.scaleMinK4(j, s.kb, 0, sm);
+                s.sc[8 * sb + j] = sm[0];
+                s.mn[8 * sb + j] = sm[1];
+            }
+            for (int c = 0; c < 4; c++) {
+                int scLo = s.sc[8 * sb + 2 * c];
+                int scHi = s.sc[8 * sb + 2 * c + 1];
+                for (int k = 0; k < 32; k += L) {
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 16 + 32 * c + k, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    int e = 256 * sb + 64 * c + k;
+                    ((FloatVector) v.and(15).mul(scLo).convert(VectorOperators.I2F, 0)).intoArray(qf, e);
+                    ((FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(15).mul(scHi).convert(VectorOperators.I2F, 0))
+                            .intoArray(qf, e + 32);
+                }
+            }
+        }
+    }
+
+    private static void decodeQ6_K(MemorySegment m, long ro, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        for (int sb = 0; sb < n >> 8; sb++) {
+            long o = ro + 210L * sb;
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += L) {
+                    long ql = o + 64 * h + l;
+                    IntVector lo0 = (IntVector) ByteVector.fromMemorySegment(B, m, ql, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    IntVector lo1 = (IntVector) ByteVector.fromMemorySegment(B, m, ql + 32, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, m, o + 128 + 32 * h + l, LE)
+                            .convertShape(VectorOperators.B2I, I, 0);
+                    int e = 256 * sb + 128 * h + l;
+                    long sc = o + 192 + ((128 * h + l) >> 4); // sub-block scale of value e; +2 per 32 values
+                    ((FloatVector) lo0.and(15).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
+                            .mul(m.get(BYTE, sc)).convert(VectorOperators.I2F, 0)).intoArray(qf, e);
+                    ((FloatVector) lo1.and(15).or(qh.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32)
+                            .mul(m.get(BYTE, sc + 2)).convert(VectorOperators.I2F, 0)).intoArray(qf, e + 32);
+                    ((FloatVector) lo0.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32)
+                            .mul(m.get(BYTE, sc + 4)).convert(VectorOperators.I2F, 0)).intoArray(qf, e + 64);
+                    ((FloatVector) lo1.lanewise(VectorOperators.ASHR, 4).and(15)
+                            .or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32)
+                            .mul(m.get(BYTE, sc + 6)).convert(VectorOperators.I2F, 0)).intoArray(qf, e + 96);
+                }
+            }
+            s.d[sb] = f16(m, o + 208);
+            for (int j = 0; j < 16; j++) {
+                s.sc[16 * sb + j] = m.get(BYTE, o + 192 + j);
+            }
+        }
+    }
+
+    private static void decodeOther(WeightMatrix w, int r, int n, MatMul.Scratch s) {
+        float[] qf = s.qf;
+        // the other types: the scalar unpacking, then the levels widened to floats
+        if (w.type().blockSize() == 32) {
+            MatMul.unpack32(w, r, s);
+        } else {
+            MatMul.unpackK(w, r, s);
+        }
+        for (int i = 0; i < n; i += L) {
+            ((FloatVector) ByteVector.fromArray(B, s.q, i).convertShape(VectorOperators.B2F, F, 0))
+                    .intoArray(qf, i);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ batch kernels
+
+    /**
+     * 32-blocks: {@code out[outOff + t * outStride + r] = row . x[t]} for every vector t of the batch,
+     * the row decoded to its weights by {@link #decodeRow}, dotted with the activations' values
+     * ({@link Activations#xf}); four vectors at a time.
+     */
+    static void rowTokens32(MatMul.Scratch s, int n, boolean q81, Activations x, float[] out, int outOff,
+                            int outStride, int r) {
+        float[] qf = s.qf;
+        float[] xf = x.xf;
+        float[] d4 = s.is4;
+        int count = x.count();
+        int nb = n >> 5;
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            dotN4(qf, xf, t * n, n, d4);
+            for (int k = 0; k < 4; k++) {
+                out[outOff + (t + k) * outStride + r] = finish32(d4[k], s.m, nb, q81, x, t + k);
+            }
+        }
+        for (; t < count; t++) {
+            out[outOff + t * outStride + r] = finish32(dotN(qf, xf, t * n, n), s.m, nb, q81, x, t);
+        }
+    }
+
+    /** {@code sum_i w[i] * x[xo + i]} for n a multiple of L: lanes, then {@link #sum}. */
+    private static float dotN(float[] w, float[] x, int xo, int n) {
+        FloatVector a = FloatVector.zero(F);
+        for (int i = 0; i < n; i += L) {
+            a = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), a);
+        }
+        return sum(a);
+    }
+
+    /** {@link #dotN} for the four vectors at {@code xo, xo + n, xo + 2n, xo + 3n}, into {@code out[0..3]}. */
+    private static void dotN4(float[] w, float[] x, int xo, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < n; i += L) {
+            FloatVector wv = FloatVector.fromArray(F, w, i);
+            a0 = wv.fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, x, xo + n + i), a1);
+            a2 = wv.fma(FloatVector.fromArray(F, x, xo + 2 * n + i), a2);
+            a3 = wv.fma(FloatVector.fromArray(F, x, xo + 3 * n + i), a3);
+        }
+        out[0] = sum(a0);
+        out[1] = sum(a1);
+        out[2] = sum(a2);
+        out[3] = sum(a3);
+    }
+
+    /** The lanes' sum, plus (Q4_1/Q5_1) {@code sum_b m[b] * s_x[b]} as ggml adds the block minimum. */
+    private static float finish32(float sum, float[] mins, int nb, boolean q81, Activations x, int t) {
+        if (!q81) {
+            return sum;
+        }
+        float[] xs = x.s;
+        int xb = t * nb;
+        float ms = 0;
+        for (int b = 0; b < nb; b++) {
+            ms += mins[b] * xs[xb + b];
+        }
+        return sum + ms;
+    }
+
+    /**
+     * K-quants: {@code out[outOff + t * outStride + r] = row . x[t]}, the row decoded by
+     * {@link #decodeRow} (levels already times their sub-block scales); four vectors at a time.
+     */
+    static void rowTokensK(MatMul.Scratch s, int n, int sub, boolean mins, Activations x, float[] out, int outOff,
+                           int outStride, int r) {
+        float[] qf = s.qf;
+        float[] xq = x.qf;
+        float[] is = s.is4;
+        int count = x.count();
+        int nsb = n >> 8;
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            int x0 = t * n;
+            float s0 = 0;
+            float s1 = 0;
+            float s2 = 0;
+            float s3 = 0;
+            for (int sb = 0; sb < nsb; sb++) {
+                int o = 256 * sb;
+                dot4(qf, o, xq, x0 + o, n, is);
+                s0 = superBlock(s0, is[0], s, sb, sub, mins, x, t, nsb);
+                s1 = superBlock(s1, is[1], s, sb, sub, mins, x, t + 1, nsb);
+                s2 = superBlock(s2, is[2], s, sb, sub, mins, x, t + 2, nsb);
+                s3 = superBlock(s3, is[3], s, sb, sub, mins, x, t + 3, nsb);
+            }
+            out[outOff + t * outStride + r] = s0;
+            out[outOff + (t + 1) * outStride + r] = s1;
+            out[outOff + (t + 2) * outStride + r] = s2;
+            out[outOff + (t + 3) * outStride + r] = s3;
+        }
+        for (; t < count; t++) {
+            int x0 = t * n;
+            float s0 = 0;
+            for (int sb = 0; sb < nsb; sb++) {
+                int o = 256 * sb;
+                s0 = superBlock(s0, dot256(qf, o, xq, x0 + o), s, sb, sub, mins, x, t, nsb);
+            }
+            out[outOff + t * outStride + r] = s0;
+        }
+    }
+
+    /** {@code sum_i q[qo+i] * x[xo+i]} over 256 values: exact for integer-valued vectors (see the class doc). */
+    private static float dot256(float[] q, int qo, float[] x, int xo) {
+        FloatVector a = FloatVector.zero(F);
+        for (int i = 0; i < 256; i += L) {
+            a = FloatVector.fromArray(F, q, qo + i).fma(FloatVector.fromArray(F, x, xo + i), a);
+        }
+        return a.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@link #dot256} for the four vectors at {@code xo, xo + n, xo + 2n, xo + 3n}, into {@code out[0..3]}. */
+    private static void dot4(float[] q, int qo, float[] x, int xo, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int i = 0; i < 256; i += L) {
+            FloatVector w = FloatVector.fromArray(F, q, qo + i);
+            a0 = w.fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = w.fma(FloatVector.fromArray(F, x, xo + n + i), a1);
+            a2 = w.fma(FloatVector.fromArray(F, x, xo + 2 * n + i), a2);
+            a3 = w.fma(FloatVector.fromArray(F, x, xo + 3 * n + i), a3);
+        }
+        out[0] = a0.reduceLanes(VectorOperators.ADD);
+        out[1] = a1.reduceLanes(VectorOperators.ADD);
+        out[2] = a2.reduceLanes(VectorOperators.ADD);
+        out[3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 32-blocks, four decoded rows ({@code s.qf4}) from row r: four vectors at a time, then one at a time. */
+    private static void tiles32(MatMul.Scratch s, int n, boolean q81, Activations x, float[] out, int outOff,
+                                int outStride, int r) {
+        float[][] q = s.qf4;
+        float[] xf = x.xf;
+        float[] o16 = s.out16;
+        int count = x.count();
+        int nb = n >> 5;
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            tile4x4(q[0], q[1], q[2], q[3], 0, xf, t * n, n, n, o16, s.lanes);
+            for (int i = 0; i < 4; i++) {
+                for (int k = 0; k < 4; k++) {
+                    out[outOff + (t + k) * outStride + r + i] = finish32(o16[4 * i + k], s.m4[i], nb, q81, x, t + k);
+                }
+            }
+        }
+        for (; t < count; t++) {
+            for (int i = 0; i < 4; i++) {
+                out[outOff + t * outStride + r + i] = finish32(dotN(q[i], xf, t * n, n), s.m4[i], nb, q81, x, t);
+            }
+        }
+    }
+
+    /** K-quants, four decoded rows ({@code s.qf4}) from row r: four vectors at a time, then one at a time. */
+    private static void tilesK(MatMul.Scratch s, int n, int sub, boolean mins, Activations x, float[] out, int outOff,
+                               int outStride, int r) {
+        float[][] q = s.qf4;
+        float[] xq = x.qf;
+        float[] o16 = s.out16;
+        float[] run = s.run16;
+        int count = x.count();
+        int nsb = n >> 8;
+        int t = 0;
+        for (; t + 4 <= count; t += 4) {
+            java.util.Arrays.fill(run, 0f);
+            for (int sb = 0; sb < nsb; sb++) {
+                tile4x4(q[0], q[1], q[2], q[3], 256 * sb, xq, t * n + 256 * sb, n, 256, o16, s.lanes);
+                for (int i = 0; i < 16; i++) {
+                    int row = i >> 2;
+                    run[i] = superBlock(run[i], o16[i], s.d4[row], s.m4[row], s.mn4[row], sb, sub, mins, x, t + (i & 3),
+                            nsb);
+                }
+            }
+            for (int i = 0; i < 16; i++) {
+                out[outOff + (t + (i & 3)) * outStride + r + (i >> 2)] = run[i];
+            }
+        }
+        for (; t < count; t++) {
+            for (int i = 0; i < 4; i++) {
+                float s0 = 0;
+                for (int sb = 0; sb < nsb; sb++) {
+                    int o = 256 * sb;
+                    s0 = superBlock(s0, dot256(q[i], o, xq, t * n + o), s.d4[i], s.m4[i], s.mn4[i], sb, sub, mins, x,
+                            t, nsb);
+                }
+                out[outOff + t * outStride + r + i] = s0;
+            }
+        }
+    }
+
+    /**
+     * {@code out[4 i + k] = sum_j w_i[wo + j] * x[xo + k n + j]} for j in [0, len): four rows times four
+     * vectors, 16 accumulators, each with the same sequence of FMAs (and final {@link #sum}) as
+     * {@link #dotN} on its pair.
+     */
+    private static void tile4x4(float[] w0, float[] w1, float[] w2, float[] w3, int wo, float[] x, int xo, int n,
+                                int len, float[] out, float[] lanes) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a03 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a13 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a22 = a00;
+        FloatVector a23 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a32 = a00;
+        FloatVector a33 = a00;
+        for (int i = 0; i < len; i += L) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + n + i);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * n + i);
+            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * n + i);
+            FloatVector w = FloatVector.fromArray(F, w0, wo + i);
+            a00 = w.fma(x0, a00);
+            a01 = w.fma(x1, a01);
+            a02 = w.fma(x2, a02);
+            a03 = w.fma(x3, a03);
+            w = FloatVector.fromArray(F, w1, wo + i);
+            a10 = w.fma(x0, a10);
+            a11 = w.fma(x1, a11);
+            a12 = w.fma(x2, a12);
+            a13 = w.fma(x3, a13);
+            w = FloatVector.fromArray(F, w2, wo + i);
+            a20 = w.fma(x0, a20);
+            a21 = w.fma(x1, a21);
+            a22 = w.fma(x2, a22);
+            a23 = w.fma(x3, a23);
+            w = FloatVector.fromArray(F, w3, wo + i);
+            a30 = w.fma(x0, a30);
+            a31 = w.fma(x1, a31);
+            a32 = w.fma(x2, a32);
+            a33 = w.fma(x3, a33);
+        }
+        a00.intoArray(lanes, 0);
+        out[0] = sumLanes(lanes);
+        a01.intoArray(lanes, 0);
+        out[1] = sumLanes(lanes);
+        a02.intoArray(lanes, 0);
+        out[2] = sumLanes(lanes);
+        a03.intoArray(lanes, 0);
+        out[3] = sumLanes(lanes);
+        a10.intoArray(lanes, 0);
+        out[4] = sumLanes(lanes);
+        a11.intoArray(lanes, 0);
+        out[5] = sumLanes(lanes);
+        a12.intoArray(lanes, 0);
+        out[6] = sumLanes(lanes);
+        a13.intoArray(lanes, 0);
+        out[7] = sumLanes(lanes);
+        a20.intoArray(lanes, 0);
+        out[8] = sumLanes(lanes);
+        a21.intoArray(lanes, 0);
+        out[9] = sumLanes(lanes);
+        a22.intoArray(lanes, 0);
+        out[10] = sumLanes(lanes);
+        a23.intoArray(lanes, 0);
+        out[11] = sumLanes(lanes);
+        a30.intoArray(lanes, 0);
+        out[12] = sumLanes(lanes);
+        a31.intoArray(lanes, 0);
+        out[13] = sumLanes(lanes);
+        a32.intoArray(lanes, 0);
+        out[14] = sumLanes(lanes);
+        a33.intoArray(lanes, 0);
+        out[15] = sumLanes(lanes);
+    }
+
+    /**
+     * Adds super-block {@code sb} to the running sum as the scalar twin does: {@code sum += (d_x * d) *
+     * isum}, then (with mins) {@code sum -= (d_x * dmin) * sum_j mn[j] * bsums[j]}. {@code isum} is the
+     * lane sum of exact integer partial sums, exact in any order, so the result is the scalar twin's
+     * bit for bit (unless a partial sum exceeds 2^24). Takes a float, not the vector: a method too big
+     * to inline must not receive vectors (they would be boxed, and their operations not intrinsified).
+     */
+    private static float superBlock(float sum, float isum, MatMul.Scratch s, int sb, int sub, boolean mins,
+                                    Activations x, int t, int nsb) {
+        return superBlock(sum, isum, s.d, s.m, s.mn, sb, sub, mins, x, t, nsb);
+    }
+
+    private static float superBlock(float sum, float isum, float[] d, float[] dmin, int[] mn, int sb, int sub,
+                                    boolean mins, Activations x, int t, int nsb) {
+        float dx = x.d[t * nsb + sb];
+        sum += (dx * d[sb]) * isum;
+        if (mins) {
+            int[] bs = x.bsums;
+            int b16 = (t * nsb + sb) * 16;
+            int msum = 0;
+            if (sub == 32) {
+                for (int j = 0; j < 8; j++) {
+                    msum += mn[sb * 8 + j] * (bs[b16 + 2 * j] + bs[b16 + 2 * j + 1]);
+                }
+            } else {
+                for (int j = 0; j < 16; j++) {
+                    msum += mn[sb * 16 + j] * bs[b16 + j];
+                }
+            }
+            sum -= (dx * dmin[sb]) * msum;
+        }
+        return sum;
+    }
+
+    // ------------------------------------------------------------------------------ fused matrix x vector
+
+    // The fused kernels load each packed byte once and take both nibbles (and the high bits) from it.
+    // Lane order within a block differs from the decoded-row kernels, but every lane holds an exact
+    // integer sum there, so the block's partial sums (and everything after them) are the same bits.
+
+    private static final long LANE_BITS = L == 64 ? -1L : (1L << L) - 1;
+
+    static float dotQ4_0(MemorySegment m, long ro, Activations x, int n) {
+        float[] xf = x.xf;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 18L * b;
+            int e = 32 * b;
+            FloatVector d = FloatVector.broadcast(F, f16(m, o));
+            for (int v = 0; v < 32 / L; v++) {
+                int k = v * L;
+                IntVector q = bytes(m, o + 2 + (k & 15)).lanewise(VectorOperators.ASHR, k < 16 ? 0 : 4).and(15).sub(8);
+                acc = toFloat(q).mul(d).fma(FloatVector.fromArray(F, xf, e + k), acc);
+            }
+        }
+        return sum(acc);
+    }
+
+    static float dotQ5_0(MemorySegment m, long ro, Activations x, int n) {
+        float[] xf = x.xf;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 22L * b;
+            int e = 32 * b;
+            FloatVector d = FloatVector.broadcast(F, f16(m, o));
+            long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
+            for (int v = 0; v < 32 / L; v++) {
+                int k = v * L;
+                IntVector q = bytes(m, o + 6 + (k & 15)).lanewise(VectorOperators.ASHR, k < 16 ? 0 : 4).and(15)
+                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS)).sub(16);
+                acc = toFloat(q).mul(d).fma(FloatVector.fromArray(F, xf, e + k), acc);
+            }
+        }
+        return sum(acc);
+    }
+
+    static float dotQ8_0(MemorySegment m, long ro, Activations x, int n) {
+        float[] xf = x.xf;
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n >> 5; b++) {
+            long o = ro + 34L * b;
+            int e = 32 * b;
+            FloatVector d = FloatVector.broadcast(F, f16(m, o));
+            for (int v = 0; v < 32 / L; v++) {
+                acc = q8_0(m, o, v).mul(d).fma(FloatVector.fromArray(F, xf, e + v * L), acc);
+            }
+        }
+        return sum(acc);
+    }
+
+    static float dotQ4_K(MemorySegment m, long ro, Activations x, int n, MatMul.Scratch s) {
+        float[] xq = x.qf;
+        int[] sm = s.sm;
+        int nsb = n >> 8;
+        float sum = 0;
+        for (int sb = 0; sb < nsb; sb++) {
+            long o = ro + 144L * sb;
+            MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
+            FloatVector is = FloatVector.zero(F);
+            for (int c = 0; c < 4; c++) {
+                KQuants.scaleMinK4(2 * c, s.kb, 0, sm);
+                float scLo = sm[0];
+                s.mn[8 * sb + 2 * c] = sm[1];
+                KQuants.scaleMinK4(2 * c + 1, s.kb, 0, sm);
+                float scHi = sm[0];
+                s.mn[8 * sb + 2 * c + 1] = sm[1];
+                int e = 256 * sb + 64 * c;
+                FloatVector pl = FloatVector.zero(F);
+                FloatVector ph = pl;
+                for (int k = 0; k < 32; k += L) {
+                    IntVector v = bytes(m, o + 16 + 32 * c + k);
+                    pl = toFloat(v.and(15)).fma(FloatVector.fromArray(F, xq, e + k), pl);
+                    ph = toFloat(v.lanewise(VectorOperators.ASHR, 4).and(15)).fma(FloatVector.fromArray(F, xq, e + 32 + k), ph);
+                }
+                is = pl.fma(FloatVector.broadcast(F, scLo), is);
+                is = ph.fma(FloatVector.broadcast(F, scHi), is);
+            }
+            s.d[sb] = f16(m, o);
+            s.m[sb] = f16(m, o + 2);
+            sum = superBlock(sum, is.reduceLanes(VectorOperators.ADD), s, sb, 32, true, x, 0, nsb);
+        }
+        return sum;
+    }
+
+    static float dotQ6_K(MemorySegment m, long ro, Activations x, int n, MatMul.Scratch s) {
+        float[] xq = x.qf;
+        float[] xd = x.d;
+
+        int nsb = n >> 8;
+        float sum = 0;
+        for (int sb = 0; sb < nsb; sb++) {
+            long o = ro + 210L * sb;
+            float isum = 0; // exact: integer partial sums
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += L) {
+                    isum += q6_KQuad(m, o + 64 * h + l, o + 128 + 32 * h + l, xq, 256 * sb + 128 * h + l,
+                            o + 192 + ((128 * h + l) >> 4));
+                }
+            }
+            sum += (xd[sb] * f16(m, o + 208)) * isum;
+        }
+        return sum;
+    }
+
+    /**
+     * The four Q6_K vectors that share their packed bytes (values e, e+32, e+64, e+96 of a half
+     * super-block) dotted with the activations, times their sub-block scales: an exact integer sum.
+     * (A method of its own, returning a scalar, so the JIT inlines the vector code or none of it.)
+     */
+    private static float q6_KQuad(MemorySegment m, long ql, long qhOff, float[] xq, int e, long sc) {
+        return q6_KPair(m, ql, qhOff, 0, xq, e, sc) + q6_KPair(m, ql + 32, qhOff, 2, xq, e + 32, sc + 2);
+    }
+
+    /**
+     * Two Q6_K vectors sharing their low bytes: values e (low nibbles, high bits at {@code shift}) and
+     * e + 64 (high nibbles, high bits at {@code shift + 4}), dotted with the activations, times their
+     * sub-block scales (at {@code sc} and {@code sc + 4}): an exact integer sum.
+     */
+    private static float q6_KPair(MemorySegment m, long ql, long qhOff, int shift, float[] xq, int e, long sc) {
+        IntVector lo = bytes(m, ql);
+        IntVector qh = bytes(m, qhOff).lanewise(VectorOperators.ASHR, shift);
+        IntVector qa = lo.and(15).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+        IntVector qb = lo.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32);
+        FloatVector is = toFloat(qa).mul(FloatVector.fromArray(F, xq, e)).mul((float) m.get(BYTE, sc));
+        is = toFloat(qb).mul(FloatVector.fromArray(F, xq, e + 64)).fma(FloatVector.broadcast(F, (float) m.get(BYTE, sc + 4)), is);
+        return is.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector byteToFloat(ByteVector b) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    // ------------------------------------------------------------------------------ activations
+
+    private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer, ties to even
+
+    /**
+     * The vector twin of {@code Activations.quantizeQ8} (+ its {@code qf}, {@code xf}): the same bits.
+     * amax is exact in any order; {@code x * (127/amax)} is the same float product; rounding by adding
+     * and subtracting 1.5 * 2^23 is {@code Math.rint} for these magnitudes (at most 127).
+     */
+    static void quantizeQ8(float[] x, int xo, Activations a, int qo, int n, boolean withSum) {
+        byte[] q = a.q;
+        float[] qf = a.qf;
+        float[] xf = a.xf;
+        for (int b = 0; b < n >> 5; b++) {
+            int o = xo + 32 * b;
+            FloatVector m = FloatVector.zero(F);
+            for (int v = 0; v < 32; v += L) {
+                m = m.max(FloatVector.fromArray(F, x, o + v).abs());
+            }
+            float amax = m.reduceLanes(VectorOperators.MAX);
+            float dd = amax / 127.f;
+            float id = amax != 0.0f ? 127.f / amax : 0.0f;
+            float d = Half.f16ToF32(Half.f32ToF16(dd));
+            int qb = qo + 32 * b;
+            FloatVector sum = FloatVector.zero(F);
+            for (int v = 0; v < 32; v += L) {
+                FloatVector r = FloatVector.fromArray(F, x, o + v).mul(id).add(ROUND).sub(ROUND);
+                r.intoArray(qf, qb + v);
+                r.mul(d).intoArray(xf, qb + v);
+                ((IntVector) r.convert(VectorOperators.F2I, 0)).convertShape(VectorOperators.I2B, B, 0)
+                        .reinterpretAsBytes().intoArray(q, qb + v);
+                sum = sum.add(r);
+            }
+            int bi = qb >> 5;
+            a.d[bi] = d;
+            if (withSum) {
+                a.s[bi] = Half.f16ToF32(Half.f32ToF16(dd * (int) sum.reduceLanes(VectorOperators.ADD)));
+            }
+        }
+    }
+}

@@ -20,6 +20,8 @@ final class RawGguf {
     final List<byte[]> tensorInfos = new ArrayList<>();
     /** Bytes of the data section (after the padding of the header). */
     long dataBytes;
+    /** Extra bytes to cut from the padding after the header, at most the padding there is. */
+    int truncateIntoPadding;
     /** Bytes to cut from the end of the finished file. */
     int truncate;
 
@@ -126,15 +128,17 @@ final class RawGguf {
         le.u64(nKvOverride != null ? nKvOverride : kvs.size());
         kvs.forEach(le::raw);
         tensorInfos.forEach(le::raw);
+        int pad = 0;
         if (!tensorInfos.isEmpty()) {
             while (le.size() % alignment != 0) {
                 le.u8(0);
+                pad++;
             }
             byte[] data = new byte[(int) dataBytes];
             rnd.nextBytes(data);
             le.raw(data);
         }
         byte[] b = le.toByteArray();
-        return java.util.Arrays.copyOf(b, b.length - truncate);
+        return java.util.Arrays.copyOf(b, b.length - truncate - Math.min(pad, truncateIntoPadding));
     }
 }

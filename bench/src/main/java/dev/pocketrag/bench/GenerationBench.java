@@ -62,6 +62,56 @@ final class GenerationBench {
     record Row(String model, String quant, int threads, double pp_ours, double pp_llamacpp, double tg_ours,
                double tg_llamacpp) {}
 
+    /** Weight bytes one generated token reads: every matrix once (the tied embedding as the output). */
+    static long weightBytesPerToken(Gguf g) {
+        boolean untied = g.tensors().stream().anyMatch(t -> t.name().equals("output.weight"));
+        long sum = 0;
+        for (var t : g.tensors()) {
+            if (t.nDims() >= 2 && !(untied && t.name().equals("token_embd.weight"))) {
+                sum += t.byteSize();
+            }
+        }
+        return sum;
+    }
+
+    /** Read bandwidth of this machine in GB/s with {@code threads} threads (1 GiB off-heap, best of 5). */
+    static double readBandwidth(int threads) throws InterruptedException {
+        long size = 1L << 30;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            java.lang.foreign.MemorySegment m = arena.allocate(size, 4096);
+            for (long o = 0; o < size; o += 4096) {
+                m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, o, (byte) o);
+            }
+            double best = 0;
+            long[] sink = new long[threads];
+            for (int rep = 0; rep < 5; rep++) {
+                Thread[] ts = new Thread[threads];
+                long chunk = size / threads;
+                long t0 = System.nanoTime();
+                for (int i = 0; i < threads; i++) {
+                    final int id = i;
+                    ts[i] = new Thread(() -> sink[id] = sumBytes(m, id * chunk, (id + 1) * chunk));
+                    ts[i].start();
+                }
+                for (Thread t : ts) {
+                    t.join();
+                }
+                best = Math.max(best, size / ((System.nanoTime() - t0) / 1e9) / 1e9);
+            }
+            return best;
+        }
+    }
+
+    private static long sumBytes(java.lang.foreign.MemorySegment m, long from, long to) {
+        var species = jdk.incubator.vector.LongVector.SPECIES_PREFERRED;
+        var acc = jdk.incubator.vector.LongVector.zero(species);
+        int step = species.vectorByteSize();
+        for (long o = from; o < to; o += step) {
+            acc = acc.add(jdk.incubator.vector.LongVector.fromMemorySegment(species, m, o, java.nio.ByteOrder.LITTLE_ENDIAN));
+        }
+        return acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+
     record Speed(double pp, double tg) {
         Speed best(Speed o) {
             return o == null ? this : new Speed(Math.max(pp, o.pp), Math.max(tg, o.tg));
@@ -102,9 +152,18 @@ final class GenerationBench {
             dir = benchTarget().resolve("generation-models");
         }
         Files.createDirectories(dir);
-        LlamaModel.setLogger(LogFormat.TEXT, (level, msg) -> { }); // llama.cpp logs nothing
+        // loading the binding's native library prints a line to stdout: keep stdout for the results
+        java.io.PrintStream stdout = System.out;
+        System.setOut(System.err);
+        try {
+            LlamaModel.setLogger(LogFormat.TEXT, (level, msg) -> { }); // llama.cpp logs nothing
+        } finally {
+            System.setOut(stdout);
+        }
         System.err.printf(Locale.ROOT, "generation bench: %s, %d cores, runs %d, ours: %s%n", cpuName(),
                 Runtime.getRuntime().availableProcessors(), runs, Simd.describe());
+        System.err.printf(Locale.ROOT, "  memory read bandwidth: %.1f GB/s (1 thread), %.1f GB/s (2 threads)%n",
+                readBandwidth(1), readBandwidth(2));
         List<Row> rows = new ArrayList<>();
         for (Shape s : SHAPES) {
             if (shapes != null && !shapes.contains(s.name())) {
@@ -120,8 +179,14 @@ final class GenerationBench {
                 for (int t : threads) {
                     Row r = measure(s.name(), q, model, t, runs);
                     rows.add(r);
-                    System.err.printf(Locale.ROOT, "  %-13s %-7s %d thr: pp %.1f / %.1f tok/s, tg %.1f / %.1f tok/s%n",
-                            r.model(), r.quant(), t, r.pp_ours(), r.pp_llamacpp(), r.tg_ours(), r.tg_llamacpp());
+                    long wb;
+                    try (Gguf g = Gguf.open(model)) {
+                        wb = weightBytesPerToken(g);
+                    }
+                    System.err.printf(Locale.ROOT, "  %-13s %-7s %d thr: pp %.1f / %.1f tok/s, tg %.1f / %.1f tok/s"
+                                    + " (weights %.0f MB/token: %.1f / %.1f GB/s)%n",
+                            r.model(), r.quant(), t, r.pp_ours(), r.pp_llamacpp(), r.tg_ours(), r.tg_llamacpp(), wb / 1e6,
+                            wb * r.tg_ours() / 1e9, wb * r.tg_llamacpp() / 1e9);
                 }
             }
         }

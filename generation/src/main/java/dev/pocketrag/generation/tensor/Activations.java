@@ -27,6 +27,12 @@ public final class Activations {
     float[] qf;
     /** Q8_0/Q8_1, for the vector kernels: the values {@code q * d} (exact: d is an f16), [count * length]. */
     float[] xf;
+    /**
+     * Q8_0/Q8_1, for the fused vector kernels: each block's sum of values {@code d * sum(q)} (the
+     * integer sum exact, one rounding), [count * length / 32]. Lets a kernel take a weight offset
+     * (Q4_0's -8, Q5_0's -16) out of its inner loop: {@code sum((l - 8) x) = sum(l x) - 8 xs}.
+     */
+    float[] xs;
 
     /**
      * @param maxCount  most vectors per batch
@@ -104,6 +110,7 @@ public final class Activations {
                 }
                 if (xf == null) {
                     xf = new float[n];
+                    xs = new float[n / 32 + 1];
                 }
                 boolean withSum = fmt == ActivationFormat.Q8_1;
                 if (simd) {
@@ -118,6 +125,13 @@ public final class Activations {
                     for (int i = 0; i < count * length; i++) {
                         xf[i] = q[i] * d[i >> 5];
                     }
+                }
+                for (int b = 0; b < count * length / 32; b++) {
+                    int sum = 0;
+                    for (int j = 32 * b; j < 32 * b + 32; j++) {
+                        sum += q[j];
+                    }
+                    xs[b] = d[b] * sum;
                 }
             }
             case Q8_K -> {

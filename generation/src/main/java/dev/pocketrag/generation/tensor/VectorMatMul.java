@@ -177,6 +177,11 @@ final class VectorMatMul {
         return (IntVector) ByteVector.fromMemorySegment(B, m, off, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
+    /** {@code L} bytes at {@code off} as zero-extended int lanes. */
+    private static IntVector unsignedBytes(MemorySegment m, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, m, off, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+    }
+
     private static FloatVector toFloat(IntVector v) {
         return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
@@ -716,50 +721,71 @@ final class VectorMatMul {
 
     private static final long LANE_BITS = L == 64 ? -1L : (1L << L) - 1;
 
+    /**
+     * Q4_0 x Q8_0: per block {@code d_w * sum(l * x) - 8 d_w xs} with l the unsigned nibble, so the
+     * inner loop is widen, convert, multiply-add; the offset goes through the block sums {@code xs}.
+     */
     static float dotQ4_0(MemorySegment m, long ro, Activations x, int n) {
         float[] xf = x.xf;
+        float[] xs = x.xs;
         FloatVector acc = FloatVector.zero(F);
+        float off = 0;
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 18L * b;
             int e = 32 * b;
-            FloatVector d = FloatVector.broadcast(F, f16(m, o));
-            for (int v = 0; v < 32 / L; v++) {
-                int k = v * L;
-                IntVector q = bytes(m, o + 2 + (k & 15)).lanewise(VectorOperators.ASHR, k < 16 ? 0 : 4).and(15).sub(8);
-                acc = toFloat(q).mul(d).fma(FloatVector.fromArray(F, xf, e + k), acc);
+            IntVector u = unsignedBytes(m, o + 2);
+            FloatVector p = toFloat(u.and(15)).mul(FloatVector.fromArray(F, xf, e));
+            p = toFloat(u.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, xf, e + 16), p);
+            for (int k = L; k < 16; k += L) { // 8 lanes: the second half of the packed bytes
+                u = unsignedBytes(m, o + 2 + k);
+                p = toFloat(u.and(15)).fma(FloatVector.fromArray(F, xf, e + k), p);
+                p = toFloat(u.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, xf, e + 16 + k), p);
             }
+            float d = f16(m, o);
+            acc = p.fma(FloatVector.broadcast(F, d), acc);
+            off += d * xs[b];
         }
-        return sum(acc);
+        return sum(acc) - 8 * off;
     }
 
+    /** Q5_0 x Q8_0: as {@link #dotQ4_0} with the fifth bit from {@code qh} and an offset of 16. */
     static float dotQ5_0(MemorySegment m, long ro, Activations x, int n) {
         float[] xf = x.xf;
+        float[] xs = x.xs;
         FloatVector acc = FloatVector.zero(F);
+        float off = 0;
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 22L * b;
             int e = 32 * b;
-            FloatVector d = FloatVector.broadcast(F, f16(m, o));
             long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
-            for (int v = 0; v < 32 / L; v++) {
-                int k = v * L;
-                IntVector q = bytes(m, o + 6 + (k & 15)).lanewise(VectorOperators.ASHR, k < 16 ? 0 : 4).and(15)
-                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS)).sub(16);
-                acc = toFloat(q).mul(d).fma(FloatVector.fromArray(F, xf, e + k), acc);
+            FloatVector p = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) {
+                IntVector u = unsignedBytes(m, o + 6 + k);
+                IntVector lo = u.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS));
+                IntVector hi = u.lanewise(VectorOperators.LSHR, 4)
+                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> (16 + k)) & LANE_BITS));
+                p = toFloat(lo).fma(FloatVector.fromArray(F, xf, e + k), p);
+                p = toFloat(hi).fma(FloatVector.fromArray(F, xf, e + 16 + k), p);
             }
+            float d = f16(m, o);
+            acc = p.fma(FloatVector.broadcast(F, d), acc);
+            off += d * xs[b];
         }
-        return sum(acc);
+        return sum(acc) - 16 * off;
     }
 
+    /** Q8_0 x Q8_0: per block {@code d_w * sum(q * x)}. */
     static float dotQ8_0(MemorySegment m, long ro, Activations x, int n) {
         float[] xf = x.xf;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 34L * b;
             int e = 32 * b;
-            FloatVector d = FloatVector.broadcast(F, f16(m, o));
-            for (int v = 0; v < 32 / L; v++) {
-                acc = q8_0(m, o, v).mul(d).fma(FloatVector.fromArray(F, xf, e + v * L), acc);
+            FloatVector p = q8_0(m, o, 0).mul(FloatVector.fromArray(F, xf, e));
+            for (int v = 1; v < 32 / L; v++) {
+                p = q8_0(m, o, v).fma(FloatVector.fromArray(F, xf, e + v * L), p);
             }
+            acc = p.fma(FloatVector.broadcast(F, f16(m, o)), acc);
         }
         return sum(acc);
     }

@@ -19,8 +19,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The forward pass gives the same logits however the tokens are batched and however many threads
  * run it: a whole prompt in one batch, in batches of 5, and one token at a time, with 1 and 3
- * threads, must agree bit for bit (every output is computed by the same kernel code in the same
- * order; a future kernel that sums differently in its batched path must relax this to float noise).
+ * threads. They agree bit for bit where every output is computed by the same float operations in the
+ * same order: models whose matrices are all float or K-quant types (exact integer super-block sums).
+ * Q4_0, Q5_0 and Q8_0 matrices have a fused matrix-vector kernel that scales each block's float sum,
+ * as ggml does, where the batched kernel sums scaled weights. Those differ in the last bits, and a
+ * last-bit difference can flip one 8-bit activation quant, which these random-weight models amplify
+ * (see {@link ReferenceOutputsTest}). There the passes are held to that test's criteria against
+ * llama.cpp: the first position within {@link ReferenceOutputsTest#EXACT}, every position within
+ * {@link ReferenceOutputsTest#TOLERANCE_QUANTIZED}, and the same greedy token unless the top two are
+ * closer than twice the deviation.
  * Covers every reference model plus synthetic qwen3 (q/k norms, head size 128 != dim / heads) and
  * gemma2 models (which, like qwen3, have no llama.cpp reference outputs in ../shared).
  */
@@ -75,6 +82,10 @@ class BatchConsistencyTest {
 
     private static void check(Path model) throws IOException {
         try (Gguf g = Gguf.open(model)) {
+            boolean exact = g.tensors().stream().noneMatch(t -> switch (t.type()) {
+                case Q4_0, Q5_0, Q8_0 -> true;
+                default -> false;
+            });
             int[] ids = Tokenizers.fromGguf(g).encode(PROMPT, true, false);
             ModelConfig cfg = ModelConfig.from(g);
             int v = cfg.vocabSize();
@@ -92,12 +103,39 @@ class BatchConsistencyTest {
                     for (int k = 0; k < v; k++) {
                         assertTrue(Float.isFinite(l[k]), "logit " + k + " at " + i);
                     }
-                    assertTrue(java.util.Arrays.equals(batched[i], l), model.getFileName() + ": position " + i
-                            + " differs between one batch (3 threads) and one token at a time");
-                    assertTrue(java.util.Arrays.equals(fives[i], l), model.getFileName() + ": position " + i
-                            + " differs between batches of 5 and one token at a time");
+                    if (exact) {
+                        assertTrue(java.util.Arrays.equals(batched[i], l), model.getFileName() + ": position " + i
+                                + " differs between one batch (3 threads) and one token at a time");
+                        assertTrue(java.util.Arrays.equals(fives[i], l), model.getFileName() + ": position " + i
+                                + " differs between batches of 5 and one token at a time");
+                    } else {
+                        close(batched[i], l, i, model + ": position " + i + ", one batch (3 threads) vs one token at a time");
+                        close(fives[i], l, i, model + ": position " + i + ", batches of 5 vs one token at a time");
+                    }
                 }
             }
+        }
+    }
+
+    private static void close(float[] a, float[] b, int position, String what) {
+        double dev = 0;
+        int top = 0;
+        for (int k = 0; k < a.length; k++) {
+            dev = Math.max(dev, Math.abs(a[k] - b[k]));
+            top = b[k] > b[top] ? k : top;
+        }
+        double tol = position == 0 ? ReferenceOutputsTest.EXACT : ReferenceOutputsTest.TOLERANCE_QUANTIZED;
+        assertTrue(dev <= tol, what + ": logits differ by " + dev + " > " + tol);
+        int topA = 0;
+        float second = Float.NEGATIVE_INFINITY;
+        for (int k = 0; k < a.length; k++) {
+            topA = a[k] > a[topA] ? k : topA;
+            if (k != top) {
+                second = Math.max(second, b[k]);
+            }
+        }
+        if (b[top] - second >= 2 * dev) {
+            assertEquals(top, topA, what + ": greedy token (gap " + (b[top] - second) + ", deviation " + dev + ")");
         }
     }
 }

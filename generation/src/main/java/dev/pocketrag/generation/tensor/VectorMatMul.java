@@ -149,7 +149,7 @@ final class VectorMatMul {
 
     static boolean isFused(GgmlType t) {
         return switch (t) {
-            case Q4_0, Q5_0, Q8_0, Q4_K -> true;
+            case Q4_0, Q5_0, Q8_0, Q4_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -790,82 +790,91 @@ final class VectorMatMul {
         return sum(acc);
     }
 
+    /**
+     * Q4_K x Q8_K: the integer sum {@code sum_j sc[j] * sum(l * q)} over the super-block in exact float
+     * lanes (at most 16, with 8 lanes 32, terms of 63 * 15 * 127), the mins through the activations'
+     * block sums ({@link #superBlock}). No vector helpers of ours inside the loop (see {@link #dotQ6_K}).
+     */
     static float dotQ4_K(MemorySegment m, long ro, Activations x, int n, MatMul.Scratch s) {
         float[] xq = x.qf;
-        int[] sm = s.sm;
+        int[] bs = x.bsums;
         int nsb = n >> 8;
         float sum = 0;
         for (int sb = 0; sb < nsb; sb++) {
             long o = ro + 144L * sb;
-            MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
-            FloatVector is = FloatVector.zero(F);
+            // the 8 six-bit scales and mins, four per 32-bit word (KQuants.scaleMinK4, all lanes at once)
+            long q03 = m.get(Bytes.LE_INT, o + 4) & 0xFFFF_FFFFL;
+            long q47 = m.get(Bytes.LE_INT, o + 8) & 0xFFFF_FFFFL;
+            long q8b = m.get(Bytes.LE_INT, o + 12) & 0xFFFF_FFFFL;
+            long scales = (q03 & 0x3F3F3F3FL) | (((q8b & 0x0F0F0F0FL) | ((q03 >>> 2) & 0x30303030L)) << 32);
+            long mins = (q47 & 0x3F3F3F3FL) | ((((q8b >>> 4) & 0x0F0F0F0FL) | ((q47 >>> 2) & 0x30303030L)) << 32);
+            FloatVector is = FloatVector.zero(F); // two accumulators: two chains of dependent FMAs, not one
+            FloatVector is2 = is;
             for (int c = 0; c < 4; c++) {
-                KQuants.scaleMinK4(2 * c, s.kb, 0, sm);
-                float scLo = sm[0];
-                s.mn[8 * sb + 2 * c] = sm[1];
-                KQuants.scaleMinK4(2 * c + 1, s.kb, 0, sm);
-                float scHi = sm[0];
-                s.mn[8 * sb + 2 * c + 1] = sm[1];
-                int e = 256 * sb + 64 * c;
-                FloatVector pl = FloatVector.zero(F);
-                FloatVector ph = pl;
+                int lo = (int) (scales >>> (16 * c)) & 0xFF;
+                int hi = (int) (scales >>> (16 * c + 8)) & 0xFF;
                 for (int k = 0; k < 32; k += L) {
-                    IntVector v = bytes(m, o + 16 + 32 * c + k);
-                    pl = toFloat(v.and(15)).fma(FloatVector.fromArray(F, xq, e + k), pl);
-                    ph = toFloat(v.lanewise(VectorOperators.ASHR, 4).and(15)).fma(FloatVector.fromArray(F, xq, e + 32 + k), ph);
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 16 + 32 * c + k, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    int e = 256 * sb + 64 * c + k;
+                    is = ((FloatVector) v.and(15).mul(lo).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromArray(F, xq, e), is);
+                    is2 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).mul(hi).convert(VectorOperators.I2F, 0))
+                            .fma(FloatVector.fromArray(F, xq, e + 32), is2);
                 }
-                is = pl.fma(FloatVector.broadcast(F, scLo), is);
-                is = ph.fma(FloatVector.broadcast(F, scHi), is);
             }
-            s.d[sb] = f16(m, o);
-            s.m[sb] = f16(m, o + 2);
-            sum = superBlock(sum, is.reduceLanes(VectorOperators.ADD), s, sb, 32, true, x, 0, nsb);
+            // then superBlock's arithmetic, with the mins from the packed word
+            int msum = 0;
+            for (int j = 0; j < 8; j++) {
+                msum += ((int) (mins >>> (8 * j)) & 0xFF) * (bs[16 * sb + 2 * j] + bs[16 * sb + 2 * j + 1]);
+            }
+            float dx = x.d[sb];
+            sum += (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o))) * is.add(is2).reduceLanes(VectorOperators.ADD);
+            sum -= (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + 2))) * msum;
         }
         return sum;
     }
 
+    /**
+     * Q6_K x Q8_K. Written without calls to our own helpers: the JIT force-inlines the Vector API's
+     * methods but inlines ordinary ones only while the method's node count allows, and a helper left
+     * out boxes its vectors (four times slower). Lanes hold exact integers (at most 16, with 8 lanes
+     * 32, terms of |sc * (level - 32) * q| <= 127 * 32 * 127), so their sum is exact in any order.
+     */
     static float dotQ6_K(MemorySegment m, long ro, Activations x, int n, MatMul.Scratch s) {
         float[] xq = x.qf;
         float[] xd = x.d;
-
         int nsb = n >> 8;
         float sum = 0;
         for (int sb = 0; sb < nsb; sb++) {
             long o = ro + 210L * sb;
-            float isum = 0; // exact: integer partial sums
+            FloatVector is = FloatVector.zero(F); // two accumulators: two chains of dependent FMAs, not one
+            FloatVector is2 = is;
             for (int h = 0; h < 2; h++) {
                 for (int l = 0; l < 32; l += L) {
-                    isum += q6_KQuad(m, o + 64 * h + l, o + 128 + 32 * h + l, xq, 256 * sb + 128 * h + l,
-                            o + 192 + ((128 * h + l) >> 4));
+                    // values e, e+32, e+64, e+96 (e = 128 h + l) share their packed bytes
+                    IntVector a = (IntVector) ByteVector.fromMemorySegment(B, m, o + 64 * h + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector b = (IntVector) ByteVector.fromMemorySegment(B, m, o + 64 * h + 32 + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, m, o + 128 + 32 * h + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                    int e = 256 * sb + 128 * h + l;
+                    long sc = o + 192 + ((128 * h + l) >> 4); // the sub-block scale of value e; +2 per 32 values
+                    is = ((FloatVector) a.and(15).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).mul(m.get(BYTE, sc))
+                            .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xq, e), is);
+                    is2 = ((FloatVector) b.and(15).or(qh.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32).mul(m.get(BYTE, sc + 2))
+                            .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xq, e + 32), is2);
+                    is = ((FloatVector) a.lanewise(VectorOperators.LSHR, 4).or(qh.and(48)).sub(32).mul(m.get(BYTE, sc + 4))
+                            .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xq, e + 64), is);
+                    is2 = ((FloatVector) b.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and(48))
+                            .sub(32).mul(m.get(BYTE, sc + 6)).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xq, e + 96), is2);
                 }
             }
-            sum += (xd[sb] * f16(m, o + 208)) * isum;
+            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + 208));
+            sum += (xd[sb] * d) * is.add(is2).reduceLanes(VectorOperators.ADD);
         }
         return sum;
-    }
-
-    /**
-     * The four Q6_K vectors that share their packed bytes (values e, e+32, e+64, e+96 of a half
-     * super-block) dotted with the activations, times their sub-block scales: an exact integer sum.
-     * (A method of its own, returning a scalar, so the JIT inlines the vector code or none of it.)
-     */
-    private static float q6_KQuad(MemorySegment m, long ql, long qhOff, float[] xq, int e, long sc) {
-        return q6_KPair(m, ql, qhOff, 0, xq, e, sc) + q6_KPair(m, ql + 32, qhOff, 2, xq, e + 32, sc + 2);
-    }
-
-    /**
-     * Two Q6_K vectors sharing their low bytes: values e (low nibbles, high bits at {@code shift}) and
-     * e + 64 (high nibbles, high bits at {@code shift + 4}), dotted with the activations, times their
-     * sub-block scales (at {@code sc} and {@code sc + 4}): an exact integer sum.
-     */
-    private static float q6_KPair(MemorySegment m, long ql, long qhOff, int shift, float[] xq, int e, long sc) {
-        IntVector lo = bytes(m, ql);
-        IntVector qh = bytes(m, qhOff).lanewise(VectorOperators.ASHR, shift);
-        IntVector qa = lo.and(15).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-        IntVector qb = lo.lanewise(VectorOperators.ASHR, 4).and(15).or(qh.and(48)).sub(32);
-        FloatVector is = toFloat(qa).mul(FloatVector.fromArray(F, xq, e)).mul((float) m.get(BYTE, sc));
-        is = toFloat(qb).mul(FloatVector.fromArray(F, xq, e + 64)).fma(FloatVector.broadcast(F, (float) m.get(BYTE, sc + 4)), is);
-        return is.reduceLanes(VectorOperators.ADD);
     }
 
     private static FloatVector byteToFloat(ByteVector b) {

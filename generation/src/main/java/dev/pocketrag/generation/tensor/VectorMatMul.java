@@ -733,15 +733,15 @@ final class VectorMatMul {
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 18L * b;
             int e = 32 * b;
-            IntVector u = unsignedBytes(m, o + 2);
-            FloatVector p = toFloat(u.and(15)).mul(FloatVector.fromArray(F, xf, e));
-            p = toFloat(u.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, xf, e + 16), p);
-            for (int k = L; k < 16; k += L) { // 8 lanes: the second half of the packed bytes
-                u = unsignedBytes(m, o + 2 + k);
-                p = toFloat(u.and(15)).fma(FloatVector.fromArray(F, xf, e + k), p);
-                p = toFloat(u.lanewise(VectorOperators.LSHR, 4)).fma(FloatVector.fromArray(F, xf, e + 16 + k), p);
+            FloatVector p = FloatVector.zero(F);
+            for (int k = 0; k < 16; k += L) { // 16 lanes: once; 8 lanes: the two halves of the packed bytes
+                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 2 + k, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                p = ((FloatVector) u.and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xf, e + k), p);
+                p = ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(F, xf, e + 16 + k), p);
             }
-            float d = f16(m, o);
+            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
             acc = p.fma(FloatVector.broadcast(F, d), acc);
             off += d * xs[b];
         }
@@ -760,14 +760,15 @@ final class VectorMatMul {
             long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
             FloatVector p = FloatVector.zero(F);
             for (int k = 0; k < 16; k += L) {
-                IntVector u = unsignedBytes(m, o + 6 + k);
-                IntVector lo = u.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS));
-                IntVector hi = u.lanewise(VectorOperators.LSHR, 4)
-                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> (16 + k)) & LANE_BITS));
-                p = toFloat(lo).fma(FloatVector.fromArray(F, xf, e + k), p);
-                p = toFloat(hi).fma(FloatVector.fromArray(F, xf, e + 16 + k), p);
+                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 6 + k, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                p = ((FloatVector) u.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xf, e + k), p);
+                p = ((FloatVector) u.lanewise(VectorOperators.LSHR, 4)
+                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> (16 + k)) & LANE_BITS))
+                        .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xf, e + 16 + k), p);
             }
-            float d = f16(m, o);
+            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
             acc = p.fma(FloatVector.broadcast(F, d), acc);
             off += d * xs[b];
         }

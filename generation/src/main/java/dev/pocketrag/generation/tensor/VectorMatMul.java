@@ -53,6 +53,32 @@ final class VectorMatMul {
     private static final VectorShuffle<Float> R2 = VectorShuffle.iota(F, 2, 1, true);
     private static final VectorShuffle<Float> R1 = VectorShuffle.iota(F, 1, 1, true);
 
+    // tile4x4Exact's reduction network (16 lanes): swap lane i with i ^ k, and the lanes with bit k set
+    private static final VectorShuffle<Float> S8 = xorShuffle(8);
+    private static final VectorShuffle<Float> S4 = xorShuffle(4);
+    private static final VectorShuffle<Float> S2 = xorShuffle(2);
+    private static final VectorShuffle<Float> S1 = xorShuffle(1);
+    private static final VectorMask<Float> M8 = bitMask(8);
+    private static final VectorMask<Float> M4 = bitMask(4);
+    private static final VectorMask<Float> M2 = bitMask(2);
+    private static final VectorMask<Float> M1 = bitMask(1);
+
+    private static VectorShuffle<Float> xorShuffle(int k) {
+        int[] idx = new int[L];
+        for (int i = 0; i < L; i++) {
+            idx[i] = (i ^ k) % L;
+        }
+        return VectorShuffle.fromArray(F, idx, 0);
+    }
+
+    private static VectorMask<Float> bitMask(int k) {
+        boolean[] b = new boolean[L];
+        for (int i = 0; i < L; i++) {
+            b[i] = (i & k) != 0;
+        }
+        return VectorMask.fromArray(F, b, 0);
+    }
+
     /** The sum of the lanes by pairwise halving: the same bits in the interpreter and in JIT-compiled code. */
     static float sum(FloatVector v) {
         if (L == 16) {
@@ -572,7 +598,11 @@ final class VectorMatMul {
         for (; t + 4 <= count; t += 4) {
             java.util.Arrays.fill(run, 0f);
             for (int sb = 0; sb < nsb; sb++) {
-                tile4x4(q[0], q[1], q[2], q[3], 256 * sb, xq, t * n + 256 * sb, n, 256, o16, s.lanes);
+                if (L == 16) {
+                    tile4x4Exact(q[0], q[1], q[2], q[3], 256 * sb, xq, t * n + 256 * sb, n, 256, o16);
+                } else {
+                    tile4x4(q[0], q[1], q[2], q[3], 256 * sb, xq, t * n + 256 * sb, n, 256, o16, s.lanes);
+                }
                 for (int i = 0; i < 16; i++) {
                     int row = i >> 2;
                     run[i] = superBlock(run[i], o16[i], s.d4[row], s.m4[row], s.mn4[row], sb, sub, mins, x, t + (i & 3),
@@ -677,6 +707,74 @@ final class VectorMatMul {
         out[14] = sumLanes(lanes);
         a33.intoArray(lanes, 0);
         out[15] = sumLanes(lanes);
+    }
+
+    /**
+     * {@link #tile4x4} for exact integer sums (the K-quants' super-blocks), 16 float lanes only: the 16
+     * accumulators are summed by a transposing network of lane swaps and blends into one vector of the
+     * 16 sums (lane i = accumulator i, fed in bit-reversed order) and stored at once. Exact integers
+     * give the same sums in any order, so the results are {@link #tile4x4}'s, in a fraction of its time.
+     */
+    private static void tile4x4Exact(float[] w0, float[] w1, float[] w2, float[] w3, int wo, float[] x, int xo, int n,
+                                     int len, float[] out) {
+        FloatVector a00 = FloatVector.zero(F);
+        FloatVector a01 = a00;
+        FloatVector a02 = a00;
+        FloatVector a03 = a00;
+        FloatVector a10 = a00;
+        FloatVector a11 = a00;
+        FloatVector a12 = a00;
+        FloatVector a13 = a00;
+        FloatVector a20 = a00;
+        FloatVector a21 = a00;
+        FloatVector a22 = a00;
+        FloatVector a23 = a00;
+        FloatVector a30 = a00;
+        FloatVector a31 = a00;
+        FloatVector a32 = a00;
+        FloatVector a33 = a00;
+        for (int i = 0; i < len; i += L) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + n + i);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * n + i);
+            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * n + i);
+            FloatVector w = FloatVector.fromArray(F, w0, wo + i);
+            a00 = w.fma(x0, a00);
+            a01 = w.fma(x1, a01);
+            a02 = w.fma(x2, a02);
+            a03 = w.fma(x3, a03);
+            w = FloatVector.fromArray(F, w1, wo + i);
+            a10 = w.fma(x0, a10);
+            a11 = w.fma(x1, a11);
+            a12 = w.fma(x2, a12);
+            a13 = w.fma(x3, a13);
+            w = FloatVector.fromArray(F, w2, wo + i);
+            a20 = w.fma(x0, a20);
+            a21 = w.fma(x1, a21);
+            a22 = w.fma(x2, a22);
+            a23 = w.fma(x3, a23);
+            w = FloatVector.fromArray(F, w3, wo + i);
+            a30 = w.fma(x0, a30);
+            a31 = w.fma(x1, a31);
+            a32 = w.fma(x2, a32);
+            a33 = w.fma(x3, a33);
+        }
+        FloatVector r0_0 = a00.blend(a20.rearrange(S8), M8).add(a00.rearrange(S8).blend(a20, M8));
+        FloatVector r0_1 = a10.blend(a30.rearrange(S8), M8).add(a10.rearrange(S8).blend(a30, M8));
+        FloatVector r0_2 = a02.blend(a22.rearrange(S8), M8).add(a02.rearrange(S8).blend(a22, M8));
+        FloatVector r0_3 = a12.blend(a32.rearrange(S8), M8).add(a12.rearrange(S8).blend(a32, M8));
+        FloatVector r0_4 = a01.blend(a21.rearrange(S8), M8).add(a01.rearrange(S8).blend(a21, M8));
+        FloatVector r0_5 = a11.blend(a31.rearrange(S8), M8).add(a11.rearrange(S8).blend(a31, M8));
+        FloatVector r0_6 = a03.blend(a23.rearrange(S8), M8).add(a03.rearrange(S8).blend(a23, M8));
+        FloatVector r0_7 = a13.blend(a33.rearrange(S8), M8).add(a13.rearrange(S8).blend(a33, M8));
+        FloatVector r1_0 = r0_0.blend(r0_1.rearrange(S4), M4).add(r0_0.rearrange(S4).blend(r0_1, M4));
+        FloatVector r1_1 = r0_2.blend(r0_3.rearrange(S4), M4).add(r0_2.rearrange(S4).blend(r0_3, M4));
+        FloatVector r1_2 = r0_4.blend(r0_5.rearrange(S4), M4).add(r0_4.rearrange(S4).blend(r0_5, M4));
+        FloatVector r1_3 = r0_6.blend(r0_7.rearrange(S4), M4).add(r0_6.rearrange(S4).blend(r0_7, M4));
+        FloatVector r2_0 = r1_0.blend(r1_1.rearrange(S2), M2).add(r1_0.rearrange(S2).blend(r1_1, M2));
+        FloatVector r2_1 = r1_2.blend(r1_3.rearrange(S2), M2).add(r1_2.rearrange(S2).blend(r1_3, M2));
+        FloatVector r3_0 = r2_0.blend(r2_1.rearrange(S1), M1).add(r2_0.rearrange(S1).blend(r2_1, M1));
+        r3_0.intoArray(out, 0);
     }
 
     /**

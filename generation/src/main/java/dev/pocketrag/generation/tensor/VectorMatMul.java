@@ -26,16 +26,23 @@ import jdk.incubator.vector.VectorSpecies;
  * isum}, and the mins {@code (d_x * dmin) * sum_j mn[j] * bsums[j]} in scalar integers, as ggml and
  * the scalar twin do. Only the float accumulation across blocks is ordered differently from ggml
  * (lanes, then a fixed pairwise reduction), so results agree with the scalar twin to float
- * rounding. The reduction is a fixed sequence of lane shuffles and adds ({@link #sum}), not
- * {@code reduceLanes}, whose order differs between the interpreter and the JIT: a kernel gives the
- * same bits whenever it runs.
+ * rounding. Where a float sum is not exact, the reduction is a fixed sequence of lane shuffles and
+ * adds ({@link #sum}), not {@code reduceLanes}, whose order differs between the interpreter and the
+ * JIT: a kernel gives the same bits whenever it runs. (Exact integer sums may use {@code reduceLanes}.)
  *
  * <p><b>Matrix-vector vs matrix-matrix.</b> For one vector the hot types (Q4_0, Q5_0, Q8_0, Q4_K,
  * Q6_K) decode straight from the mapped file into registers ({@code dot*} methods). For a batch,
  * each row is decoded once into {@link MatMul.Scratch#qf} and dotted with four vectors at a time
- * ({@link #rowTokens32}, {@link #rowTokensK}), so the weights are streamed once per batch. Both paths
- * perform, for every (row, vector) pair, the same float operations in the same order, so a token
- * gives bit-identical logits whether it is processed alone or in a batch.
+ * ({@link #rowTokens32}, {@link #rowTokensK}), so the weights are streamed once per batch. For the
+ * K-quants both paths give the same bits (exact super-block sums, then the same float sequence), so
+ * a token's logits do not depend on its batch. The fused Q4_0/Q5_0/Q8_0 kernels instead scale each
+ * block's sum of nibble-times-activation once (ggml's order: fewer instructions per block), where the
+ * batch kernel sums pre-scaled weights; the two agree to float rounding, not bit for bit.
+ *
+ * <p><b>No vector helpers of ours in the fused loops.</b> The JIT force-inlines the Vector API's own
+ * methods but inlines ordinary methods only while the compiled method's node count allows; a helper
+ * left out receives and returns boxed vectors, and the loop runs several times slower (measured:
+ * Q6_K 17 ns instead of 4.4 ns per 32 weights). The hot kernels are therefore written out in full.
  */
 final class VectorMatMul {
     private VectorMatMul() {}
@@ -46,7 +53,6 @@ final class VectorMatMul {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
-    private static final IntVector IOTA = IntVector.zero(I).addIndex(1);
 
     private static final VectorShuffle<Float> R8 = L == 16 ? VectorShuffle.iota(F, 8, 1, true) : null;
     private static final VectorShuffle<Float> R4 = VectorShuffle.iota(F, 4, 1, true);
@@ -198,68 +204,8 @@ final class VectorMatMul {
 
     // ------------------------------------------------------------------------------ decoding
 
-    /** {@code L} bytes at {@code off} as sign-extended int lanes. */
-    private static IntVector bytes(MemorySegment m, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(B, m, off, LE).convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /** {@code L} bytes at {@code off} as zero-extended int lanes. */
-    private static IntVector unsignedBytes(MemorySegment m, long off) {
-        return (IntVector) ByteVector.fromMemorySegment(B, m, off, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-    }
-
-    private static FloatVector toFloat(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
-    }
-
     private static float f16(MemorySegment m, long off) {
         return Float.float16ToFloat(m.get(Bytes.LE_SHORT, off));
-    }
-
-    /** Values {@code e .. e+L} (e = v * L) of the Q4_0 block at {@code o}: nibble - 8. */
-    private static FloatVector q4_0(MemorySegment m, long o, int v) {
-        int e = v * L;
-        IntVector b = bytes(m, o + 2 + (e & 15));
-        // a scalar shift, not a conditional between two vectors (a vector phi the JIT may box)
-        return toFloat(b.lanewise(VectorOperators.ASHR, e < 16 ? 0 : 4).and(15).sub(8));
-    }
-
-    /** Values of the Q5_0 block at {@code o}: (nibble | qh bit << 4) - 16. */
-    private static FloatVector q5_0(MemorySegment m, long o, int v) {
-        int e = v * L;
-        IntVector b = bytes(m, o + 6 + (e & 15));
-        int qh = m.get(Bytes.LE_INT, o + 2);
-        IntVector h = IntVector.broadcast(I, qh).lanewise(VectorOperators.LSHR, IOTA.add(e)).and(1)
-                .lanewise(VectorOperators.LSHL, 4);
-        return toFloat(b.lanewise(VectorOperators.ASHR, e < 16 ? 0 : 4).and(15).or(h).sub(16));
-    }
-
-    /** Values of the Q8_0 block at {@code o}. */
-    private static FloatVector q8_0(MemorySegment m, long o, int v) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, m, o + 2 + v * L, LE)
-                .convertShape(VectorOperators.B2F, F, 0);
-    }
-
-    /** Values of the Q4_K super-block at {@code o}: unsigned nibbles (scale and min applied per sub-block). */
-    private static FloatVector q4_K(MemorySegment m, long o, int v) {
-        int e = v * L;
-        int w = e & 63;
-        IntVector b = bytes(m, o + 16 + 32 * (e >> 6) + (w & 31));
-        return toFloat(b.lanewise(VectorOperators.ASHR, w < 32 ? 0 : 4).and(15));
-    }
-
-    /** Values of the Q6_K super-block at {@code o}: 6-bit levels - 32. */
-    private static FloatVector q6_K(MemorySegment m, long o, int v) {
-        int e = v * L;
-        int h = e >> 7;
-        int y = e & 127;
-        int m4 = y >> 5;
-        int l = y & 31;
-        IntVector lo = bytes(m, o + 64 * h + (m4 & 1) * 32 + l);
-        IntVector hi = bytes(m, o + 128 + 32 * h + l);
-        IntVector q = lo.lanewise(VectorOperators.ASHR, m4 >= 2 ? 4 : 0).and(15)
-                .or(hi.lanewise(VectorOperators.ASHR, 2 * m4).and(3).lanewise(VectorOperators.LSHL, 4));
-        return toFloat(q.sub(32));
     }
 
     /**
@@ -313,10 +259,14 @@ final class VectorMatMul {
         float[] qf = s.qf;
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 18L * b;
-            for (int v = 0; v < 32 / L; v++) {
-                q4_0(m, o, v).intoArray(qf, 32 * b + v * L);
+            for (int k = 0; k < 16; k += L) { // 8 lanes: the two halves of the packed bytes
+                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 2 + k, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                ((FloatVector) u.and(15).sub(8).convert(VectorOperators.I2F, 0)).intoArray(qf, 32 * b + k);
+                ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
+                        .intoArray(qf, 32 * b + 16 + k);
             }
-            s.d[b] = f16(m, o);
+            s.d[b] = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
         }
     }
 
@@ -326,14 +276,15 @@ final class VectorMatMul {
             long o = ro + 22L * b;
             long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
             for (int k = 0; k < 16; k += L) {
-                IntVector v = bytes(m, o + 6 + k);
-                toFloat(v.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS))
-                        .sub(16)).intoArray(qf, 32 * b + k);
-                toFloat(v.lanewise(VectorOperators.ASHR, 4).and(15)
+                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 6 + k, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                ((FloatVector) u.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS))
+                        .sub(16).convert(VectorOperators.I2F, 0)).intoArray(qf, 32 * b + k);
+                ((FloatVector) u.lanewise(VectorOperators.LSHR, 4)
                         .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> (16 + k)) & LANE_BITS))
-                        .sub(16)).intoArray(qf, 32 * b + 16 + k);
+                        .sub(16).convert(VectorOperators.I2F, 0)).intoArray(qf, 32 * b + 16 + k);
             }
-            s.d[b] = f16(m, o);
+            s.d[b] = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
         }
     }
 
@@ -342,9 +293,10 @@ final class VectorMatMul {
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 34L * b;
             for (int v = 0; v < 32 / L; v++) {
-                q8_0(m, o, v).intoArray(qf, 32 * b + v * L);
+                ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 2 + v * L, LE).convertShape(VectorOperators.B2F, F, 0))
+                        .intoArray(qf, 32 * b + v * L);
             }
-            s.d[b] = f16(m, o);
+            s.d[b] = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
         }
     }
 
@@ -814,8 +766,6 @@ final class VectorMatMul {
     // ------------------------------------------------------------------------------ fused matrix x vector
 
     // The fused kernels load each packed byte once and take both nibbles (and the high bits) from it.
-    // Lane order within a block differs from the decoded-row kernels, but every lane holds an exact
-    // integer sum there, so the block's partial sums (and everything after them) are the same bits.
 
     private static final long LANE_BITS = L == 64 ? -1L : (1L << L) - 1;
 
@@ -843,7 +793,13 @@ final class VectorMatMul {
             acc = p.fma(FloatVector.broadcast(F, d), acc);
             off += d * xs[b];
         }
-        return sum(acc) - 8 * off;
+        if (L == 16) {
+            acc = acc.add(acc.rearrange(R8));
+        }
+        acc = acc.add(acc.rearrange(R4));
+        acc = acc.add(acc.rearrange(R2));
+        acc = acc.add(acc.rearrange(R1)); // sum(acc), written out (see the class comment)
+        return acc.lane(0) - 8 * off;
     }
 
     /** Q5_0 x Q8_0: as {@link #dotQ4_0} with the fifth bit from {@code qh} and an offset of 16. */
@@ -870,7 +826,13 @@ final class VectorMatMul {
             acc = p.fma(FloatVector.broadcast(F, d), acc);
             off += d * xs[b];
         }
-        return sum(acc) - 16 * off;
+        if (L == 16) {
+            acc = acc.add(acc.rearrange(R8));
+        }
+        acc = acc.add(acc.rearrange(R4));
+        acc = acc.add(acc.rearrange(R2));
+        acc = acc.add(acc.rearrange(R1)); // sum(acc), written out (see the class comment)
+        return acc.lane(0) - 16 * off;
     }
 
     /** Q8_0 x Q8_0: per block {@code d_w * sum(q * x)}. */
@@ -880,13 +842,20 @@ final class VectorMatMul {
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + 34L * b;
             int e = 32 * b;
-            FloatVector p = q8_0(m, o, 0).mul(FloatVector.fromArray(F, xf, e));
-            for (int v = 1; v < 32 / L; v++) {
-                p = q8_0(m, o, v).fma(FloatVector.fromArray(F, xf, e + v * L), p);
+            FloatVector p = FloatVector.zero(F);
+            for (int v = 0; v < 32 / L; v++) {
+                p = ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 2 + v * L, LE).convertShape(VectorOperators.B2F, F, 0))
+                        .fma(FloatVector.fromArray(F, xf, e + v * L), p);
             }
-            acc = p.fma(FloatVector.broadcast(F, f16(m, o)), acc);
+            acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(m.get(Bytes.LE_SHORT, o))), acc);
         }
-        return sum(acc);
+        if (L == 16) {
+            acc = acc.add(acc.rearrange(R8));
+        }
+        acc = acc.add(acc.rearrange(R4));
+        acc = acc.add(acc.rearrange(R2));
+        acc = acc.add(acc.rearrange(R1)); // sum(acc), written out (see the class comment)
+        return acc.lane(0);
     }
 
     /**
@@ -974,10 +943,6 @@ final class VectorMatMul {
             sum += (xd[sb] * d) * is.add(is2).reduceLanes(VectorOperators.ADD);
         }
         return sum;
-    }
-
-    private static FloatVector byteToFloat(ByteVector b) {
-        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
     }
 
     // ------------------------------------------------------------------------------ activations

@@ -57,7 +57,6 @@ public final class MatMul {
         final int[][] mn4;
         final float[] out16 = new float[16];
         final float[] run16 = new float[16];
-        final float[] lanes = new float[16];
 
         /** Buffers for rows of up to {@code maxCols} values of any type. */
         public Scratch(int maxCols) {

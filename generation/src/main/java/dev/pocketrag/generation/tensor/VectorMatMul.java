@@ -59,7 +59,7 @@ final class VectorMatMul {
     private static final VectorShuffle<Float> R2 = VectorShuffle.iota(F, 2, 1, true);
     private static final VectorShuffle<Float> R1 = VectorShuffle.iota(F, 1, 1, true);
 
-    // tile4x4Exact's reduction network (16 lanes): swap lane i with i ^ k, and the lanes with bit k set
+    // tile4x4's reduction network: swap lane i with i ^ k, and the lanes with bit k set
     private static final VectorShuffle<Float> S8 = xorShuffle(8);
     private static final VectorShuffle<Float> S4 = xorShuffle(4);
     private static final VectorShuffle<Float> S2 = xorShuffle(2);
@@ -94,21 +94,6 @@ final class VectorMatMul {
         v = v.add(v.rearrange(R2));
         v = v.add(v.rearrange(R1));
         return v.lane(0);
-    }
-
-    /**
-     * {@link #sum} of a vector stored at {@code a[0..L)}, in plain Java: the same additions in the same
-     * order (lane 0 of the rotate-and-add steps), so the same bits.
-     */
-    static float sumLanes(float[] a) {
-        if (L == 16) {
-            float u0 = (a[0] + a[8]) + (a[4] + a[12]);
-            float u2 = (a[2] + a[10]) + (a[6] + a[14]);
-            float u1 = (a[1] + a[9]) + (a[5] + a[13]);
-            float u3 = (a[3] + a[11]) + (a[7] + a[15]);
-            return (u0 + u2) + (u1 + u3);
-        }
-        return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
     }
 
     static void multiply(WeightMatrix w, Activations x, int rowFrom, int rowTo, float[] out, int outOff,
@@ -523,7 +508,7 @@ final class VectorMatMul {
         int nb = n >> 5;
         int t = 0;
         for (; t + 4 <= count; t += 4) {
-            tile4x4(q[0], q[1], q[2], q[3], 0, xf, t * n, n, n, o16, s.lanes);
+            tile4x4(q[0], q[1], q[2], q[3], 0, xf, t * n, n, n, o16);
             for (int i = 0; i < 4; i++) {
                 for (int k = 0; k < 4; k++) {
                     out[outOff + (t + k) * outStride + r + i] = finish32(o16[4 * i + k], s.m4[i], nb, q81, x, t + k);
@@ -550,11 +535,7 @@ final class VectorMatMul {
         for (; t + 4 <= count; t += 4) {
             java.util.Arrays.fill(run, 0f);
             for (int sb = 0; sb < nsb; sb++) {
-                if (L == 16) {
-                    tile4x4Exact(q[0], q[1], q[2], q[3], 256 * sb, xq, t * n + 256 * sb, n, 256, o16);
-                } else {
-                    tile4x4(q[0], q[1], q[2], q[3], 256 * sb, xq, t * n + 256 * sb, n, 256, o16, s.lanes);
-                }
+                tile4x4(q[0], q[1], q[2], q[3], 256 * sb, xq, t * n + 256 * sb, n, 256, o16);
                 for (int i = 0; i < 16; i++) {
                     int row = i >> 2;
                     run[i] = superBlock(run[i], o16[i], s.d4[row], s.m4[row], s.mn4[row], sb, sub, mins, x, t + (i & 3),
@@ -584,7 +565,7 @@ final class VectorMatMul {
      * {@link #dotN} on its pair.
      */
     private static void tile4x4(float[] w0, float[] w1, float[] w2, float[] w3, int wo, float[] x, int xo, int n,
-                                int len, float[] out, float[] lanes) {
+                                int len, float[] out) {
         FloatVector a00 = FloatVector.zero(F);
         FloatVector a01 = a00;
         FloatVector a02 = a00;
@@ -627,106 +608,43 @@ final class VectorMatMul {
             a32 = w.fma(x2, a32);
             a33 = w.fma(x3, a33);
         }
-        a00.intoArray(lanes, 0);
-        out[0] = sumLanes(lanes);
-        a01.intoArray(lanes, 0);
-        out[1] = sumLanes(lanes);
-        a02.intoArray(lanes, 0);
-        out[2] = sumLanes(lanes);
-        a03.intoArray(lanes, 0);
-        out[3] = sumLanes(lanes);
-        a10.intoArray(lanes, 0);
-        out[4] = sumLanes(lanes);
-        a11.intoArray(lanes, 0);
-        out[5] = sumLanes(lanes);
-        a12.intoArray(lanes, 0);
-        out[6] = sumLanes(lanes);
-        a13.intoArray(lanes, 0);
-        out[7] = sumLanes(lanes);
-        a20.intoArray(lanes, 0);
-        out[8] = sumLanes(lanes);
-        a21.intoArray(lanes, 0);
-        out[9] = sumLanes(lanes);
-        a22.intoArray(lanes, 0);
-        out[10] = sumLanes(lanes);
-        a23.intoArray(lanes, 0);
-        out[11] = sumLanes(lanes);
-        a30.intoArray(lanes, 0);
-        out[12] = sumLanes(lanes);
-        a31.intoArray(lanes, 0);
-        out[13] = sumLanes(lanes);
-        a32.intoArray(lanes, 0);
-        out[14] = sumLanes(lanes);
-        a33.intoArray(lanes, 0);
-        out[15] = sumLanes(lanes);
-    }
-
-    /**
-     * {@link #tile4x4} for exact integer sums (the K-quants' super-blocks), 16 float lanes only: the 16
-     * accumulators are summed by a transposing network of lane swaps and blends into one vector of the
-     * 16 sums (lane i = accumulator i, fed in bit-reversed order) and stored at once. Exact integers
-     * give the same sums in any order, so the results are {@link #tile4x4}'s, in a fraction of its time.
-     */
-    private static void tile4x4Exact(float[] w0, float[] w1, float[] w2, float[] w3, int wo, float[] x, int xo, int n,
-                                     int len, float[] out) {
-        FloatVector a00 = FloatVector.zero(F);
-        FloatVector a01 = a00;
-        FloatVector a02 = a00;
-        FloatVector a03 = a00;
-        FloatVector a10 = a00;
-        FloatVector a11 = a00;
-        FloatVector a12 = a00;
-        FloatVector a13 = a00;
-        FloatVector a20 = a00;
-        FloatVector a21 = a00;
-        FloatVector a22 = a00;
-        FloatVector a23 = a00;
-        FloatVector a30 = a00;
-        FloatVector a31 = a00;
-        FloatVector a32 = a00;
-        FloatVector a33 = a00;
-        for (int i = 0; i < len; i += L) {
-            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
-            FloatVector x1 = FloatVector.fromArray(F, x, xo + n + i);
-            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * n + i);
-            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * n + i);
-            FloatVector w = FloatVector.fromArray(F, w0, wo + i);
-            a00 = w.fma(x0, a00);
-            a01 = w.fma(x1, a01);
-            a02 = w.fma(x2, a02);
-            a03 = w.fma(x3, a03);
-            w = FloatVector.fromArray(F, w1, wo + i);
-            a10 = w.fma(x0, a10);
-            a11 = w.fma(x1, a11);
-            a12 = w.fma(x2, a12);
-            a13 = w.fma(x3, a13);
-            w = FloatVector.fromArray(F, w2, wo + i);
-            a20 = w.fma(x0, a20);
-            a21 = w.fma(x1, a21);
-            a22 = w.fma(x2, a22);
-            a23 = w.fma(x3, a23);
-            w = FloatVector.fromArray(F, w3, wo + i);
-            a30 = w.fma(x0, a30);
-            a31 = w.fma(x1, a31);
-            a32 = w.fma(x2, a32);
-            a33 = w.fma(x3, a33);
+        // the 16 lane sums by a network of lane swaps and blends (lane i ends up with accumulator i: they
+        // go in in bit-reversed order); every sum is formed with sum()'s association, so the same bits
+        if (L == 16) {
+            FloatVector p00 = a00.blend(a20.rearrange(S8), M8).add(a00.rearrange(S8).blend(a20, M8));
+            FloatVector p01 = a10.blend(a30.rearrange(S8), M8).add(a10.rearrange(S8).blend(a30, M8));
+            FloatVector p02 = a02.blend(a22.rearrange(S8), M8).add(a02.rearrange(S8).blend(a22, M8));
+            FloatVector p03 = a12.blend(a32.rearrange(S8), M8).add(a12.rearrange(S8).blend(a32, M8));
+            FloatVector p04 = a01.blend(a21.rearrange(S8), M8).add(a01.rearrange(S8).blend(a21, M8));
+            FloatVector p05 = a11.blend(a31.rearrange(S8), M8).add(a11.rearrange(S8).blend(a31, M8));
+            FloatVector p06 = a03.blend(a23.rearrange(S8), M8).add(a03.rearrange(S8).blend(a23, M8));
+            FloatVector p07 = a13.blend(a33.rearrange(S8), M8).add(a13.rearrange(S8).blend(a33, M8));
+            FloatVector p10 = p00.blend(p01.rearrange(S4), M4).add(p00.rearrange(S4).blend(p01, M4));
+            FloatVector p11 = p02.blend(p03.rearrange(S4), M4).add(p02.rearrange(S4).blend(p03, M4));
+            FloatVector p12 = p04.blend(p05.rearrange(S4), M4).add(p04.rearrange(S4).blend(p05, M4));
+            FloatVector p13 = p06.blend(p07.rearrange(S4), M4).add(p06.rearrange(S4).blend(p07, M4));
+            FloatVector p20 = p10.blend(p11.rearrange(S2), M2).add(p10.rearrange(S2).blend(p11, M2));
+            FloatVector p21 = p12.blend(p13.rearrange(S2), M2).add(p12.rearrange(S2).blend(p13, M2));
+            FloatVector p30 = p20.blend(p21.rearrange(S1), M1).add(p20.rearrange(S1).blend(p21, M1));
+            p30.intoArray(out, 0);
+        } else {
+            FloatVector q00 = a00.blend(a10.rearrange(S4), M4).add(a00.rearrange(S4).blend(a10, M4));
+            FloatVector q01 = a02.blend(a12.rearrange(S4), M4).add(a02.rearrange(S4).blend(a12, M4));
+            FloatVector q02 = a01.blend(a11.rearrange(S4), M4).add(a01.rearrange(S4).blend(a11, M4));
+            FloatVector q03 = a03.blend(a13.rearrange(S4), M4).add(a03.rearrange(S4).blend(a13, M4));
+            FloatVector q10 = q00.blend(q01.rearrange(S2), M2).add(q00.rearrange(S2).blend(q01, M2));
+            FloatVector q11 = q02.blend(q03.rearrange(S2), M2).add(q02.rearrange(S2).blend(q03, M2));
+            FloatVector q20 = q10.blend(q11.rearrange(S1), M1).add(q10.rearrange(S1).blend(q11, M1));
+            FloatVector r00 = a20.blend(a30.rearrange(S4), M4).add(a20.rearrange(S4).blend(a30, M4));
+            FloatVector r01 = a22.blend(a32.rearrange(S4), M4).add(a22.rearrange(S4).blend(a32, M4));
+            FloatVector r02 = a21.blend(a31.rearrange(S4), M4).add(a21.rearrange(S4).blend(a31, M4));
+            FloatVector r03 = a23.blend(a33.rearrange(S4), M4).add(a23.rearrange(S4).blend(a33, M4));
+            FloatVector r10 = r00.blend(r01.rearrange(S2), M2).add(r00.rearrange(S2).blend(r01, M2));
+            FloatVector r11 = r02.blend(r03.rearrange(S2), M2).add(r02.rearrange(S2).blend(r03, M2));
+            FloatVector r20 = r10.blend(r11.rearrange(S1), M1).add(r10.rearrange(S1).blend(r11, M1));
+            q20.intoArray(out, 0);
+            r20.intoArray(out, 8);
         }
-        FloatVector r0_0 = a00.blend(a20.rearrange(S8), M8).add(a00.rearrange(S8).blend(a20, M8));
-        FloatVector r0_1 = a10.blend(a30.rearrange(S8), M8).add(a10.rearrange(S8).blend(a30, M8));
-        FloatVector r0_2 = a02.blend(a22.rearrange(S8), M8).add(a02.rearrange(S8).blend(a22, M8));
-        FloatVector r0_3 = a12.blend(a32.rearrange(S8), M8).add(a12.rearrange(S8).blend(a32, M8));
-        FloatVector r0_4 = a01.blend(a21.rearrange(S8), M8).add(a01.rearrange(S8).blend(a21, M8));
-        FloatVector r0_5 = a11.blend(a31.rearrange(S8), M8).add(a11.rearrange(S8).blend(a31, M8));
-        FloatVector r0_6 = a03.blend(a23.rearrange(S8), M8).add(a03.rearrange(S8).blend(a23, M8));
-        FloatVector r0_7 = a13.blend(a33.rearrange(S8), M8).add(a13.rearrange(S8).blend(a33, M8));
-        FloatVector r1_0 = r0_0.blend(r0_1.rearrange(S4), M4).add(r0_0.rearrange(S4).blend(r0_1, M4));
-        FloatVector r1_1 = r0_2.blend(r0_3.rearrange(S4), M4).add(r0_2.rearrange(S4).blend(r0_3, M4));
-        FloatVector r1_2 = r0_4.blend(r0_5.rearrange(S4), M4).add(r0_4.rearrange(S4).blend(r0_5, M4));
-        FloatVector r1_3 = r0_6.blend(r0_7.rearrange(S4), M4).add(r0_6.rearrange(S4).blend(r0_7, M4));
-        FloatVector r2_0 = r1_0.blend(r1_1.rearrange(S2), M2).add(r1_0.rearrange(S2).blend(r1_1, M2));
-        FloatVector r2_1 = r1_2.blend(r1_3.rearrange(S2), M2).add(r1_2.rearrange(S2).blend(r1_3, M2));
-        FloatVector r3_0 = r2_0.blend(r2_1.rearrange(S1), M1).add(r2_0.rearrange(S1).blend(r2_1, M1));
-        r3_0.intoArray(out, 0);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.pocketrag.generation.model;
 
 import java.lang.foreign.MemorySegment;
+import dev.pocketrag.generation.tensor.LaneSum;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -8,7 +9,6 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,21 +24,6 @@ final class VectorKernels {
     private static final int L = F.length();
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
-    private static final VectorShuffle<Float> R8 = L == 16 ? VectorShuffle.iota(F, 8, 1, true) : null;
-    private static final VectorShuffle<Float> R4 = VectorShuffle.iota(F, 4, 1, true);
-    private static final VectorShuffle<Float> R2 = VectorShuffle.iota(F, 2, 1, true);
-    private static final VectorShuffle<Float> R1 = VectorShuffle.iota(F, 1, 1, true);
-
-    static float sum(FloatVector v) {
-        if (L == 16) {
-            v = v.add(v.rearrange(R8));
-        }
-        v = v.add(v.rearrange(R4));
-        v = v.add(v.rearrange(R2));
-        v = v.add(v.rearrange(R1));
-        return v.lane(0);
-    }
-
     /** IEEE binary16 bits (zero-extended) to float lanes as Float.float16ToFloat: exact, NaNs quieted. */
     private static FloatVector halfToFloat(IntVector h) {
         IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
@@ -69,7 +54,7 @@ final class VectorKernels {
         for (int bound = F.loopBound(n); i < bound; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = sum(acc);
+        float s = LaneSum.of(acc);
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }
@@ -139,7 +124,7 @@ final class VectorKernels {
             e.intoArray(s, j);
             acc = acc.add(e);
         }
-        double sum = sum(acc);
+        double sum = LaneSum.of(acc);
         for (; j < to; j++) {
             float e = (float) Math.exp(s[j] - max);
             s[j] = e;

@@ -126,13 +126,6 @@ public final class Activations {
                         xf[i] = q[i] * d[i >> 5];
                     }
                 }
-                for (int b = 0; b < count * length / 32; b++) {
-                    int sum = 0;
-                    for (int j = 32 * b; j < 32 * b + 32; j++) {
-                        sum += q[j];
-                    }
-                    xs[b] = d[b] * sum;
-                }
             }
             case Q8_K -> {
                 ensureQuantBuffers(n, 256);
@@ -183,6 +176,7 @@ public final class Activations {
             }
             int bi = qb / 32;
             d[bi] = Half.f16ToF32(Half.f32ToF16(dd));
+            xs[bi] = d[bi] * sum;
             if (withSum) {
                 s[bi] = Half.f16ToF32(Half.f32ToF16(dd * sum));
             }

@@ -239,8 +239,6 @@ public final class MatMul {
     static float dotQ8_K(byte[] q, int[] sc, int[] mn, float[] d, float[] dmin, int sub, boolean mins,
                          Activations x, int t, int n) {
         byte[] xq = x.q;
-        float[] xd = x.d;
-        int[] bs = x.bsums;
         int xo = t * n;
         int perSuper = 256 / sub;
         float sum = 0;
@@ -255,22 +253,36 @@ public final class MatMul {
                 }
                 isum += sc[sb * perSuper + j] * ss;
             }
-            float dx = xd[(xo >> 8) + sb];
-            sum += (dx * d[sb]) * isum;
-            if (mins) {
-                int msum = 0;
-                int b16 = (xo + base) >> 4;
-                if (sub == 32) {
-                    for (int j = 0; j < 8; j++) {
-                        msum += mn[sb * 8 + j] * (bs[b16 + 2 * j] + bs[b16 + 2 * j + 1]);
-                    }
-                } else {
-                    for (int j = 0; j < 16; j++) {
-                        msum += mn[sb * 16 + j] * bs[b16 + j];
-                    }
+            sum = superBlock(sum, isum, d, dmin, mn, sb, sub, mins, x, t, n >> 8);
+        }
+        return sum;
+    }
+
+    /**
+     * Adds super-block {@code sb} of a K-quant row to the running sum, for vector {@code t} of
+     * {@code x} ({@code nsb} super-blocks per vector): {@code sum += (d_x * d) * isum}, then (with
+     * mins) {@code sum -= (d_x * dmin) * sum_j mn[j] * bsums[j]} over the activations' 16-sums (paired
+     * for 32-value sub-blocks). {@code isum} is the super-block's integer sum {@code sum_j sc[j] *
+     * sum(q * x)}; the vector kernels pass it as an exact float.
+     */
+    static float superBlock(float sum, float isum, float[] d, float[] dmin, int[] mn, int sb, int sub,
+                            boolean mins, Activations x, int t, int nsb) {
+        float dx = x.d[t * nsb + sb];
+        sum += (dx * d[sb]) * isum;
+        if (mins) {
+            int[] bs = x.bsums;
+            int b16 = (t * nsb + sb) * 16;
+            int msum = 0;
+            if (sub == 32) {
+                for (int j = 0; j < 8; j++) {
+                    msum += mn[sb * 8 + j] * (bs[b16 + 2 * j] + bs[b16 + 2 * j + 1]);
                 }
-                sum -= (dx * dmin[sb]) * msum;
+            } else {
+                for (int j = 0; j < 16; j++) {
+                    msum += mn[sb * 16 + j] * bs[b16 + j];
+                }
             }
+            sum -= (dx * dmin[sb]) * msum;
         }
         return sum;
     }

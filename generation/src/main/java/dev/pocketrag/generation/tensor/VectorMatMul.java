@@ -27,7 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the scalar twin do. Only the float accumulation across blocks is ordered differently from ggml
  * (lanes, then a fixed pairwise reduction), so results agree with the scalar twin to float
  * rounding. Where a float sum is not exact, the reduction is a fixed sequence of lane shuffles and
- * adds ({@link #sum}), not {@code reduceLanes}, whose order differs between the interpreter and the
+ * adds ({@link LaneSum}), not {@code reduceLanes}, whose order differs between the interpreter and the
  * JIT: a kernel gives the same bits whenever it runs. (Exact integer sums may use {@code reduceLanes}.)
  *
  * <p><b>Matrix-vector vs matrix-matrix.</b> For one vector the hot types (Q4_0, Q5_0, Q8_0, Q4_K,
@@ -42,7 +42,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p><b>No vector helpers of ours in the fused loops.</b> The JIT force-inlines the Vector API's own
  * methods but inlines ordinary methods only while the compiled method's node count allows; a helper
  * left out receives and returns boxed vectors, and the loop runs several times slower (measured:
- * Q6_K 17 ns instead of 4.4 ns per 32 weights). The hot kernels are therefore written out in full.
+ * Q6_K 17 ns instead of 4.4 ns per 32 weights). The loops of the hot kernels are therefore written
+ * out in full; the one {@link LaneSum} call per row stays a call (were it ever left out, the boxing
+ * would be an allocation per row, which NoAllocationTest catches).
  */
 final class VectorMatMul {
     private VectorMatMul() {}
@@ -54,10 +56,6 @@ final class VectorMatMul {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
-    private static final VectorShuffle<Float> R8 = L == 16 ? VectorShuffle.iota(F, 8, 1, true) : null;
-    private static final VectorShuffle<Float> R4 = VectorShuffle.iota(F, 4, 1, true);
-    private static final VectorShuffle<Float> R2 = VectorShuffle.iota(F, 2, 1, true);
-    private static final VectorShuffle<Float> R1 = VectorShuffle.iota(F, 1, 1, true);
 
     // tile4x4's reduction network: swap lane i with i ^ k, and the lanes with bit k set
     private static final VectorShuffle<Float> S8 = xorShuffle(8);
@@ -83,17 +81,6 @@ final class VectorMatMul {
             b[i] = (i & k) != 0;
         }
         return VectorMask.fromArray(F, b, 0);
-    }
-
-    /** The sum of the lanes by pairwise halving: the same bits in the interpreter and in JIT-compiled code. */
-    static float sum(FloatVector v) {
-        if (L == 16) {
-            v = v.add(v.rearrange(R8));
-        }
-        v = v.add(v.rearrange(R4));
-        v = v.add(v.rearrange(R2));
-        v = v.add(v.rearrange(R1));
-        return v.lane(0);
     }
 
     static void multiply(WeightMatrix w, Activations x, int rowFrom, int rowTo, float[] out, int outOff,
@@ -180,7 +167,7 @@ final class VectorMatMul {
         for (int bound = F.loopBound(n); i < bound; i += L) {
             acc = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float sum = sum(acc);
+        float sum = LaneSum.of(acc);
         for (; i < n; i++) {
             sum += w[i] * x[xo + i];
         }
@@ -386,13 +373,13 @@ final class VectorMatMul {
         }
     }
 
-    /** {@code sum_i w[i] * x[xo + i]} for n a multiple of L: lanes, then {@link #sum}. */
+    /** {@code sum_i w[i] * x[xo + i]} for n a multiple of L: lanes, then {@link LaneSum}. */
     private static float dotN(float[] w, float[] x, int xo, int n) {
         FloatVector a = FloatVector.zero(F);
         for (int i = 0; i < n; i += L) {
             a = FloatVector.fromArray(F, w, i).fma(FloatVector.fromArray(F, x, xo + i), a);
         }
-        return sum(a);
+        return LaneSum.of(a);
     }
 
     /** {@link #dotN} for the four vectors at {@code xo, xo + n, xo + 2n, xo + 3n}, into {@code out[0..3]}. */
@@ -408,10 +395,10 @@ final class VectorMatMul {
             a2 = wv.fma(FloatVector.fromArray(F, x, xo + 2 * n + i), a2);
             a3 = wv.fma(FloatVector.fromArray(F, x, xo + 3 * n + i), a3);
         }
-        out[0] = sum(a0);
-        out[1] = sum(a1);
-        out[2] = sum(a2);
-        out[3] = sum(a3);
+        out[0] = LaneSum.of(a0);
+        out[1] = LaneSum.of(a1);
+        out[2] = LaneSum.of(a2);
+        out[3] = LaneSum.of(a3);
     }
 
     /** The lanes' sum, plus (Q4_1/Q5_1) {@code sum_b m[b] * s_x[b]} as ggml adds the block minimum. */
@@ -538,7 +525,7 @@ final class VectorMatMul {
                 tile4x4(q[0], q[1], q[2], q[3], 256 * sb, xq, t * n + 256 * sb, n, 256, o16);
                 for (int i = 0; i < 16; i++) {
                     int row = i >> 2;
-                    run[i] = superBlock(run[i], o16[i], s.d4[row], s.m4[row], s.mn4[row], sb, sub, mins, x, t + (i & 3),
+                    run[i] = MatMul.superBlock(run[i], o16[i], s.d4[row], s.m4[row], s.mn4[row], sb, sub, mins, x, t + (i & 3),
                             nsb);
                 }
             }
@@ -551,7 +538,7 @@ final class VectorMatMul {
                 float s0 = 0;
                 for (int sb = 0; sb < nsb; sb++) {
                     int o = 256 * sb;
-                    s0 = superBlock(s0, dot256(q[i], o, xq, t * n + o), s.d4[i], s.m4[i], s.mn4[i], sb, sub, mins, x,
+                    s0 = MatMul.superBlock(s0, dot256(q[i], o, xq, t * n + o), s.d4[i], s.m4[i], s.mn4[i], sb, sub, mins, x,
                             t, nsb);
                 }
                 out[outOff + t * outStride + r + i] = s0;
@@ -561,7 +548,7 @@ final class VectorMatMul {
 
     /**
      * {@code out[4 i + k] = sum_j w_i[wo + j] * x[xo + k n + j]} for j in [0, len): four rows times four
-     * vectors, 16 accumulators, each with the same sequence of FMAs (and final {@link #sum}) as
+     * vectors, 16 accumulators, each with the same sequence of FMAs (and final {@link LaneSum}) as
      * {@link #dotN} on its pair.
      */
     private static void tile4x4(float[] w0, float[] w1, float[] w2, float[] w3, int wo, float[] x, int xo, int n,
@@ -609,7 +596,7 @@ final class VectorMatMul {
             a33 = w.fma(x3, a33);
         }
         // the 16 lane sums by a network of lane swaps and blends (lane i ends up with accumulator i: they
-        // go in in bit-reversed order); every sum is formed with sum()'s association, so the same bits
+        // go in in bit-reversed order); every sum is formed with LaneSum's association, so the same bits
         if (L == 16) {
             FloatVector p00 = a00.blend(a20.rearrange(S8), M8).add(a00.rearrange(S8).blend(a20, M8));
             FloatVector p01 = a10.blend(a30.rearrange(S8), M8).add(a10.rearrange(S8).blend(a30, M8));
@@ -648,37 +635,14 @@ final class VectorMatMul {
     }
 
     /**
-     * Adds super-block {@code sb} to the running sum as the scalar twin does: {@code sum += (d_x * d) *
-     * isum}, then (with mins) {@code sum -= (d_x * dmin) * sum_j mn[j] * bsums[j]}. {@code isum} is the
-     * lane sum of exact integer partial sums, exact in any order, so the result is the scalar twin's
-     * bit for bit (unless a partial sum exceeds 2^24). Takes a float, not the vector: a method too big
-     * to inline must not receive vectors (they would be boxed, and their operations not intrinsified).
+     * {@link MatMul#superBlock} with the decoded row's scales in {@code s}. {@code isum} is the lane sum
+     * of exact integer partial sums, exact in any order, so the result is the scalar twin's bit for bit
+     * (unless a partial sum exceeds 2^24). Takes a float, not the vector: a method too big to inline
+     * must not receive vectors (they would be boxed, and their operations not intrinsified).
      */
     private static float superBlock(float sum, float isum, MatMul.Scratch s, int sb, int sub, boolean mins,
                                     Activations x, int t, int nsb) {
-        return superBlock(sum, isum, s.d, s.m, s.mn, sb, sub, mins, x, t, nsb);
-    }
-
-    private static float superBlock(float sum, float isum, float[] d, float[] dmin, int[] mn, int sb, int sub,
-                                    boolean mins, Activations x, int t, int nsb) {
-        float dx = x.d[t * nsb + sb];
-        sum += (dx * d[sb]) * isum;
-        if (mins) {
-            int[] bs = x.bsums;
-            int b16 = (t * nsb + sb) * 16;
-            int msum = 0;
-            if (sub == 32) {
-                for (int j = 0; j < 8; j++) {
-                    msum += mn[sb * 8 + j] * (bs[b16 + 2 * j] + bs[b16 + 2 * j + 1]);
-                }
-            } else {
-                for (int j = 0; j < 16; j++) {
-                    msum += mn[sb * 16 + j] * bs[b16 + j];
-                }
-            }
-            sum -= (dx * dmin[sb]) * msum;
-        }
-        return sum;
+        return MatMul.superBlock(sum, isum, s.d, s.m, s.mn, sb, sub, mins, x, t, nsb);
     }
 
     // ------------------------------------------------------------------------------ fused matrix x vector
@@ -711,13 +675,7 @@ final class VectorMatMul {
             acc = p.fma(FloatVector.broadcast(F, d), acc);
             off += d * xs[b];
         }
-        if (L == 16) {
-            acc = acc.add(acc.rearrange(R8));
-        }
-        acc = acc.add(acc.rearrange(R4));
-        acc = acc.add(acc.rearrange(R2));
-        acc = acc.add(acc.rearrange(R1)); // sum(acc), written out (see the class comment)
-        return acc.lane(0) - 8 * off;
+        return LaneSum.of(acc) - 8 * off;
     }
 
     /** Q5_0 x Q8_0: as {@link #dotQ4_0} with the fifth bit from {@code qh} and an offset of 16. */
@@ -744,13 +702,7 @@ final class VectorMatMul {
             acc = p.fma(FloatVector.broadcast(F, d), acc);
             off += d * xs[b];
         }
-        if (L == 16) {
-            acc = acc.add(acc.rearrange(R8));
-        }
-        acc = acc.add(acc.rearrange(R4));
-        acc = acc.add(acc.rearrange(R2));
-        acc = acc.add(acc.rearrange(R1)); // sum(acc), written out (see the class comment)
-        return acc.lane(0) - 16 * off;
+        return LaneSum.of(acc) - 16 * off;
     }
 
     /** Q8_0 x Q8_0: per block {@code d_w * sum(q * x)}. */
@@ -767,13 +719,7 @@ final class VectorMatMul {
             }
             acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(m.get(Bytes.LE_SHORT, o))), acc);
         }
-        if (L == 16) {
-            acc = acc.add(acc.rearrange(R8));
-        }
-        acc = acc.add(acc.rearrange(R4));
-        acc = acc.add(acc.rearrange(R2));
-        acc = acc.add(acc.rearrange(R1)); // sum(acc), written out (see the class comment)
-        return acc.lane(0);
+        return LaneSum.of(acc);
     }
 
     /**
@@ -868,7 +814,7 @@ final class VectorMatMul {
     private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer, ties to even
 
     /**
-     * The vector twin of {@code Activations.quantizeQ8} (+ its {@code qf}, {@code xf}): the same bits.
+     * The vector twin of {@code Activations.quantizeQ8} (+ its {@code qf}, {@code xf}, {@code xs}): the same bits.
      * amax is exact in any order; {@code x * (127/amax)} is the same float product; rounding by adding
      * and subtracting 1.5 * 2^23 is {@code Math.rint} for these magnitudes (at most 127).
      */
@@ -897,9 +843,11 @@ final class VectorMatMul {
                 sum = sum.add(r);
             }
             int bi = qb >> 5;
+            int isum = (int) sum.reduceLanes(VectorOperators.ADD); // exact: integers in any order
             a.d[bi] = d;
+            a.xs[bi] = d * isum;
             if (withSum) {
-                a.s[bi] = Half.f16ToF32(Half.f32ToF16(dd * (int) sum.reduceLanes(VectorOperators.ADD)));
+                a.s[bi] = Half.f16ToF32(Half.f32ToF16(dd * isum));
             }
         }
     }

@@ -74,6 +74,12 @@ class VectorMatMulTest {
             }
             for (int b = 0; b < 3 * blocks; b++) {
                 assertEquals(Float.floatToRawIntBits(s.d[b]), Float.floatToRawIntBits(v.d[b]), "d[" + b + "]");
+                int qsum = 0;
+                for (int j = 32 * b; j < 32 * b + 32; j++) {
+                    qsum += s.q[j];
+                }
+                assertEquals(Float.floatToRawIntBits(s.d[b] * qsum), Float.floatToRawIntBits(s.xs[b]), "xs[" + b + "]");
+                assertEquals(Float.floatToRawIntBits(s.xs[b]), Float.floatToRawIntBits(v.xs[b]), "xs[" + b + "] twins");
                 if (f == ActivationFormat.Q8_1) {
                     assertEquals(Float.floatToRawIntBits(s.s[b]), Float.floatToRawIntBits(v.s[b]), "s[" + b + "]");
                 }

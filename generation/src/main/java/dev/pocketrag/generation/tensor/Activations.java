@@ -35,6 +35,26 @@ public final class Activations {
     float[] xs;
 
     /**
+     * Batches of at least {@link VectorGemm#MIN_COUNT} vectors, for {@link VectorGemm}: the padded
+     * count (a multiple of the float lanes; 0 when no transposed copy was made), the values the GEMM
+     * multiplies ({@code xf} for Q8_0/Q8_1, {@code qf} for Q8_K) as token panels, and per format the
+     * block scales ({@code dt}, Q8_K), the 16-sums ({@code bt}, Q8_K, via {@code bsf}) and the block
+     * sums ({@code st}, Q8_1), laid out alike (see {@link VectorGemm#transpose}).
+     */
+    int cp;
+    float[] xt;
+    /**
+     * Q8_0/Q8_K batches below {@link VectorGemm#MIN_COUNT} on 128/256-bit vectors, for
+     * {@link ShortDots}: the int8 quants as shorts, [count * length]; {@code null} otherwise.
+     */
+    short[] qs;
+    private short[] shorts;
+    float[] dt;
+    float[] bt;
+    float[] bsf;
+    float[] st;
+
+    /**
      * @param maxCount  most vectors per batch
      * @param maxLength longest vector (any length is fine for the float formats; quantized formats need
      *                  a multiple of their block size)
@@ -46,6 +66,14 @@ public final class Activations {
         }
         this.maxCount = maxCount;
         this.maxLength = maxLength;
+    }
+
+    int maxCount() {
+        return maxCount;
+    }
+
+    int maxLength() {
+        return maxLength;
     }
 
     public ActivationFormat format() {
@@ -81,6 +109,8 @@ public final class Activations {
         this.format = fmt;
         this.count = count;
         this.length = length;
+        this.cp = 0;
+        this.qs = null;
         int n = maxCount * maxLength;
         switch (fmt) {
             case F32, F16, BF16 -> {
@@ -113,7 +143,7 @@ public final class Activations {
                     xs = new float[n / 32 + 1];
                 }
                 boolean withSum = fmt == ActivationFormat.Q8_1;
-                if (simd) {
+                if (simd && VectorMatMul.L >= 8) { // (no 32-bit byte vectors: the scalar twin at 4 lanes)
                     for (int t = 0; t < count; t++) {
                         VectorMatMul.quantizeQ8(src, srcOff + t * srcStride, this, t * length, length, withSum);
                     }
@@ -137,6 +167,17 @@ public final class Activations {
                 }
                 widen(count * length);
             }
+        }
+        if (simd && VectorGemm.handles(fmt, count)) {
+            VectorGemm.transpose(this);
+        } else if (simd && ShortDots.ENABLED && fmt != ActivationFormat.Q8_1 && fmt.blockSize() > 1) {
+            if (shorts == null) {
+                shorts = new short[n];
+            }
+            for (int i = 0; i < count * length; i++) {
+                shorts[i] = q[i];
+            }
+            qs = shorts;
         }
     }
 

@@ -43,20 +43,25 @@ public final class MatMul {
         final int[] sm = new int[2];
         /** Vector kernels: a decoded row's integer levels as floats, [maxCols]. */
         final float[] qf;
-        /** Vector kernels: a decoded row's sub-block scales and (signed by the kernel) mins. */
-        final float[] scf;
-        final float[] mnf;
         /** Vector kernels: one K-quant super-block's packed scales. */
         final byte[] kb = new byte[16];
-        /** Vector kernels: four partial sums. */
-        final float[] is4 = new float[4];
-        /** Vector kernels, batches: four decoded rows and their scales, 16 (row, vector) sums. */
-        final float[][] qf4;
-        final float[][] d4;
-        final float[][] m4;
-        final int[][] mn4;
-        final float[] out16 = new float[16];
-        final float[] run16 = new float[16];
+        /** {@link VectorGemm}: six decoded rows, [6 * maxCols]. */
+        final float[] w6;
+        /** {@link VectorGemm}: the six rows' per-(super-)block scales and mins, and sub-block mins. */
+        final float[] d6;
+        final float[] m6;
+        final int[] mn6;
+        /** {@link VectorGemm}: one micro-kernel tile of accumulators, [6 * 4 * 16]. */
+        final float[] tile = new float[6 * 4 * 16];
+        /** {@link VectorGemm}: the six rows' running sums over a batch, grown to [6 * padded batch]. */
+        private float[] sums = new float[0];
+
+        float[] gemmSums(int size) {
+            if (sums.length < size) {
+                sums = new float[size];
+            }
+            return sums;
+        }
 
         /** Buffers for rows of up to {@code maxCols} values of any type. */
         public Scratch(int maxCols) {
@@ -72,12 +77,10 @@ public final class MatMul {
             this.mn = new int[maxCols / 16 + 1];
             this.wf = new float[maxCols];
             this.qf = new float[maxCols];
-            this.qf4 = new float[4][maxCols];
-            this.d4 = new float[4][maxCols / 16 + 1];
-            this.m4 = new float[4][maxCols / 16 + 1];
-            this.mn4 = new int[4][maxCols / 16 + 1];
-            this.scf = new float[maxCols / 16 + 1];
-            this.mnf = new float[maxCols / 16 + 1];
+            this.w6 = new float[6 * maxCols];
+            this.d6 = new float[6 * (maxCols / 32 + 1)];
+            this.m6 = new float[6 * (maxCols / 32 + 1)];
+            this.mn6 = new int[6 * (maxCols / 16 + 1)];
         }
     }
 

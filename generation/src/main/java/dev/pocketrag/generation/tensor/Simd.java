@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * Whether the Vector API kernels run, decided once per JVM and logged: they do when the
  * {@code jdk.incubator.vector} module is present ({@code --add-modules jdk.incubator.vector}), the
- * preferred float vector has 8 or 16 lanes (AVX2 or AVX-512 class hardware) and the system property
+ * preferred float vector has 4, 8 or 16 lanes (NEON or SSE, AVX2, AVX-512 class hardware) and the system property
  * {@code pocketrag.simd} is not {@code false}. Otherwise every kernel runs its scalar twin
  * ({@link MatMul}'s scalar loops, {@code model.Kernels}' scalar methods); the reason is logged at
  * WARNING once. The classes that use {@code jdk.incubator.vector} are only loaded when this says so,
@@ -32,8 +32,8 @@ public final class Simd {
         }
         try {
             int lanes = VectorProbe.floatLanes();
-            if (lanes != 8 && lanes != 16) {
-                return "the preferred float vector has " + lanes + " lanes (kernels need 8 or 16)";
+            if (lanes != 4 && lanes != 8 && lanes != 16) {
+                return "the preferred float vector has " + lanes + " lanes (kernels need 4, 8 or 16)";
             }
         } catch (LinkageError e) {
             return "the Vector API is not usable: " + e;

@@ -44,7 +44,8 @@ class VectorMatMulTest {
             for (int rows : rowsList) {
                 WeightMatrix w = randomMatrix(type, cols, rows, rnd);
                 check(w, 1, rnd, seed); // matrix x vector
-                check(w, 4 + rnd.nextInt(6), rnd, seed); // 4x4 tiles plus remainders
+                check(w, 2 + rnd.nextInt(6), rnd, seed); // a few vectors: the decoded-row path or small GEMM tiles
+                check(w, 33 + rnd.nextInt(40), rnd, seed); // GEMM: 6-row blocks, full token tiles plus single vectors
             }
         }
     }
@@ -130,10 +131,9 @@ class VectorMatMulTest {
             one.encode(w.activationFormat(), x, t * n, n, 1, n);
             float[] alone = new float[rows];
             VectorMatMul.multiply(w, one, 0, rows, alone, 0, rows, s);
-            boolean floatBlockSums = switch (w.type()) {
-                case Q4_0, Q5_0, Q8_0 -> true;
-                default -> false;
-            };
+            // 32-value blocks: the fused kernels scale each block's sum, the GEMM sums the scaled weights
+            // (float rounding apart); K-quants (exact integer super-block sums) and float types: the same bits
+            boolean floatBlockSums = w.type().blockSize() == 32;
             for (int r = 0; r < rows; r++) {
                 if (floatBlockSums) {
                     // each within 2e-6 * mag of the scalar twin

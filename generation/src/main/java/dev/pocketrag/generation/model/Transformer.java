@@ -479,8 +479,8 @@ public final class Transformer implements AutoCloseable {
         t.add(m1, in, off1);
         t.add(m2, in, off2);
         int rows = t.base[t.count];
-        // chunks of about 1/16 of a thread's share, multiples of 4 rows
-        int grain = Math.max(4, (rows / (pool.threads() * 16) + 3) & ~3);
+        // chunks of about 1/16 of a thread's share, in whole blocks of the batch kernel's rows
+        int grain = MatMul.rowGrain(rows, pool.threads());
         pool.runDynamic(t, rows, grain);
     }
 

@@ -154,6 +154,16 @@ public final class MatMul {
     }
 
     /**
+     * Rows per chunk when {@code rows} rows are shared among {@code threads} threads claiming chunks:
+     * about 1/16 of a thread's share, a multiple of the 6 rows the batch kernel
+     * ({@code VectorGemm}) decodes at a time, so that no chunk but a matrix's last has a partial block.
+     */
+    public static int rowGrain(int rows, int threads) {
+        int block = 6;
+        return Math.max(block, (rows / (threads * 16) + block - 1) / block * block);
+    }
+
+    /**
      * Row {@code row} of {@code w} as floats, bit-identical to {@link Tensors#dequantize} (used for
      * embedding lookups).
      */

@@ -233,4 +233,61 @@ final class ShortDots {
         }
         return sum;
     }
+
+    /**
+     * Q4_K x Q8_K: per 32-value sub-block the exact integer sum of {@code level * q} in 32-bit lanes
+     * times its 6-bit scale, over the super-block, then {@link MatMul#superBlock}'s float sequence
+     * with the mins through the activations' 16-sums: the scalar twin's bits.
+     */
+    static float dotQ4_K(MemorySegment m, long ro, Activations x, int xo, int n) {
+        short[] xq = x.qs;
+        float[] xd = x.d;
+        int[] bs = x.bsums;
+        int xb = xo >> 8;
+        float sum = 0;
+        for (int sb = 0; sb < n >> 8; sb++) {
+            long o = ro + BlockQ4_K.BYTES * (long) sb;
+            // the 8 six-bit scales and mins, four per 32-bit word (KQuants.scaleMinK4, all at once)
+            long q03 = m.get(Bytes.LE_INT, o + 4) & 0xFFFF_FFFFL;
+            long q47 = m.get(Bytes.LE_INT, o + 8) & 0xFFFF_FFFFL;
+            long q8b = m.get(Bytes.LE_INT, o + 12) & 0xFFFF_FFFFL;
+            long scales = (q03 & 0x3F3F3F3FL) | (((q8b & 0x0F0F0F0FL) | ((q03 >>> 2) & 0x30303030L)) << 32);
+            long mins = (q47 & 0x3F3F3F3FL) | ((((q8b >>> 4) & 0x0F0F0F0FL) | ((q47 >>> 2) & 0x30303030L)) << 32);
+            IntVector is = IntVector.zero(I);
+            for (int c = 0; c < 4; c++) {
+                // chunk c: byte l holds value 64c + l (sub-block 2c) and 64c + 32 + l (sub-block 2c + 1)
+                int lo = (int) (scales >>> (16 * c)) & 0xFF;
+                int hi = (int) (scales >>> (16 * c + 8)) & 0xFF;
+                long q = o + 16 + 32 * c;
+                int e = xo + 256 * sb + 64 * c;
+                for (int l = 0; l < 32; l += 16) {
+                    ShortVector u = (ShortVector) ByteVector.fromMemorySegment(BS, m, q + l, LE)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                    IntVector pl = u.and((short) 15).mul(ShortVector.fromArray(S, xq, e + l)).reinterpretAsInts();
+                    IntVector ph = u.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xq, e + 32 + l))
+                            .reinterpretAsInts();
+                    is = is.add(pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(lo))
+                            .add(ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(hi));
+                    if (SL == 8) {
+                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BS, m, q + l + 8, LE)
+                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                        IntVector rl = v.and((short) 15).mul(ShortVector.fromArray(S, xq, e + l + 8)).reinterpretAsInts();
+                        IntVector rh = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xq, e + 40 + l))
+                                .reinterpretAsInts();
+                        is = is.add(rl.add(rl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(lo))
+                                .add(rh.add(rh.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(hi));
+                    }
+                }
+            }
+            int msum = 0;
+            int b16 = (xb + sb) * 16;
+            for (int j = 0; j < 8; j++) {
+                msum += ((int) (mins >>> (8 * j)) & 0xFF) * (bs[b16 + 2 * j] + bs[b16 + 2 * j + 1]);
+            }
+            float dx = xd[xb + sb];
+            sum += (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o))) * is.reduceLanes(VectorOperators.ADD);
+            sum -= (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + 2))) * msum;
+        }
+        return sum;
+    }
 }

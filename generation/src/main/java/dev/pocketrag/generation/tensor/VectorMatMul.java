@@ -95,6 +95,7 @@ final class VectorMatMul {
                                 case Q5_0 -> ShortDots.dotQ5_0(m, ro, x, xo, n);
                                 case Q8_0 -> ShortDots.dotQ8_0(m, ro, x, xo, n);
                                 case Q6_K -> ShortDots.dotQ6_K(m, ro, x, xo, n);
+                                case Q4_K -> ShortDots.dotQ4_K(m, ro, x, xo, n);
                                 default -> throw new IllegalStateException(type.name());
                             };
                         }
@@ -135,7 +136,7 @@ final class VectorMatMul {
     /** Types with a {@link ShortDots} kernel. */
     static boolean shortDots(GgmlType t) {
         return switch (t) {
-            case Q4_0, Q5_0, Q8_0, Q6_K -> true;
+            case Q4_0, Q5_0, Q8_0, Q4_K, Q6_K -> true;
             default -> false;
         };
     }

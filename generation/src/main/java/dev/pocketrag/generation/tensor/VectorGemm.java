@@ -181,8 +181,11 @@ final class VectorGemm {
                 }
             }
             Arrays.fill(sums, 0, MR * cp, 0f);
-            for (int k0 = 0; k0 < n; k0 += KC) {
-                int len = Math.min(KC, n - k0);
+            // K-quants fold every super-block; 32-value blocks once, after the whole row (measured 3-5%
+            // faster than folding every 256 values, at 256 and 512 bits)
+            int kc = k ? KC : n;
+            for (int k0 = 0; k0 < n; k0 += kc) {
+                int len = Math.min(kc, n - k0);
                 int v = 0;
                 for (; v + NV <= nv; v += NV) {
                     if (NV == 2) {
@@ -190,18 +193,18 @@ final class VectorGemm {
                     } else {
                         k6x4(w6, k0, n, xt, (v * n + k0) * L, n * L, len, tile);
                     }
-                    fold(fold, tile, NV, v, k0, sub, s, per, x, n, cp, sums);
+                    fold(fold, tile, NV, v, k0, kc, sub, s, per, x, n, cp, sums);
                 }
                 for (; v < nv; v++) {
                     k6x1(w6, k0, n, xt, (v * n + k0) * L, len, tile);
-                    fold(fold, tile, 1, v, k0, sub, s, per, x, n, cp, sums);
+                    fold(fold, tile, 1, v, k0, kc, sub, s, per, x, n, cp, sums);
                 }
             }
-            for (int i = 0; i < rows; i++) {
-                int so = i * cp;
-                int o = outOff + r + i;
-                for (int t = 0; t < count; t++) {
-                    out[o + t * outStride] = sums[so + t];
+            // out[t][r .. r + rows): token by token, the block's rows are adjacent in the output
+            for (int t = 0; t < count; t++) {
+                int o = outOff + t * outStride + r;
+                for (int i = 0; i < rows; i++) {
+                    out[o + i] = sums[i * cp + t];
                 }
             }
         }
@@ -211,7 +214,7 @@ final class VectorGemm {
      * Adds the tile's accumulators ({@code tile[i * TN + u * L ..]}: rows i < 6, token vectors
      * {@code v + u}, u < nvt) of the k-block at {@code k0} to {@code sums[i * cp + t]}, per type.
      */
-    private static void fold(int fold, float[] tile, int nvt, int v, int k0, int sub, MatMul.Scratch s, int per,
+    private static void fold(int fold, float[] tile, int nvt, int v, int k0, int kc, int sub, MatMul.Scratch s, int per,
                              Activations x, int n, int cp, float[] sums) {
         for (int i = 0; i < MR; i++) {
             for (int u = 0; u < nvt; u++) {
@@ -224,7 +227,7 @@ final class VectorGemm {
                         // Q4_1/Q5_1: + sum_b m[b] * s_x[b] over the k-block's blocks
                         sum = sum.add(acc);
                         int xo = (v + u) * (n >> 5) * L;
-                        for (int b = k0 >> 5; b < Math.min(n, k0 + KC) >> 5; b++) {
+                        for (int b = k0 >> 5; b < Math.min(n, k0 + kc) >> 5; b++) {
                             sum = FloatVector.fromArray(F, x.st, xo + b * L).mul(s.m6[i * per + b]).add(sum);
                         }
                     }

@@ -184,8 +184,10 @@ final class VectorMatMul {
     static void decodeRow(WeightMatrix w, int r, MatMul.Scratch s, float[] qf, int off) {
         decodeLevels(w, r, s, qf, off);
         int n = w.cols();
-        if (w.type().blockSize() == 32) {
-            // 32-blocks: the weights themselves, level * d (exact: a small integer times an f16)
+        GgmlType t = w.type();
+        if (t.blockSize() == 32 && (L < 8 || (t != GgmlType.Q4_0 && t != GgmlType.Q5_0 && t != GgmlType.Q8_0))) {
+            // other 32-blocks: the weights themselves, level * d (exact: a small integer times an f16; the
+            // Q4_0/Q5_0/Q8_0 vector decoders apply d while decoding)
             for (int b = 0; b < n >> 5; b++) {
                 FloatVector d = FloatVector.broadcast(F, s.d[b]);
                 for (int i = off + 32 * b; i < off + 32 * b + 32; i += L) {
@@ -225,45 +227,82 @@ final class VectorMatMul {
         }
     }
 
+    // The 32-block decoders write the weights themselves, level * d (exact: a small integer times an
+    // f16), for 8 and 16 lanes; the second half-step of 8 lanes is written out (a two-pass inner loop
+    // over the mapped file costs a range-check set-up per block).
+
     private static void decodeQ4_0(MemorySegment m, long ro, int n, MatMul.Scratch s, float[] qf, int off) {
         for (int b = 0; b < n >> 5; b++) {
-            long o = ro + 18L * b;
-            for (int k = 0; k < 16; k += L) { // 8 lanes: the two halves of the packed bytes
-                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 2 + k, LE)
+            long o = ro + BlockQ4_0.BYTES * (long) b;
+            int e = off + 32 * b;
+            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
+            s.d[b] = d;
+            IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 2, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            ((FloatVector) u.and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e);
+            ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                    .intoArray(qf, e + 16);
+            if (L == 8) {
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 10, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                ((FloatVector) u.and(15).sub(8).convert(VectorOperators.I2F, 0)).intoArray(qf, off + 32 * b + k);
-                ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0))
-                        .intoArray(qf, off + 32 * b + 16 + k);
+                ((FloatVector) v.and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e + 8);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                        .intoArray(qf, e + 24);
             }
-            s.d[b] = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
         }
     }
 
+    /** Lane j: j (the shift that brings bit j of Q5_0's qh to bit 0). */
+    private static final IntVector LANE = IntVector.zero(I).addIndex(1);
+
     private static void decodeQ5_0(MemorySegment m, long ro, int n, MatMul.Scratch s, float[] qf, int off) {
+        IntVector lane = LANE;
         for (int b = 0; b < n >> 5; b++) {
-            long o = ro + 22L * b;
-            long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
-            for (int k = 0; k < 16; k += L) {
-                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 6 + k, LE)
+            long o = ro + BlockQ5_0.BYTES * (long) b;
+            int e = off + 32 * b;
+            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
+            s.d[b] = d;
+            int qh = m.get(Bytes.LE_INT, o + 2);
+            // the fifth bit of value j is bit j of qh: (qh >>> j & 1) << 4, lane-wise
+            IntVector h0 = IntVector.broadcast(I, qh);
+            IntVector h1 = IntVector.broadcast(I, qh >>> 16);
+            IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 6, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+            ((FloatVector) u.and(15).or(h0.lanewise(VectorOperators.LSHR, lane).and(1).lanewise(VectorOperators.LSHL, 4))
+                    .sub(16).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e);
+            ((FloatVector) u.lanewise(VectorOperators.LSHR, 4)
+                    .or(h1.lanewise(VectorOperators.LSHR, lane).and(1).lanewise(VectorOperators.LSHL, 4))
+                    .sub(16).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e + 16);
+            if (L == 8) {
+                IntVector g0 = IntVector.broadcast(I, qh >>> 8);
+                IntVector g1 = IntVector.broadcast(I, qh >>> 24);
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 14, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                ((FloatVector) u.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS))
-                        .sub(16).convert(VectorOperators.I2F, 0)).intoArray(qf, off + 32 * b + k);
-                ((FloatVector) u.lanewise(VectorOperators.LSHR, 4)
-                        .lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> (16 + k)) & LANE_BITS))
-                        .sub(16).convert(VectorOperators.I2F, 0)).intoArray(qf, off + 32 * b + 16 + k);
+                ((FloatVector) v.and(15).or(g0.lanewise(VectorOperators.LSHR, lane).and(1).lanewise(VectorOperators.LSHL, 4))
+                        .sub(16).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e + 8);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4)
+                        .or(g1.lanewise(VectorOperators.LSHR, lane).and(1).lanewise(VectorOperators.LSHL, 4))
+                        .sub(16).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e + 24);
             }
-            s.d[b] = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
         }
     }
 
     private static void decodeQ8_0(MemorySegment m, long ro, int n, MatMul.Scratch s, float[] qf, int off) {
         for (int b = 0; b < n >> 5; b++) {
-            long o = ro + 34L * b;
-            for (int v = 0; v < 32 / L; v++) {
-                ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 2 + v * L, LE).convertShape(VectorOperators.B2F, F, 0))
-                        .intoArray(qf, off + 32 * b + v * L);
+            long o = ro + BlockQ8_0.BYTES * (long) b;
+            int e = off + 32 * b;
+            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
+            s.d[b] = d;
+            ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 2, LE).convertShape(VectorOperators.B2F, F, 0))
+                    .mul(d).intoArray(qf, e);
+            ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 2 + L, LE).convertShape(VectorOperators.B2F, F, 0))
+                    .mul(d).intoArray(qf, e + L);
+            if (L == 8) {
+                ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 18, LE).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d).intoArray(qf, e + 16);
+                ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 26, LE).convertShape(VectorOperators.B2F, F, 0))
+                        .mul(d).intoArray(qf, e + 24);
             }
-            s.d[b] = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
         }
     }
 

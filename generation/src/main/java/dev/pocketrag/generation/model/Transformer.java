@@ -178,6 +178,54 @@ public final class Transformer implements AutoCloseable {
         return pool.threads();
     }
 
+    /** f16 values the cache holds per position: layers x (kDim + vDim). */
+    public int kvValuesPerPosition() {
+        return c.layers() * kv.rowLength();
+    }
+
+    /**
+     * Copies the cached keys and values of positions {@code [from, to)} to {@code dst} from {@code off},
+     * position after position, each as {@link #kvValuesPerPosition()} f16 bit patterns (layer after
+     * layer: the keys head by head, then the values). The order does not depend on the cache's
+     * internal layout, so what this writes can be loaded by another process with other vector widths.
+     */
+    public void readKv(int from, int to, short[] dst, int off) {
+        checkPositions(from, to);
+        int row = kv.rowLength();
+        int per = kvValuesPerPosition();
+        if (off < 0 || (long) off + (long) (to - from) * per > dst.length) {
+            throw new IllegalArgumentException("dst of " + dst.length + " values cannot hold " + (to - from)
+                    + " positions of " + per + " from offset " + off);
+        }
+        for (int p = from; p < to; p++) {
+            for (int l = 0; l < c.layers(); l++) {
+                kv.readRow(l, p, dst, off + (p - from) * per + l * row);
+            }
+        }
+    }
+
+    /** Stores positions {@code [from, to)} of the cache from {@code src} as {@link #readKv} wrote them. */
+    public void writeKv(int from, int to, short[] src, int off) {
+        checkPositions(from, to);
+        int row = kv.rowLength();
+        int per = kvValuesPerPosition();
+        if (off < 0 || (long) off + (long) (to - from) * per > src.length) {
+            throw new IllegalArgumentException("src of " + src.length + " values does not hold " + (to - from)
+                    + " positions of " + per + " from offset " + off);
+        }
+        for (int p = from; p < to; p++) {
+            for (int l = 0; l < c.layers(); l++) {
+                kv.writeRow(l, p, src, off + (p - from) * per + l * row);
+            }
+        }
+    }
+
+    private void checkPositions(int from, int to) {
+        if (from < 0 || to > context || from > to) {
+            throw new IllegalArgumentException("positions [" + from + ", " + to + ") outside the context of " + context);
+        }
+    }
+
     public int batchSize() {
         return batch;
     }

@@ -61,13 +61,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * next prompt comes out as other tokens (a model may generate a word in pieces its tokenizer would
  * not choose), the cache is used up to there and the rest recomputed, so a prompt always gets the
  * logits a fresh run of its own tokens gets, whatever ran before. Besides, {@link #chat} keeps the
- * keys and values of the system turn (the tokens the prompt shares with the leading system
- * messages rendered alone) of the last four system prompts, so a
- * prompt with a known system prompt skips it even after other prompts ran in between (the notebook's
- * {@code ask} next to other clients of a server); with {@link Options#promptCache()} the last one is
- * also saved to a file for the next process of the same model file, context size and engine build
- * (a one-shot {@code ask}). {@link ChatCompletion.Usage#cachedPromptTokens()} says how many prompt
- * tokens were reused.
+ * keys and values of the system turn (the tokens the prompt shares with its leading system messages
+ * rendered alone) of the last four system prompts, in at most as much memory as the KV cache: a
+ * prompt with a known system prompt skips it even after other prompts ran in between (the
+ * notebook's {@code ask} next to other clients of a server). With {@link Options#promptCache()} the
+ * last one is also saved to a file for the next process of the same model file, context size and
+ * engine build (a one-shot {@code ask}). {@link ChatCompletion.Usage#cachedPromptTokens()} says how
+ * many prompt tokens were reused.
  *
  * <h2>Threads</h2>
  * Thread-safe: calls are serialised by a fair lock (one KV cache per model); each call uses the
@@ -198,8 +198,9 @@ public final class GgufChatModel implements ChatModel {
         int batch = o.batchSize() > 0 ? o.batchSize() : DEFAULT_BATCH;
         this.transformer = new Transformer(gguf, config, ctx, threads, Math.min(batch, ctx));
         this.seeds = new SplittableRandom(o.seed().isPresent() ? o.seed().getAsLong() : new SecureRandom().nextLong());
-        // saved prefixes take at most half the memory of the KV cache
-        this.prefixes = new PromptCache(transformer.kvValuesPerPosition(), transformer.kvCacheBytes() / 4);
+        // saved prefixes take at most the memory of the KV cache (a system prompt takes a few hundred positions)
+        this.prefixes = new PromptCache(transformer.kvValuesPerPosition(),
+                (long) transformer.kvValuesPerPosition() * transformer.contextLength());
         this.prefixFile = o.promptCache() == null ? null : o.promptCache().resolve(PromptCache.fileName(gguf.path(), ctx));
     }
 

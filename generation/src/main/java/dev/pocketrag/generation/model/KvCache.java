@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * rounding llama.cpp applies). Off-heap (one shared arena), so a large context does not need a
  * large Java heap.
  *
- * <p>Laid out for attention ({@link Kernels#scores}, {@link Kernels#weightedSum}): each KV head's
+ * <p>Laid out for attention ({@link Kernels#scores4}, {@link Kernels#weightedSum4}): each KV head's
  * keys and values are contiguous, and keys are stored in tiles of {@code tile} positions with the
  * positions of a tile side by side, so one vector holds one dimension of {@code tile} keys and a
  * query's scores against them are {@code headDim} FMAs into one accumulator, no lane reduction.

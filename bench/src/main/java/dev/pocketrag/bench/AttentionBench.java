@@ -198,25 +198,26 @@ final class AttentionBench {
         return new Run(prompt.length / ((t1 - t0) / 1e9), ms);
     }
 
-    /** llama.cpp: prefill = prompt tokens / time to the first output; then the gap before each next output. */
+    /**
+     * llama.cpp: prefill = prompt tokens / time to the first output; per token = the time from the first
+     * output to the last over the tokens in between (the binding hands over some outputs together, so
+     * the gaps between single outputs are not token times; every token gets the mean).
+     */
     static Run runPeer(LlamaModel m, String text, int promptTokens, int generate) {
         InferenceParameters ip = new InferenceParameters(text).setNPredict(generate + 1).setTemperature(0f)
                 .setIgnoreEos(true).setCachePrompt(false).setSeed(42);
         long t0 = System.nanoTime();
+        long first = 0;
         long last = 0;
-        double prefill = 0;
-        double[] ms = new double[generate];
         int outputs = 0;
         for (LlamaOutput out : m.generate(ip)) {
-            long now = System.nanoTime();
-            if (outputs == 0) {
-                prefill = promptTokens / ((now - t0) / 1e9);
-            } else if (outputs <= generate) {
-                ms[outputs - 1] = (now - last) / 1e6;
+            last = System.nanoTime();
+            if (outputs++ == 0) {
+                first = last;
             }
-            last = now;
-            outputs++;
         }
-        return new Run(prefill, ms);
+        double[] ms = new double[generate];
+        java.util.Arrays.fill(ms, outputs > 1 ? (last - first) / 1e6 / (outputs - 1) : 0);
+        return new Run(promptTokens / ((first - t0) / 1e9), ms);
     }
 }

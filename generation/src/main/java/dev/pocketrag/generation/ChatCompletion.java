@@ -31,13 +31,25 @@ public record ChatCompletion(String text, FinishReason finishReason, Usage usage
      *
      * @param promptTokens tokens of the prompt (template included)
      * @param completionTokens tokens generated
+     * @param cachedPromptTokens tokens at the start of the prompt whose keys and values were reused from
+     *     an earlier call instead of computed (OpenAI's {@code prompt_tokens_details.cached_tokens});
+     *     0..promptTokens
      */
-    public record Usage(int promptTokens, int completionTokens) {
+    public record Usage(int promptTokens, int completionTokens, int cachedPromptTokens) {
         public Usage {
             if (promptTokens < 0 || completionTokens < 0) {
                 throw new IllegalArgumentException(
                         "token counts must be >= 0; promptTokens=" + promptTokens + ", completionTokens=" + completionTokens);
             }
+            if (cachedPromptTokens < 0 || cachedPromptTokens > promptTokens) {
+                throw new IllegalArgumentException("cachedPromptTokens must be in 0..promptTokens (" + promptTokens
+                        + "); cachedPromptTokens=" + cachedPromptTokens);
+            }
+        }
+
+        /** Counts with nothing reused from a cache. */
+        public Usage(int promptTokens, int completionTokens) {
+            this(promptTokens, completionTokens, 0);
         }
 
         public int totalTokens() {
@@ -50,7 +62,8 @@ public record ChatCompletion(String text, FinishReason finishReason, Usage usage
      *
      * @param promptMillis time to process the prompt (time to first token, minus sampling)
      * @param generationMillis time to generate the completion tokens
-     * @param promptTokens tokens processed in {@code promptMillis} (cached prefix tokens excluded)
+     * @param promptTokens tokens processed in {@code promptMillis} (cached prefix tokens excluded, see
+     *     {@link Usage#cachedPromptTokens()})
      * @param generatedTokens tokens generated in {@code generationMillis}
      */
     public record Timings(double promptMillis, double generationMillis, int promptTokens, int generatedTokens) {

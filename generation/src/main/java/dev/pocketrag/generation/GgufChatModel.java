@@ -4,9 +4,11 @@ import dev.pocketrag.generation.chat.ChatTemplate;
 import dev.pocketrag.generation.model.ModelConfig;
 import dev.pocketrag.generation.model.Sampler;
 import dev.pocketrag.generation.model.Transformer;
+import dev.pocketrag.generation.tensor.Simd;
 import dev.pocketrag.generation.tokenizer.StreamingDecoder;
 import dev.pocketrag.generation.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -50,8 +52,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Generation</h2>
  * Stops at an end-of-generation token of the vocabulary (EOS, EOT, {@code <|im_end|>}, ...; not part
  * of the text), at a stop string (never streamed, not part of the text), after {@code maxTokens},
- * or when the listener returns {@code false}. The KV cache keeps the last conversation: a prompt
- * that starts with the same tokens (the next turn of a chat) only processes the new ones.
+ * or when the listener returns {@code false}.
+ *
+ * <h2>Work done once</h2>
+ * The KV cache keeps the last sequence (prompt and reply): a prompt that starts with the same tokens
+ * (the next turn of a chat, re-rendered and re-tokenized whole) only processes the tokens after the
+ * first one that differs. A reply is cached as it was generated; when its re-tokenized text in the
+ * next prompt comes out as other tokens (a model may generate a word in pieces its tokenizer would
+ * not choose), the cache is used up to there and the rest recomputed, so a prompt always gets the
+ * logits a fresh run of its own tokens gets, whatever ran before. Besides, {@link #chat} keeps the
+ * keys and values of the system turn (the tokens the prompt shares with its leading system messages
+ * rendered alone) of the last four system prompts, in at most as much memory as the KV cache: a
+ * prompt with a known system prompt skips it even after other prompts ran in between (the
+ * notebook's {@code ask} next to other clients of a server). With {@link Options#promptCache()} the
+ * last one is also saved to a file for the next process of the same model file, context size and
+ * engine build (a one-shot {@code ask}). {@link ChatCompletion.Usage#cachedPromptTokens()} says how
+ * many prompt tokens were reused.
  *
  * <h2>Threads</h2>
  * Thread-safe: calls are serialised by a fair lock (one KV cache per model); each call uses the
@@ -68,8 +84,10 @@ public final class GgufChatModel implements ChatModel {
      * @param seed          seed of the model's generator, used by calls with
      *                      {@link GenerationParams#DEFAULT_SEED}; empty = a random seed
      * @param batchSize     prompt tokens per forward step; 0 = 64
+     * @param promptCache   folder where the keys and values of the last system prompt are saved for
+     *                      the next process (see "Work done once" above); null = none
      */
-    public record Options(int contextLength, int threads, OptionalLong seed, int batchSize) {
+    public record Options(int contextLength, int threads, OptionalLong seed, int batchSize, Path promptCache) {
         public Options {
             if (contextLength < 0) {
                 throw new IllegalArgumentException("contextLength must be >= 0 (0 = default); contextLength="
@@ -84,25 +102,30 @@ public final class GgufChatModel implements ChatModel {
             Objects.requireNonNull(seed, "seed");
         }
 
-        /** Defaults: context min(trained, 4096), all cores, random seed, batches of 64. */
+        /** Defaults: context min(trained, 4096), all cores, random seed, batches of 64, no prompt cache folder. */
         public static Options defaults() {
-            return new Options(0, 0, OptionalLong.empty(), 0);
+            return new Options(0, 0, OptionalLong.empty(), 0, null);
         }
 
         public Options withContextLength(int v) {
-            return new Options(v, threads, seed, batchSize);
+            return new Options(v, threads, seed, batchSize, promptCache);
         }
 
         public Options withThreads(int v) {
-            return new Options(contextLength, v, seed, batchSize);
+            return new Options(contextLength, v, seed, batchSize, promptCache);
         }
 
         public Options withSeed(long v) {
-            return new Options(contextLength, threads, OptionalLong.of(v), batchSize);
+            return new Options(contextLength, threads, OptionalLong.of(v), batchSize, promptCache);
         }
 
         public Options withBatchSize(int v) {
-            return new Options(contextLength, threads, seed, v);
+            return new Options(contextLength, threads, seed, v, promptCache);
+        }
+
+        /** Saves the last system prompt's keys and values in {@code folder} (created when needed); null = none. */
+        public Options withPromptCache(Path folder) {
+            return new Options(contextLength, threads, seed, batchSize, folder);
         }
     }
 
@@ -148,6 +171,17 @@ public final class GgufChatModel implements ChatModel {
     /** Tokens whose keys and values are in the cache, positions 0..cachedCount-1. */
     private int[] cached = new int[0];
     private int cachedCount;
+    /** System turns worth keeping; the file that keeps the last one for the next process (or null). */
+    private final PromptCache prefixes;
+    private final Path prefixFile;
+    private PromptCache.Identity prefixFileId;
+    private boolean prefixFileRead;
+    /** The tokens {@link #prefixFile} holds, as last read or written; null when unknown. */
+    private int[] prefixFileTokens;
+
+    /** Shortest system turn worth keeping, in tokens. */
+    static final int MIN_PREFIX = 16;
+    private static final System.Logger LOG = System.getLogger(GgufChatModel.class.getName());
 
     private GgufChatModel(Gguf gguf, Options o) {
         this.gguf = gguf;
@@ -164,6 +198,10 @@ public final class GgufChatModel implements ChatModel {
         int batch = o.batchSize() > 0 ? o.batchSize() : DEFAULT_BATCH;
         this.transformer = new Transformer(gguf, config, ctx, threads, Math.min(batch, ctx));
         this.seeds = new SplittableRandom(o.seed().isPresent() ? o.seed().getAsLong() : new SecureRandom().nextLong());
+        // saved prefixes take at most the memory of the KV cache (a system prompt takes a few hundred positions)
+        this.prefixes = new PromptCache(transformer.kvValuesPerPosition(),
+                (long) transformer.kvValuesPerPosition() * transformer.contextLength());
+        this.prefixFile = o.promptCache() == null ? null : o.promptCache().resolve(PromptCache.fileName(gguf.path(), ctx));
     }
 
     /** Loads {@code path} with {@link Options#defaults()}. */
@@ -272,7 +310,28 @@ public final class GgufChatModel implements ChatModel {
             stop.add(template.endOfTurn().get());
             p = params.withStop(stop);
         }
-        return generate(prompt, p, listener).completion();
+        return generate(prompt, p, listener, systemTurn(messages, prompt)).completion();
+    }
+
+    /**
+     * How many leading tokens of {@code prompt} are the system turn: those it shares with the leading
+     * system messages rendered alone (0 without a system message, or when the template cannot render
+     * them alone).
+     */
+    private int systemTurn(List<ChatMessage> messages, int[] prompt) {
+        int n = 0;
+        while (n < messages.size() && messages.get(n).role() == ChatMessage.Role.SYSTEM) {
+            n++;
+        }
+        if (n == 0) {
+            return 0;
+        }
+        try {
+            int[] head = tokenizer.encode(template.render(messages.subList(0, n), false), true, true);
+            return PromptCache.common(head, head.length, prompt, prompt.length);
+        } catch (RuntimeException e) {
+            return 0; // a template that needs a user turn: nothing to keep
+        }
     }
 
     /** Continues raw text {@code prompt} (BOS per the model's metadata; special-token text stays text). */
@@ -294,6 +353,11 @@ public final class GgufChatModel implements ChatModel {
      * @throws IllegalStateException    if the model is closed
      */
     public Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener) {
+        return generate(promptTokens, params, listener, 0);
+    }
+
+    /** {@link #generate(int[], GenerationParams, TokenListener)}, keeping {@code promptTokens[0..keep)} (when long enough). */
+    private Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener, int keep) {
         Objects.requireNonNull(promptTokens, "promptTokens");
         Objects.requireNonNull(params, "params");
         Objects.requireNonNull(listener, "listener");
@@ -318,26 +382,136 @@ public final class GgufChatModel implements ChatModel {
             if (closed.get() || closing) {
                 throw new IllegalStateException("the model is closed");
             }
-            return run(prompt, params, listener);
+            return run(prompt, params, listener, keep);
         } finally {
             lock.unlock();
         }
     }
 
-    private Generation run(int[] prompt, GenerationParams params, TokenListener listener) {
+    /**
+     * Fills the KV cache for {@code prompt} and returns the logits after its last token: reuses the
+     * longest prefix of it that the cache or a saved prefix holds (at least the last token is run
+     * again, for its logits); returns how many tokens were reused in {@code reused[0]}.
+     */
+    private float[] prefill(int[] prompt, int[] reused) {
+        readPrefixFile();
+        int limit = prompt.length - 1;
+        int reuse = PromptCache.common(cached, cachedCount, prompt, limit);
+        PromptCache.Match m = prefixes.best(prompt, limit);
+        if (m != null && m.length() > reuse) {
+            cachedCount = reuse; // positions reuse.. are overwritten now
+            transformer.writeKv(reuse, m.length(), m.prefix().kv(), reuse * transformer.kvValuesPerPosition());
+            reuse = m.length();
+        }
+        cached = prompt.clone();
+        cachedCount = reuse;
+        float[] logits = transformer.forward(prompt, reuse, prompt.length, reuse);
+        cachedCount = prompt.length;
+        reused[0] = reuse;
+        return logits;
+    }
+
+    /** Keeps the keys and values of {@code prompt[0..n)} (in the cache now) for later prompts, and in the file. */
+    private void keep(int[] prompt, int n) {
+        if (n < MIN_PREFIX || prefixes.holds(prompt, n)) {
+            return;
+        }
+        short[] kv = new short[n * transformer.kvValuesPerPosition()];
+        transformer.readKv(0, n, kv, 0);
+        PromptCache.Prefix p = new PromptCache.Prefix(Arrays.copyOf(prompt, n), kv);
+        prefixes.put(p);
+        if (prefixFile != null && prefixFileId != null && (prefixFileTokens == null
+                || !Arrays.equals(prefixFileTokens, p.tokens()))) {
+            try {
+                PromptCache.write(prefixFile, prefixFileId, p);
+                prefixFileTokens = p.tokens();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "cannot save the prompt prefix to " + prefixFile + ": " + e);
+            }
+        }
+    }
+
+    /** Loads the prefix file once, when there is one for this model, context and engine. */
+    private void readPrefixFile() {
+        if (prefixFile == null || prefixFileRead) {
+            return;
+        }
+        prefixFileRead = true;
+        String engine = engineBuild();
+        if (engine == null) {
+            return; // cannot tell builds apart: a file could hold another engine's numbers
+        }
+        try {
+            prefixFileId = PromptCache.Identity.of(gguf.path(), contextLength(), transformer.kvValuesPerPosition(),
+                    Simd.describe() + "; " + engine);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "no prompt prefix file: cannot read " + gguf.path() + ": " + e);
+            return;
+        }
+        if (!Files.exists(prefixFile)) {
+            return;
+        }
+        try {
+            PromptCache.Prefix p = PromptCache.read(prefixFile, prefixFileId);
+            prefixes.put(p);
+            prefixFileTokens = p.tokens();
+        } catch (PromptCache.StaleException e) {
+            LOG.log(System.Logger.Level.DEBUG, "prompt prefix file not used: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot read the prompt prefix file " + prefixFile + ": " + e);
+        }
+    }
+
+    /**
+     * The build of this engine: size and time of its jar, or of the newest class of a classes folder;
+     * null when unknown.
+     */
+    private static String engineBuild() {
+        try {
+            Path src = Path.of(GgufChatModel.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isRegularFile(src)) {
+                return src.getFileName() + " " + Files.size(src) + " " + Files.getLastModifiedTime(src).toMillis();
+            }
+            Path classes = src.resolve("dev/pocketrag/generation");
+            try (var files = Files.walk(classes)) {
+                long newest = 0;
+                for (Path f : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".class"))::iterator) {
+                    newest = Math.max(newest, Files.getLastModifiedTime(f).toMillis());
+                }
+                return newest == 0 ? null : "classes " + newest;
+            }
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /**
+     * For tests: the logits after the chat prompt of {@code messages}, computed as {@link #chat} does
+     * (caches used, the system turn kept); how many tokens were reused in {@code reused[0]}.
+     */
+    float[] chatLogits(List<ChatMessage> messages, int[] reused) {
+        int[] prompt = chatPromptTokens(messages);
+        lock.lock();
+        try {
+            if (closed.get() || closing) {
+                throw new IllegalStateException("the model is closed");
+            }
+            float[] logits = prefill(prompt, reused).clone();
+            keep(prompt, Math.min(systemTurn(messages, prompt), prompt.length - 1));
+            return logits;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Generation run(int[] prompt, GenerationParams params, TokenListener listener, int keep) {
         int vocab = config.vocabSize();
         int[] seq = Arrays.copyOf(prompt, prompt.length + params.maxTokens());
-        // reuse the cached prefix; at least the last prompt token is run again for its logits
-        int reuse = 0;
-        int limit = Math.min(cachedCount, prompt.length - 1);
-        while (reuse < limit && cached[reuse] == prompt[reuse]) {
-            reuse++;
-        }
-        cachedCount = reuse;
         long t0 = System.nanoTime();
-        float[] logits = transformer.forward(seq, reuse, prompt.length, reuse);
+        int[] reused = new int[1];
+        float[] logits = prefill(prompt, reused);
+        int reuse = reused[0];
         int pos = prompt.length;
-        cachedCount = pos;
         long t1 = System.nanoTime();
 
         long seed = params.seed() == GenerationParams.DEFAULT_SEED ? nextSeed() : params.seed();
@@ -351,36 +525,41 @@ public final class GgufChatModel implements ChatModel {
         int generated = 0;
         ChatCompletion.FinishReason reason = ChatCompletion.FinishReason.LENGTH;
         boolean cancelled = false;
-        while (generated < params.maxTokens()) {
-            if (closing) {
-                cancelled = true;
-                break;
-            }
-            int token = sampler.sample(logits);
-            sampler.accept(token);
-            seq[pos] = token;
-            generated++;
-            if (tokenizer.isEndOfGeneration(token)) {
-                reason = ChatCompletion.FinishReason.STOP;
-                break;
-            }
-            String out = stops.offer(decoder.accept(token));
-            if (!out.isEmpty()) {
-                text.append(out);
-                if (!listener.onText(out)) {
+        try {
+            while (generated < params.maxTokens()) {
+                if (closing) {
                     cancelled = true;
                     break;
                 }
+                int token = sampler.sample(logits);
+                sampler.accept(token);
+                seq[pos] = token;
+                generated++;
+                if (tokenizer.isEndOfGeneration(token)) {
+                    reason = ChatCompletion.FinishReason.STOP;
+                    break;
+                }
+                String out = stops.offer(decoder.accept(token));
+                if (!out.isEmpty()) {
+                    text.append(out);
+                    if (!listener.onText(out)) {
+                        cancelled = true;
+                        break;
+                    }
+                }
+                if (stops.stopped()) {
+                    reason = ChatCompletion.FinishReason.STOP;
+                    break;
+                }
+                if (generated == params.maxTokens()) {
+                    break;
+                }
+                logits = transformer.forward(seq, pos, pos + 1, pos);
+                pos++;
             }
-            if (stops.stopped()) {
-                reason = ChatCompletion.FinishReason.STOP;
-                break;
-            }
-            if (generated == params.maxTokens()) {
-                break;
-            }
-            logits = transformer.forward(seq, pos, pos + 1, pos);
-            pos++;
+        } finally {
+            // the cache holds the prompt and the generated tokens that were run (not the last one sampled)
+            cached = Arrays.copyOf(seq, pos);
             cachedCount = pos;
         }
         if (cancelled) {
@@ -393,11 +572,11 @@ public final class GgufChatModel implements ChatModel {
             }
         }
         long t2 = System.nanoTime();
-        cached = Arrays.copyOf(seq, cachedCount);
+        keep(prompt, Math.min(keep, prompt.length - 1));
         ChatCompletion.Timings timings = new ChatCompletion.Timings((t1 - t0) / 1e6, (t2 - t1) / 1e6,
                 prompt.length - reuse, generated);
         ChatCompletion c = new ChatCompletion(text.toString(), reason,
-                new ChatCompletion.Usage(prompt.length, generated), timings);
+                new ChatCompletion.Usage(prompt.length, generated, reuse), timings);
         return new Generation(prompt, Arrays.copyOfRange(seq, prompt.length, prompt.length + generated), c);
     }
 

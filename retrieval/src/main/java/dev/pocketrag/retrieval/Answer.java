@@ -82,9 +82,18 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
      * @param totalMillis from the question to the finished answer
      * @param promptTokens tokens of the prompt
      * @param answerTokens tokens generated
+     * @param cachedPromptTokens tokens at the start of the prompt the model reused from an earlier call
+     *     (the system prompt, see {@code ChatCompletion.Usage#cachedPromptTokens})
      */
     public record Timings(double retrievalMillis, double packingMillis, double promptMillis,
-            double generationMillis, double totalMillis, int promptTokens, int answerTokens) {}
+            double generationMillis, double totalMillis, int promptTokens, int answerTokens, int cachedPromptTokens) {
+
+        /** Timings with no prompt tokens reused. */
+        public Timings(double retrievalMillis, double packingMillis, double promptMillis, double generationMillis,
+                double totalMillis, int promptTokens, int answerTokens) {
+            this(retrievalMillis, packingMillis, promptMillis, generationMillis, totalMillis, promptTokens, answerTokens, 0);
+        }
+    }
 
     public Answer {
         Objects.requireNonNull(text, "text");

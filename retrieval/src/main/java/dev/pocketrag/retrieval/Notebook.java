@@ -381,7 +381,8 @@ public final class Notebook implements AutoCloseable {
                 packed.leftOut(), packed.leftOut().isEmpty() ? "" : packed.leftOut().size()
                         + " retrieved passage(s) did not fit in the model's context window.",
                 new Answer.Timings(retrievalMs, (t2 - t1) / 1e6, ct.promptMillis(), ct.generationMillis(),
-                        (t3 - t0) / 1e6, completion.usage().promptTokens(), completion.usage().completionTokens()));
+                        (t3 - t0) / 1e6, completion.usage().promptTokens(), completion.usage().completionTokens(),
+                        completion.usage().cachedPromptTokens()));
     }
 
     private static final class Cancelled extends RuntimeException {

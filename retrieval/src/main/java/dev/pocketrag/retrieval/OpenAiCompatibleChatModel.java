@@ -665,6 +665,8 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         boolean cancelled;
         ChatCompletion.Usage usage;
         ChatCompletion.Timings timings;
+        /** Prompt tokens the server reused from its cache: usage.prompt_tokens_details.cached_tokens, else llama-server's timings.cache_n; -1 unknown. */
+        int cached = -1;
 
         Reception(TokenListener listener, long t0, int estimatedPrompt, int maxChunks) {
             this.listener = listener;
@@ -716,6 +718,12 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 if (pt >= 0 && ct >= 0) {
                     usage = new ChatCompletion.Usage(pt, ct);
                 }
+                if (u.get("prompt_tokens_details") instanceof JsonObject d) {
+                    int c = intField(d, "cached_tokens", -1);
+                    if (c >= 0) {
+                        cached = c;
+                    }
+                }
             }
             if (o.get("timings") instanceof JsonObject t) {
                 double pms = doubleField(t, "prompt_ms");
@@ -725,6 +733,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 if (pms >= 0 && gms >= 0 && pn >= 0 && gn >= 0) {
                     timings = new ChatCompletion.Timings(pms, gms, pn, gn);
                 }
+                int c = intField(t, "cache_n", -1);
+                if (c >= 0 && cached < 0) {
+                    cached = c;
+                }
             }
             return false;
         }
@@ -732,6 +744,9 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         ChatCompletion result() {
             long end = System.nanoTime();
             ChatCompletion.Usage u = usage != null ? usage : new ChatCompletion.Usage(estimatedPrompt, chunks);
+            if (cached > 0) {
+                u = new ChatCompletion.Usage(u.promptTokens(), u.completionTokens(), Math.min(cached, u.promptTokens()));
+            }
             ChatCompletion.Timings t = timings;
             if (t == null) {
                 long first = firstPieceNanos == 0 ? end : firstPieceNanos;

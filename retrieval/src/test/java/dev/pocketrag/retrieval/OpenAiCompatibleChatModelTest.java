@@ -148,7 +148,7 @@ class OpenAiCompatibleChatModelTest {
                 chunk("lo", null),
                 "data:{\"choices\": [{\"index\": 0, \"delta\": {\"content\": \" wörld 😀\"}, \"finish_reason\": null}]}\n\n",
                 "data: {\"choices\": [{\"index\": 0, \"delta\": {}, \"finish_reason\": \"length\"}], "
-                        + "\"timings\": {\"prompt_n\": 11, \"prompt_ms\": 12.5, \"predicted_n\": 3, \"predicted_ms\": 30.0}}\n\n",
+                        + "\"timings\": {\"cache_n\": 4, \"prompt_n\": 11, \"prompt_ms\": 12.5, \"predicted_n\": 3, \"predicted_ms\": 30.0}}\n\n",
                 "data: {\"choices\": [], \"usage\": {\"prompt_tokens\": 11, \"completion_tokens\": 3, \"total_tokens\": 14}}\n\n",
                 "data: [DONE]\n\n");
         try (OpenAiCompatibleChatModel m = connect()) {
@@ -157,7 +157,7 @@ class OpenAiCompatibleChatModelTest {
             assertEquals(List.of("Hel", "lo", " wörld 😀"), pieces);
             assertEquals("Hello wörld 😀", c.text());
             assertEquals(ChatCompletion.FinishReason.LENGTH, c.finishReason());
-            assertEquals(new ChatCompletion.Usage(11, 3), c.usage());
+            assertEquals(new ChatCompletion.Usage(11, 3, 4), c.usage(), "llama-server's cache_n: prompt tokens it reused");
             assertEquals(new ChatCompletion.Timings(12.5, 30.0, 11, 3), c.timings());
         }
     }
@@ -178,13 +178,14 @@ class OpenAiCompatibleChatModelTest {
         chat = ex -> send(ex, 200, "application/json; charset=utf-8", """
                 {"id": "x", "object": "chat.completion", "choices": [{"index": 0,
                   "message": {"role": "assistant", "content": "Whole answer."}, "finish_reason": "stop"}],
-                 "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}}""");
+                 "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11,
+                           "prompt_tokens_details": {"cached_tokens": 5}}}""");
         try (OpenAiCompatibleChatModel m = connect()) {
             List<String> pieces = new ArrayList<>();
             ChatCompletion c = m.chat(MESSAGES, GenerationParams.greedy().withMaxTokens(10), pieces::add);
             assertEquals("Whole answer.", c.text());
             assertEquals(List.of("Whole answer."), pieces);
-            assertEquals(new ChatCompletion.Usage(9, 2), c.usage());
+            assertEquals(new ChatCompletion.Usage(9, 2, 5), c.usage(), "OpenAI's prompt_tokens_details.cached_tokens");
         }
     }
 

@@ -66,7 +66,7 @@ final class AskCommand implements Callable<Integer> {
         }
         Settings config = Settings.load();
         PrintWriter out = spec.commandLine().getOut();
-        ChatModel model = modelOptions.load(config);
+        ChatModel model = modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE));
         Answer answer;
         try (Notebook nb = notebook.open(config, model)) {
             answer = nb.ask(q, options, piece -> {

@@ -18,6 +18,17 @@ final class ChatModels {
      * @param threads inference threads, 0 for one per core
      */
     static GgufChatModel load(Path file, int ctx, int threads) {
+        return load(file, ctx, threads, null);
+    }
+
+    /** The folder of a notebook directory that keeps the system prompt's keys and values between runs. */
+    static final String PROMPT_CACHE = "prompt-cache";
+
+    /**
+     * {@link #load(Path, int, int)}, saving the system prompt's keys and values in {@code promptCache}
+     * (null: none) for the next process, e.g. the next one-shot {@code ask}.
+     */
+    static GgufChatModel load(Path file, int ctx, int threads, Path promptCache) {
         if (ctx < 0) {
             throw new UserException("--ctx must be >= 0 (0 = min(model's, 4096)); got " + ctx);
         }
@@ -31,7 +42,8 @@ final class ChatModels {
             throw new UserException("model " + file + " is a folder, not a .gguf file");
         }
         try {
-            return GgufChatModel.load(file, GgufChatModel.Options.defaults().withContextLength(ctx).withThreads(threads));
+            return GgufChatModel.load(file, GgufChatModel.Options.defaults().withContextLength(ctx).withThreads(threads)
+                    .withPromptCache(promptCache));
         } catch (NoSuchFileException e) {
             throw new UserException("model file not found: " + file);
         } catch (IOException e) {

@@ -111,7 +111,9 @@ final class GenerateCommand implements Callable<Integer> {
                 o.put("tokens", g.tokens());
                 o.put("text", c.text());
                 o.put("finish_reason", c.finishReason().wireName());
-                o.put("timings", timings(c.timings()));
+                Map<String, Object> t = timings(c.timings());
+                t.put("cached_prompt_tokens", c.usage().cachedPromptTokens());
+                o.put("timings", t);
                 out.println(Json.of(o));
             } else {
                 out.println();

@@ -42,6 +42,14 @@ final class ModelOptions {
 
     /** Loads the configured chat model, or returns null when none is configured. */
     ChatModel load(Settings config) {
+        return load(config, null);
+    }
+
+    /**
+     * {@link #load(Settings)}; a local model keeps its system prompt's keys and values in
+     * {@code promptCache} (null: none) for the next process.
+     */
+    ChatModel load(Settings config, Path promptCache) {
         if (chatUrl != null) {
             if (model != null) {
                 throw new UserException("--model and --chat-url both name a chat model; choose one");
@@ -57,7 +65,7 @@ final class ModelOptions {
         }
         int c = ctx != null ? ctx : config.intSetting("ctx", 0);
         int t = threads != null ? threads : config.intSetting("threads", 0);
-        return ChatModels.load(file.get(), c, t);
+        return ChatModels.load(file.get(), c, t, promptCache);
     }
 
     /** The --chat-url model (token counts are estimates: see OpenAiCompatibleChatModel). */

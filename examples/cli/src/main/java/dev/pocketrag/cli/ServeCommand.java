@@ -72,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
             key = null;
         }
         PrintWriter out = spec.commandLine().getOut();
-        ChatModel model = modelOptions.load(config);
+        ChatModel model = modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE));
         try {
             serve(config, model, key, out);
         } finally {

@@ -20,7 +20,18 @@ final class ChatModels {
      * @throws dev.pocketrag.generation.GgufFormatException if it is not a valid GGUF model
      * @throws dev.pocketrag.generation.UnsupportedModelException if its architecture is not supported
      */
+    /** The folder of the notebook directory that keeps the system prompt's keys and values. */
+    static final String PROMPT_CACHE = "prompt-cache";
+
     static ChatModel load(Path file, int ctx) throws IOException {
+        return load(file, ctx, null);
+    }
+
+    /**
+     * {@link #load(Path, int)}, saving the system prompt's keys and values in {@code promptCache}
+     * (null: none) for the next start (see {@code GgufChatModel.Options#promptCache}).
+     */
+    static ChatModel load(Path file, int ctx, Path promptCache) throws IOException {
         if (ctx < 0) {
             throw new IllegalArgumentException("context size must be 0 (the model's) or positive; ctx=" + ctx);
         }
@@ -30,6 +41,6 @@ final class ChatModels {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + " is not a file");
         }
-        return GgufChatModel.load(file, GgufChatModel.Options.defaults().withContextLength(ctx));
+        return GgufChatModel.load(file, GgufChatModel.Options.defaults().withContextLength(ctx).withPromptCache(promptCache));
     }
 }

@@ -885,7 +885,8 @@ final class MainWindow extends JFrame implements Host {
         status(model == null ? "Switching to extractive answers\u2026" : "Loading " + model.getFileName() + "\u2026");
         background.execute(() -> {
             try {
-                ChatModel m = model == null ? null : ChatModels.load(model, ctx);
+                ChatModel m = model == null ? null
+                        : ChatModels.load(model, ctx, session.directory().resolve(ChatModels.PROMPT_CACHE));
                 session.setChatModel(m);
                 SwingUtilities.invokeLater(() -> {
                     modeLabel.setText(answerMode());

@@ -19,7 +19,7 @@ import java.util.Map;
  * cites them), "passages": [{"n", "note_id", "title", "source", "passage", "start", "end",
  * "similarity" (null when the passage came from the word search only)}], "left_out": [{"note_id",
  * "title", "tokens", "reason"}], "timings": {"retrieval_ms", "packing_ms", "prompt_ms",
- * "generation_ms", "total_ms", "prompt_tokens", "answer_tokens"}, "note"}}.
+ * "generation_ms", "total_ms", "prompt_tokens", "cached_prompt_tokens", "answer_tokens"}, "note"}}.
  */
 public final class AnswerJson {
     private AnswerJson() {}
@@ -72,6 +72,7 @@ public final class AnswerJson {
         tm.put("generation_ms", round(t.generationMillis()));
         tm.put("total_ms", round(t.totalMillis()));
         tm.put("prompt_tokens", t.promptTokens());
+        tm.put("cached_prompt_tokens", t.cachedPromptTokens());
         tm.put("answer_tokens", t.answerTokens());
         o.put("timings", tm);
         o.put("note", a.note());

@@ -132,7 +132,7 @@ final class OpenAiApi {
             choice.put("finish_reason", completion.finishReason().wireName());
             o.put("choices", List.of(choice));
             o.put("usage", usage(completion.usage()));
-            o.put("timings", timings(completion.timings()));
+            o.put("timings", timings(completion));
             Http.sendJson(ex, 200, o);
             return;
         }
@@ -166,7 +166,7 @@ final class OpenAiApi {
                 slot.close(); // the model is free before the last bytes go out
             }
             Map<String, Object> last = chunk(id, created, model.name(), Map.of(), completion.finishReason().wireName());
-            last.put("timings", timings(completion.timings()));
+            last.put("timings", timings(completion));
             sse.send(Http.GSON.toJson(last));
             if (includeUsage) {
                 Map<String, Object> u = chunkHead(id, created, model.name());
@@ -223,12 +223,15 @@ final class OpenAiApi {
         o.put("prompt_tokens", u.promptTokens());
         o.put("completion_tokens", u.completionTokens());
         o.put("total_tokens", u.totalTokens());
+        o.put("prompt_tokens_details", Map.of("cached_tokens", u.cachedPromptTokens()));
         return o;
     }
 
-    /** llama-server's timings object. */
-    private static Map<String, Object> timings(ChatCompletion.Timings t) {
+    /** llama-server's timings object ({@code cache_n}: prompt tokens reused from the KV cache). */
+    private static Map<String, Object> timings(ChatCompletion c) {
+        ChatCompletion.Timings t = c.timings();
         Map<String, Object> o = new LinkedHashMap<>();
+        o.put("cache_n", c.usage().cachedPromptTokens());
         o.put("prompt_n", t.promptTokens());
         o.put("prompt_ms", t.promptMillis());
         o.put("predicted_n", t.generatedTokens());

@@ -56,7 +56,10 @@ class Stories260KRemoteTest {
             assertEquals(c.text(), String.join("", pieces));
             assertTrue(pieces.size() > 1, "streamed in pieces");
             assertEquals(local.finishReason(), c.finishReason());
-            assertEquals(local.usage(), c.usage(), "the server's own token counts");
+            assertEquals(local.usage().promptTokens(), c.usage().promptTokens(), "the server's own token counts");
+            assertEquals(local.usage().completionTokens(), c.usage().completionTokens());
+            // the in-process call left this prompt in the engine's KV cache: all but its last token are reused
+            assertEquals(c.usage().promptTokens() - 1, c.usage().cachedPromptTokens(), "cached tokens over HTTP");
 
             // cancelling from the client stops the engine, and the next call still works
             int[] n = {0};
@@ -100,6 +103,14 @@ class Stories260KRemoteTest {
             for (Answer.Citation c : a.citations()) {
                 assertTrue(c.n() >= 1 && c.n() <= a.passages().size(), "only real passages are cited");
             }
+            // another client uses the model in between; the next question still skips the system prompt,
+            // and the count comes back over the wire (usage.prompt_tokens_details.cached_tokens)
+            remote.chat(List.of(ChatMessage.user("Once upon a time")), GenerationParams.greedy().withMaxTokens(4));
+            Answer b = laptop.ask("When does the car insurance renew?", AskOptions.defaults().withPassages(2)
+                    .withMaxAnswerTokens(8).withGeneration(GenerationParams.greedy()));
+            assertEquals(Answer.Kind.GENERATED, b.kind());
+            assertTrue(b.timings().cachedPromptTokens() >= 16 && b.timings().cachedPromptTokens() < b.timings().promptTokens(),
+                    "the system prompt's tokens were reused: " + b.timings());
         }
     }
 }

@@ -1,16 +1,16 @@
 package dev.pocketrag.generation.model;
 
-import dev.pocketrag.generation.tensor.Half;
 import dev.pocketrag.generation.tensor.Simd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The element-wise kernels of the forward pass that are worth vectorising (attention over the F16
- * KV cache, SiLU, softmax), each with its scalar twin here and its Vector API version in
- * {@link VectorKernels}; {@link Simd#enabled()} picks one once. The vector versions sum in lanes
- * (then a fixed pairwise order) and compute {@code exp} with their own polynomial, so they differ
- * from the scalar twins by float rounding only, and give the same bits in every run.
+ * The kernels of the forward pass outside the matrix products that are worth vectorising
+ * (attention over the F16 KV cache, SiLU, softmax), each with its scalar twin here and its Vector
+ * API version in {@link VectorKernels}; {@link Simd#enabled()} picks one once. The attention
+ * kernels give the same bits as their twins (see {@link #scores4}); SiLU and {@code exp} compute
+ * {@code exp} with their own polynomial and the softmax sum adds in lanes, so those differ from
+ * the twins by float rounding only, and give the same bits in every run.
  */
 final class Kernels {
     private Kernels() {}
@@ -18,46 +18,108 @@ final class Kernels {
     static final boolean SIMD = Simd.enabled();
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT;
 
-    /** {@code dst[do + i] = f16 value i} of {@code src} from byte {@code off}, for i in [0, n). */
+    /**
+     * Positions per key tile of the {@link KvCache}: one float vector of the attention kernels (8 for
+     * the scalar twins, whose results do not depend on it).
+     */
+    static final int TILE = SIMD ? VectorKernels.LANES : 8;
+
+    /**
+     * {@code dst[dstOff + i] = f16 value i} of {@code src} from byte {@code off}, for i in [0, n). A plain
+     * loop on purpose: C2 compiles it to the CPU's conversion instruction (x86 {@code vcvtph2ps}, ARM
+     * {@code fcvtl}) a vector at a time, several times faster than the same conversion written with
+     * the Vector API's integer operations, which have no f16 type.
+     */
     static void f16ToF32(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dstOff + i] = Float.float16ToFloat(src.get(F16, off + 2L * i));
+        }
+    }
+
+    /**
+     * Attention scores of 4 query rows against {@code nTiles} key tiles ({@link KvCache} layout, tile
+     * {@link #TILE}):
+     * <pre>
+     * q  (4, hd) at q[qo + r hd + i]               f16-representable
+     * kt (nTiles, hd, TILE) at kt[ko + (b hd + i) TILE + l]   decoded keys
+     * s[so + r ss + b TILE + l] = sum_i q[r][i] * kt[b][i][l]  summed in order of i
+     * </pre>
+     * Each score is one chain of {@code hd} multiply-adds in order of {@code i}; the products of two
+     * f16 values are exact in float, so fused and unfused multiply-adds give the same bits and the
+     * vector kernel equals this twin exactly, at every vector width.
+     */
+    static void scores4(float[] q, int qo, int hd, float[] kt, int ko, int nTiles, float[] s, int so, int ss) {
         if (SIMD) {
-            VectorKernels.f16ToF32(src, off, dst, dstOff, n);
+            VectorKernels.scores4(q, qo, hd, kt, ko, nTiles, s, so, ss);
         } else {
-            f16ToF32Scalar(src, off, dst, dstOff, n);
+            scoresScalar(q, qo, 4, hd, kt, ko, nTiles, TILE, s, so, ss);
         }
     }
 
-    static void f16ToF32Scalar(MemorySegment src, long off, float[] dst, int dstOff, int n) {
-        for (int i = 0; i < n; i++) {
-            dst[dstOff + i] = Half.f16ToF32(src.get(F16, off + 2L * i));
-        }
-    }
-
-    /** {@code sum_i a[ao + i] * b[bo + i]}. */
-    static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        return SIMD ? VectorKernels.dot(a, ao, b, bo, n) : dotScalar(a, ao, b, bo, n);
-    }
-
-    static float dotScalar(float[] a, int ao, float[] b, int bo, int n) {
-        float sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += a[ao + i] * b[bo + i];
-        }
-        return sum;
-    }
-
-    /** {@code y[yo + i] += p * x[xo + i]}. */
-    static void axpy(float p, float[] x, int xo, float[] y, int yo, int n) {
+    /** {@link #scores4} for one query row. */
+    static void scores1(float[] q, int qo, int hd, float[] kt, int ko, int nTiles, float[] s, int so) {
         if (SIMD) {
-            VectorKernels.axpy(p, x, xo, y, yo, n);
+            VectorKernels.scores1(q, qo, hd, kt, ko, nTiles, s, so);
         } else {
-            axpyScalar(p, x, xo, y, yo, n);
+            scoresScalar(q, qo, 1, hd, kt, ko, nTiles, TILE, s, so, 0);
         }
     }
 
-    static void axpyScalar(float p, float[] x, int xo, float[] y, int yo, int n) {
-        for (int i = 0; i < n; i++) {
-            y[yo + i] += p * x[xo + i];
+    static void scoresScalar(float[] q, int qo, int rows, int hd, float[] kt, int ko, int nTiles, int tile, float[] s,
+                             int so, int ss) {
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < nTiles; b++) {
+                for (int l = 0; l < tile; l++) {
+                    float sum = 0;
+                    int k = ko + b * hd * tile + l;
+                    for (int i = 0; i < hd; i++) {
+                        sum += q[qo + r * hd + i] * kt[k + i * tile];
+                    }
+                    s[so + r * ss + b * tile + l] = sum;
+                }
+            }
+        }
+    }
+
+    /**
+     * Attention-weighted sum of values for 4 rows, continuing their accumulators over positions
+     * {@code [j0, j1)}:
+     * <pre>
+     * p (4, *) at p[po + r ps + j]          f16-representable weights
+     * v (*, hdv) at v[vo + j hdv + d]       decoded values
+     * o[oo + r hdv + d] += sum_j p[r][j] * v[j][d]   added one j at a time, in order
+     * </pre>
+     * Like {@link #scores4}, every output is one chain of exact products added in order of {@code j},
+     * so the vector kernel equals this twin exactly; a range split into consecutive calls gives the
+     * same bits as one call.
+     */
+    static void weightedSum4(float[] p, int po, int ps, float[] v, int vo, int hdv, int j0, int j1, float[] o, int oo) {
+        if (SIMD) {
+            VectorKernels.weightedSum4(p, po, ps, v, vo, hdv, j0, j1, o, oo);
+        } else {
+            weightedSumScalar(p, po, ps, 4, v, vo, hdv, j0, j1, o, oo);
+        }
+    }
+
+    /** {@link #weightedSum4} for one row. */
+    static void weightedSum1(float[] p, int po, float[] v, int vo, int hdv, int j0, int j1, float[] o, int oo) {
+        if (SIMD) {
+            VectorKernels.weightedSum1(p, po, v, vo, hdv, j0, j1, o, oo);
+        } else {
+            weightedSumScalar(p, po, 0, 1, v, vo, hdv, j0, j1, o, oo);
+        }
+    }
+
+    static void weightedSumScalar(float[] p, int po, int ps, int rows, float[] v, int vo, int hdv, int j0, int j1,
+                                  float[] o, int oo) {
+        for (int r = 0; r < rows; r++) {
+            for (int d = 0; d < hdv; d++) {
+                float acc = o[oo + r * hdv + d];
+                for (int j = j0; j < j1; j++) {
+                    acc += p[po + r * ps + j] * v[vo + j * hdv + d];
+                }
+                o[oo + r * hdv + d] = acc;
+            }
         }
     }
 

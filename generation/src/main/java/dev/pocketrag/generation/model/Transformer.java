@@ -73,12 +73,15 @@ public final class Transformer implements AutoCloseable {
     private final ActivationCache inHidden;
     private final ActivationCache inFinal;
     private final MatMul.Scratch[] scratch;
+    /** Per worker: attention scores of a tile's rows (4 x padded context), its f16 queries (4 x headDim),
+     * its outputs (4 x headDimV), the decoded key tiles and value rows of a KV group. */
     private final float[][] scores;
-    private final float[][] qh;
-    private final float[][] keyRows;
+    private final float[][] queryRows;
+    private final float[][] outRows;
+    private final float[][] keyTiles;
     private final float[][] valueRows;
     private final MatMulTask mm = new MatMulTask();
-    private final AttentionTask attention = new AttentionTask();
+    private final AttentionTask attention;
     private final GluTask glu = new GluTask();
 
     /**
@@ -131,19 +134,23 @@ public final class Transformer implements AutoCloseable {
         boolean ok = false;
         WorkerPool p = new WorkerPool(threads, "pocketrag-worker");
         try {
+            int padded = (contextLength + Kernels.TILE - 1) / Kernels.TILE * Kernels.TILE; // as KvCache pads
             scratch = new MatMul.Scratch[threads];
             scores = new float[threads][];
-            qh = new float[threads][];
-            keyRows = new float[threads][];
+            queryRows = new float[threads][];
+            outRows = new float[threads][];
+            keyTiles = new float[threads][];
             valueRows = new float[threads][];
             for (int i = 0; i < threads; i++) {
                 scratch[i] = new MatMul.Scratch(maxCols);
-                scores[i] = new float[(c.heads() / c.kvHeads()) * contextLength];
-                qh[i] = new float[c.headDim()];
-                keyRows[i] = new float[contextLength * c.headDim()];
-                valueRows[i] = new float[contextLength * c.headDimV()];
+                scores[i] = new float[4 * padded];
+                queryRows[i] = new float[4 * c.headDim()];
+                outRows[i] = new float[4 * c.headDimV()];
+                keyTiles[i] = new float[padded * c.headDim()];
+                valueRows[i] = new float[padded * c.headDimV()];
             }
-            kv = new KvCache(c.layers(), contextLength, c.kDim(), c.vDim());
+            attention = new AttentionTask(threads);
+            kv = new KvCache(c.layers(), contextLength, c.kvHeads(), c.headDim(), c.headDimV(), Kernels.TILE);
             ok = true;
         } finally {
             if (!ok) {
@@ -169,6 +176,54 @@ public final class Transformer implements AutoCloseable {
 
     public int threads() {
         return pool.threads();
+    }
+
+    /** f16 values the cache holds per position: layers x (kDim + vDim). */
+    public int kvValuesPerPosition() {
+        return c.layers() * kv.rowLength();
+    }
+
+    /**
+     * Copies the cached keys and values of positions {@code [from, to)} to {@code dst} from {@code off},
+     * position after position, each as {@link #kvValuesPerPosition()} f16 bit patterns (layer after
+     * layer: the keys head by head, then the values). The order does not depend on the cache's
+     * internal layout, so what this writes can be loaded by another process with other vector widths.
+     */
+    public void readKv(int from, int to, short[] dst, int off) {
+        checkPositions(from, to);
+        int row = kv.rowLength();
+        int per = kvValuesPerPosition();
+        if (off < 0 || (long) off + (long) (to - from) * per > dst.length) {
+            throw new IllegalArgumentException("dst of " + dst.length + " values cannot hold " + (to - from)
+                    + " positions of " + per + " from offset " + off);
+        }
+        for (int p = from; p < to; p++) {
+            for (int l = 0; l < c.layers(); l++) {
+                kv.readRow(l, p, dst, off + (p - from) * per + l * row);
+            }
+        }
+    }
+
+    /** Stores positions {@code [from, to)} of the cache from {@code src} as {@link #readKv} wrote them. */
+    public void writeKv(int from, int to, short[] src, int off) {
+        checkPositions(from, to);
+        int row = kv.rowLength();
+        int per = kvValuesPerPosition();
+        if (off < 0 || (long) off + (long) (to - from) * per > src.length) {
+            throw new IllegalArgumentException("src of " + src.length + " values does not hold " + (to - from)
+                    + " positions of " + per + " from offset " + off);
+        }
+        for (int p = from; p < to; p++) {
+            for (int l = 0; l < c.layers(); l++) {
+                kv.writeRow(l, p, src, off + (p - from) * per + l * row);
+            }
+        }
+    }
+
+    private void checkPositions(int from, int to) {
+        if (from < 0 || to > context || from > to) {
+            throw new IllegalArgumentException("positions [" + from + ", " + to + ") outside the context of " + context);
+        }
     }
 
     public int batchSize() {
@@ -539,11 +594,33 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
-    /** Attention of a batch, split by query heads. */
+    /**
+     * Attention of a batch, split by query heads. A worker takes its heads KV group by group: the
+     * group's keys and values of every position the batch attends to are decoded from the F16 cache
+     * once, then its query rows (token t, head h), token after token, go through in tiles of 4 (a
+     * tile's rows share every key and value they load):
+     * <pre>
+     * q   (4, hd)          = f16(q of the rows)
+     * s   (4, positions)   = q . K[j]                  Kernels.scores4, whole key tiles
+     * p   (4, positions)   = f16(softmax(cap(s) * scale)) over each row's own window [lo, pos]
+     * out (4, hdv)         = sum_j p[j] V[j]            Kernels.weightedSum4 over the positions all
+     *                                                   rows attend to, weightedSum1 for the rest
+     * </pre>
+     * Every score and output is a chain of exact products added in order of position, so a row gives
+     * the same bits whichever rows share its tile: batched and one-token passes agree.
+     */
     private final class AttentionTask implements WorkerPool.Task {
         int layer;
         int n;
         int p0;
+        /** Per row of a tile: first and last position it attends to. */
+        private final int[][] lo;
+        private final int[][] hi;
+
+        AttentionTask(int threads) {
+            lo = new int[threads][4];
+            hi = new int[threads][4];
+        }
 
         void set(int layer, int n, int p0) {
             this.layer = layer;
@@ -551,69 +628,133 @@ public final class Transformer implements AutoCloseable {
             this.p0 = p0;
         }
 
-        /**
-         * Heads {@code [from, to)}, taken by KV group: the group's keys and values of every position the
-         * batch attends to are decoded from the F16 cache once, then shared by the group's query heads.
-         */
         @Override
         public void run(int worker, int from, int to) {
             int hd = c.headDim();
             int hdv = c.headDimV();
             int group = c.heads() / c.kvHeads();
-            int kDim = c.kDim();
-            int vDim = c.vDim();
             int window = c.window(layer);
-            float cap = c.attnSoftcap();
-            float capInv = cap == 0 ? 0 : 1.0f / cap;
-            MemorySegment ks = kv.keys[layer];
-            MemorySegment vs = kv.values[layer];
-            float[] s = scores[worker];
-            float[] q = qh[worker];
-            float[] kf = keyRows[worker];
+            int tile = kv.tile;
+            float[] kf = keyTiles[worker];
             float[] vf = valueRows[worker];
-            int ctx = context;
             int end = p0 + n; // positions [lo0, end) are attended to by some token of the batch
             int lo0 = window > 0 ? Math.max(0, p0 - window + 1) : 0;
+            int b0 = lo0 / tile;
+            int base = b0 * tile; // st, kf and vf start at this position
+            int b1 = (end + tile - 1) / tile;
             for (int g = from / group; g * group < to; g++) {
                 int h0 = Math.max(from, g * group);
                 int h1 = Math.min(to, (g + 1) * group);
-                for (int j = lo0; j < end; j++) {
-                    Kernels.f16ToF32(ks, 2 * ((long) j * kDim + (long) g * hd), kf, j * hd, hd);
-                    Kernels.f16ToF32(vs, 2 * ((long) j * vDim + (long) g * hdv), vf, j * hdv, hdv);
+                Kernels.f16ToF32(kv.keys[layer], 2 * kv.keyIndex(g, base, 0), kf, 0, (b1 - b0) * hd * tile);
+                Kernels.f16ToF32(kv.values[layer], 2 * kv.valueIndex(g, base, 0), vf, 0, (end - base) * hdv);
+                int gh = h1 - h0;
+                int rows = n * gh;
+                for (int r0 = 0; r0 < rows; ) {
+                    int count = rows - r0 >= 3 ? Math.min(4, rows - r0) : 1;
+                    tile(worker, r0, count, gh, h0, window, base, b0);
+                    r0 += count;
                 }
-                for (int t = 0; t < n; t++) {
-                    int pos = p0 + t;
-                    int lo = window > 0 ? Math.max(0, pos - window + 1) : 0;
-                    for (int h = h0; h < h1; h++) {
-                        int qo = t * qkvStride + h * hd;
-                        for (int i = 0; i < hd; i++) {
-                            q[i] = Half.f16ToF32(Half.f32ToF16(qkv[qo + i]));
-                        }
-                        int so = (h - h0) * ctx;
-                        float max = Float.NEGATIVE_INFINITY;
-                        for (int j = lo; j <= pos; j++) {
-                            float dot = Kernels.dot(q, 0, kf, j * hd, hd);
-                            if (cap != 0) {
-                                dot = (float) Math.tanh(dot * capInv) * cap;
-                            }
-                            float v = dot * attnScale;
-                            s[so + j] = v;
-                            if (v > max) {
-                                max = v;
-                            }
-                        }
-                        double sum = Kernels.expShift(s, so + lo, so + pos + 1, max);
-                        float inv = (float) (1.0 / sum);
-                        int ao = t * c.qDim() + h * hdv;
-                        for (int i = 0; i < hdv; i++) {
-                            att[ao + i] = 0;
-                        }
-                        for (int j = lo; j <= pos; j++) {
-                            float p = Half.f16ToF32(Half.f32ToF16(s[so + j] * inv));
-                            Kernels.axpy(p, vf, j * hdv, att, ao, hdv);
-                        }
+            }
+        }
+
+        /** Rows {@code r0 .. r0+count-1} (row r = token r / gh, head h0 + r % gh); count is 1..4. */
+        private void tile(int worker, int r0, int count, int gh, int h0, int window, int base, int b0) {
+            int hd = c.headDim();
+            int hdv = c.headDimV();
+            int tile = kv.tile;
+            int ss = kv.padded;
+            float[] kf = keyTiles[worker];
+            float[] vf = valueRows[worker];
+            float[] st = scores[worker];
+            float[] qt = queryRows[worker];
+            float[] ot = outRows[worker];
+            int[] rlo = lo[worker];
+            int[] rhi = hi[worker];
+            int width = count == 1 ? 1 : 4; // a 4-row tile with fewer rows repeats its last row
+            int loMin = Integer.MAX_VALUE;
+            int loMax = 0;
+            int hiMin = Integer.MAX_VALUE;
+            int hiMax = 0;
+            for (int k = 0; k < width; k++) {
+                int r = r0 + Math.min(k, count - 1);
+                int t = r / gh;
+                int h = h0 + r % gh;
+                int qo = t * qkvStride + h * hd;
+                for (int i = 0; i < hd; i++) {
+                    qt[k * hd + i] = Half.f16ToF32(Half.f32ToF16(qkv[qo + i]));
+                }
+                int pos = p0 + t;
+                rlo[k] = window > 0 ? Math.max(0, pos - window + 1) : 0;
+                rhi[k] = pos;
+                loMin = Math.min(loMin, rlo[k]);
+                loMax = Math.max(loMax, rlo[k]);
+                hiMin = Math.min(hiMin, pos);
+                hiMax = Math.max(hiMax, pos);
+            }
+            // scores of whole key tiles [bs, be): s[k][j] at st[k ss + j - base]
+            int bs = loMin / tile;
+            int be = hiMax / tile + 1;
+            if (width == 4) {
+                Kernels.scores4(qt, 0, hd, kf, (bs - b0) * hd * tile, be - bs, st, bs * tile - base, ss);
+            } else {
+                Kernels.scores1(qt, 0, hd, kf, (bs - b0) * hd * tile, be - bs, st, bs * tile - base);
+            }
+            float cap = c.attnSoftcap();
+            float capInv = cap == 0 ? 0 : 1.0f / cap;
+            for (int k = 0; k < count; k++) {
+                int so = k * ss - base;
+                int j0 = so + rlo[k];
+                int j1 = so + rhi[k] + 1;
+                if (cap != 0) {
+                    for (int j = j0; j < j1; j++) {
+                        st[j] = (float) Math.tanh(st[j] * capInv) * cap;
                     }
                 }
+                // plain loops the JIT vectorises: scale, max, and the f16 rounding of the weights
+                // (a NaN stays a NaN; its f16 payload, which Half.f32ToF16 sets as ggml does, is lost
+                // on the way back to float anyway)
+                float scale = attnScale;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = j0; j < j1; j++) {
+                    float v = st[j] * scale;
+                    st[j] = v;
+                    max = Math.max(max, v);
+                }
+                double sum = Kernels.expShift(st, j0, j1, max);
+                float inv = (float) (1.0 / sum);
+                for (int j = j0; j < j1; j++) {
+                    st[j] = Float.float16ToFloat(Float.floatToFloat16(st[j] * inv));
+                }
+            }
+            java.util.Arrays.fill(ot, 0, width * hdv, 0f);
+            // positions [c0, c1) are attended to by every row of the tile; each row adds its own
+            // positions before and after them (sliding windows, later tokens) in order
+            int c0 = loMax;
+            int c1 = Math.max(hiMin + 1, loMax);
+            int vo = -base * hdv;
+            for (int k = 0; k < count; k++) {
+                int e = Math.min(c0, rhi[k] + 1);
+                if (rlo[k] < e) {
+                    Kernels.weightedSum1(st, k * ss - base, vf, vo, hdv, rlo[k], e, ot, k * hdv);
+                }
+            }
+            if (c0 < c1) {
+                if (width == 4) {
+                    Kernels.weightedSum4(st, -base, ss, vf, vo, hdv, c0, c1, ot, 0);
+                } else {
+                    Kernels.weightedSum1(st, -base, vf, vo, hdv, c0, c1, ot, 0);
+                }
+            }
+            for (int k = 0; k < count; k++) {
+                int s0 = Math.max(c1, rlo[k]);
+                if (s0 <= rhi[k]) {
+                    Kernels.weightedSum1(st, k * ss - base, vf, vo, hdv, s0, rhi[k] + 1, ot, k * hdv);
+                }
+            }
+            for (int k = 0; k < count; k++) {
+                int r = r0 + k;
+                int ao = (r / gh) * c.qDim() + (h0 + r % gh) * hdv;
+                System.arraycopy(ot, k * hdv, att, ao, hdv);
             }
         }
     }

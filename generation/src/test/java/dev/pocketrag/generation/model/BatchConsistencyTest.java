@@ -80,14 +80,52 @@ class BatchConsistencyTest {
         check(f);
     }
 
-    private static void check(Path model) throws IOException {
+    /**
+     * Sliding windows shorter than the prompt (gemma2 uses them on even layers): a batch's rows then
+     * attend to different ranges, and the attention kernels split each row's positions into the range
+     * its tile shares and its own positions before and after (none shared when the window is shorter
+     * than the tile's tokens). Group sizes 1, 2 and 4 (query heads per KV head) put rows of one and of
+     * several tokens in a tile.
+     */
+    @ParameterizedTest(name = "window {0}, {1} heads / {2} KV heads")
+    @org.junit.jupiter.params.provider.CsvSource({"1, 4, 4", "2, 4, 2", "3, 8, 2", "5, 4, 1", "9, 8, 2"})
+    void sliding_windows_shorter_than_the_prompt_agree_bit_for_bit(int window, int heads, int kvHeads,
+            @TempDir Path dir) throws IOException {
+        Path f = dir.resolve("gemma2.gguf");
+        SyntheticModel.write(new SyntheticModel.Shape("gemma2", 2, 256, heads, kvHeads, 512, 8192, 10000f, true, 64),
+                ReferenceCase.shared().resolve("models/stories260K.gguf"), GgmlType.Q4_K, 5, f);
+        ModelConfig full;
+        try (Gguf g = Gguf.open(f)) {
+            full = ModelConfig.from(g);
+        }
+        ModelConfig c = new ModelConfig(full.architecture(), full.name(), full.layers(), full.dim(), full.heads(),
+                full.kvHeads(), full.headDim(), full.headDimV(), full.ffnDim(), full.vocabSize(), full.contextTrain(),
+                full.rmsEps(), full.ropeTheta(), full.ropeDim(), full.ropeFreqScale(), full.ropeAttnFactor(),
+                full.ropeExtFactor(), full.ropeOrigContext(), window, full.swaEvenLayers(), full.attnSoftcap(),
+                full.finalSoftcap(), full.queryScale());
+        float[][] windowed = check(f, c);
+        float[][] unlimited = check(f, full);
+        int last = windowed.length - 1;
+        assertTrue(!java.util.Arrays.equals(windowed[last], unlimited[last]),
+                "a window of " + window + " must change the logits of position " + last);
+        assertTrue(java.util.Arrays.equals(windowed[Math.min(window, last) - 1], unlimited[Math.min(window, last) - 1]),
+                "positions inside the window see every token either way");
+    }
+
+    private static float[][] check(Path model) throws IOException {
+        try (Gguf g = Gguf.open(model)) {
+            return check(model, ModelConfig.from(g));
+        }
+    }
+
+    /** Runs the checks with {@code cfg} (the model's own or a variant); returns the batched logits. */
+    private static float[][] check(Path model, ModelConfig cfg) throws IOException {
         try (Gguf g = Gguf.open(model)) {
             boolean exact = g.tensors().stream().noneMatch(t -> switch (t.type()) {
                 case Q4_0, Q5_0, Q8_0 -> true;
                 default -> false;
             });
             int[] ids = Tokenizers.fromGguf(g).encode(PROMPT, true, false);
-            ModelConfig cfg = ModelConfig.from(g);
             int v = cfg.vocabSize();
             float[][] batched = new float[ids.length][];
             try (Transformer t = new Transformer(g, cfg, 64, 3, 64)) {
@@ -114,6 +152,7 @@ class BatchConsistencyTest {
                     }
                 }
             }
+            return batched;
         }
     }
 

@@ -30,7 +30,8 @@ class NoAllocationTest {
         List<String> cmd = new java.util.ArrayList<>(List.of(java.toString()));
         cmd.add("--add-modules=jdk.incubator.vector");
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-Dpocketrag.simd") || a.startsWith("-XX:MaxVectorSize") || a.startsWith("-XX:UseAVX")).toList());
+                .filter(a -> a.startsWith("-Dpocketrag.simd") || a.startsWith("-XX:MaxVectorSize")
+                        || a.startsWith("-XX:UseAVX")).toList());
         cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), Probe.class.getName(),
                 model.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

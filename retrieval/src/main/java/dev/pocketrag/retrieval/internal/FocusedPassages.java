@@ -6,7 +6,9 @@ import dev.pocketrag.retrieval.internal.Extractive.Scored;
 import dev.pocketrag.retrieval.internal.Extractive.Unit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ToIntFunction;
 
 /**
@@ -72,6 +74,10 @@ public final class FocusedPassages {
         passages = merge(passages);
         List<List<Scored>> scored = Extractive.score(embedder, question, questionVector, passages);
         int count = passages.size();
+        Map<Passage, Integer> index = new IdentityHashMap<>(); // passage -> its position
+        for (int i = 0; i < count; i++) {
+            index.put(passages.get(i), i);
+        }
         int[][] cost = new int[count][]; // tokens of each sentence as written, + 1 for what joins it
         boolean[][] keep = new boolean[count][];
         boolean[] whole = new boolean[count];
@@ -110,12 +116,12 @@ public final class FocusedPassages {
         // first each passage's best sentence and the one with most question words, on their own;
         // then every sentence by score, with its neighbours where they fit, until the budget is spent
         for (Scored s : first) {
-            used += take(passages.indexOf(s.passage()), s.index(), s.index(), keep, cost, Integer.MAX_VALUE);
+            used += take(index.get(s.passage()), s.index(), s.index(), keep, cost, Integer.MAX_VALUE);
         }
         all.sort(Comparator.comparingDouble(Scored::score).reversed());
         double best = all.isEmpty() ? 0 : all.get(0).score();
         for (Scored s : all) {
-            int i = passages.indexOf(s.passage());
+            int i = index.get(s.passage());
             int j = s.index();
             if (s.score() < best - NEIGHBOUR_MARGIN) {
                 used += take(i, j, j, keep, cost, FOCUS_TOKENS - used);

@@ -15,10 +15,8 @@ import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.generation.GenerationParams;
 import dev.pocketrag.generation.GgufChatModel;
 import dev.pocketrag.generation.TokenListener;
-import dev.pocketrag.generation.Tokenizers;
 import dev.pocketrag.generation.tensor.QuantMix.FileType;
 import dev.pocketrag.generation.tensor.Simd;
-import dev.pocketrag.generation.tokenizer.Tokenizer;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ContextMode;
@@ -31,6 +29,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -65,8 +64,9 @@ import java.util.stream.Stream;
  * the key facts of the expected answers (retrieval's test resource
  * {@code question-key-facts.tsv}, derived from QUESTIONS.md) present in the passages given to the
  * model. Ratios: focused against whole in the same run; and (warm rows) our prefill speed against
- * llama.cpp's ({@code de.kherud:llama}, its CPU build) reading a prompt of the row's median length
- * on the same file and thread count, best of 2 after a warm-up.
+ * llama.cpp's ({@code de.kherud:llama}, its CPU build; same file, threads and context size),
+ * which reads a prompt of the same length right after each of our questions (the binding's
+ * tokens: whole-word pieces of the vocabulary, as the generation benchmark builds them; no cache).
  */
 final class AskBench {
     private AskBench() {}
@@ -159,7 +159,6 @@ final class AskBench {
             }
             for (String quant : quants) {
                 Path model = GenerationBench.ensureModel(dir, GenerationBench.SHAPES.get(0), vocab, FileType.parse(quant));
-                Map<ContextMode, Double> peerByPacking = new LinkedHashMap<>();
                 if (modes.contains("cold")) {
                     // builds the CLI if its sources changed, loads the model file into the page cache
                     cold(root, notebookDir, config, model, ContextMode.FOCUSED, questions.get(0), tokens);
@@ -175,24 +174,31 @@ final class AskBench {
                 }
                 if (modes.contains("warm")) {
                     Map<ContextMode, List<Run>> runs = new LinkedHashMap<>();
+                    Map<ContextMode, List<Run>> peers = new LinkedHashMap<>();
                     try (GgufChatModel g = GgufChatModel.load(model);
-                         Notebook nb = Notebook.builder(notebookDir).chatModel(new Recording(g), false).build()) {
+                         Notebook nb = Notebook.builder(notebookDir).chatModel(new Recording(g), false).build();
+                         LlamaModel peer = new LlamaModel(peerParameters(model, threads))) {
                         // JIT warm-up, with a question that is not measured (so that no prompt is cached whole)
                         nb.ask(WARM_UP, options(ContextMode.WHOLE, tokens));
+                        prefillMillis(peer, GenerationBench.promptText(g.tokenizer(), 64));
+                        Map<Integer, String> texts = new HashMap<>();
                         for (Question q : questions) {
                             for (ContextMode packing : packings) { // alternating, so that noise hits both
                                 Run r = warm(nb, packing, q, tokens);
                                 runs.computeIfAbsent(packing, k -> new ArrayList<>()).add(r);
                                 progress(quant, "warm", packing, q, r);
+                                // the peer reads a prompt of the same length right after
+                                int n = r.promptTokens();
+                                String text = texts.computeIfAbsent(n, k -> GenerationBench.promptText(g.tokenizer(), k));
+                                double rate = n / (prefillMillis(peer, text) / 1e3);
+                                peers.computeIfAbsent(packing, k -> new ArrayList<>())
+                                        .add(new Run(0, 0, 0, n, rate, 0, 0, 0, 0));
+                                System.err.printf(Locale.ROOT, "  %-7s llama.cpp reads %d tokens: %.1f tok/s%n", quant, n, rate);
                             }
                         }
                     }
                     for (ContextMode packing : packings) {
-                        int n = (int) median(runs.get(packing), Run::promptTokens);
-                        double peer = llamaCppPrefill(model, threads, n);
-                        peerByPacking.put(packing, peer);
-                        System.err.printf(Locale.ROOT, "  %-7s llama.cpp prefill of %d tokens: %.1f tok/s%n", quant, n, peer);
-                        rows.add(row(quant, "warm", packing, runs.get(packing), peer));
+                        rows.add(row(quant, "warm", packing, runs.get(packing), median(peers.get(packing), Run::prefillTokS)));
                     }
                 }
             }
@@ -219,9 +225,11 @@ final class AskBench {
         Path err = Files.createTempFile("pocketrag-ask-bench-", ".err");
         pb.redirectError(err.toFile());
         try {
+            long started = System.nanoTime();
             Process p = pb.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int exit = p.waitFor();
+            double wall = (System.nanoTime() - started) / 1e6;
             if (exit != 0) {
                 throw new IllegalStateException("./pocketrag ask exited with " + exit + ": " + Files.readString(err));
             }
@@ -231,6 +239,10 @@ final class AskBench {
             }
             JsonObject t = a.getAsJsonObject("timings");
             double ttft = t.get("process_first_token_ms").getAsDouble();
+            if (ttft > wall + 50) { // /proc's clock ticks are 10 ms
+                throw new IllegalStateException("the process says its first token came " + ttft + " ms after it started,"
+                        + " but it ran " + wall + " ms in all");
+            }
             double promptMs = t.get("prompt_ms").getAsDouble();
             int prompt = t.get("prompt_tokens").getAsInt();
             StringBuilder packed = new StringBuilder();
@@ -311,25 +323,15 @@ final class AskBench {
                 q.facts().size());
     }
 
-    /** Prompt tokens per second of llama.cpp reading {@code n} tokens (time to its first output), best of 2. */
-    static double llamaCppPrefill(Path model, int threads, int n) throws IOException {
-        Tokenizer tok = Tokenizers.open(model);
-        String text = GenerationBench.promptText(tok, n);
-        ModelParameters mp = new ModelParameters().setModel(model.toString()).setThreads(threads)
-                .setThreadsBatch(threads).setCtxSize(4096).setBatchSize(512).setUbatchSize(512).setParallel(1)
+    /** llama.cpp on the same file and threads, a context as large as ours. */
+    static ModelParameters peerParameters(Path model, int threads) {
+        return new ModelParameters().setModel(model.toString()).setThreads(threads).setThreadsBatch(threads)
+                .setCtxSize(GgufChatModel.DEFAULT_CONTEXT).setBatchSize(512).setUbatchSize(512).setParallel(1)
                 .disableContextShift().disableLog();
-        try (LlamaModel peer = new LlamaModel(mp)) {
-            prefill(peer, text); // warm-up
-            double best = 0;
-            for (int r = 0; r < 2; r++) {
-                best = Math.max(best, n / (prefill(peer, text) / 1e3));
-            }
-            return best;
-        }
     }
 
-    /** Milliseconds from the request to llama.cpp's first output token. */
-    private static double prefill(LlamaModel m, String text) {
+    /** Milliseconds from the request to llama.cpp's first output token: it reads the whole prompt. */
+    static double prefillMillis(LlamaModel m, String text) {
         InferenceParameters ip = new InferenceParameters(text).setNPredict(1).setTemperature(0f).setIgnoreEos(true)
                 .setCachePrompt(false).setSeed(42);
         long t0 = System.nanoTime();

@@ -161,11 +161,11 @@ final class AskBench {
                 Path model = GenerationBench.ensureModel(dir, GenerationBench.SHAPES.get(0), vocab, FileType.parse(quant));
                 if (modes.contains("cold")) {
                     // builds the CLI if its sources changed, loads the model file into the page cache
-                    cold(root, notebookDir, config, model, ContextMode.FOCUSED, questions.get(0), tokens);
+                    cold(root, notebookDir, config, model, ContextMode.FOCUSED, questions.get(0), tokens, false);
                     for (ContextMode packing : packings) {
                         List<Run> runs = new ArrayList<>();
                         for (Question q : questions) {
-                            Run r = cold(root, notebookDir, config, model, packing, q, tokens);
+                            Run r = cold(root, notebookDir, config, model, packing, q, tokens, true);
                             runs.add(r);
                             progress(quant, "cold", packing, q, r);
                         }
@@ -213,9 +213,9 @@ final class AskBench {
         return AskOptions.defaults().withContext(packing).withMaxAnswerTokens(tokens);
     }
 
-    /** One question in a new {@code ./pocketrag ask} process. */
-    static Run cold(Path root, Path notebook, Path config, Path model, ContextMode packing, Question q, int tokens)
-            throws IOException, InterruptedException {
+    /** One question in a new {@code ./pocketrag ask} process ({@code timed}: fail if the launcher had to build). */
+    static Run cold(Path root, Path notebook, Path config, Path model, ContextMode packing, Question q, int tokens,
+            boolean timed) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(root.resolve("pocketrag").toString(), "ask", "--dir", notebook.toString(),
                 "--model", model.toString(), "--json", "-n", Integer.toString(tokens), "--context", packing.wireName(),
                 q.text()).directory(root.toFile());
@@ -232,6 +232,10 @@ final class AskBench {
             double wall = (System.nanoTime() - started) / 1e6;
             if (exit != 0) {
                 throw new IllegalStateException("./pocketrag ask exited with " + exit + ": " + Files.readString(err));
+            }
+            if (timed && Files.readString(err).contains("pocketrag: building")) {
+                throw new IllegalStateException("the launcher rebuilt the CLI during a timed run (a source is newer than"
+                        + " examples/cli/target/pocketrag-cli.jar); run ./pocketrag --version until it no longer builds");
             }
             JsonObject a = JsonParser.parseString(out).getAsJsonObject();
             if (!a.get("context").getAsString().equals(packing.wireName())) {

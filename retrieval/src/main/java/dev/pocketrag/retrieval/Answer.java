@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param note a line for the user about how the answer was made (e.g. how to enable generation),
  *     empty if none
  * @param timings where the time went
- * @param context how the passages were cut: {@link ContextMode#FOCUSED} when a chat model was given
- *     the sentences that matter, else {@link ContextMode#WHOLE} (whole chunks, also for extractive
- *     answers)
+ * @param context what of each passage was used: for a generated answer the packing asked for
+ *     ({@link ContextMode#FOCUSED}: the sentences that matter; {@link ContextMode#WHOLE}: whole
+ *     chunks); extractive answers use whole chunks; when nothing relevant was found, the packing
+ *     asked for
  */
 public record Answer(String text, Kind kind, List<Citation> citations, List<Passage> passages,
         List<LeftOut> leftOut, String note, Timings timings, ContextMode context) {

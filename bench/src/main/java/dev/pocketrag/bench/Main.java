@@ -25,6 +25,7 @@ public final class Main {
         BENCHMARKS.put("index", IndexBench::run);
         BENCHMARKS.put("generation", GenerationBench::run);
         BENCHMARKS.put("attention", AttentionBench::run);
+        BENCHMARKS.put("ask", AskBench::run);
     }
 
     public static void main(String[] args) throws Exception {

@@ -17,9 +17,13 @@ import java.util.Objects;
  * @param note a line for the user about how the answer was made (e.g. how to enable generation),
  *     empty if none
  * @param timings where the time went
+ * @param context what of each passage was used: for a generated answer the packing asked for
+ *     ({@link ContextMode#FOCUSED}: the sentences that matter; {@link ContextMode#WHOLE}: whole
+ *     chunks); extractive answers use whole chunks; when nothing relevant was found, the packing
+ *     asked for
  */
 public record Answer(String text, Kind kind, List<Citation> citations, List<Passage> passages,
-        List<LeftOut> leftOut, String note, Timings timings) {
+        List<LeftOut> leftOut, String note, Timings timings, ContextMode context) {
 
     /** How an answer was made. */
     public enum Kind {
@@ -38,9 +42,10 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
      * @param noteId the note it comes from
      * @param title the note's title
      * @param source where the note came from (path or URL), empty if unknown
-     * @param text the passage (a chunk of the note)
-     * @param start offset of the passage in the note's body
-     * @param end offset just past it
+     * @param text the passage as the model saw it: a chunk of the note or, with focused packing,
+     *     the sentences of it that matter, cuts marked with {@code …}
+     * @param start offset in the note's body of the passage (focused: of the first sentence shown)
+     * @param end offset just past it (focused: past the last sentence shown)
      * @param similarity cosine similarity of the passage with the question (NaN if it came only
      *     from the word search)
      */
@@ -76,7 +81,7 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
      * Milliseconds spent in each step.
      *
      * @param retrievalMillis embedding the question and searching the index
-     * @param packingMillis choosing and counting the passages that fit
+     * @param packingMillis choosing (focused: cutting) and counting the passages that fit
      * @param promptMillis the model reading the prompt (time to first token); 0 without a model
      * @param generationMillis the model writing the answer; 0 without a model
      * @param totalMillis from the question to the finished answer
@@ -84,16 +89,12 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
      * @param answerTokens tokens generated
      * @param cachedPromptTokens tokens at the start of the prompt the model reused from an earlier call
      *     (the system prompt, see {@code ChatCompletion.Usage#cachedPromptTokens})
+     * @param firstTokenMillis from the question to the first token of the answer (retrieval, packing
+     *     and reading the prompt); 0 without a model or when it wrote nothing
      */
     public record Timings(double retrievalMillis, double packingMillis, double promptMillis,
-            double generationMillis, double totalMillis, int promptTokens, int answerTokens, int cachedPromptTokens) {
-
-        /** Timings with no prompt tokens reused. */
-        public Timings(double retrievalMillis, double packingMillis, double promptMillis, double generationMillis,
-                double totalMillis, int promptTokens, int answerTokens) {
-            this(retrievalMillis, packingMillis, promptMillis, generationMillis, totalMillis, promptTokens, answerTokens, 0);
-        }
-    }
+            double generationMillis, double totalMillis, int promptTokens, int answerTokens, int cachedPromptTokens,
+            double firstTokenMillis) {}
 
     public Answer {
         Objects.requireNonNull(text, "text");
@@ -103,5 +104,6 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
         leftOut = List.copyOf(leftOut);
         Objects.requireNonNull(note, "note");
         Objects.requireNonNull(timings, "timings");
+        Objects.requireNonNull(context, "context");
     }
 }

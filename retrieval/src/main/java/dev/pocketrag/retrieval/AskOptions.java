@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param filter which notes may be used
  * @param generation sampling settings of the chat model ({@code maxTokens} is replaced by
  *     {@code maxAnswerTokens})
+ * @param context what of each passage goes into a chat model's prompt: whole chunks, or the
+ *     sentences that matter to the question ({@link ContextMode}); no effect on extractive answers
  */
 public record AskOptions(int passages, int maxAnswerTokens, double minSimilarity, SearchFilter filter,
-        GenerationParams generation) {
+        GenerationParams generation, ContextMode context) {
 
     /** The similarity below which a question counts as unrelated to every note (MiniLM cosine). */
     public static final double DEFAULT_MIN_SIMILARITY = 0.30;
@@ -34,31 +36,44 @@ public record AskOptions(int passages, int maxAnswerTokens, double minSimilarity
         }
         Objects.requireNonNull(filter, "filter");
         Objects.requireNonNull(generation, "generation");
+        Objects.requireNonNull(context, "context");
     }
 
-    /** 6 passages, 384 answer tokens, similarity threshold 0.30, low temperature (0.2), seed 42. */
+    /** What goes into the prompt unless asked otherwise. */
+    public static final ContextMode DEFAULT_CONTEXT = ContextMode.FOCUSED;
+
+    /**
+     * 6 passages, 384 answer tokens, similarity threshold 0.30, low temperature (0.2), seed 42,
+     * focused context.
+     */
     public static AskOptions defaults() {
         return new AskOptions(6, 384, DEFAULT_MIN_SIMILARITY, SearchFilter.NONE,
-                GenerationParams.defaults().withTemperature(0.2f).withSeed(42).withRepeatPenalty(1.1f, 64));
+                GenerationParams.defaults().withTemperature(0.2f).withSeed(42).withRepeatPenalty(1.1f, 64),
+                DEFAULT_CONTEXT);
     }
 
     public AskOptions withPassages(int n) {
-        return new AskOptions(n, maxAnswerTokens, minSimilarity, filter, generation);
+        return new AskOptions(n, maxAnswerTokens, minSimilarity, filter, generation, context);
     }
 
     public AskOptions withMaxAnswerTokens(int n) {
-        return new AskOptions(passages, n, minSimilarity, filter, generation);
+        return new AskOptions(passages, n, minSimilarity, filter, generation, context);
     }
 
     public AskOptions withMinSimilarity(double s) {
-        return new AskOptions(passages, maxAnswerTokens, s, filter, generation);
+        return new AskOptions(passages, maxAnswerTokens, s, filter, generation, context);
     }
 
     public AskOptions withFilter(SearchFilter f) {
-        return new AskOptions(passages, maxAnswerTokens, minSimilarity, f, generation);
+        return new AskOptions(passages, maxAnswerTokens, minSimilarity, f, generation, context);
     }
 
     public AskOptions withGeneration(GenerationParams p) {
-        return new AskOptions(passages, maxAnswerTokens, minSimilarity, filter, p);
+        return new AskOptions(passages, maxAnswerTokens, minSimilarity, filter, p, context);
+    }
+
+    /** These options with another {@link ContextMode}: whole chunks or the sentences that matter. */
+    public AskOptions withContext(ContextMode c) {
+        return new AskOptions(passages, maxAnswerTokens, minSimilarity, filter, generation, c);
     }
 }

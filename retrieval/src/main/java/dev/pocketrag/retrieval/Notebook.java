@@ -22,13 +22,18 @@ import dev.pocketrag.retrieval.Answer.Passage;
 import dev.pocketrag.retrieval.internal.Citations;
 import dev.pocketrag.retrieval.internal.ContextPacker;
 import dev.pocketrag.retrieval.internal.Extractive;
+import dev.pocketrag.retrieval.internal.FocusedPassages;
 import dev.pocketrag.retrieval.internal.FolderImporter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -290,10 +295,12 @@ public final class Notebook implements AutoCloseable {
      *   <li>If the best chunk's similarity to the question is below {@code options.minSimilarity()},
      *       the answer says nothing relevant was found, and no model is asked to guess.</li>
      *   <li>Without a chat model: the best sentences of the passages, cited.</li>
-     *   <li>With one: the passages that fit in its window (highest-ranked first, whole chunks; the
-     *       rest reported in {@link Answer#leftOut()}), numbered and fenced as quoted data in the
-     *       prompt; the answer streamed to {@code listener} with invented citations removed;
-     *       the citations resolved to passages.</li>
+     *   <li>With one: the passages that fit in its window (highest-ranked first; the rest reported
+     *       in {@link Answer#leftOut()}), as {@code options.context()} says - whole chunks, or the
+     *       sentences of each that matter to the question with the note's title and date - numbered
+     *       and fenced as quoted data in the prompt; the answer streamed to {@code listener} with
+     *       invented citations removed; the citations resolved to passages (as shown to the
+     *       model).</li>
      * </ol>
      *
      * @param listener receives the answer's text as it is written (also for extractive and
@@ -312,9 +319,12 @@ public final class Notebook implements AutoCloseable {
         List<SearchHit> hits = index.stats().chunks() == 0 ? List.of()
                 : index.search(SearchRequest.hybrid(q, question, options.passages()).withFilter(options.filter()));
         List<Passage> candidates = new ArrayList<>(hits.size());
+        Map<String, String> dates = new HashMap<>(); // note id -> the day it was written, for focused prompts
         double best = Double.NEGATIVE_INFINITY;
         for (SearchHit h : hits) {
-            String source = index.get(h.noteId()).map(Note::source).orElse("");
+            Optional<Note> note = index.get(h.noteId());
+            String source = note.map(Note::source).orElse("");
+            note.ifPresent(n -> dates.put(n.id(), LocalDate.ofInstant(n.created(), ZoneOffset.UTC).toString()));
             // the index reports kNN scores as (1 + cos) / 2; NaN when the chunk came from BM25 only
             double sim = Double.isNaN(h.denseScore()) ? Double.NaN : 2 * h.denseScore() - 1;
             if (!Double.isNaN(sim)) {
@@ -336,7 +346,8 @@ public final class Notebook implements AutoCloseable {
                             "The closest passage had similarity %.2f, below the threshold %.2f.", best,
                             options.minSimilarity());
             return new Answer(text, Answer.Kind.NOTHING_RELEVANT, List.of(), List.of(), List.of(), note,
-                    new Answer.Timings(retrievalMs, 0, 0, 0, (System.nanoTime() - t0) / 1e6, 0, 0));
+                    new Answer.Timings(retrievalMs, 0, 0, 0, (System.nanoTime() - t0) / 1e6, 0, 0, 0, 0),
+                    options.context());
         }
 
         if (chatModel == null) {
@@ -346,11 +357,16 @@ public final class Notebook implements AutoCloseable {
             return new Answer(text, Answer.Kind.EXTRACTIVE, citations(text, candidates), candidates, List.of(),
                     "Extractive answer (no chat model). To generate answers, pass --model FILE.gguf,"
                             + " set POCKETRAG_MODEL, or put model=FILE.gguf in the config file.",
-                    new Answer.Timings(retrievalMs, 0, 0, 0, (t2 - t0) / 1e6, 0, 0));
+                    new Answer.Timings(retrievalMs, 0, 0, 0, (t2 - t0) / 1e6, 0, 0, 0, 0), ContextMode.WHOLE);
         }
 
-        ContextPacker.Packed packed = ContextPacker.pack(chatModel, question, candidates, options.maxAnswerTokens());
+        boolean focused = options.context() == ContextMode.FOCUSED;
+        List<Passage> shown = focused
+                ? FocusedPassages.focus(embedder, question, q, candidates, chatModel::countTokens) : candidates;
+        ContextPacker.Packed packed = ContextPacker.pack(chatModel, question, shown, options.maxAnswerTokens(),
+                focused ? dates : Map.of());
         long t2 = System.nanoTime();
+        long[] firstToken = {0}; // nanoTime of the model's first piece of text
         Citations.Stream stream = new Citations.Stream(packed.passages().size(), piece -> {
             if (!listener.onText(piece)) {
                 throw new Cancelled();
@@ -360,6 +376,9 @@ public final class Notebook implements AutoCloseable {
         try {
             completion = chatModel.chat(packed.messages(),
                     options.generation().withMaxTokens(options.maxAnswerTokens()), piece -> {
+                        if (firstToken[0] == 0) {
+                            firstToken[0] = System.nanoTime();
+                        }
                         try {
                             stream.accept(piece);
                             return true;
@@ -382,7 +401,9 @@ public final class Notebook implements AutoCloseable {
                         + " retrieved passage(s) did not fit in the model's context window.",
                 new Answer.Timings(retrievalMs, (t2 - t1) / 1e6, ct.promptMillis(), ct.generationMillis(),
                         (t3 - t0) / 1e6, completion.usage().promptTokens(), completion.usage().completionTokens(),
-                        completion.usage().cachedPromptTokens()));
+                        completion.usage().cachedPromptTokens(),
+                        firstToken[0] == 0 ? 0 : (firstToken[0] - t0) / 1e6),
+                options.context());
     }
 
     private static final class Cancelled extends RuntimeException {

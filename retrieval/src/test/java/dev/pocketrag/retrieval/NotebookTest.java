@@ -121,8 +121,70 @@ class NotebookTest {
             assertEquals(2, a.passages().size());
             // the prompt fenced the passages as data and carried the question
             List<ChatMessage> prompt = model.prompts.get(0);
-            assertTrue(prompt.get(1).content().contains("<note n=\"1\" title=\"Atlas cut-over\">"), prompt.get(1).content());
+            // (focused by default: the short notes are kept whole, with their dates)
+            assertTrue(prompt.get(1).content().contains("<note n=\"1\" title=\"Atlas cut-over\" date=\""),
+                    prompt.get(1).content());
             assertTrue(prompt.get(1).content().endsWith("Question: When is the Atlas cut-over?"));
+        }
+    }
+
+    /** Sentences about the migration that do not say when the cut-over is. */
+    static final List<String> ATLAS_FILLER = List.of(
+            "The accounts database moves from the old MySQL cluster to the managed Postgres service.",
+            "Billing sync writes in batches every five minutes and has to be paused during the freeze.",
+            "Shadow reads compare five percent of the read traffic between the two databases.",
+            "The rollback plan keeps a reverse stream running for seven days after the flip.",
+            "Row counts and checksums are compared every hour by a small job that alerts on drift.",
+            "The ledger export reads everything that changed in the last day and runs at night.",
+            "Email lookups become case sensitive, so the service gets a lower-case unique index.",
+            "The audit table is copied separately because it is huge, cold and append-only.");
+
+    @Test
+    void focused_answers_cite_the_passages_as_shown_and_point_into_the_note(@TempDir Path dir) throws Exception {
+        List<Note> notes = new ArrayList<>();
+        String key = "The Atlas cut-over moved to Saturday 6 June at 06:00 Lisbon time.";
+        for (int i = 0; i < 6; i++) {
+            StringBuilder body = new StringBuilder();
+            for (int j = 0; j < 12; j++) {
+                body.append(ATLAS_FILLER.get((i + j) % ATLAS_FILLER.size())).append(j % 3 == 2 ? "\n" : " ");
+                if (i == 0 && j == 7) {
+                    body.append(key).append(' ');
+                }
+            }
+            Instant written = Instant.parse("2026-04-2" + i + "T10:00:00Z");
+            notes.add(new Note("atlas-" + i, "Atlas notes " + i, body.toString(), List.of(), "", written, written));
+        }
+        FakeChatModel model = new FakeChatModel(4096, "Saturday 6 June at 06:00 [1].", 11);
+        try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
+            nb.addAll(notes);
+            Answer a = nb.ask("When is the Atlas cut-over?");
+            assertEquals(ContextMode.FOCUSED, a.context());
+            String user = model.prompts.get(0).get(1).content();
+            Answer.Passage cited = a.citations().get(0).passage();
+            assertEquals("atlas-0", cited.noteId(), a::toString);
+            assertTrue(cited.text().contains(key), cited.text());
+            // the passages are what the model saw: cut, marked, each in the prompt as shown, with its date
+            assertTrue(a.passages().stream().anyMatch(p -> p.text().contains("…")), a::toString);
+            for (Answer.Passage p : a.passages()) {
+                assertTrue(user.contains(p.text()), p.text());
+                String body = nb.get(p.noteId()).orElseThrow().body();
+                String first = p.text().replaceFirst("^… ", "").lines().findFirst().orElseThrow();
+                first = first.contains(" … ") ? first.substring(0, first.indexOf(" … ")) : first;
+                assertTrue(body.substring(p.start(), p.end()).startsWith(first.replaceFirst(" …$", "")),
+                        "start/end point at the shown text in the note: " + p);
+            }
+            assertTrue(user.contains("title=\"Atlas notes 0\" date=\"2026-04-20\">"), user);
+            int focusedPrompt = model.countPromptTokens(model.prompts.get(0));
+
+            Answer w = nb.ask("When is the Atlas cut-over?", AskOptions.defaults().withContext(ContextMode.WHOLE));
+            assertEquals(ContextMode.WHOLE, w.context());
+            for (Answer.Passage p : w.passages()) {
+                assertEquals(nb.get(p.noteId()).orElseThrow().body().substring(p.start(), p.end()), p.text());
+            }
+            List<ChatMessage> whole = model.prompts.get(1);
+            assertFalse(whole.get(1).content().contains("date=\""), "whole chunks come without dates, as before");
+            assertTrue(model.countPromptTokens(whole) > focusedPrompt, "focused " + focusedPrompt + " vs whole "
+                    + model.countPromptTokens(whole));
         }
     }
 

@@ -6,6 +6,7 @@ import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
+import dev.pocketrag.retrieval.ContextMode;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.server.AnswerJson;
 import java.io.IOException;
@@ -45,6 +46,12 @@ final class AskCommand implements Callable<Integer> {
     @Option(names = "--tag", paramLabel = "TAG", description = "Only use notes with this tag; repeat for several.")
     List<String> tags = new ArrayList<>();
 
+    @Option(names = "--context", paramLabel = "whole|focused",
+            description = "What of each passage the chat model reads: focused (the sentences that matter to the question,"
+                    + " with the note's title and date; far fewer tokens, so a faster first word) or whole (the whole"
+                    + " chunks); default: focused.")
+    ContextMode context;
+
     @Option(names = "--json", description = "Print one JSON object with the answer, citations, passages, left-out passages and timings.")
     boolean json;
 
@@ -61,6 +68,9 @@ final class AskCommand implements Callable<Integer> {
         try {
             options = AskOptions.defaults().withPassages(passages).withMaxAnswerTokens(maxTokens)
                     .withFilter(tags.isEmpty() ? SearchFilter.NONE : SearchFilter.NONE.withAllTags(tags));
+            if (context != null) {
+                options = options.withContext(context);
+            }
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
@@ -68,7 +78,9 @@ final class AskCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ChatModel model = modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE));
         Answer answer;
+        long asked; // wall clock when the question was asked
         try (Notebook nb = notebook.open(config, model)) {
+            asked = System.currentTimeMillis();
             answer = nb.ask(q, options, piece -> {
                 if (!json) {
                     out.print(piece);
@@ -78,7 +90,15 @@ final class AskCommand implements Callable<Integer> {
             });
         }
         if (json) {
-            out.println(Json.of(toJson(answer)));
+            Map<String, Object> o = toJson(answer);
+            if (answer.timings().firstTokenMillis() > 0) {
+                // the time a user waits for the first word: from the start of this process
+                long firstToken = asked + Math.round(answer.timings().firstTokenMillis());
+                @SuppressWarnings("unchecked")
+                Map<String, Object> timings = (Map<String, Object>) o.get("timings");
+                timings.put("process_first_token_ms", sinceProcessStart() - (System.currentTimeMillis() - firstToken));
+            }
+            out.println(Json.of(o));
         } else {
             out.println();
             print(out, answer);
@@ -111,6 +131,27 @@ final class AskCommand implements Callable<Integer> {
         }
         out.flush();
     }
+
+    /**
+     * Milliseconds since this process started: on Linux from the kernel's process start time (so
+     * the launcher script that exec'd the JVM counts too), elsewhere since the JVM started.
+     */
+    static long sinceProcessStart() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            // field 22, starttime, in clock ticks since boot; fields after the command name ")"
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long startTicks = Long.parseLong(f[19]);
+            double uptime = Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/uptime"))
+                    .split(" ")[0]);
+            return Math.round(uptime * 1000) - startTicks * 1000 / CLOCK_TICKS;
+        } catch (java.io.IOException | RuntimeException e) {
+            return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        }
+    }
+
+    /** USER_HZ: the unit of /proc's times, 100 on every Linux architecture we run on. */
+    private static final long CLOCK_TICKS = 100;
 
     /** The object {@code --json} prints; the same shape as the server's {@code /v1/ask}. */
     static Map<String, Object> toJson(Answer a) {

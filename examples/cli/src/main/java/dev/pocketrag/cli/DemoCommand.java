@@ -5,6 +5,7 @@ import dev.pocketrag.retrieval.Settings;
 import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
+import dev.pocketrag.retrieval.ContextMode;
 import dev.pocketrag.retrieval.ImportProgress;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
@@ -39,6 +40,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--notes", paramLabel = "DIR", description = "Folder of notes to use (default: the sample notes).")
     Path notes;
 
+    @Option(names = "--context", paramLabel = "whole|focused",
+            description = "What of each passage the chat model reads: focused (the sentences that matter) or whole chunks;"
+                    + " default: focused.")
+    ContextMode context;
+
     @Spec
     CommandSpec spec;
 
@@ -61,7 +67,8 @@ final class DemoCommand implements Callable<Integer> {
                     out.println("Q: " + q);
                     out.print("A: ");
                     out.flush();
-                    Answer a = nb.ask(q, AskOptions.defaults(), piece -> {
+                    AskOptions options = context == null ? AskOptions.defaults() : AskOptions.defaults().withContext(context);
+                    Answer a = nb.ask(q, options, piece -> {
                         out.print(piece);
                         out.flush();
                         return true;

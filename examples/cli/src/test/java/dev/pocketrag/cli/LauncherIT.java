@@ -129,10 +129,22 @@ class LauncherIT {
         assertTrue(a.getAsJsonObject("timings").get("answer_tokens").getAsInt() > 0, r::toString);
         assertTrue(a.getAsJsonObject("timings").get("prompt_tokens").getAsInt()
                 + 48 <= 2048, "prompt + answer within the model's 2048-token window: " + r);
-        int passages = a.getAsJsonArray("passages").size();
-        int leftOut = a.getAsJsonArray("left_out").size();
-        assertEquals(6, passages + leftOut, "every retrieved passage is used or reported: " + r);
         assertTrue(r.err().contains("chat template"), "warns about the chatml fallback: " + r);
+        // focused packing unless asked otherwise; the first token's time counts from the process start
+        assertEquals("focused", a.get("context").getAsString(), r::toString);
+        JsonObject t = a.getAsJsonObject("timings");
+        assertTrue(t.get("process_first_token_ms").getAsDouble() > t.get("first_token_ms").getAsDouble(), r::toString);
+
+        Run whole = pocketrag("ask", "--json", "-n", "8", "--context", "whole", "--model", model.toString(),
+                "How many clamshells should I do for my knee?");
+        assertEquals(0, whole.exit(), whole::toString);
+        JsonObject w = JsonParser.parseString(whole.out()).getAsJsonObject();
+        assertEquals("whole", w.get("context").getAsString(), whole::toString);
+        int passages = w.getAsJsonArray("passages").size();
+        int leftOut = w.getAsJsonArray("left_out").size();
+        assertEquals(6, passages + leftOut, "every retrieved passage is used or reported: " + whole);
+        assertTrue(w.getAsJsonObject("timings").get("prompt_tokens").getAsInt()
+                > t.get("prompt_tokens").getAsInt(), "whole chunks make the longer prompt: " + whole + "\n" + r);
     }
 
     @Test

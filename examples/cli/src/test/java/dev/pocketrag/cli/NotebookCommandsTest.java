@@ -45,6 +45,10 @@ class NotebookCommandsTest {
         assertEquals(id, citation.get("note_id").getAsString());
         assertEquals(1, citation.get("n").getAsInt());
         assertTrue(answer.has("passages") && answer.has("left_out") && answer.has("timings"), ask::toString);
+        assertEquals("whole", answer.get("context").getAsString(), "extractive answers read whole chunks: " + ask);
+        CliRun badContext = CliRun.of("ask", "--dir", d, "--context", "summary", "When is my dentist appointment?");
+        assertEquals(2, badContext.exitCode(), badContext::toString);
+        assertTrue(badContext.err().contains("--context") && badContext.err().contains("summary"), badContext::toString);
 
         CliRun plainAsk = CliRun.of("ask", "--dir", d, "When is my dentist appointment?");
         assertTrue(plainAsk.out().contains("Sources:") && plainAsk.out().contains("[1] Dentist"), plainAsk::toString);

@@ -15,11 +15,13 @@ import java.util.Map;
  * a note (maps and lists for gson, in field order).
  *
  * <p>An answer: {@code {"answer", "kind" (generated | extractive | nothing_relevant),
- * "citations": [{"n", "note_id", "title", "source", "passage"}] (in the order the answer first
- * cites them), "passages": [{"n", "note_id", "title", "source", "passage", "start", "end",
- * "similarity" (null when the passage came from the word search only)}], "left_out": [{"note_id",
- * "title", "tokens", "reason"}], "timings": {"retrieval_ms", "packing_ms", "prompt_ms",
- * "generation_ms", "total_ms", "prompt_tokens", "cached_prompt_tokens", "answer_tokens"}, "note"}}.
+ * "context" (focused | whole: what of each passage the model was given), "citations": [{"n",
+ * "note_id", "title", "source", "passage"}] (in the order the answer first cites them),
+ * "passages": [{"n", "note_id", "title", "source", "passage" (as the model saw it), "start", "end"
+ * (where it is in the note), "similarity" (null when the passage came from the word search
+ * only)}], "left_out": [{"note_id", "title", "tokens", "reason"}], "timings": {"retrieval_ms",
+ * "packing_ms", "prompt_ms", "generation_ms", "total_ms", "prompt_tokens", "cached_prompt_tokens", "answer_tokens",
+ * "first_token_ms" (from the question to the first answer token; 0 without a model)}, "note"}}.
  */
 public final class AnswerJson {
     private AnswerJson() {}
@@ -29,6 +31,7 @@ public final class AnswerJson {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("answer", a.text());
         o.put("kind", a.kind().name().toLowerCase(Locale.ROOT));
+        o.put("context", a.context().wireName());
         List<Map<String, Object>> citations = new ArrayList<>();
         for (Answer.Citation c : a.citations()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -74,6 +77,7 @@ public final class AnswerJson {
         tm.put("prompt_tokens", t.promptTokens());
         tm.put("cached_prompt_tokens", t.cachedPromptTokens());
         tm.put("answer_tokens", t.answerTokens());
+        tm.put("first_token_ms", round(t.firstTokenMillis()));
         o.put("timings", tm);
         o.put("note", a.note());
         return o;

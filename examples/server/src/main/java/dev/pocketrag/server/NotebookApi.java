@@ -8,6 +8,7 @@ import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
+import dev.pocketrag.retrieval.ContextMode;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.retrieval.SearchOptions;
 import java.io.IOException;
@@ -168,6 +169,15 @@ final class NotebookApi {
             gen = gen.withSeed(Params.integer(req, "seed", Long.MIN_VALUE, Long.MAX_VALUE, 0));
         }
         options = options.withGeneration(gen);
+        String context = Params.string(req, "context", null);
+        if (context != null) {
+            try {
+                options = options.withContext(ContextMode.parse(context));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("'context' must be whole or focused; got '" + Http.oneLine(context) + "'",
+                        "context");
+            }
+        }
         boolean usesModel = nb().chatModel().isPresent();
 
         if (!stream) {

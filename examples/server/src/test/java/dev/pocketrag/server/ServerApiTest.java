@@ -439,7 +439,7 @@ class ServerApiTest {
         }
         assertTrue(deltas > 3, "the answer came in pieces: " + deltas);
         assertNotNull(answer);
-        assertEquals(List.of("answer", "kind", "citations", "passages", "left_out", "timings", "note"),
+        assertEquals(List.of("answer", "kind", "context", "citations", "passages", "left_out", "timings", "note"),
                 new ArrayList<>(answer.keySet()), "the keys of ask --json, in order");
         assertEquals(REPLY, answer.get("answer").getAsString());
         assertEquals(REPLY, streamed.toString());
@@ -454,6 +454,8 @@ class ServerApiTest {
         JsonObject p1 = answer.getAsJsonArray("passages").get(0).getAsJsonObject();
         assertEquals("kyoto", p1.get("note_id").getAsString());
         assertTrue(answer.getAsJsonObject("timings").has("total_ms"));
+        assertTrue(answer.getAsJsonObject("timings").get("first_token_ms").getAsDouble() > 0, answer.toString());
+        assertEquals("focused", answer.get("context").getAsString(), "focused packing unless asked otherwise");
         // the model saw the question and the passage in its prompt
         String prompt = model.calls.getLast().messages().toString();
         assertTrue(prompt.contains("What is the booking reference for the hotel in Kyoto?") && prompt.contains("KY-48213"));
@@ -473,6 +475,21 @@ class ServerApiTest {
         assertEquals(100, p.maxTokens());
         assertEquals(0f, p.temperature());
         assertEquals(5, p.seed());
+    }
+
+    @Test
+    void ask_takes_the_packing_mode_and_says_which_it_used() throws Exception {
+        for (String mode : List.of("whole", "focused", "WHOLE")) {
+            HttpResponse<String> r = post(base, "/v1/ask", """
+                    {"question": "When is the dentist appointment?", "stream": false, "context": "%s"}""".formatted(mode));
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(mode.toLowerCase(java.util.Locale.ROOT), json(r).get("context").getAsString());
+            String user = model.calls.getLast().messages().get(1).content();
+            assertEquals(!mode.equalsIgnoreCase("whole"), user.contains(" date=\""), user);
+        }
+        HttpResponse<String> bad = post(base, "/v1/ask", "{\"question\": \"x\", \"context\": \"summary\"}");
+        assertError(bad, 400, "context");
+        assertTrue(bad.body().contains("'summary'"), bad.body());
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.pocketrag.retrieval.Answer.LeftOut;
 import dev.pocketrag.retrieval.Answer.Passage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Chooses the passages that fit in the chat model's window.
@@ -37,6 +38,16 @@ public final class ContextPacker {
      * @throws IllegalArgumentException if not even the question fits (the message gives the sizes)
      */
     public static Packed pack(ChatModel model, String question, List<Passage> candidates, int maxAnswerTokens) {
+        return pack(model, question, candidates, maxAnswerTokens, Map.of());
+    }
+
+    /**
+     * @param candidates passages in rank order (their {@code n} is ignored and reassigned)
+     * @param dates the date shown with a note, by note id ({@link PromptBuilder#messages(String, List, Map)})
+     * @throws IllegalArgumentException if not even the question fits (the message gives the sizes)
+     */
+    public static Packed pack(ChatModel model, String question, List<Passage> candidates, int maxAnswerTokens,
+            Map<String, String> dates) {
         int window = model.contextLength();
         int budget = window - maxAnswerTokens;
         if (budget <= 0) {
@@ -54,7 +65,7 @@ public final class ContextPacker {
         for (Passage c : candidates) {
             int n = chosen.size() + 1;
             // + 2 for the blank line that separates blocks
-            int cost = model.countTokens(PromptBuilder.block(n, c.title(), c.text())) + 2;
+            int cost = model.countTokens(block(n, c, dates)) + 2;
             if (used + cost <= budget) {
                 chosen.add(renumber(c, n));
                 used += cost;
@@ -63,15 +74,15 @@ public final class ContextPacker {
                         + cost + " tokens, " + Math.max(0, budget - used) + " left"));
             }
         }
-        List<ChatMessage> messages = PromptBuilder.messages(question, chosen);
+        List<ChatMessage> messages = PromptBuilder.messages(question, chosen, dates);
         int actual = model.countPromptTokens(messages);
         while (actual > budget && !chosen.isEmpty()) {
             Passage last = chosen.remove(chosen.size() - 1);
-            int cost = model.countTokens(PromptBuilder.block(last.n(), last.title(), last.text())) + 2;
+            int cost = model.countTokens(block(last.n(), last, dates)) + 2;
             leftOut.add(new LeftOut(last.noteId(), last.title(), cost,
                     "did not fit in the context window once the prompt was rendered (" + actual + " of "
                             + budget + " prompt tokens)"));
-            messages = PromptBuilder.messages(question, chosen);
+            messages = PromptBuilder.messages(question, chosen, dates);
             actual = model.countPromptTokens(messages);
         }
         if (actual > budget) {
@@ -79,6 +90,10 @@ public final class ContextPacker {
                     + window + "-token window minus " + maxAnswerTokens + " answer tokens leaves " + budget);
         }
         return new Packed(List.copyOf(chosen), List.copyOf(leftOut), messages, actual);
+    }
+
+    private static String block(int n, Passage p, Map<String, String> dates) {
+        return PromptBuilder.block(n, p.title(), dates.getOrDefault(p.noteId(), ""), p.text());
     }
 
     static Passage renumber(Passage p, int n) {

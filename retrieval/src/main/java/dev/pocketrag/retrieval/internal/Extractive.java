@@ -30,8 +30,6 @@ public final class Extractive {
 
     private Extractive() {}
 
-    record Sentence(int passage, String text, double score) {}
-
     /** Words too common to say anything about a match. */
     static final java.util.Set<String> STOPWORDS = java.util.Set.of("the", "a", "an", "and", "or", "of", "to", "in",
             "on", "at", "for", "is", "are", "was", "were", "be", "do", "does", "did", "my", "our", "we", "i", "you",
@@ -44,60 +42,89 @@ public final class Extractive {
      * @param passages numbered passages, best first
      */
     public static String answer(Embedder embedder, String question, float[] questionVector, List<Passage> passages) {
-        List<String> texts = new ArrayList<>();
-        List<String> toEmbed = new ArrayList<>();
-        List<Integer> from = new ArrayList<>();
-        List<Double> prior = new ArrayList<>();
-        for (Passage p : passages) {
-            for (Unit u : sentences(p.text(), p.title())) {
-                texts.add(u.text());
-                toEmbed.add(u.embeddingText());
-                from.add(p.n());
-                // a sentence of a passage close to the question is more likely the answer
-                prior.add(Double.isNaN(p.similarity()) ? 0 : PASSAGE_WEIGHT * p.similarity());
-            }
+        List<Scored> all = new ArrayList<>();
+        for (List<Scored> ofPassage : score(embedder, question, questionVector, passages)) {
+            all.addAll(ofPassage);
         }
-        if (texts.isEmpty()) {
+        if (all.isEmpty()) {
             return "";
         }
-        java.util.Set<String> qWords = stems(question);
-        boolean wantsNumber = question.strip().toLowerCase(Locale.ROOT)
-                .matches("^(when|how (many|much|long|often|old)|what (time|date|day|year)|which (day|date)).*");
-        List<float[]> vectors = embedder.embedAll(toEmbed);
-        List<Sentence> all = new ArrayList<>();
-        for (int i = 0; i < texts.size(); i++) {
-            String t = texts.get(i);
-            double score = dot(questionVector, vectors.get(i)) + prior.get(i) + 0.15 * overlap(qWords, stems(t));
-            if (wantsNumber && t.chars().anyMatch(Character::isDigit)) {
-                score += 0.05;
-            }
-            all.add(new Sentence(from.get(i), t, score));
-        }
-        all.sort(Comparator.comparingDouble(Sentence::score).reversed());
+        all.sort(Comparator.comparingDouble(Scored::score).reversed());
         double best = all.get(0).score();
-        List<Sentence> chosen = new ArrayList<>();
-        for (Sentence s : all) {
+        List<Scored> chosen = new ArrayList<>();
+        for (Scored s : all) {
             if (chosen.size() == MAX_SENTENCES || s.score() < best - MARGIN
-                    || chosen.stream().mapToInt(c -> c.text().length()).sum() > MAX_CHARS) {
+                    || chosen.stream().mapToInt(c -> c.unit().text().length()).sum() > MAX_CHARS) {
                 break;
             }
-            if (chosen.stream().noneMatch(c -> c.text().equals(s.text()))) {
+            if (chosen.stream().noneMatch(c -> c.unit().text().equals(s.unit().text()))) {
                 chosen.add(s);
             }
         }
         StringBuilder out = new StringBuilder();
-        for (Sentence s : chosen) {
+        for (Scored s : chosen) {
             if (!out.isEmpty()) {
                 out.append(' ');
             }
-            String t = s.text().strip();
+            String t = s.unit().text().strip();
             out.append(t);
             if (!t.endsWith(".") && !t.endsWith("!") && !t.endsWith("?")) {
                 out.append('.');
             }
-            out.append(" [").append(s.passage()).append(']');
+            out.append(" [").append(s.passage().n()).append(']');
         }
         return out.toString();
+    }
+
+    /**
+     * A sentence of a passage scored for the question.
+     *
+     * @param passage the passage it is in
+     * @param index its position among the passage's {@link #sentences}, from 0
+     * @param unit the sentence, with its span in the passage's text
+     * @param score the score described in the class comment (higher: more likely the answer)
+     * @param overlap the share of the question's content words it holds (0..1)
+     */
+    record Scored(Passage passage, int index, Unit unit, double score, double overlap) {}
+
+    /**
+     * Every sentence of every passage, scored for the question (one embedding pass for all):
+     * one list per passage, in the passages' order, each in the order of the text.
+     */
+    static List<List<Scored>> score(Embedder embedder, String question, float[] questionVector,
+            List<Passage> passages) {
+        List<List<Unit>> units = new ArrayList<>(passages.size());
+        List<String> toEmbed = new ArrayList<>();
+        for (Passage p : passages) {
+            List<Unit> us = sentences(p.text(), p.title());
+            units.add(us);
+            for (Unit u : us) {
+                toEmbed.add(u.embeddingText());
+            }
+        }
+        List<float[]> vectors = toEmbed.isEmpty() ? List.of() : embedder.embedAll(toEmbed);
+        java.util.Set<String> qWords = stems(question);
+        boolean wantsNumber = question.strip().toLowerCase(Locale.ROOT)
+                .matches("^(when|how (many|much|long|often|old)|what (time|date|day|year)|which (day|date)).*");
+        List<List<Scored>> out = new ArrayList<>(passages.size());
+        int k = 0;
+        for (int i = 0; i < passages.size(); i++) {
+            Passage p = passages.get(i);
+            // a sentence of a passage close to the question is more likely the answer
+            double prior = Double.isNaN(p.similarity()) ? 0 : PASSAGE_WEIGHT * p.similarity();
+            List<Scored> scored = new ArrayList<>(units.get(i).size());
+            for (int j = 0; j < units.get(i).size(); j++) {
+                Unit u = units.get(i).get(j);
+                double overlap = overlap(qWords, stems(u.text()));
+                double score = dot(questionVector, vectors.get(k++)) + prior + 0.15 * overlap;
+                if (wantsNumber && u.text().chars().anyMatch(Character::isDigit)) {
+                    score += 0.05;
+                }
+                scored.add(new Scored(p, j, u, score, overlap));
+            }
+            out.add(scored);
+        }
+        return out;
     }
 
     /** Share of the question's content words found in the sentence (0..1). */
@@ -128,9 +155,16 @@ public final class Extractive {
 
     /**
      * A sentence and the heading it stands under in its passage (empty if none): a list item under
-     * "Tomas:" or "**Tomas**" is about Tomas even if it does not say so.
+     * "Tomás:" or "**Tomás**" is about Tomás even if it does not say so.
+     *
+     * @param text the sentence without markup
+     * @param context the heading, without markup
+     * @param start offset in the passage's text of the sentence as written (markup included)
+     * @param end offset just past it
+     * @param contextStart offset of the heading's line in the passage's text, -1 if none
+     * @param contextEnd offset just past that line, -1 if none
      */
-    record Unit(String text, String context) {
+    record Unit(String text, String context, int start, int end, int contextStart, int contextEnd) {
         /** What is embedded: the heading, then the sentence. */
         String embeddingText() {
             return context.isEmpty() ? text : context + ": " + text;
@@ -141,18 +175,41 @@ public final class Extractive {
     static final java.util.regex.Pattern ABBREVIATION = java.util.regex.Pattern.compile(
             "(?i).*\\b(dr|mr|mrs|ms|prof|st|sr|jr|vs|etc|approx|no|e\\.g|i\\.e|ca|cf)\\.$");
 
+    /** A list marker, checkbox or quote mark at the start of a line. */
+    private static final java.util.regex.Pattern MARKER = java.util.regex.Pattern.compile(
+            "^([-*+]\\s+(\\[[ xX]\\]\\s+)?|\\d+[.)]\\s+|>\\s*)");
+
     /**
      * The sentences of a passage: headings, table separators and the note's title are dropped (a
      * heading, a line that is all bold, or a short line ending in a colon becomes the context of
      * the sentences under it), markdown emphasis and list markers removed, a table row kept whole
-     * as its cells joined by "; ".
+     * as its cells joined by "; ". Each keeps its span in {@code text}.
      */
     static List<Unit> sentences(String text, String title) {
         List<Unit> out = new ArrayList<>();
         String context = "";
+        int contextStart = -1;
+        int contextEnd = -1;
         int lastRow = -1; // index in out of the table row just added, if the previous line was one
-        for (String line : text.split("\\R")) {
-            String l = line.strip();
+        int lineStart = 0;
+        while (lineStart < text.length()) {
+            int lineEnd = lineStart;
+            while (lineEnd < text.length() && text.charAt(lineEnd) != '\n' && text.charAt(lineEnd) != '\r') {
+                lineEnd++;
+            }
+            int next = lineEnd < text.length() && text.charAt(lineEnd) == '\r' && lineEnd + 1 < text.length()
+                    && text.charAt(lineEnd + 1) == '\n' ? lineEnd + 2 : lineEnd + 1;
+            // the stripped line is text[from, to)
+            int from = lineStart;
+            int to = lineEnd;
+            while (from < to && Character.isWhitespace(text.charAt(from))) {
+                from++;
+            }
+            while (to > from && Character.isWhitespace(text.charAt(to - 1))) {
+                to--;
+            }
+            lineStart = next;
+            String l = text.substring(from, to);
             if (l.matches("^\\|?\\s*:?-{3,}.*")) {
                 if (lastRow >= 0 && lastRow == out.size() - 1) {
                     out.remove(lastRow); // the row above a separator is the table's header
@@ -167,54 +224,118 @@ public final class Extractive {
             if (l.startsWith("#")) {
                 // a section heading is the context of what follows; the note's own heading is not
                 // (every sentence of the note would carry it)
-                context = l.startsWith("# ") ? "" : l.replaceFirst("^#+\\s*", "").replace("**", "").strip();
+                boolean own = l.startsWith("# ");
+                context = own ? "" : l.replaceFirst("^#+\\s*", "").replace("**", "").strip();
+                contextStart = own ? -1 : from;
+                contextEnd = own ? -1 : to;
                 continue;
             }
             if (l.length() > 4 && l.startsWith("**") && l.endsWith("**") && l.indexOf("**", 2) == l.length() - 2) {
                 context = l.substring(2, l.length() - 2).strip();
+                contextStart = from;
+                contextEnd = to;
                 continue;
             }
-            l = l.replace("**", "").replace("__", "").replace("`", "");
-            if (l.startsWith("|") && l.endsWith("|") && l.length() > 2) {
+            Clean c = Clean.of(text, from, to);
+            if (c.text.startsWith("|") && c.text.endsWith("|") && c.text.length() > 2) {
                 List<String> cells = new ArrayList<>();
-                for (String c : l.substring(1, l.length() - 1).split("\\|")) {
-                    if (!c.isBlank()) {
-                        cells.add(c.strip());
+                for (String cell : c.text.substring(1, c.text.length() - 1).split("\\|")) {
+                    if (!cell.isBlank()) {
+                        cells.add(cell.strip());
                     }
                 }
                 String row = String.join("; ", cells);
                 if (row.length() <= 400) {
-                    out.add(new Unit(row, context));
+                    out.add(new Unit(row, context, from, to, contextStart, contextEnd));
                     lastRow = out.size() - 1;
                     continue;
                 }
-                l = row;
+                c = Clean.whole(row, from, to); // a long row is split into sentences, each spanning the line
             }
-            l = l.replaceFirst("^([-*+]\\s+(\\[[ xX]\\]\\s+)?|\\d+[.)]\\s+|>\\s*)", "");
-            if (l.isBlank() || l.equalsIgnoreCase(title.strip())) {
+            java.util.regex.Matcher m = MARKER.matcher(c.text);
+            if (m.find()) {
+                c = c.from(m.end());
+            }
+            if (c.text.isBlank() || c.text.equalsIgnoreCase(title.strip())) {
                 continue;
             }
-            if (l.endsWith(":") && l.length() <= 60) {
-                context = l.substring(0, l.length() - 1).strip();
+            if (c.text.endsWith(":") && c.text.length() <= 60) {
+                context = c.text.substring(0, c.text.length() - 1).strip();
+                contextStart = from;
+                contextEnd = to;
                 continue;
             }
             BreakIterator it = BreakIterator.getSentenceInstance(Locale.ROOT);
-            it.setText(l);
+            it.setText(c.text);
             int start = it.first();
-            StringBuilder pending = new StringBuilder();
+            int pendingStart = start;
             for (int end = it.next(); end != BreakIterator.DONE; start = end, end = it.next()) {
-                pending.append(l, start, end);
-                String s = pending.toString().strip();
-                if (end < l.length() && ABBREVIATION.matcher(s).matches()) {
+                String s = c.text.substring(pendingStart, end).strip();
+                if (end < c.text.length() && ABBREVIATION.matcher(s).matches()) {
                     continue; // "with Dr." goes on with the next piece
                 }
-                pending.setLength(0);
+                int a = pendingStart;
+                int b = end;
+                pendingStart = end;
+                while (a < b && Character.isWhitespace(c.text.charAt(a))) {
+                    a++;
+                }
+                while (b > a && Character.isWhitespace(c.text.charAt(b - 1))) {
+                    b--;
+                }
                 if (s.split("\\s+").length >= 2 && s.chars().anyMatch(Character::isLetterOrDigit)) {
-                    out.add(new Unit(s, context));
+                    out.add(new Unit(s, context, c.rawStart(a), c.rawEnd(b), contextStart, contextEnd));
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * A line without markdown emphasis ({@code **}, {@code __}, backquotes), and where each of its
+     * characters came from in the passage's text.
+     *
+     * @param text the cleaned line
+     * @param raw {@code raw[i]} = offset in the passage's text of {@code text.charAt(i)}, or null
+     *     when the whole cleaned text maps to the line {@code [lineStart, lineEnd)}
+     */
+    private record Clean(String text, int[] raw, int lineStart, int lineEnd) {
+        static Clean of(String s, int from, int to) {
+            StringBuilder b = new StringBuilder(to - from);
+            int[] raw = new int[to - from];
+            int n = 0;
+            for (int i = from; i < to; ) {
+                if (s.startsWith("**", i) || s.startsWith("__", i)) {
+                    i += 2;
+                } else if (s.charAt(i) == '`') {
+                    i++;
+                } else {
+                    b.append(s.charAt(i));
+                    raw[n++] = i++;
+                }
+            }
+            return new Clean(b.toString(), java.util.Arrays.copyOf(raw, n), from, to);
+        }
+
+        static Clean whole(String text, int lineStart, int lineEnd) {
+            return new Clean(text, null, lineStart, lineEnd);
+        }
+
+        /** The text from {@code i} on. */
+        Clean from(int i) {
+            return new Clean(text.substring(i), raw == null ? null : java.util.Arrays.copyOfRange(raw, i, raw.length),
+                    lineStart, lineEnd);
+        }
+
+        /** Offset in the passage of cleaned position {@code a} (a sentence's first character). */
+        int rawStart(int a) {
+            return raw == null ? lineStart : raw[a];
+        }
+
+        /** Offset in the passage just past cleaned position {@code b - 1} (a sentence's last character). */
+        int rawEnd(int b) {
+            return raw == null ? lineEnd : raw[b - 1] + 1;
+        }
     }
 
     static double dot(float[] a, float[] b) {

@@ -1,5 +1,6 @@
 package dev.pocketrag.embedder;
 
+import dev.pocketrag.embedder.internal.LazyEmbedder;
 import dev.pocketrag.embedder.internal.OnnxEmbedder;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,15 @@ import java.util.Objects;
 public final class Embedders {
     /** Name of the default model, the first half of its {@link Embedder#modelId()}. */
     public static final String MINILM_NAME = "all-minilm-l6-v2-q";
+
+    /**
+     * sha256 of the built-in model file (the second half of its {@link Embedder#modelId()}), known
+     * without reading its 23 MB; {@link #miniLmOnFirstUse()} checks it against the bytes it loads.
+     */
+    static final String MINILM_SHA256 = "afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1";
+
+    /** Vector size of the built-in model. */
+    static final int MINILM_DIMENSION = 384;
 
     static final String MINILM_ONNX = "all-minilm-l6-v2-q.onnx";
     static final String MINILM_TOKENIZER = "all-minilm-l6-v2-q-tokenizer.json";
@@ -38,6 +48,26 @@ public final class Embedders {
         byte[] tokenizer = resource(MINILM_TOKENIZER);
         return OnnxEmbedder.load(MINILM_NAME, "classpath:" + MINILM_ONNX, onnx, "classpath:" + MINILM_TOKENIZER,
                 tokenizer, options);
+    }
+
+    /**
+     * {@link #miniLm()}, loaded on first use: {@link Embedder#modelId()}, {@link Embedder#dimension()}
+     * and {@link Embedder#maxTokens()} answer at once, and the first embedding or token count
+     * loads the model (about 0.5 s: tokenizer, ONNX Runtime session, one probe run). For callers
+     * that may never embed, such as a command that only lists or counts notes.
+     *
+     * @throws EmbedderException from the first use, if the model resources are missing or corrupt
+     *     or are not the model this version was built with (another sha256)
+     */
+    public static Embedder miniLmOnFirstUse() {
+        return miniLmOnFirstUse(EmbedderOptions.defaults());
+    }
+
+    /** {@link #miniLmOnFirstUse()} with other run settings. */
+    public static Embedder miniLmOnFirstUse(EmbedderOptions options) {
+        Objects.requireNonNull(options, "options");
+        return new LazyEmbedder(MINILM_NAME + "@sha256:" + MINILM_SHA256, MINILM_DIMENSION, options.maxTokens(),
+                () -> miniLm(options));
     }
 
     /**

@@ -61,7 +61,9 @@ public final class Notebook implements AutoCloseable {
     private final ChatModel chatModel;
     private final boolean ownsChatModel;
     private final NoteIndex index;
-    private final Chunker chunker;
+    /** Made on the first note added: it counts tokens with the embedder, which loads the model. */
+    private volatile Chunker chunker;
+    private final Object chunkerLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Notebook(Builder b) throws IOException {
@@ -72,7 +74,8 @@ public final class Notebook implements AutoCloseable {
         NoteIndex idx = null;
         try {
             if (e == null) {
-                e = Embedders.miniLm();
+                // loaded on the first embedding: listing, counting or deleting notes needs no model
+                e = Embedders.miniLmOnFirstUse();
                 ownsE = true;
             }
             idx = NoteIndex.open(directory.resolve("index"),
@@ -93,7 +96,20 @@ public final class Notebook implements AutoCloseable {
         this.chatModel = b.chatModel;
         this.ownsChatModel = b.ownsChatModel;
         this.index = idx;
-        this.chunker = new Chunker(embedder::countTokens, embedder.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+    }
+
+    private Chunker chunker() {
+        Chunker c = chunker;
+        if (c == null) {
+            synchronized (chunkerLock) {
+                c = chunker;
+                if (c == null) {
+                    c = new Chunker(embedder::countTokens, embedder.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+                    chunker = c;
+                }
+            }
+        }
+        return c;
     }
 
     /** Opens (or creates) the notebook in {@code directory} with the built-in embedder and no chat model. */
@@ -118,7 +134,10 @@ public final class Notebook implements AutoCloseable {
             this.directory = Objects.requireNonNull(directory, "directory");
         }
 
-        /** The embedder (default: the built-in MiniLM); the notebook does not close one given here. */
+        /**
+         * The embedder (default: the built-in MiniLM, loaded on the first search, question or
+         * added note); the notebook does not close one given here.
+         */
         public Builder embedder(Embedder e) {
             this.embedder = Objects.requireNonNull(e, "embedder");
             this.ownsEmbedder = false;
@@ -235,7 +254,7 @@ public final class Notebook implements AutoCloseable {
         List<List<Chunk>> chunks = new ArrayList<>(notes.size());
         List<String> texts = new ArrayList<>();
         for (Note n : notes) {
-            List<Chunk> cs = chunker.split(n);
+            List<Chunk> cs = chunker().split(n);
             chunks.add(cs);
             for (Chunk c : cs) {
                 texts.add(c.embeddingText());

@@ -73,6 +73,9 @@ public final class OnnxEmbedder implements Embedder {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicLong workerTasks = new java.util.concurrent.atomic.AtomicLong();
 
+    /** ONNX Runtime sessions this JVM has created (see {@link #sessionsCreated()}). */
+    private static final java.util.concurrent.atomic.AtomicLong SESSIONS = new java.util.concurrent.atomic.AtomicLong();
+
     /** One text's result: the vector and its token counts. */
     record Result(float[] vector, int tokens, int totalTokens) {}
 
@@ -99,6 +102,7 @@ public final class OnnxEmbedder implements Embedder {
             so.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
             so.setExecutionMode(SessionOptions.ExecutionMode.SEQUENTIAL);
             m.load(new ByteArrayInputStream(onnx), Map.of("sessionOptions", so));
+            SESSIONS.incrementAndGet();
             this.tokenizer = tok;
             this.model = m;
             this.inputNames = m.describeInput().keys();
@@ -350,6 +354,14 @@ public final class OnnxEmbedder implements Embedder {
         Objects.requireNonNull(text, "text");
         checkOpen();
         return tokenizer.encode(Texts.replaceLoneSurrogates(options.passagePrefix() + text)).getIds().length;
+    }
+
+    /**
+     * How many ONNX Runtime sessions (model loads) this JVM has created so far: lets a test check,
+     * without timing, that a command which needs no embedding never loads the model.
+     */
+    public static long sessionsCreated() {
+        return SESSIONS.get();
     }
 
     /** Bursts processed so far by the {@link #embed} queue (for benchmarks). */

@@ -24,8 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "ask", mixinStandardHelpOptions = true,
         description = {"Answer a question from the notes, with citations like [1].",
-                "With a chat model (--model, $POCKETRAG_MODEL or the config file) the answer is generated",
-                "and streamed; without one it is the best sentences of the best passages."})
+                "With a chat model (--model, $POCKETRAG_MODEL or the config file) the answer is generated "
+                        + "and streamed; without one it is the best sentences of the best passages."})
 final class AskCommand implements Callable<Integer> {
     @Mixin
     NotebookOptions notebook;

@@ -1,0 +1,168 @@
+package dev.pocketrag.embedder;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.pocketrag.embedder.internal.LazyEmbedder;
+import dev.pocketrag.embedder.internal.OnnxEmbedder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class LazyEmbedderTest {
+
+    @Test
+    void the_built_in_model_is_described_without_loading_it_and_embeds_like_the_eager_one() {
+        try (Embedder eager = Embedders.miniLm(); Embedder lazy = Embedders.miniLmOnFirstUse()) {
+            long sessions = OnnxEmbedder.sessionsCreated();
+            // the eager embedder hashes the model bytes and probes the model: the reference
+            assertEquals(eager.modelId(), lazy.modelId());
+            assertEquals(eager.dimension(), lazy.dimension());
+            assertEquals(eager.maxTokens(), lazy.maxTokens());
+            assertEquals(sessions, OnnxEmbedder.sessionsCreated(), "describing the model loads nothing");
+            assertFalse(((LazyEmbedder) lazy).isLoaded());
+
+            assertArrayEquals(eager.embed("Flight to Lisbon at 07:45"), lazy.embed("Flight to Lisbon at 07:45"));
+            assertEquals(sessions + 1, OnnxEmbedder.sessionsCreated(), "the first embedding loads the model once");
+            assertEquals(eager.countTokens("naïve café"), lazy.countTokens("naïve café"));
+            assertEquals(sessions + 1, OnnxEmbedder.sessionsCreated());
+        }
+    }
+
+    @Test
+    void refuses_a_loaded_model_that_is_not_the_declared_one_and_closes_it() {
+        Fake fake = new Fake("minilm@sha256:bbbb", 384, 256);
+        LazyEmbedder lazy = new LazyEmbedder("minilm@sha256:aaaa", 384, 256, () -> fake);
+        assertEquals("minilm@sha256:aaaa", lazy.modelId());
+        EmbedderException e = assertThrows(EmbedderException.class, () -> lazy.embed("x"));
+        assertTrue(e.getMessage().contains("minilm@sha256:bbbb") && e.getMessage().contains("minilm@sha256:aaaa"),
+                e.getMessage());
+        assertTrue(fake.closed);
+
+        Fake otherDim = new Fake("m", 768, 256);
+        LazyEmbedder wrongDim = new LazyEmbedder("m", 384, 256, () -> otherDim);
+        EmbedderException d = assertThrows(EmbedderException.class, () -> wrongDim.countTokens("x"));
+        assertTrue(d.getMessage().contains("dimension 768, expected 384"), d.getMessage());
+    }
+
+    @Test
+    void concurrent_first_calls_load_once_and_close_is_idempotent() throws Exception {
+        AtomicInteger loads = new AtomicInteger();
+        List<Fake> made = new ArrayList<>();
+        LazyEmbedder lazy = new LazyEmbedder("m", 3, 8, () -> {
+            loads.incrementAndGet();
+            Fake f = new Fake("m", 3, 8);
+            synchronized (made) {
+                made.add(f);
+            }
+            return f;
+        });
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<float[]>> fs = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                fs.add(pool.submit(() -> {
+                    start.await();
+                    return lazy.embed("t");
+                }));
+            }
+            start.countDown();
+            for (Future<float[]> f : fs) {
+                assertArrayEquals(new float[] {1, 2, 3}, f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, loads.get());
+        lazy.close();
+        lazy.close();
+        assertTrue(made.get(0).closed);
+        assertThrows(IllegalStateException.class, () -> lazy.embed("t"));
+    }
+
+    @Test
+    void a_closed_embedder_never_loads_and_bad_declarations_are_refused() {
+        AtomicInteger loads = new AtomicInteger();
+        LazyEmbedder lazy = new LazyEmbedder("m", 3, 8, () -> {
+            loads.incrementAndGet();
+            return new Fake("m", 3, 8);
+        });
+        lazy.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> lazy.embedQuery("q"));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertEquals(0, loads.get());
+
+        IllegalArgumentException dim = assertThrows(IllegalArgumentException.class,
+                () -> new LazyEmbedder("m", 0, 8, () -> null));
+        assertTrue(dim.getMessage().contains("dimension=0"), dim.getMessage());
+        IllegalArgumentException max = assertThrows(IllegalArgumentException.class,
+                () -> new LazyEmbedder("m", 3, -1, () -> null));
+        assertTrue(max.getMessage().contains("maxTokens=-1"), max.getMessage());
+    }
+
+    /** An embedder that returns {1, 2, 3} for everything. */
+    static final class Fake implements Embedder {
+        final String id;
+        final int dim;
+        final int max;
+        volatile boolean closed;
+
+        Fake(String id, int dim, int max) {
+            this.id = id;
+            this.dim = dim;
+            this.max = max;
+        }
+
+        @Override
+        public float[] embed(String text) {
+            if (closed) {
+                throw new IllegalStateException("closed");
+            }
+            return new float[] {1, 2, 3};
+        }
+
+        @Override
+        public Embedding embedWithInfo(String text) {
+            return new Embedding(embed(text), 1, 1);
+        }
+
+        @Override
+        public List<float[]> embedAll(List<String> texts) {
+            return texts.stream().map(this::embed).toList();
+        }
+
+        @Override
+        public int dimension() {
+            return dim;
+        }
+
+        @Override
+        public int maxTokens() {
+            return max;
+        }
+
+        @Override
+        public String modelId() {
+            return id;
+        }
+
+        @Override
+        public int countTokens(String text) {
+            return 1;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}

@@ -71,6 +71,15 @@ public final class Embedders {
     }
 
     /**
+     * {@link #miniLmOnFirstUse()}, with the loading started now on a background thread: for a
+     * caller that will embed soon and has other work first (opening an index), which then overlaps
+     * the model's loading. The first use waits for it; its errors surface there.
+     */
+    public static Embedder miniLmInBackground() {
+        return ((LazyEmbedder) miniLmOnFirstUse()).loadInBackground();
+    }
+
+    /**
      * A sentence-transformers ONNX export on disk (e.g. bge-small, e5-small) with its
      * {@code tokenizer.json}.
      *

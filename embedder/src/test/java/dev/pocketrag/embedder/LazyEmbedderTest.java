@@ -109,12 +109,78 @@ class LazyEmbedderTest {
         assertTrue(max.getMessage().contains("maxTokens=-1"), max.getMessage());
     }
 
+    @Test
+    void a_background_load_is_the_only_load_and_the_first_use_waits_for_it() throws Exception {
+        AtomicInteger loads = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        LazyEmbedder lazy = new LazyEmbedder("m", 3, 8, () -> {
+            loads.incrementAndGet();
+            await(release);
+            return new Fake("m", 3, 8);
+        });
+        assertTrue(lazy == lazy.loadInBackground());
+        lazy.loadInBackground(); // started already: no second load
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<float[]> first = pool.submit(() -> lazy.embed("t"));
+            assertFalse(lazy.isLoaded(), "the loader is held");
+            release.countDown();
+            assertArrayEquals(new float[] {1, 2, 3}, first.get());
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, loads.get());
+        lazy.close();
+    }
+
+    @Test
+    void closing_while_the_model_loads_in_the_background_closes_it_once_ready() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Fake fake = new Fake("m", 3, 8);
+        LazyEmbedder lazy = new LazyEmbedder("m", 3, 8, () -> {
+            await(release);
+            return fake;
+        }).loadInBackground();
+        lazy.close();
+        release.countDown();
+        assertTrue(fake.closedLatch.await(30, java.util.concurrent.TimeUnit.SECONDS), "closed when ready");
+        assertThrows(IllegalStateException.class, () -> lazy.embed("t"));
+    }
+
+    @Test
+    void a_failed_load_is_reported_to_the_caller_and_tried_again_on_the_next_call() {
+        AtomicInteger loads = new AtomicInteger();
+        LazyEmbedder lazy = new LazyEmbedder("m", 3, 8, () -> {
+            if (loads.incrementAndGet() == 1) {
+                throw new EmbedderException("model resource missing");
+            }
+            return new Fake("m", 3, 8);
+        });
+        EmbedderException e = assertThrows(EmbedderException.class, () -> lazy.embed("t"));
+        assertEquals("model resource missing", e.getMessage());
+        assertArrayEquals(new float[] {1, 2, 3}, lazy.embed("t"));
+        assertEquals(2, loads.get());
+        lazy.close();
+    }
+
+    static void await(CountDownLatch l) {
+        try {
+            if (!l.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("test latch not released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** An embedder that returns {1, 2, 3} for everything. */
     static final class Fake implements Embedder {
         final String id;
         final int dim;
         final int max;
         volatile boolean closed;
+        final CountDownLatch closedLatch = new CountDownLatch(1);
 
         Fake(String id, int dim, int max) {
             this.id = id;
@@ -163,6 +229,7 @@ class LazyEmbedderTest {
         @Override
         public void close() {
             closed = true;
+            closedLatch.countDown();
         }
     }
 }

@@ -70,7 +70,7 @@ public final class Notebook implements AutoCloseable {
         this.directory = b.directory;
         boolean ok = false;
         Embedder e = b.embedder;
-        boolean ownsE = false;
+        boolean ownsE = b.embedder != null && b.ownsEmbedder;
         NoteIndex idx = null;
         try {
             if (e == null) {
@@ -92,7 +92,7 @@ public final class Notebook implements AutoCloseable {
             }
         }
         this.embedder = e;
-        this.ownsEmbedder = ownsE || b.ownsEmbedder;
+        this.ownsEmbedder = ownsE;
         this.chatModel = b.chatModel;
         this.ownsChatModel = b.ownsChatModel;
         this.index = idx;
@@ -139,8 +139,17 @@ public final class Notebook implements AutoCloseable {
          * added note); the notebook does not close one given here.
          */
         public Builder embedder(Embedder e) {
+            return embedder(e, false);
+        }
+
+        /**
+         * The embedder.
+         *
+         * @param closeWithNotebook whether {@link Notebook#close()} closes it too
+         */
+        public Builder embedder(Embedder e, boolean closeWithNotebook) {
             this.embedder = Objects.requireNonNull(e, "embedder");
-            this.ownsEmbedder = false;
+            this.ownsEmbedder = closeWithNotebook;
             return this;
         }
 

@@ -68,7 +68,7 @@ final class AskCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ChatModel model = modelOptions.load(config);
         Answer answer;
-        try (Notebook nb = notebook.open(config, model)) {
+        try (Notebook nb = notebook.openToEmbed(config, model)) {
             answer = nb.ask(q, options, piece -> {
                 if (!json) {
                     out.print(piece);

@@ -19,6 +19,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        BootStderr.restore(); // first: the launcher kept the real stderr aside while the JVM booted
         System.exit(run(args));
     }
 
@@ -32,7 +33,7 @@ public final class Main {
      * {@code spec.commandLine().getOut()/getErr()}) and returns its exit code.
      */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cmd = new CommandLine(new PocketragCommand());
+        CommandLine cmd = commandLine(args);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionExceptionHandler(new ErrorHandler());
@@ -52,5 +53,29 @@ public final class Main {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * The command line for {@code args}: when they name a subcommand (after any of the top-level
+     * options, which take no values), only that one is added, so a start builds the picocli model
+     * of one command instead of all of them; otherwise (help, a typo, no command) all are, for the
+     * list and the suggestions. Parsing is the same either way.
+     */
+    static CommandLine commandLine(String... args) {
+        CommandLine cmd = new CommandLine(new PocketragCommand());
+        String name = null;
+        for (String a : args) {
+            if (!a.startsWith("-")) {
+                name = a;
+                break;
+            }
+        }
+        Class<?> only = name == null ? null : PocketragCommand.SUBCOMMANDS.get(name);
+        if (only != null) {
+            cmd.addSubcommand(name, only);
+        } else {
+            PocketragCommand.SUBCOMMANDS.forEach(cmd::addSubcommand);
+        }
+        return cmd;
     }
 }

@@ -81,7 +81,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private void serve(Settings config, ChatModel model, String key, PrintWriter out) throws IOException, InterruptedException {
-        try (Notebook nb = notebook.open(config, model)) {
+        try (Notebook nb = notebook.openToEmbed(config, model)) {
             PocketragServer server;
             try {
                 server = PocketragServer.builder(nb).host(host).port(port).apiKey(key).queueCapacity(queue).start();

@@ -40,13 +40,15 @@ final class AotTraining {
         Path parent = Path.of(args.length > 0 ? args[0] : System.getProperty("java.io.tmpdir"));
         Files.createDirectories(parent);
         Path work = Files.createTempDirectory(parent, "aot-training-");
+        long t0 = System.nanoTime();
         int failures;
         try {
             failures = run(work);
         } finally {
             deleteTree(work);
         }
-        System.out.println("aot training: " + (failures == 0 ? "ok" : failures + " command(s) failed"));
+        System.out.printf(java.util.Locale.ROOT, "aot training: %s in %.1f s%n",
+                failures == 0 ? "ok" : failures + " command(s) failed", (System.nanoTime() - t0) / 1e9);
         System.exit(failures == 0 ? 0 : 1);
     }
 

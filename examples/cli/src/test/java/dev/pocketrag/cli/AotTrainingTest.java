@@ -1,0 +1,21 @@
+package dev.pocketrag.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The AOT cache's training run: every command it runs does what it should, all inside its own folder. */
+class AotTrainingTest {
+
+    @Test
+    void the_training_commands_all_succeed_and_stay_in_their_work_folder(@TempDir Path work) throws Exception {
+        assertEquals(0, AotTraining.run(work), "failed training commands are printed above");
+        // the throwaway notebook and notes are where the training was told to work
+        assertTrue(Files.isDirectory(work.resolve("notebook/index")), "notebook in the work folder");
+        assertEquals(AotTraining.NOTES.size(), Files.list(work.resolve("notes")).count());
+    }
+}

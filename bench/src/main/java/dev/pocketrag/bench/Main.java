@@ -24,6 +24,7 @@ public final class Main {
         BENCHMARKS.put("embed", EmbedBench::run);
         BENCHMARKS.put("index", IndexBench::run);
         BENCHMARKS.put("generation", GenerationBench::run);
+        BENCHMARKS.put("startup", StartupBench::run);
     }
 
     public static void main(String[] args) throws Exception {

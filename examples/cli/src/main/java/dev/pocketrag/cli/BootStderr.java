@@ -7,7 +7,7 @@ import java.lang.reflect.Method;
  *
  * <p>The JVM prints {@code WARNING: Using incubator modules: jdk.incubator.vector} while it boots
  * whenever that module is in the boot layer, and it must be there for the Vector API kernels; no
- * option turns the line off. So the {@code ./pocketrag} launcher starts the JVM with file descriptor
+ * option turns the line off. So the {@code ./pocketrag} launcher starts such a JVM with file descriptor
  * 2 on a pipe to a filter that drops exactly that line and passes everything else on, and with the
  * real stderr kept as another descriptor, named by {@code -Dpocketrag.stderr.fd=N}. The first thing
  * {@link Main#main} does is {@code dup2(N, 2)}: from then on error messages, progress bars and

@@ -8,12 +8,21 @@ public final class Main {
     /** Lucene logs an INFO line about the Vector API on first use; users don't need it. */
     private static final java.util.logging.Logger LUCENE_LOG = java.util.logging.Logger.getLogger("org.apache.lucene");
 
+    /**
+     * ... nor its WARNING that the Vector API module is missing: the launcher leaves it out on
+     * purpose for commands that gain nothing from it (search, stats ...), which are faster to start
+     * without it; generation says for itself when it runs without it.
+     */
+    private static final java.util.logging.Logger LUCENE_VECTORIZATION_LOG =
+            java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
+
     static {
         // library warnings (e.g. "no chat template; using chatml") as one plain line on stderr
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
         }
         LUCENE_LOG.setLevel(java.util.logging.Level.WARNING);
+        LUCENE_VECTORIZATION_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
 
     private Main() {}

@@ -13,7 +13,9 @@ class AotTrainingTest {
 
     @Test
     void the_training_commands_all_succeed_and_stay_in_their_work_folder(@TempDir Path work) throws Exception {
-        assertEquals(0, AotTraining.run(work), "failed training commands are printed above");
+        assertEquals(0, AotTraining.run(work.resolve("base"), false), "failed training commands are printed above");
+        assertEquals(0, AotTraining.run(work.resolve("vector"), true), "failed training commands are printed above");
+        work = work.resolve("vector");
         // the throwaway notebook and notes are where the training was told to work
         assertTrue(Files.isDirectory(work.resolve("notebook/index")), "notebook in the work folder");
         assertEquals(AotTraining.NOTES.size(), Files.list(work.resolve("notes")).count());

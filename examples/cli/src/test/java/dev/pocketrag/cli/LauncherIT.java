@@ -233,9 +233,10 @@ class LauncherIT {
     @Test
     @Order(10)
     void the_aot_cache_fallback_a_stale_or_broken_cache_never_breaks_a_command() throws Exception {
+        // stats, search and --help run in the launcher's "base" profile (no Vector API) and its cache
         Path dir = root.resolve("examples/cli/target/aot");
-        Path aot = dir.resolve("pocketrag.aot");
-        Path stamp = dir.resolve("pocketrag.aot.stamp");
+        Path aot = dir.resolve("base.aot");
+        Path stamp = dir.resolve("base.aot.stamp");
         Map<String, String> wait = Map.of("POCKETRAG_AOT", "wait");
         Run made = pocketrag(wait, "stats", "--json");
         assertEquals(0, made.exit(), made::toString);
@@ -283,6 +284,26 @@ class LauncherIT {
         assertSameAnswers(stats, "a cache of another HotSpot build");
         Files.write(aot, good); // put the good one back, as fresh as it was
         Files.setLastModifiedTime(stamp, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(1)));
+    }
+
+    /**
+     * The other profile, with the Vector API (ask, import, generation), has its own cache, made the
+     * same way; its JVM's boot-time warning is filtered from stderr.
+     */
+    @Test
+    @Order(11)
+    void the_vector_profile_has_its_own_cache_and_a_quiet_stderr() throws Exception {
+        Path aot = root.resolve("examples/cli/target/aot/vector.aot");
+        Run r = pocketrag(Map.of("POCKETRAG_AOT", "wait"), "ask", "--json", "When does my car insurance renew?");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("", r.err(), r::toString);
+        assertTrue(JsonParser.parseString(r.out()).getAsJsonObject().get("answer").getAsString().contains("1 September"),
+                r::toString);
+        assertTrue(Files.isRegularFile(aot) && Files.isRegularFile(aot.resolveSibling("vector.aot.stamp")),
+                "the launcher made the vector profile's cache");
+        Run again = pocketrag("ask", "When does my car insurance renew?");
+        assertEquals(0, again.exit(), again::toString);
+        assertEquals("", again.err(), again::toString);
     }
 
     /** stats, search and --help still give the right output and exit code, with nothing on stderr. */
@@ -337,7 +358,7 @@ class LauncherIT {
      * launcher's boot filter, and the launcher left no process behind (no filter, no zombie).
      */
     @Test
-    @Order(11)
+    @Order(12)
     void a_running_command_writes_to_the_real_stderr_and_has_no_helper_processes(@TempDir Path nb) throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "skipped: no /proc (not Linux)");
         int port;

@@ -2,6 +2,8 @@ package dev.pocketrag.cli;
 
 import java.io.PrintWriter;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Entry point of the {@code pocketrag} command. */
 public final class Main {
@@ -65,26 +67,42 @@ public final class Main {
     }
 
     /**
-     * The command line for {@code args}: when they name a subcommand (after any of the top-level
-     * options, which take no values), only that one is added, so a start builds the picocli model
-     * of one command instead of all of them; otherwise (help, a typo, no command) all are, for the
-     * list and the suggestions. Parsing is the same either way.
+     * The command line for {@code args}. When they name a subcommand (after any of the top-level
+     * options, which take no values), only that one is added: a start builds the picocli model of
+     * one command (reflection over its options) instead of all eighteen. Otherwise (help, version,
+     * a typo, no command) each subcommand is added as a stub with just its name and description,
+     * which is all the command list and picocli's suggestions use; an argument file ({@code @FILE})
+     * gets the full tree, since it may name a command. Parsing and output are the same either way.
      */
     static CommandLine commandLine(String... args) {
-        CommandLine cmd = new CommandLine(new PocketragCommand());
         String name = null;
         for (String a : args) {
+            if (a.startsWith("@")) {
+                return fullCommandLine();
+            }
             if (!a.startsWith("-")) {
                 name = a;
                 break;
             }
         }
+        CommandLine cmd = new CommandLine(new PocketragCommand());
         Class<?> only = name == null ? null : PocketragCommand.SUBCOMMANDS.get(name);
         if (only != null) {
             cmd.addSubcommand(name, only);
         } else {
-            PocketragCommand.SUBCOMMANDS.forEach(cmd::addSubcommand);
+            PocketragCommand.SUBCOMMANDS.forEach((n, c) -> {
+                CommandSpec stub = CommandSpec.create().name(n);
+                stub.usageMessage().description(c.getAnnotation(Command.class).description());
+                cmd.addSubcommand(n, stub);
+            });
         }
+        return cmd;
+    }
+
+    /** The command line with the full model of every subcommand. */
+    static CommandLine fullCommandLine() {
+        CommandLine cmd = new CommandLine(new PocketragCommand());
+        PocketragCommand.SUBCOMMANDS.forEach(cmd::addSubcommand);
         return cmd;
     }
 }

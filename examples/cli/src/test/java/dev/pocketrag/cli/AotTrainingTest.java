@@ -1,10 +1,13 @@
 package dev.pocketrag.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,5 +22,20 @@ class AotTrainingTest {
         // the throwaway notebook and notes are where the training was told to work
         assertTrue(Files.isDirectory(work.resolve("notebook/index")), "notebook in the work folder");
         assertEquals(AotTraining.NOTES.size(), Files.list(work.resolve("notes")).count());
+    }
+
+    @Test
+    void onnx_runtime_libraries_are_copied_as_onnx_runtime_names_them(@TempDir Path dir) throws Exception {
+        assumeTrue(System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
+                && System.getProperty("os.arch").equals("amd64"), "checked on Linux x64");
+        assertTrue(AotTraining.extractOnnxRuntime(dir));
+        for (String name : List.of("libonnxruntime.so", "libonnxruntime4j_jni.so")) {
+            byte[] expected;
+            try (var in = getClass().getClassLoader().getResourceAsStream("ai/onnxruntime/native/linux-x64/" + name)) {
+                expected = in.readAllBytes();
+            }
+            assertArrayEquals(expected, Files.readAllBytes(dir.resolve(name)), name);
+        }
+        assertTrue(Files.isRegularFile(dir.resolve("complete")), "written last, for the launcher to check");
     }
 }

@@ -20,8 +20,22 @@ class CommandLineTest {
     }
 
     @Test
+    void the_help_and_version_built_from_stubs_equal_those_of_the_full_tree() {
+        CommandLine full = Main.fullCommandLine();
+        CommandLine stubs = Main.commandLine("--help");
+        assertEquals(full.getUsageMessage(), stubs.getUsageMessage());
+        assertTrue(stubs.getUsageMessage().contains("Answer a question from the notes"), stubs.getUsageMessage());
+        CliRun version = CliRun.of("--version");
+        assertEquals(0, version.exitCode(), version::toString);
+        assertTrue(version.out().startsWith("pocketrag "), version::toString);
+        // an argument file may name a command: the real tree
+        assertEquals(full.getSubcommands().get("ask").getUsageMessage(),
+                Main.commandLine("@args.txt").getSubcommands().get("ask").getUsageMessage());
+    }
+
+    @Test
     void a_subcommand_built_alone_has_the_same_help_as_in_the_full_tree() {
-        CommandLine full = Main.commandLine("--help");
+        CommandLine full = Main.fullCommandLine();
         assertEquals(List.copyOf(PocketragCommand.SUBCOMMANDS.keySet()), List.copyOf(full.getSubcommands().keySet()));
         for (String name : PocketragCommand.SUBCOMMANDS.keySet()) {
             CommandLine alone = Main.commandLine("--verbose", name, "--help");

@@ -22,7 +22,7 @@ class HelpTextTest {
     void no_help_text_breaks_a_sentence_except_to_wrap_at_80_columns() {
         List<String> problems = new ArrayList<>();
         for (int width : new int[] {UNLIMITED, WIDTH}) {
-            CommandLine root = Main.commandLine("--help");
+            CommandLine root = Main.fullCommandLine();
             root.setUsageHelpWidth(width);
             List<CommandLine> all = new ArrayList<>();
             collect(root, all);

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pocketrag.embedder.internal.LazyEmbedder;
 import dev.pocketrag.embedder.internal.OnnxEmbedder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -16,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LazyEmbedderTest {
 
@@ -34,6 +37,42 @@ class LazyEmbedderTest {
             assertEquals(sessions + 1, OnnxEmbedder.sessionsCreated(), "the first embedding loads the model once");
             assertEquals(eager.countTokens("naïve café"), lazy.countTokens("naïve café"));
             assertEquals(sessions + 1, OnnxEmbedder.sessionsCreated());
+        }
+    }
+
+    @Test
+    void the_known_sha256_and_crc32_are_those_of_the_model_file_in_the_jar() throws Exception {
+        byte[] onnx;
+        try (var in = Embedders.class.getClassLoader().getResourceAsStream(Embedders.MINILM_ONNX)) {
+            onnx = in.readAllBytes();
+        }
+        assertEquals(Embedders.MINILM_SHA256, java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(onnx)));
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(onnx);
+        assertEquals(Embedders.MINILM_CRC32, crc.getValue());
+    }
+
+    @Test
+    void an_unpacked_copy_of_the_model_is_read_only_if_it_is_the_same_file(@TempDir Path dir) throws Exception {
+        Path copy = dir.resolve("minilm.onnx");
+        Embedders.unpackMiniLm(copy);
+        String before = System.getProperty(Embedders.MINILM_FILE_PROPERTY);
+        try {
+            System.setProperty(Embedders.MINILM_FILE_PROPERTY, copy.toString());
+            assertEquals(copy.toString(), Embedders.knownMiniLm().source());
+            byte[] b = Files.readAllBytes(copy);
+            b[b.length / 2] ^= 1; // one bit off: another file
+            Files.write(copy, b);
+            assertEquals("classpath:" + Embedders.MINILM_ONNX, Embedders.knownMiniLm().source());
+            System.setProperty(Embedders.MINILM_FILE_PROPERTY, dir.resolve("missing.onnx").toString());
+            assertEquals("classpath:" + Embedders.MINILM_ONNX, Embedders.knownMiniLm().source());
+        } finally {
+            if (before == null) {
+                System.clearProperty(Embedders.MINILM_FILE_PROPERTY);
+            } else {
+                System.setProperty(Embedders.MINILM_FILE_PROPERTY, before);
+            }
         }
     }
 

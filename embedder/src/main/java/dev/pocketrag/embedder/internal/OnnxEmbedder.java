@@ -79,10 +79,10 @@ public final class OnnxEmbedder implements Embedder {
     /** One text's result: the vector and its token counts. */
     record Result(float[] vector, int tokens, int totalTokens) {}
 
-    private OnnxEmbedder(String name, String source, byte[] onnx, String tokenizerSource, byte[] tokenizerJson,
-            EmbedderOptions options) {
+    private OnnxEmbedder(String name, String modelId, String source, byte[] onnx, String tokenizerSource,
+            byte[] tokenizerJson, EmbedderOptions options) {
         this.options = options;
-        this.modelId = name + "@sha256:" + sha256(onnx);
+        this.modelId = modelId;
         this.threads = options.effectiveThreads();
         boolean ok = false;
         HuggingFaceTokenizer tok = null;
@@ -153,7 +153,20 @@ public final class OnnxEmbedder implements Embedder {
      */
     public static OnnxEmbedder load(String name, String source, byte[] onnx, String tokenizerSource,
             byte[] tokenizerJson, EmbedderOptions options) {
-        return new OnnxEmbedder(name, source, onnx, tokenizerSource, tokenizerJson, options);
+        return new OnnxEmbedder(name, name + "@sha256:" + sha256(onnx), source, onnx, tokenizerSource,
+                tokenizerJson, options);
+    }
+
+    /**
+     * {@link #load} of a model whose id the caller already knows (it has checked that {@code onnx}
+     * is that model's file), without hashing its bytes again.
+     */
+    public static OnnxEmbedder loadKnown(String modelId, String source, byte[] onnx, String tokenizerSource,
+            byte[] tokenizerJson, EmbedderOptions options) {
+        Objects.requireNonNull(modelId, "modelId");
+        int at = modelId.indexOf('@');
+        return new OnnxEmbedder(at > 0 ? modelId.substring(0, at) : modelId, modelId, source, onnx, tokenizerSource,
+                tokenizerJson, options);
     }
 
     @Override

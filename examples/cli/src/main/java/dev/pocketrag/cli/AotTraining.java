@@ -21,8 +21,8 @@ import java.util.stream.Stream;
  * without the Vector API, or {@code vector}, with it) in one process, as a user would type them, on
  * a throwaway notebook made from three built-in notes in a new temporary directory under {@code
  * args[0]} (deleted at the end): help texts, {@code add}, {@code stats}, {@code list}, {@code search}
- * (hybrid and BM25), {@code delete} and a usage error; with {@code vector} also {@code import} and
- * {@code ask} without a chat model. It never touches
+ * (hybrid and BM25), {@code ask} without a chat model, {@code delete} and a usage error; with {@code
+ * vector} also {@code import}. It never touches
  * the user's notebook (every command gets {@code --dir}) and never the network; the launcher also
  * clears {@code POCKETRAG_MODEL} and points the config file at nothing, so {@code ask} loads no chat
  * model. Prints one summary line; exit code 1 if a command did not do what it should.
@@ -103,9 +103,9 @@ final class AotTraining {
                 {"search", "--dir", dir, "--mode", "bm25", "insurance"}}) {
             expect(0, a, failed);
         }
+        expect(0, new String[] {"ask", "--dir", dir, "How many clamshells should I do?"}, failed);
+        expect(0, new String[] {"ask", "--dir", dir, "--json", "When does my car insurance renew?"}, failed);
         if (vector) {
-            expect(0, new String[] {"ask", "--dir", dir, "How many clamshells should I do?"}, failed);
-            expect(0, new String[] {"ask", "--dir", dir, "--json", "When does my car insurance renew?"}, failed);
             expect(0, new String[] {"import", "--dir", dir, notes.toString()}, failed);
         }
         expect(0, new String[] {"delete", "--dir", dir, id}, failed);

@@ -26,6 +26,7 @@ public final class Main {
         BENCHMARKS.put("generation", GenerationBench::run);
         BENCHMARKS.put("attention", AttentionBench::run);
         BENCHMARKS.put("ask", AskBench::run);
+        BENCHMARKS.put("startup", StartupBench::run);
     }
 
     public static void main(String[] args) throws Exception {

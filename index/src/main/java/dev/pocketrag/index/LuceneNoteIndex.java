@@ -176,7 +176,11 @@ final class LuceneNoteIndex implements NoteIndex {
             if (!fresh) {
                 checkRecorded(path, recorded, options);
             }
-            writer.setLiveCommitData(userData(options).entrySet());
+            // a change of the record (a new index, another vector format) is committed, by close()
+            // at the latest; setting it counts as a change, so an index opened only to read is not written
+            if (!userData(options).equals(recorded)) {
+                writer.setLiveCommitData(userData(options).entrySet());
+            }
             if (fresh) {
                 writer.commit(); // records the model before any vector arrives
             }
@@ -720,8 +724,10 @@ final class LuceneNoteIndex implements NoteIndex {
         try {
             if (writer.isOpen()) {
                 synchronized (commitLock) {
-                    writer.setLiveCommitData(userData(options).entrySet());
-                    writer.commit();
+                    if (writer.hasUncommittedChanges()) { // nothing to commit after only reading
+                        writer.setLiveCommitData(userData(options).entrySet());
+                        writer.commit();
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -14,7 +14,8 @@ import java.util.Optional;
  * {@link #put} adds a note or replaces every chunk of an existing one in one atomic step: a
  * search sees the old note or the new one, never a mixture nor half a note. Writes become visible
  * to this instance's reads at once (near-real-time), and durable at {@link #commit()}; {@link
- * #close()} commits. After a crash the index opens at its last commit.
+ * #close()} commits what is not committed yet (an index opened only to read is not written).
+ * After a crash the index opens at its last commit.
  *
  * <p>One writer per directory: opening an index that another process (or another open instance)
  * holds throws {@link IndexInUseException}. The index records the embedding model id and the

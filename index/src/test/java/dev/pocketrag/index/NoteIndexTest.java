@@ -10,13 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -174,6 +178,42 @@ class NoteIndexTest {
         try (NoteIndex again = open()) {
             assertTrue(again.get("a").isPresent());
         }
+    }
+
+    @Test
+    void an_index_opened_only_to_read_is_not_written() throws IOException {
+        try (NoteIndex index = open()) {
+            index.put(chunked(note("a", "Kyoto", "Hotel Kanra near Gojo", T0), axis(0, DIM), 256));
+            index.commit();
+        }
+        Map<String, FileTime> before = files();
+        try (NoteIndex index = open()) {
+            assertEquals(1, index.stats().notes());
+            assertEquals(1, index.search(SearchRequest.hybrid(axis(0, DIM), "kyoto", 3)).size());
+            assertTrue(index.get("a").isPresent());
+            assertEquals(1, index.list(SearchFilter.NONE, 0, 10).size());
+        }
+        assertEquals(before, files(), "no new commit, no file touched");
+        // the check can fail: a write does commit, by close() at the latest
+        try (NoteIndex index = open()) {
+            index.delete("a");
+        }
+        assertFalse(before.equals(files()));
+        try (NoteIndex index = open()) {
+            assertEquals(0, index.stats().notes());
+        }
+    }
+
+    private Map<String, FileTime> files() throws IOException {
+        Map<String, FileTime> m = new TreeMap<>();
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                if (!p.getFileName().toString().equals("write.lock")) {
+                    m.put(p.getFileName().toString(), Files.getLastModifiedTime(p));
+                }
+            }
+        }
+        return m;
     }
 
     @Test

@@ -66,18 +66,21 @@ public final class Notebook implements AutoCloseable {
     private final ChatModel chatModel;
     private final boolean ownsChatModel;
     private final NoteIndex index;
-    private final Chunker chunker;
+    /** Made on the first note added: it counts tokens with the embedder, which loads the model. */
+    private volatile Chunker chunker;
+    private final Object chunkerLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Notebook(Builder b) throws IOException {
         this.directory = b.directory;
         boolean ok = false;
         Embedder e = b.embedder;
-        boolean ownsE = false;
+        boolean ownsE = b.embedder != null && b.ownsEmbedder;
         NoteIndex idx = null;
         try {
             if (e == null) {
-                e = Embedders.miniLm();
+                // loaded on the first embedding: listing, counting or deleting notes needs no model
+                e = Embedders.miniLmOnFirstUse();
                 ownsE = true;
             }
             idx = NoteIndex.open(directory.resolve("index"),
@@ -94,11 +97,24 @@ public final class Notebook implements AutoCloseable {
             }
         }
         this.embedder = e;
-        this.ownsEmbedder = ownsE || b.ownsEmbedder;
+        this.ownsEmbedder = ownsE;
         this.chatModel = b.chatModel;
         this.ownsChatModel = b.ownsChatModel;
         this.index = idx;
-        this.chunker = new Chunker(embedder::countTokens, embedder.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+    }
+
+    private Chunker chunker() {
+        Chunker c = chunker;
+        if (c == null) {
+            synchronized (chunkerLock) {
+                c = chunker;
+                if (c == null) {
+                    c = new Chunker(embedder::countTokens, embedder.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+                    chunker = c;
+                }
+            }
+        }
+        return c;
     }
 
     /** Opens (or creates) the notebook in {@code directory} with the built-in embedder and no chat model. */
@@ -123,10 +139,22 @@ public final class Notebook implements AutoCloseable {
             this.directory = Objects.requireNonNull(directory, "directory");
         }
 
-        /** The embedder (default: the built-in MiniLM); the notebook does not close one given here. */
+        /**
+         * The embedder (default: the built-in MiniLM, loaded on the first search, question or
+         * added note); the notebook does not close one given here.
+         */
         public Builder embedder(Embedder e) {
+            return embedder(e, false);
+        }
+
+        /**
+         * The embedder.
+         *
+         * @param closeWithNotebook whether {@link Notebook#close()} closes it too
+         */
+        public Builder embedder(Embedder e, boolean closeWithNotebook) {
             this.embedder = Objects.requireNonNull(e, "embedder");
-            this.ownsEmbedder = false;
+            this.ownsEmbedder = closeWithNotebook;
             return this;
         }
 
@@ -240,7 +268,7 @@ public final class Notebook implements AutoCloseable {
         List<List<Chunk>> chunks = new ArrayList<>(notes.size());
         List<String> texts = new ArrayList<>();
         for (Note n : notes) {
-            List<Chunk> cs = chunker.split(n);
+            List<Chunk> cs = chunker().split(n);
             chunks.add(cs);
             for (Chunk c : cs) {
                 texts.add(c.embeddingText());

@@ -73,13 +73,16 @@ public final class OnnxEmbedder implements Embedder {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicLong workerTasks = new java.util.concurrent.atomic.AtomicLong();
 
+    /** ONNX Runtime sessions this JVM has created (see {@link #sessionsCreated()}). */
+    private static final java.util.concurrent.atomic.AtomicLong SESSIONS = new java.util.concurrent.atomic.AtomicLong();
+
     /** One text's result: the vector and its token counts. */
     record Result(float[] vector, int tokens, int totalTokens) {}
 
-    private OnnxEmbedder(String name, String source, byte[] onnx, String tokenizerSource, byte[] tokenizerJson,
-            EmbedderOptions options) {
+    private OnnxEmbedder(String name, String modelId, String source, byte[] onnx, String tokenizerSource,
+            byte[] tokenizerJson, EmbedderOptions options) {
         this.options = options;
-        this.modelId = name + "@sha256:" + sha256(onnx);
+        this.modelId = modelId;
         this.threads = options.effectiveThreads();
         boolean ok = false;
         HuggingFaceTokenizer tok = null;
@@ -99,6 +102,7 @@ public final class OnnxEmbedder implements Embedder {
             so.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
             so.setExecutionMode(SessionOptions.ExecutionMode.SEQUENTIAL);
             m.load(new ByteArrayInputStream(onnx), Map.of("sessionOptions", so));
+            SESSIONS.incrementAndGet();
             this.tokenizer = tok;
             this.model = m;
             this.inputNames = m.describeInput().keys();
@@ -149,7 +153,20 @@ public final class OnnxEmbedder implements Embedder {
      */
     public static OnnxEmbedder load(String name, String source, byte[] onnx, String tokenizerSource,
             byte[] tokenizerJson, EmbedderOptions options) {
-        return new OnnxEmbedder(name, source, onnx, tokenizerSource, tokenizerJson, options);
+        return new OnnxEmbedder(name, name + "@sha256:" + sha256(onnx), source, onnx, tokenizerSource,
+                tokenizerJson, options);
+    }
+
+    /**
+     * {@link #load} of a model whose id the caller already knows (it has checked that {@code onnx}
+     * is that model's file), without hashing its bytes again.
+     */
+    public static OnnxEmbedder loadKnown(String modelId, String source, byte[] onnx, String tokenizerSource,
+            byte[] tokenizerJson, EmbedderOptions options) {
+        Objects.requireNonNull(modelId, "modelId");
+        int at = modelId.indexOf('@');
+        return new OnnxEmbedder(at > 0 ? modelId.substring(0, at) : modelId, modelId, source, onnx, tokenizerSource,
+                tokenizerJson, options);
     }
 
     @Override
@@ -350,6 +367,14 @@ public final class OnnxEmbedder implements Embedder {
         Objects.requireNonNull(text, "text");
         checkOpen();
         return tokenizer.encode(Texts.replaceLoneSurrogates(options.passagePrefix() + text)).getIds().length;
+    }
+
+    /**
+     * How many ONNX Runtime sessions (model loads) this JVM has created so far: lets a test check,
+     * without timing, that a command which needs no embedding never loads the model.
+     */
+    public static long sessionsCreated() {
+        return SESSIONS.get();
     }
 
     /** Bursts processed so far by the {@link #embed} queue (for benchmarks). */

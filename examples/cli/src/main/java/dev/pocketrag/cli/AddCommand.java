@@ -72,7 +72,7 @@ final class AddCommand implements Callable<Integer> {
         String t = title != null ? title : firstLine(body, defaultTitle);
         Instant now = Instant.now();
         Note note = new Note(id != null ? id : UUID.randomUUID().toString(), t, body, tags, source, now, now);
-        try (Notebook nb = notebook.open(config)) {
+        try (Notebook nb = notebook.openToEmbed(config, null)) {
             if (id != null) {
                 var old = nb.get(id);
                 if (old.isPresent()) {

@@ -25,8 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "ask", mixinStandardHelpOptions = true,
         description = {"Answer a question from the notes, with citations like [1].",
-                "With a chat model (--model, $POCKETRAG_MODEL or the config file) the answer is generated",
-                "and streamed; without one it is the best sentences of the best passages."})
+                "With a chat model (--model, $POCKETRAG_MODEL or the config file) the answer is generated "
+                        + "and streamed; without one it is the best sentences of the best passages."})
 final class AskCommand implements Callable<Integer> {
     @Mixin
     NotebookOptions notebook;
@@ -79,7 +79,7 @@ final class AskCommand implements Callable<Integer> {
         ChatModel model = modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE));
         Answer answer;
         long asked; // wall clock when the question was asked
-        try (Notebook nb = notebook.open(config, model)) {
+        try (Notebook nb = notebook.openToEmbed(config, model)) {
             asked = System.currentTimeMillis();
             answer = nb.ask(q, options, piece -> {
                 if (!json) {

@@ -20,9 +20,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = {"Chat with a GGUF model in the terminal.",
-                "Type a message, the reply streams in; /exit (or end",
-                "of input) leaves. The model's chat template formats the conversation; when the conversation",
-                "outgrows the context, the oldest turns are dropped (the system message stays)."})
+                "Type a message, the reply streams in; /exit (or end of input) leaves. The model's chat "
+                        + "template formats the conversation; when the conversation outgrows the context, the "
+                        + "oldest turns are dropped (the system message stays)."})
 final class ChatCommand implements Callable<Integer> {
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE.gguf", description = "The model file.")

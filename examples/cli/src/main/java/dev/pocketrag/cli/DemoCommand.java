@@ -25,8 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Try pocketrag: answer questions from the sample notes, with citations.",
-                "Imports examples/notes into a throwaway notebook and asks it a few questions;",
-                "your own notebook is not touched."})
+                "Imports examples/notes into a throwaway notebook and asks it a few questions; "
+                        + "your own notebook is not touched."})
 final class DemoCommand implements Callable<Integer> {
     /** Questions with one clear answer in the sample notes (see examples/QUESTIONS.md). */
     static final List<String> QUESTIONS = List.of(

@@ -50,9 +50,9 @@ import picocli.CommandLine.Spec;
  * best chunk.
  */
 @Command(name = "beir", mixinStandardHelpOptions = true,
-        description = {"nDCG@k, recall@k, recall@100 and MRR@k of dense, BM25 and hybrid retrieval on a",
-                "BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv), indexed in a temporary",
-                "directory with the default embedder."})
+        description = {"nDCG@k, recall@k, recall@100 and MRR@k of dense, BM25 and hybrid retrieval on a BEIR dataset.",
+                "The dataset has the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv); it is indexed "
+                        + "in a temporary directory with the default embedder."})
 final class EvalBeirCommand implements Callable<Integer> {
 
     enum Mode { DENSE, BM25, HYBRID, ALL }

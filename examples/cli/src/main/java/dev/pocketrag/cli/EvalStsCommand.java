@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "sts", mixinStandardHelpOptions = true,
-        description = {"Spearman correlation between cosine similarity and the gold scores of an",
-                "STS Benchmark file (tab-separated: genre, file, year, id, score, sentence1, sentence2)."})
+        description = {"Spearman correlation between cosine similarity and the gold scores of an STS Benchmark file.",
+                "The file is tab-separated: genre, file, year, id, score, sentence1, sentence2."})
 final class EvalStsCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print {\"pairs\": N, \"spearman\": R}.")

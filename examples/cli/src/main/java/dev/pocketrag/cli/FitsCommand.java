@@ -17,9 +17,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "fits", mixinStandardHelpOptions = true,
         description = {"Estimate the memory a GGUF model needs, and whether it fits in RAM.",
-                "Counts the mapped weights, the KV cache",
-                "(layers x KV heads x head dim x context x 2 x 2 bytes) and compute buffers; whether it fits",
-                "in RAM and the largest context that would.",
+                "Counts the mapped weights, the KV cache (layers x KV heads x head dim x context x 2 x 2 bytes) "
+                        + "and compute buffers; whether it fits in RAM and the largest context that would.",
                 "Exit code: 0 fits, 1 does not fit, 2 error."})
 final class FitsCommand implements Callable<Integer> {
 

@@ -16,9 +16,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Continue raw text with a GGUF model (no chat template).",
-                "Prints the prompt and streams the",
-                "continuation to stdout, timings to stderr. The prompt gets the BOS token if the model's metadata",
-                "asks for one; special-token text in it stays text. With --json: one JSON object instead."})
+                "Prints the prompt and streams the continuation to stdout, timings to stderr. The prompt gets "
+                        + "the BOS token if the model's metadata asks for one; special-token text in it stays text. "
+                        + "With --json: one JSON object instead."})
 final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE.gguf", description = "The model file.")
@@ -61,8 +61,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "Inference threads (default: one per core).")
     int threads;
 
-    @Option(names = "--json", description = {"Print one object: {\"prompt_tokens\": [ids], \"tokens\": [generated ids],",
-            "\"text\", \"finish_reason\", \"timings\"} (tokens include a final end-of-generation token)."})
+    @Option(names = "--json", description = "Print one object: {\"prompt_tokens\": [ids], \"tokens\": [generated ids], "
+            + "\"text\", \"finish_reason\", \"timings\"} (tokens include a final end-of-generation token).")
     boolean json;
 
     @Spec

@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Describe a GGUF model file.",
-                "Architecture, parameter count, context length, quant mix by bytes, tokenizer, chat template",
-                "and all metadata (arrays longer than 16 elements are summarised)."})
+                "Architecture, parameter count, context length, quant mix by bytes, tokenizer, chat template "
+                        + "and all metadata (arrays longer than 16 elements are summarised)."})
 final class InspectCommand implements Callable<Integer> {
     static final int ARRAY_SHOWN = 16;
 

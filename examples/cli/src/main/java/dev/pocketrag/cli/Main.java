@@ -2,11 +2,21 @@ package dev.pocketrag.cli;
 
 import java.io.PrintWriter;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** Entry point of the {@code pocketrag} command. */
 public final class Main {
     /** Lucene logs an INFO line about the Vector API on first use; users don't need it. */
     private static final java.util.logging.Logger LUCENE_LOG = java.util.logging.Logger.getLogger("org.apache.lucene");
+
+    /**
+     * ... nor its WARNING that the Vector API module is missing: the launcher leaves it out on
+     * purpose for commands that gain nothing from it (search, stats ...), which are faster to start
+     * without it; generation says for itself when it runs without it.
+     */
+    private static final java.util.logging.Logger LUCENE_VECTORIZATION_LOG =
+            java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
 
     static {
         // library warnings (e.g. "no chat template; using chatml") as one plain line on stderr
@@ -14,11 +24,13 @@ public final class Main {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
         }
         LUCENE_LOG.setLevel(java.util.logging.Level.WARNING);
+        LUCENE_VECTORIZATION_LOG.setLevel(java.util.logging.Level.SEVERE);
     }
 
     private Main() {}
 
     public static void main(String[] args) {
+        BootStderr.restore(); // first: the launcher kept the real stderr aside while the JVM booted
         System.exit(run(args));
     }
 
@@ -32,7 +44,7 @@ public final class Main {
      * {@code spec.commandLine().getOut()/getErr()}) and returns its exit code.
      */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cmd = new CommandLine(new PocketragCommand());
+        CommandLine cmd = commandLine(args);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionExceptionHandler(new ErrorHandler());
@@ -52,5 +64,45 @@ public final class Main {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * The command line for {@code args}. When they name a subcommand (after any of the top-level
+     * options, which take no values), only that one is added: a start builds the picocli model of
+     * one command (reflection over its options) instead of all eighteen. Otherwise (help, version,
+     * a typo, no command) each subcommand is added as a stub with just its name and description,
+     * which is all the command list and picocli's suggestions use; an argument file ({@code @FILE})
+     * gets the full tree, since it may name a command. Parsing and output are the same either way.
+     */
+    static CommandLine commandLine(String... args) {
+        String name = null;
+        for (String a : args) {
+            if (a.startsWith("@")) {
+                return fullCommandLine();
+            }
+            if (!a.startsWith("-")) {
+                name = a;
+                break;
+            }
+        }
+        CommandLine cmd = new CommandLine(new PocketragCommand());
+        Class<?> only = name == null ? null : PocketragCommand.SUBCOMMANDS.get(name);
+        if (only != null) {
+            cmd.addSubcommand(name, only);
+        } else {
+            PocketragCommand.SUBCOMMANDS.forEach((n, c) -> {
+                CommandSpec stub = CommandSpec.create().name(n);
+                stub.usageMessage().description(c.getAnnotation(Command.class).description());
+                cmd.addSubcommand(n, stub);
+            });
+        }
+        return cmd;
+    }
+
+    /** The command line with the full model of every subcommand. */
+    static CommandLine fullCommandLine() {
+        CommandLine cmd = new CommandLine(new PocketragCommand());
+        PocketragCommand.SUBCOMMANDS.forEach(cmd::addSubcommand);
+        return cmd;
     }
 }

@@ -2,6 +2,7 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.retrieval.Settings;
 
+import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
@@ -20,12 +21,24 @@ final class NotebookOptions {
         return config.dataDir(dir);
     }
 
-    /** Opens the notebook; the chat model (if any) is closed with it. */
+    /**
+     * Opens the notebook; the chat model (if any) is closed with it. The embedding model loads
+     * when first used: a command that only lists, counts or deletes notes never loads it.
+     */
     Notebook open(Settings config, ChatModel model) throws IOException {
         return Notebook.builder(directory(config)).chatModel(model, true).build();
     }
 
     Notebook open(Settings config) throws IOException {
         return open(config, null);
+    }
+
+    /**
+     * {@link #open(Settings, ChatModel)} for a command that will embed (a query, a question, a
+     * note): the embedding model starts loading on another thread now, while the index opens.
+     */
+    Notebook openToEmbed(Settings config, ChatModel model) throws IOException {
+        return Notebook.builder(directory(config)).embedder(Embedders.miniLmInBackground(), true)
+                .chatModel(model, true).build();
     }
 }

@@ -18,9 +18,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = {"Quantize a GGUF model (Q8_0, Q4_0, Q4_K_M, ...).",
-                "Works the way llama-quantize does (same per-tensor types, same bytes),",
-                "keeping all metadata. TYPE: Q8_0, Q4_0, Q4_K_M (also F16, BF16, Q4_1, Q5_0, Q5_1, Q4_K_S, Q5_K_S,",
-                "Q5_K_M, Q6_K). The output is written to a temporary file and moved into place when complete."})
+                "Works the way llama-quantize does (same per-tensor types, same bytes), keeping all metadata. "
+                        + "TYPE: Q8_0, Q4_0, Q4_K_M (also F16, BF16, Q4_1, Q5_0, Q5_1, Q4_K_S, Q5_K_S, Q5_K_M, "
+                        + "Q6_K). The output is written to a temporary file and moved into place when complete."})
 final class QuantizeCommand implements Callable<Integer> {
     /** Files at least this large get a progress bar. */
     static final long PROGRESS_BYTES = 64L << 20;

@@ -62,7 +62,8 @@ final class SearchCommand implements Callable<Integer> {
         }
         List<SearchHit> hits;
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (Notebook nb = notebook.open(Settings.load())) {
+        try (Notebook nb = mode == SearchMode.BM25 ? notebook.open(Settings.load())
+                : notebook.openToEmbed(Settings.load(), null)) {
             SearchOptions o = SearchOptions.defaults().withK(k).withMode(mode).withGroupByNote(!allChunks)
                     .withFilter(tags.isEmpty() ? SearchFilter.NONE : SearchFilter.NONE.withAllTags(tags));
             hits = nb.stats().chunks() == 0 ? List.of() : nb.search(q, o);

@@ -20,9 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the notebook over HTTP: a chat page and an OpenAI-compatible API.",
-                "Runs until Ctrl-C: a chat page at /,",
-                "an OpenAI-compatible API (/v1/models, /v1/chat/completions, /v1/embeddings)",
-                "and the notebook (/v1/notes, /v1/search, /v1/ask).",
+                "Runs until Ctrl-C: a chat page at /, an OpenAI-compatible API (/v1/models, "
+                        + "/v1/chat/completions, /v1/embeddings) and the notebook (/v1/notes, /v1/search, /v1/ask).",
                 "Loopback only unless --host says otherwise; then every request needs the API key."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
@@ -82,7 +81,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private void serve(Settings config, ChatModel model, String key, PrintWriter out) throws IOException, InterruptedException {
-        try (Notebook nb = notebook.open(config, model)) {
+        try (Notebook nb = notebook.openToEmbed(config, model)) {
             PocketragServer server;
             try {
                 server = PocketragServer.builder(nb).host(host).port(port).apiKey(key).queueCapacity(queue).start();

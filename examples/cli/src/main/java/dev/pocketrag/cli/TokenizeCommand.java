@@ -19,16 +19,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = {"Token ids of TEXT with the tokenizer of a GGUF model.",
                 "The same ids as llama.cpp's llama_tokenize.",
-                "Prints the ids on one line, separated by spaces; with --pieces, a second line with each",
-                "token's text as a JSON string (\" Hello\", \"<|im_end|>\")."})
+                "Prints the ids on one line, separated by spaces; with --pieces, a second line with each "
+                        + "token's text as a JSON string (\" Hello\", \"<|im_end|>\")."})
 final class TokenizeCommand implements Callable<Integer> {
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE.gguf",
             description = "The model file whose tokenizer.ggml.* vocabulary to use.")
     Path model;
 
-    @Option(names = "--no-bos", description = {"Leave out the BOS token the model would add (and an EOS it would append),",
-            "as llama.cpp's .out test files do."})
+    @Option(names = "--no-bos", description = "Leave out the BOS token the model would add (and an EOS it would append), "
+            + "as llama.cpp's .out test files do.")
     boolean noBos;
 
     @Option(names = "--pieces", description = "Also print the token strings, one JSON string per token.")

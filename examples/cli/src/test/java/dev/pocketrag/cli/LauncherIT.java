@@ -49,6 +49,25 @@ class LauncherIT {
     }
 
     static Run pocketrag(String... args) throws IOException, InterruptedException {
+        return pocketrag(Map.of(), args);
+    }
+
+    /** Runs the launcher with {@code extraEnv} added to a clean environment; stderr as it came. */
+    static Run pocketrag(Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
+        ProcessBuilder pb = launcher(extraEnv, args);
+        Path out = Files.createTempFile(home, "out", ".txt");
+        Path err = Files.createTempFile(home, "err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("pocketrag " + String.join(" ", args) + " did not finish in 5 minutes");
+        }
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    static ProcessBuilder launcher(Map<String, String> extraEnv, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(root.resolve("pocketrag").toString());
         cmd.addAll(List.of(args));
@@ -59,22 +78,10 @@ class LauncherIT {
         env.remove("POCKETRAG_DIR");
         env.remove("POCKETRAG_MODEL");
         env.remove("POCKETRAG_CONFIG");
-        Path out = Files.createTempFile(home, "out", ".txt");
-        Path err = Files.createTempFile(home, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("pocketrag " + String.join(" ", args) + " did not finish in 5 minutes");
-        }
-        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                errorLines(Files.readString(err, StandardCharsets.UTF_8)));
-    }
-
-    /** stderr without the JVM's incubator-module notice, which every run prints. */
-    static String errorLines(String err) {
-        return err.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules"))
-                .reduce("", (a, b) -> a.isEmpty() ? b : a + "\n" + b);
+        env.remove("POCKETRAG_AOT");
+        env.remove("POCKETRAG_JAVA_OPTS");
+        env.putAll(extraEnv);
+        return pb;
     }
 
     @Test
@@ -91,6 +98,7 @@ class LauncherIT {
     void search_finds_the_note_by_meaning() throws Exception {
         Run r = pocketrag("search", "--json", "-k", "3", "where do we stay in Kyoto");
         assertEquals(0, r.exit(), r::toString);
+        assertEquals("", r.err(), "nothing on stderr, not even the JVM's incubator-module warning");
         JsonArray hits = JsonParser.parseString(r.out()).getAsJsonArray();
         assertTrue(hits.get(0).getAsJsonObject().get("title").getAsString().contains("Kyoto"), r::toString);
     }
@@ -145,6 +153,28 @@ class LauncherIT {
         assertEquals(6, passages + leftOut, "every retrieved passage is used or reported: " + whole);
         assertTrue(w.getAsJsonObject("timings").get("prompt_tokens").getAsInt()
                 > t.get("prompt_tokens").getAsInt(), "whole chunks make the longer prompt: " + whole + "\n" + r);
+        assertFalse(r.err().contains("scalar kernels"), "the launcher gave ask the Vector API: " + r);
+    }
+
+    /**
+     * The launcher starts ask without the Vector API when no chat model is configured; when the
+     * config file names one (the launcher reads it as Settings does), generation gets its vector
+     * kernels. (--model: the test above.)
+     */
+    @Test
+    @Order(4)
+    void ask_with_a_model_from_the_config_file_runs_the_vector_kernels() throws Exception {
+        Path model = Path.of(System.getProperty("pocketrag.shared", "../shared")).resolve("models/stories260K.gguf")
+                .toAbsolutePath();
+        assumeTrue(Files.isRegularFile(model), "skipped: " + model + " not found (../shared is absent)");
+        Path config = home.resolve("ask-config.properties");
+        Files.writeString(config, "# a model for ask\n  model = " + model + "\n");
+        Run r = pocketrag(Map.of("POCKETRAG_CONFIG", config.toString()), "ask", "--json", "-n", "8",
+                "How many clamshells should I do for my knee?");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("generated", JsonParser.parseString(r.out()).getAsJsonObject().get("kind").getAsString(),
+                r::toString);
+        assertFalse(r.err().contains("scalar kernels"), "the launcher gave ask the Vector API: " + r);
     }
 
     @Test
@@ -226,6 +256,182 @@ class LauncherIT {
         long answers = r.out().lines().filter(l -> l.startsWith("A: ") && l.matches(".*\\[\\d+].*")).count();
         assertEquals(3, answers, "three cited answers:\n" + r);
         assertTrue(r.out().contains("KX-4471"), r::toString);
+    }
+
+    /**
+     * The AOT cache fallback: a stale cache never breaks a command. The launcher uses a cache only
+     * when its stamp says it was made for this JDK, these flags and these jars, and remakes it (in
+     * the background; here with POCKETRAG_AOT=wait) when they changed or the file was written
+     * since; a cache the JVM itself cannot use is ignored without a word.
+     */
+    @Test
+    @Order(10)
+    void the_aot_cache_fallback_a_stale_or_broken_cache_never_breaks_a_command() throws Exception {
+        // stats, search and --help run in the launcher's "base" profile (no Vector API) and its cache
+        Path dir = root.resolve("examples/cli/target/aot");
+        Path aot = dir.resolve("base.aot");
+        Path stamp = dir.resolve("base.aot.stamp");
+        Map<String, String> wait = Map.of("POCKETRAG_AOT", "wait");
+        Run made = pocketrag(wait, "stats", "--json");
+        assertEquals(0, made.exit(), made::toString);
+        assertEquals("", made.err(), made::toString);
+        assertTrue(Files.isRegularFile(aot) && Files.isRegularFile(stamp), "the launcher made the cache");
+        assertTrue(Files.isRegularFile(dir.resolve("base.aot.unpacked/complete")) || !isLinuxOrMac(),
+                "and what it unpacked from the jars for the cached runs (ONNX Runtime's libraries, the model)");
+        String stats = made.out();
+        String key = Files.readString(stamp);
+        long seed = Long.getLong("pocketrag.seed", 20261202L);
+        System.out.println("LauncherIT AOT cache corruption seed=" + seed);
+        java.util.Random rnd = new java.util.Random(seed);
+
+        // 1. garbage over its header (the file written after its stamp)
+        byte[] garbage = new byte[4096];
+        rnd.nextBytes(garbage);
+        try (var ch = java.nio.channels.FileChannel.open(aot, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(garbage), 0);
+        }
+        assertSameAnswers(stats, "garbage over the header");
+        assertRemade(aot, stamp, key, garbage, "after garbage over its header");
+
+        // 2. a jar changed after the cache was made (the JVM would refuse the cache as well)
+        Path jar = root.resolve("examples/cli/target/lib").resolve(
+                Files.list(root.resolve("examples/cli/target/lib")).map(p -> p.getFileName().toString())
+                        .filter(n -> n.startsWith("gson-")).findFirst().orElseThrow());
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+        assertSameAnswers(stats, "a jar changed");
+        assertRemade(aot, stamp, key, garbage, "after a jar changed");
+
+        // 3. the stamp names another JDK
+        Files.writeString(stamp, key.replace(" " + System.getProperty("java.home") + " ", " /opt/jdk-25.0.9 ")
+                .replace(System.getProperty("java.runtime.version"), "25.0.9+1-LTS"));
+        assertTrue(!Files.readString(stamp).equals(key), "the stamp names the JDK: " + key);
+        assertSameAnswers(stats, "the stamp names another JDK");
+        assertRemade(aot, stamp, key, garbage, "after the JDK changed");
+
+        // 4. a cache the launcher takes for fresh but the JVM refuses: made by another HotSpot build
+        byte[] good = Files.readAllBytes(aot);
+        byte[] ident = System.getProperty("java.vm.version").getBytes(StandardCharsets.US_ASCII);
+        int at = indexOf(head(aot, 4096), ident);
+        assertTrue(at > 0, "the JVM's version is in the cache header");
+        byte[] other = good.clone();
+        other[at] = (byte) (other[at] == '9' ? '8' : '9');
+        Files.write(aot, other);
+        Files.setLastModifiedTime(stamp, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(1)));
+        assertSameAnswers(stats, "a cache of another HotSpot build");
+        Files.write(aot, good); // put the good one back, as fresh as it was
+        Files.setLastModifiedTime(stamp, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(1)));
+    }
+
+    /**
+     * The other profile, with the Vector API (ask, import, generation), has its own cache, made the
+     * same way; its JVM's boot-time warning is filtered from stderr.
+     */
+    @Test
+    @Order(11)
+    void the_vector_profile_has_its_own_cache_and_a_quiet_stderr() throws Exception {
+        Path aot = root.resolve("examples/cli/target/aot/vector.aot");
+        Run r = pocketrag(Map.of("POCKETRAG_AOT", "wait"), "import", "--json", "examples/notes");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("", r.err(), r::toString);
+        assertEquals(60, JsonParser.parseString(r.out()).getAsJsonObject().get("unchanged").getAsInt(), r::toString);
+        assertTrue(Files.isRegularFile(aot) && Files.isRegularFile(aot.resolveSibling("vector.aot.stamp")),
+                "the launcher made the vector profile's cache");
+        Run again = pocketrag("import", "examples/notes");
+        assertEquals(0, again.exit(), again::toString);
+        assertEquals("", again.err(), again::toString);
+    }
+
+    static boolean isLinuxOrMac() {
+        String os = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT);
+        return os.contains("linux") || os.contains("mac");
+    }
+
+    /** stats, search and --help still give the right output and exit code, with nothing on stderr. */
+    private static void assertSameAnswers(String stats, String when) throws Exception {
+        Run s = pocketrag("stats", "--json");
+        assertEquals(0, s.exit(), () -> when + ": " + s);
+        assertEquals(stats, s.out(), when);
+        assertEquals("", s.err(), () -> when + ": " + s);
+        Run q = pocketrag("search", "--json", "-k", "1", "where do we stay in Kyoto");
+        assertEquals(0, q.exit(), () -> when + ": " + q);
+        assertTrue(JsonParser.parseString(q.out()).getAsJsonArray().get(0).getAsJsonObject().get("title")
+                .getAsString().contains("Kyoto"), () -> when + ": " + q);
+        assertEquals("", q.err(), () -> when + ": " + q);
+        Run h = pocketrag("--help");
+        assertEquals(0, h.exit(), () -> when + ": " + h);
+        assertTrue(h.out().startsWith("Usage: pocketrag"), () -> when + ": " + h);
+        assertEquals("", h.err(), () -> when + ": " + h);
+    }
+
+    /** The launcher has made a new cache (waiting for the training the runs above started). */
+    private static void assertRemade(Path aot, Path stamp, String key, byte[] garbage, String when) throws Exception {
+        Run r = pocketrag(Map.of("POCKETRAG_AOT", "wait"), "--version");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("", r.err(), r::toString);
+        assertTrue(Files.isRegularFile(aot) && Files.isRegularFile(stamp), when + ": the cache was remade");
+        assertEquals(key, Files.readString(stamp), when);
+        assertTrue(Files.getLastModifiedTime(stamp).compareTo(Files.getLastModifiedTime(aot)) >= 0, when);
+        assertFalse(java.util.Arrays.equals(garbage, head(aot, garbage.length)), when);
+    }
+
+    private static byte[] head(Path file, int n) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            return in.readNBytes(n);
+        }
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /**
+     * After the JVM has booted, the command's stderr is the real one (here a file), not the
+     * launcher's boot filter, and the launcher left no process behind (no filter, no zombie).
+     */
+    @Test
+    @Order(12)
+    void a_running_command_writes_to_the_real_stderr_and_has_no_helper_processes(@TempDir Path nb) throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "skipped: no /proc (not Linux)");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ProcessBuilder pb = launcher(Map.of(), "serve", "--port", Integer.toString(port), "--dir", nb.toString());
+        Path out = Files.createTempFile(home, "serve-out", ".txt");
+        Path err = Files.createTempFile(home, "serve-err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (!Files.readString(out).contains("Ctrl-C to stop") && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(p.isAlive(), () -> "serve ended: " + readQuietly(out) + readQuietly(err));
+            Path fd2 = Path.of("/proc/" + p.pid() + "/fd/2");
+            assertEquals(err.toRealPath(), fd2.toRealPath(), "fd 2 of the running JVM");
+            assertEquals(List.of(), p.children().map(ProcessHandle::pid).toList(), "no child processes");
+            assertEquals("", Files.readString(err));
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     static void assertOneLineError(Run r) {

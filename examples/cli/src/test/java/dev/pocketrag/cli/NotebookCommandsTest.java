@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.pocketrag.embedder.internal.OnnxEmbedder;
 import dev.pocketrag.retrieval.Notebook;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +64,32 @@ class NotebookCommandsTest {
         CliRun again = CliRun.of("delete", "--dir", d, id);
         assertEquals(2, again.exitCode());
         assertEquals("error: no note with id '" + id + "'", again.err().strip());
+    }
+
+    @Test
+    void commands_that_embed_nothing_never_load_the_embedding_model(@TempDir Path dir) {
+        String d = dir.toString();
+        CliRun add = CliRun.of("add", "--dir", d, "--title", "Plants", "Water the monstera every Sunday.");
+        assertEquals(0, add.exitCode(), add::toString);
+        String id = add.out().strip();
+        long sessions = OnnxEmbedder.sessionsCreated();
+        for (String[] args : new String[][] {
+                {"stats", "--dir", d}, {"stats", "--dir", d, "--json"}, {"list", "--dir", d, "--json"},
+                {"--help"}, {"search", "--help"}, {"search", "--dir", d, "--mode", "bm25", "monstera"}}) {
+            CliRun r = CliRun.of(args);
+            assertEquals(0, r.exitCode(), r::toString);
+            assertEquals(sessions, OnnxEmbedder.sessionsCreated(), () -> String.join(" ", args) + " loaded the model");
+        }
+        CliRun stats = CliRun.of("stats", "--dir", d, "--json");
+        assertTrue(JsonParser.parseString(stats.out()).getAsJsonObject().get("model_id").getAsString()
+                .startsWith("all-minilm-l6-v2-q@sha256:"), stats::toString);
+        // the hook can fail: a search by meaning loads the model, once
+        CliRun search = CliRun.of("search", "--dir", d, "--json", "when do I water the plants");
+        assertEquals(id, JsonParser.parseString(search.out()).getAsJsonArray().get(0).getAsJsonObject()
+                .get("note_id").getAsString(), search::toString);
+        assertEquals(sessions + 1, OnnxEmbedder.sessionsCreated());
+        assertEquals(0, CliRun.of("delete", "--dir", d, id).exitCode());
+        assertEquals(sessions + 1, OnnxEmbedder.sessionsCreated(), "delete loaded the model");
     }
 
     @Test

@@ -24,9 +24,11 @@ import jdk.incubator.vector.VectorSpecies;
  * int lanes, over the super-block). The float kernels of {@link VectorMatMul} stay for 512-bit
  * vectors, where they measured faster.
  *
- * <p>The block loops hold no inner loop (Q6_K: one of four steps per super-block): at 8 shorts
- * (128-bit) the second half of a 16-value step is written out under {@code if (SL == 8)}, which the
- * JIT folds. A short inner loop over a
+ * <p>The 32-value block loops hold no inner loop: at 8 shorts (128-bit) the second half of a
+ * 16-value step is written out under {@code if (SL == 8)}, which the JIT folds. (The K-quant
+ * kernels loop over steps of SL values inside a super-block instead: written out twice, their
+ * 128-bit form grew past C2's inlining budget, and the Vector API calls left out ran boxed,
+ * allocating megabytes per token.) A short inner loop over a
  * MemorySegment costs a range-check set-up per block that can exceed the block's own work (seen in
  * the disassembly of the float kernels at 256 bits). Results agree with the scalar twin to float
  * rounding (Q4_0, Q5_0, Q8_0: the per-block scaling and the lane order differ) or bit for bit
@@ -176,17 +178,14 @@ final class ShortDots {
         for (int sb = 0; sb < n >> 8; sb++) {
             long o = ro + BlockQ6_K.BYTES * (long) sb;
             IntVector is = IntVector.zero(I);
-            for (int j = 0; j < 4; j++) {
-                // values e .. e+15 and their copies +32, +64, +96 (e = 128 h + l) share their packed bytes
-                int hl = 128 * (j >> 1) + 16 * (j & 1);
-                long ql = o + 64 * (j >> 1) + 16 * (j & 1);
-                long qo = o + 128 + 32 * (j >> 1) + 16 * (j & 1);
-                long sc = o + 192 + (hl >> 4); // the scale of value e's sub-block; +2 per 32 values
-                int e = xo + 256 * sb + hl;
-                int s0 = m.get(ValueLayout.JAVA_BYTE, sc);
-                int s1 = m.get(ValueLayout.JAVA_BYTE, sc + 2);
-                int s2 = m.get(ValueLayout.JAVA_BYTE, sc + 4);
-                int s3 = m.get(ValueLayout.JAVA_BYTE, sc + 6);
+            for (int g = 0; g < 64 / SL; g++) {
+                // values e .. e+SL-1 and their copies +32, +64, +96 (e = 128 h + l) share their packed bytes
+                int h = g / (32 / SL);
+                int l = (g % (32 / SL)) * SL;
+                long ql = o + 64 * h + l;
+                long qo = o + 128 + 32 * h + l;
+                long sc = o + 192 + ((128 * h + l) >> 4); // the scale of value e's sub-block; +2 per 32 values
+                int e = xo + 256 * sb + 128 * h + l;
                 ShortVector a = (ShortVector) ByteVector.fromMemorySegment(BS, m, ql, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                 ShortVector b = (ShortVector) ByteVector.fromMemorySegment(BS, m, ql + 32, LE)
@@ -203,30 +202,14 @@ final class ShortDots {
                 IntVector p3 = b.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2).and((short) 48))
                         .sub((short) 32).mul(ShortVector.fromArray(S, xq, e + 96)).reinterpretAsInts();
                 // adjacent products paired into int lanes (|sum| <= 2 x 32 x 127), times each group's scale
-                is = is.add(p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(s0))
-                        .add(p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(s1))
-                        .add(p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(s2))
-                        .add(p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(s3));
-                if (SL == 8) { // the other 8 values of each group
-                    ShortVector a2 = (ShortVector) ByteVector.fromMemorySegment(BS, m, ql + 8, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    ShortVector b2 = (ShortVector) ByteVector.fromMemorySegment(BS, m, ql + 40, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    ShortVector qh2 = (ShortVector) ByteVector.fromMemorySegment(BS, m, qo + 8, LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                    IntVector r0 = a2.and((short) 15).or(qh2.and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32)
-                            .mul(ShortVector.fromArray(S, xq, e + 8)).reinterpretAsInts();
-                    IntVector r1 = b2.and((short) 15).or(qh2.and((short) 12).lanewise(VectorOperators.LSHL, 2)).sub((short) 32)
-                            .mul(ShortVector.fromArray(S, xq, e + 40)).reinterpretAsInts();
-                    IntVector r2 = a2.lanewise(VectorOperators.LSHR, 4).or(qh2.and((short) 48)).sub((short) 32)
-                            .mul(ShortVector.fromArray(S, xq, e + 72)).reinterpretAsInts();
-                    IntVector r3 = b2.lanewise(VectorOperators.LSHR, 4).or(qh2.lanewise(VectorOperators.LSHR, 2).and((short) 48))
-                            .sub((short) 32).mul(ShortVector.fromArray(S, xq, e + 104)).reinterpretAsInts();
-                    is = is.add(r0.add(r0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(s0))
-                            .add(r1.add(r1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(s1))
-                            .add(r2.add(r2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(s2))
-                            .add(r3.add(r3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(s3));
-                }
+                is = is.add(p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                .mul(m.get(ValueLayout.JAVA_BYTE, sc)))
+                        .add(p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                .mul(m.get(ValueLayout.JAVA_BYTE, sc + 2)))
+                        .add(p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                .mul(m.get(ValueLayout.JAVA_BYTE, sc + 4)))
+                        .add(p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                                .mul(m.get(ValueLayout.JAVA_BYTE, sc + 6)));
             }
             float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + 208));
             sum += (xd[xb + sb] * d) * is.reduceLanes(VectorOperators.ADD);
@@ -260,7 +243,7 @@ final class ShortDots {
                 int hi = (int) (scales >>> (16 * c + 8)) & 0xFF;
                 long q = o + 16 + 32 * c;
                 int e = xo + 256 * sb + 64 * c;
-                for (int l = 0; l < 32; l += 16) {
+                for (int l = 0; l < 32; l += SL) {
                     ShortVector u = (ShortVector) ByteVector.fromMemorySegment(BS, m, q + l, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                     IntVector pl = u.and((short) 15).mul(ShortVector.fromArray(S, xq, e + l)).reinterpretAsInts();
@@ -268,15 +251,6 @@ final class ShortDots {
                             .reinterpretAsInts();
                     is = is.add(pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(lo))
                             .add(ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(hi));
-                    if (SL == 8) {
-                        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BS, m, q + l + 8, LE)
-                                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                        IntVector rl = v.and((short) 15).mul(ShortVector.fromArray(S, xq, e + l + 8)).reinterpretAsInts();
-                        IntVector rh = v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xq, e + 40 + l))
-                                .reinterpretAsInts();
-                        is = is.add(rl.add(rl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(lo))
-                                .add(rh.add(rh.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).mul(hi));
-                    }
                 }
             }
             int msum = 0;

@@ -136,7 +136,10 @@ final class VectorMatMul {
     /** Types with a {@link ShortDots} kernel. */
     static boolean shortDots(GgmlType t) {
         return switch (t) {
-            case Q4_0, Q5_0, Q8_0, Q4_K, Q6_K -> true;
+            case Q4_0, Q5_0, Q8_0 -> true;
+            // at 128 bits C2 compiled the K-quant kernels into code that boxed its vectors (megabytes per
+            // token, -XX:-TieredCompilation or now and then tiered); there they take the decoded-row path
+            case Q4_K, Q6_K -> L == 8;
             default -> false;
         };
     }

@@ -16,6 +16,16 @@ final class Kernels {
     private Kernels() {}
 
     static final boolean SIMD = Simd.enabled();
+
+    /**
+     * Bounded work per call of a vector attention kernel (the same bits as one call: tiles are
+     * independent, and a position range split into consecutive calls adds in the same order). With
+     * whole-context loops inside one call, the kernels were invoked rarely and ran long: HotSpot's
+     * tiered policy compiled their loops on stack at C2 but left the methods themselves in C1 code,
+     * where the Vector API runs boxed (seen now and then for the whole run: NoAllocationTest).
+     */
+    static final int TILES_PER_CALL = 4;
+    static final int POSITIONS_PER_CALL = 64;
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT;
 
     /**
@@ -50,7 +60,11 @@ final class Kernels {
      */
     static void scores4(float[] q, int qo, int hd, float[] kt, int ko, int nTiles, float[] s, int so, int ss) {
         if (SIMD) {
-            VectorKernels.scores4(q, qo, hd, kt, ko, nTiles, s, so, ss);
+            // a few tiles per call (see CHUNK)
+            for (int b = 0; b < nTiles; b += TILES_PER_CALL) {
+                VectorKernels.scores4(q, qo, hd, kt, ko + b * hd * TILE, Math.min(TILES_PER_CALL, nTiles - b), s,
+                        so + b * TILE, ss);
+            }
         } else {
             scoresScalar(q, qo, 4, hd, kt, ko, nTiles, TILE, s, so, ss);
         }
@@ -59,7 +73,10 @@ final class Kernels {
     /** {@link #scores4} for one query row. */
     static void scores1(float[] q, int qo, int hd, float[] kt, int ko, int nTiles, float[] s, int so) {
         if (SIMD) {
-            VectorKernels.scores1(q, qo, hd, kt, ko, nTiles, s, so);
+            for (int b = 0; b < nTiles; b += TILES_PER_CALL) {
+                VectorKernels.scores1(q, qo, hd, kt, ko + b * hd * TILE, Math.min(TILES_PER_CALL, nTiles - b), s,
+                        so + b * TILE);
+            }
         } else {
             scoresScalar(q, qo, 1, hd, kt, ko, nTiles, TILE, s, so, 0);
         }
@@ -95,7 +112,9 @@ final class Kernels {
      */
     static void weightedSum4(float[] p, int po, int ps, float[] v, int vo, int hdv, int j0, int j1, float[] o, int oo) {
         if (SIMD) {
-            VectorKernels.weightedSum4(p, po, ps, v, vo, hdv, j0, j1, o, oo);
+            for (int j = j0; j < j1; j += POSITIONS_PER_CALL) {
+                VectorKernels.weightedSum4(p, po, ps, v, vo, hdv, j, Math.min(j1, j + POSITIONS_PER_CALL), o, oo);
+            }
         } else {
             weightedSumScalar(p, po, ps, 4, v, vo, hdv, j0, j1, o, oo);
         }
@@ -104,7 +123,9 @@ final class Kernels {
     /** {@link #weightedSum4} for one row. */
     static void weightedSum1(float[] p, int po, float[] v, int vo, int hdv, int j0, int j1, float[] o, int oo) {
         if (SIMD) {
-            VectorKernels.weightedSum1(p, po, v, vo, hdv, j0, j1, o, oo);
+            for (int j = j0; j < j1; j += POSITIONS_PER_CALL) {
+                VectorKernels.weightedSum1(p, po, v, vo, hdv, j, Math.min(j1, j + POSITIONS_PER_CALL), o, oo);
+            }
         } else {
             weightedSumScalar(p, po, 0, 1, v, vo, hdv, j0, j1, o, oo);
         }
@@ -138,11 +159,38 @@ final class Kernels {
         }
     }
 
-    /** {@code s[i] = exp(s[i] - max)} for i in [from, to); returns their sum. */
-    static double expShift(float[] s, int from, int to, float max) {
-        return SIMD ? VectorKernels.expShift(s, from, to, max) : expShiftScalar(s, from, to, max);
+    /**
+     * One row of attention weights in place, as llama.cpp computes them: {@code s[j] *= scale}, then
+     * {@code p_j = f16(e^(s_j - max) / sum)} over {@code [from, to)}. The scale, max and f16 rounding
+     * are plain loops the JIT vectorises (a NaN stays a NaN; its f16 payload, which Half.f32ToF16 sets
+     * as ggml does, is lost on the way back to float anyway). One method with the exponentials, not a
+     * small exponential method called from the attention loop: C2 inlined that (it was under its
+     * hot-call size limit) into the large attention method, ran out of its node budget there and left
+     * the Vector API calls boxed, now and then, for the whole run.
+     */
+    static void softmax(float[] s, int from, int to, float scale) {
+        if (SIMD) {
+            VectorKernels.softmax(s, from, to, scale);
+        } else {
+            softmaxScalar(s, from, to, scale);
+        }
     }
 
+    static void softmaxScalar(float[] s, int from, int to, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = from; j < to; j++) {
+            float v = s[j] * scale;
+            s[j] = v;
+            max = Math.max(max, v);
+        }
+        double sum = expShiftScalar(s, from, to, max);
+        float inv = (float) (1.0 / sum);
+        for (int j = from; j < to; j++) {
+            s[j] = Float.float16ToFloat(Float.floatToFloat16(s[j] * inv));
+        }
+    }
+
+    /** {@code s[i] = exp(s[i] - max)} for i in [from, to); returns their sum. */
     static double expShiftScalar(float[] s, int from, int to, float max) {
         double sum = 0;
         for (int j = from; j < to; j++) {

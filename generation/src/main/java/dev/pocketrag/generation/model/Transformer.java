@@ -710,21 +710,7 @@ public final class Transformer implements AutoCloseable {
                         st[j] = (float) Math.tanh(st[j] * capInv) * cap;
                     }
                 }
-                // plain loops the JIT vectorises: scale, max, and the f16 rounding of the weights
-                // (a NaN stays a NaN; its f16 payload, which Half.f32ToF16 sets as ggml does, is lost
-                // on the way back to float anyway)
-                float scale = attnScale;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = j0; j < j1; j++) {
-                    float v = st[j] * scale;
-                    st[j] = v;
-                    max = Math.max(max, v);
-                }
-                double sum = Kernels.expShift(st, j0, j1, max);
-                float inv = (float) (1.0 / sum);
-                for (int j = j0; j < j1; j++) {
-                    st[j] = Float.float16ToFloat(Float.floatToFloat16(st[j] * inv));
-                }
+                Kernels.softmax(st, j0, j1, attnScale);
             }
             java.util.Arrays.fill(ot, 0, width * hdv, 0f);
             // positions [c0, c1) are attended to by every row of the tile; each row adds its own

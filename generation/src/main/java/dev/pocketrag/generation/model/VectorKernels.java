@@ -235,7 +235,7 @@ final class VectorKernels {
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds to an integer (ties to even)
 
-    // e^x lane-wise (inlined by hand in siluMul and expShift), about 2 ulp: x clamped to [-87.3, 88],
+    // e^x lane-wise (inlined by hand in siluMul and softmax), about 2 ulp: x clamped to [-87.3, 88],
     // x = k ln2 + r (Cody-Waite), e^r by its degree-6 Taylor polynomial (|r| <= ln2/2: error below
     // 2e-7 relative), times 2^k via the exponent bits.
 
@@ -263,7 +263,17 @@ final class VectorKernels {
         }
     }
 
-    static double expShift(float[] s, int from, int to, float max) {
+    /**
+     * {@link Kernels#softmaxScalar}'s vector twin, in one method on purpose (see {@link Kernels#softmax}):
+     * the scale and max, {@code e^(s - max)} lane-wise with its sum, then the f16-rounded weights.
+     */
+    static void softmax(float[] s, int from, int to, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = from; j < to; j++) {
+            float v = s[j] * scale;
+            s[j] = v;
+            max = Math.max(max, v);
+        }
         FloatVector acc = FloatVector.zero(F);
         int j = from;
         for (int bound = from + F.loopBound(to - from); j < bound; j += L) {
@@ -288,6 +298,9 @@ final class VectorKernels {
             s[j] = e;
             sum += e;
         }
-        return sum;
+        float inv = (float) (1.0 / sum);
+        for (j = from; j < to; j++) {
+            s[j] = Float.float16ToFloat(Float.floatToFloat16(s[j] * inv));
+        }
     }
 }

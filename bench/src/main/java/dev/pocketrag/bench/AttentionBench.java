@@ -29,7 +29,7 @@ import java.util.Locale;
  * (JIT warm-up included); {@code warm} is the best of {@code --runs} more runs in the same process.
  * A {@code short} row generates the same tokens after a 64-token prompt (warm): the difference
  * to {@code warm} is what attending to the long prompt costs per token. The model is the
- * generation benchmark's synthetic Qwen2.5-0.5B (random weights, real vocabulary), batches of 64
+ * generation benchmark's synthetic Qwen2.5-0.5B (random weights, real vocabulary), batches of GgufChatModel.DEFAULT_BATCH
  * prompt tokens as {@code GgufChatModel} runs them; greedy, end-of-generation tokens ignored.
  */
 final class AttentionBench {
@@ -103,7 +103,7 @@ final class AttentionBench {
                 Run cold;
                 Run warm = null;
                 Run shortRun = null;
-                try (Transformer t = new Transformer(g, cfg, prompt + tokens, threads, 64)) {
+                try (Transformer t = new Transformer(g, cfg, prompt + tokens, threads, dev.pocketrag.generation.GgufChatModel.DEFAULT_BATCH)) {
                     cold = runOurs(t, ids, tokens);
                     report("cold", q, prompt, cold);
                     for (int r = 0; r < runs; r++) {

@@ -286,7 +286,7 @@ final class GenerationBench {
             ModelParameters mp = new ModelParameters().setModel(model.toString()).setThreads(threads)
                     .setThreadsBatch(threads).setCtxSize(1024).setBatchSize(512).setUbatchSize(512).setParallel(1)
                     .disableContextShift().disableLog();
-            try (Transformer ours = new Transformer(g, cfg, PROMPT + GENERATE, threads, 64);
+            try (Transformer ours = new Transformer(g, cfg, PROMPT + GENERATE, threads, dev.pocketrag.generation.GgufChatModel.DEFAULT_BATCH);
                  LlamaModel peer = new LlamaModel(mp)) {
                 int peerCount = peer.encode(text).length + (tok.addsBos() ? 1 : 0);
                 if (peerCount != ids.length) {

@@ -83,7 +83,7 @@ public final class GgufChatModel implements ChatModel {
      * @param threads       threads for the forward pass (the calling thread included); 0 = all cores
      * @param seed          seed of the model's generator, used by calls with
      *                      {@link GenerationParams#DEFAULT_SEED}; empty = a random seed
-     * @param batchSize     prompt tokens per forward step; 0 = 64
+     * @param batchSize     prompt tokens per forward step; 0 = {@link #DEFAULT_BATCH} (256)
      * @param promptCache   folder where the keys and values of the last system prompt are saved for
      *                      the next process (see "Work done once" above); null = none
      */
@@ -102,7 +102,7 @@ public final class GgufChatModel implements ChatModel {
             Objects.requireNonNull(seed, "seed");
         }
 
-        /** Defaults: context min(trained, 4096), all cores, random seed, batches of 64, no prompt cache folder. */
+        /** Defaults: context min(trained, 4096), all cores, random seed, batches of 256, no prompt cache folder. */
         public static Options defaults() {
             return new Options(0, 0, OptionalLong.empty(), 0, null);
         }
@@ -156,8 +156,8 @@ public final class GgufChatModel implements ChatModel {
 
     /** Default KV cache size when the model's own context is larger. */
     public static final int DEFAULT_CONTEXT = 4096;
-    /** Default prompt batch. */
-    public static final int DEFAULT_BATCH = 64;
+    /** Default prompt batch (measured 256 vs 64: 6-8% faster prompt processing, the rows decoded once per batch). */
+    public static final int DEFAULT_BATCH = 256;
 
     private final Gguf gguf;
     private final ModelConfig config;

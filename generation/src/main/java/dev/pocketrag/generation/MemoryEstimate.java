@@ -13,7 +13,8 @@ import java.util.Locale;
  * kvCache = sum over layers of ctx x nKvHeads(layer) x (keyDim + valueDim) x kvBytes
  *         = nLayer x nKvHeads x headDim x ctx x 2 x kvBytes        (uniform layers, keyDim = valueDim)
  * compute = 4 x (nVocab                                  logits of one position
- *               + batch x (3 nEmbd + 2 kvDim + 3 nFf))   float activations of a batch of positions
+ *               + batch x (5 nEmbd + 2 kvDim + 4 nFf))   float activations of a batch of positions (with the
+ *                                                         batch kernel's transposed copies of its inputs)
  * runtime = 80 MiB + 700 B x nVocab                       the JVM, and the tokenizer's tables
  * </pre>
  * {@code nKvHeads} is {@code <arch>.attention.head_count_kv} (grouped-query attention: often 4-8x fewer
@@ -34,11 +35,11 @@ import java.util.Locale;
  * <pre>
  * kvCache = 16 x 8 x 64 x 4096 x 2 x 2 B           = 134,217,728 B = 128 MiB
  *           (the hidden-size formula: 16 x 2048 x 4096 x 2 x 2 = 512 MiB, 4x too much)
- * compute = 4 x (128256 + 64 x (3x2048 + 2x512 + 3x8192))
- *         = 4 x (128256 + 2031616)                  = 8,639,488 B ~ 8.2 MiB
+ * compute = 4 x (128256 + 256 x (5x2048 + 2x512 + 4x8192))
+ *         = 4 x (128256 + 11272192)                 = 45,601,792 B ~ 43.5 MiB
  * runtime = 80 x 2^20 + 700 x 128256                = 173,665,280 B ~ 165.6 MiB
  * weights = the file, about 808 MB for Q4_K_M (1.5 GB for Q8_0)
- * total   ~ 808 MB + 134 MB + 9 MB + 174 MB         ~ 1.12 GB
+ * total   ~ 808 MB + 134 MB + 46 MB + 174 MB        ~ 1.16 GB
  * </pre>
  * Every doubling of the context adds another 128 MiB of cache.
  *
@@ -157,7 +158,7 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, long computeBy
 
     static long compute(Shape s, int batch) {
         long kvDim = s.maxKvHeads() * Math.max(s.keyDim(), s.valueDim());
-        long perPosition = 3L * s.nEmbd() + 2 * kvDim + 3L * s.nFf();
+        long perPosition = 5L * s.nEmbd() + 2 * kvDim + 4L * s.nFf();
         return 4L * (s.nVocab() + batch * perPosition);
     }
 

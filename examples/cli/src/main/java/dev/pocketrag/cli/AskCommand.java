@@ -2,7 +2,6 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.retrieval.Settings;
 
-import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
@@ -76,10 +75,11 @@ final class AskCommand implements Callable<Integer> {
         }
         Settings config = Settings.load();
         PrintWriter out = spec.commandLine().getOut();
-        ChatModel model = modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE));
         Answer answer;
         long asked; // wall clock when the question was asked
-        try (Notebook nb = notebook.openToEmbed(config, model)) {
+        // the chat model loads while the embedding model loads on another thread
+        try (Notebook nb = notebook.openToEmbedWhileLoading(config,
+                () -> modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE)))) {
             asked = System.currentTimeMillis();
             answer = nb.ask(q, options, piece -> {
                 if (!json) {

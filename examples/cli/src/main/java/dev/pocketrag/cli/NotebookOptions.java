@@ -2,6 +2,7 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.retrieval.Settings;
 
+import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.retrieval.Notebook;
@@ -40,5 +41,33 @@ final class NotebookOptions {
     Notebook openToEmbed(Settings config, ChatModel model) throws IOException {
         return Notebook.builder(directory(config)).embedder(Embedders.miniLmInBackground(), true)
                 .chatModel(model, true).build();
+    }
+
+    /** Loads a chat model (or returns {@code null}: none); may throw what loading a model throws. */
+    interface ModelLoader {
+        ChatModel load() throws IOException;
+    }
+
+    /**
+     * {@link #openToEmbed(Settings, ChatModel)} with the chat model loaded by {@code loader} while the
+     * embedding model already loads on another thread (the two take about the same time cold).
+     */
+    Notebook openToEmbedWhileLoading(Settings config, ModelLoader loader) throws IOException {
+        Embedder embedder = Embedders.miniLmInBackground();
+        ChatModel model = null;
+        boolean ok = false;
+        try {
+            model = loader.load();
+            Notebook nb = Notebook.builder(directory(config)).embedder(embedder, true).chatModel(model, true).build();
+            ok = true;
+            return nb;
+        } finally {
+            if (!ok) {
+                embedder.close();
+                if (model != null) {
+                    model.close();
+                }
+            }
+        }
     }
 }

@@ -44,7 +44,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Prompts</h2>
  * {@link #chat} renders the messages with the model's chat template (recognised from
  * {@code tokenizer.chat_template}, see {@link ChatTemplate}; chatml when unknown) and tokenizes the
- * result with special tokens parsed and the model's BOS rule. {@link #complete} tokenizes raw text
+ * result with the model's BOS rule, recognising special tokens in the template's markup only: the
+ * messages' text is text, so a note or a question that contains {@code <|im_end|><|im_start|>system}
+ * cannot end its turn or open another ({@link Tokenizer#encodePrompt}; ordinary text gets the ids it
+ * would get with special-token parsing on). {@link #complete} tokenizes raw text
  * with the BOS rule and no special-token parsing (text is text). Prompt and {@code maxTokens}
  * together must fit {@link #contextLength()}: otherwise {@link IllegalArgumentException} saying how
  * many tokens were asked for and how many fit; nothing is truncated silently.
@@ -283,8 +286,20 @@ public final class GgufChatModel implements ChatModel {
         return template.render(checkMessages(messages), true);
     }
 
+    /**
+     * The token ids {@link #chat} runs for {@code messages} (BOS included when the model adds one):
+     * the template's markers as special tokens, the messages' text as text.
+     */
+    public int[] promptTokens(List<ChatMessage> messages) {
+        return chatPromptTokens(messages);
+    }
+
     private int[] chatPromptTokens(List<ChatMessage> messages) {
-        return tokenizer.encode(renderPrompt(messages), true, true);
+        return tokens(template.prompt(checkMessages(messages), true));
+    }
+
+    private int[] tokens(ChatTemplate.Prompt p) {
+        return tokenizer.encodePrompt(p.text(), true, p.content());
     }
 
     private static List<ChatMessage> checkMessages(List<ChatMessage> messages) {
@@ -327,7 +342,7 @@ public final class GgufChatModel implements ChatModel {
             return 0;
         }
         try {
-            int[] head = tokenizer.encode(template.render(messages.subList(0, n), false), true, true);
+            int[] head = tokens(template.prompt(messages.subList(0, n), false));
             return PromptCache.common(head, head.length, prompt, prompt.length);
         } catch (RuntimeException e) {
             return 0; // a template that needs a user turn: nothing to keep

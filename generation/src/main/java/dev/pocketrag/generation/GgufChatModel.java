@@ -55,7 +55,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Generation</h2>
  * Stops at an end-of-generation token of the vocabulary (EOS, EOT, {@code <|im_end|>}, ...; not part
  * of the text), at a stop string (never streamed, not part of the text), after {@code maxTokens},
- * or when the listener returns {@code false}.
+ * or when the listener returns {@code false}. Logits that are NaN or infinite (damaged weights)
+ * throw {@link NonFiniteLogitsException} naming the model, rather than giving an empty answer.
  *
  * <h2>Work done once</h2>
  * The KV cache keeps the last sequence (prompt and reply): a prompt that starts with the same tokens
@@ -527,6 +528,7 @@ public final class GgufChatModel implements ChatModel {
         float[] logits = prefill(prompt, reused);
         int reuse = reused[0];
         int pos = prompt.length;
+        checkFinite(logits, pos - 1);
         long t1 = System.nanoTime();
 
         long seed = params.seed() == GenerationParams.DEFAULT_SEED ? nextSeed() : params.seed();
@@ -570,6 +572,7 @@ public final class GgufChatModel implements ChatModel {
                     break;
                 }
                 logits = transformer.forward(seq, pos, pos + 1, pos);
+                checkFinite(logits, pos);
                 pos++;
             }
         } finally {
@@ -593,6 +596,20 @@ public final class GgufChatModel implements ChatModel {
         ChatCompletion c = new ChatCompletion(text.toString(), reason,
                 new ChatCompletion.Usage(prompt.length, generated, reuse), timings);
         return new Generation(prompt, Arrays.copyOfRange(seq, prompt.length, prompt.length + generated), c);
+    }
+
+    /**
+     * @throws NonFiniteLogitsException if a logit is NaN or infinite (damaged weights: sampling
+     *     would pick an arbitrary token, typically ending the answer before it starts)
+     */
+    private void checkFinite(float[] logits, int pos) {
+        for (int i = 0; i < logits.length; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new NonFiniteLogitsException("model '" + name() + "' (" + gguf.path().getFileName() + ") computed a "
+                        + logits[i] + " logit (token " + i + ") at position " + pos + ": its weights hold NaN or"
+                        + " infinite values or overflow; the file is damaged or was converted wrongly");
+            }
+        }
     }
 
     private long nextSeed() {

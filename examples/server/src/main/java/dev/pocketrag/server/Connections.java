@@ -15,9 +15,11 @@ import java.util.Locale;
  *       file-descriptor limit leaves ({@link #cap}). Beyond it the server closes a new connection
  *       at once, instead of failing {@code accept} with "too many open files" over and over (its
  *       dispatcher then spins at 100% CPU and the connection waits unanswered).</li>
+ *   <li>{@code sun.net.httpserver.idleInterval} ({@value #IDLE_SECONDS} s): a connection that
+ *       sends nothing for that long (a new one before its first request, or one kept alive between
+ *       requests) is closed, so idle connections cannot hold the places for long.</li>
  *   <li>{@code sun.net.httpserver.maxReqTime} ({@value #REQUEST_SECONDS} s): a connection that
- *       has not sent a whole request by then (nothing at all, or a slow trickle) is closed, so idle
- *       connections cannot hold the places for long.</li>
+ *       has not sent a whole request (headers and body) by then is closed (a slow trickle).</li>
  *   <li>{@code sun.net.httpserver.clockTick} (1 s): how often those timers look.</li>
  * </ul>
  */
@@ -25,8 +27,10 @@ final class Connections {
     private static final System.Logger LOG = System.getLogger(Connections.class.getName());
 
     static final String MAX_CONNECTIONS = "jdk.httpserver.maxConnections";
+    /** Seconds a connection may stay silent. */
+    static final int IDLE_SECONDS = 10;
     /** Seconds a connection may take to send a request (headers and body). */
-    static final int REQUEST_SECONDS = 20;
+    static final int REQUEST_SECONDS = 60;
     /** Most connections, whatever the descriptor limit. */
     static final int MOST = 1024;
     /** Descriptors kept for everything else: index files, jars, models, logs. */
@@ -44,6 +48,7 @@ final class Connections {
         if (configured > 0) {
             return configured;
         }
+        setIfAbsent("sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS));
         setIfAbsent("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
         setIfAbsent("sun.net.httpserver.clockTick", "1000");
         String given = System.getProperty(MAX_CONNECTIONS);
@@ -60,7 +65,7 @@ final class Connections {
             System.setProperty(MAX_CONNECTIONS, Integer.toString(cap));
         }
         configured = cap;
-        LOG.log(System.Logger.Level.INFO, String.format(Locale.ROOT,
+        LOG.log(System.Logger.Level.DEBUG, String.format(Locale.ROOT,
                 "at most %d connections at once (file descriptors: %s open of %s); more are closed at once",
                 cap, fds[0] < 0 ? "?" : Long.toString(fds[0]), fds[1] < 0 ? "?" : Long.toString(fds[1])));
         return cap;
@@ -116,7 +121,8 @@ final class Connections {
                     lastLog = now;
                     LOG.log(System.Logger.Level.WARNING, "the connection limit of " + cap + " is reached (" + open
                             + " file descriptors open): new connections are closed at once, and connections that"
-                            + " send no request are closed after " + REQUEST_SECONDS + " s");
+                            + " send nothing are closed after " + System.getProperty("sun.net.httpserver.idleInterval")
+                            + " s");
                 }
             }
         });

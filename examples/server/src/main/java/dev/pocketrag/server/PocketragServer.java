@@ -100,8 +100,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       first 16,384 characters of a text; questions and queries are at most 4,000 characters.</li>
  *   <li>Request bodies over {@code maxBodyBytes} are refused (413) without being read.</li>
  *   <li>Connections are capped below the process's file-descriptor limit (see
- *       {@link Connections}): more are closed at once, and one that sends no whole request within
- *       20 s is closed.</li>
+ *       {@link Connections}): more are closed at once, and one that sends nothing for 10 s is
+ *       closed.</li>
  * </ul>
  */
 public final class PocketragServer implements AutoCloseable {

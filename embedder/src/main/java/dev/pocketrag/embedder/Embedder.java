@@ -59,6 +59,21 @@ public interface Embedder extends AutoCloseable {
      */
     int maxTokens();
 
+    /** Characters of input read per token of {@link #maxTokens()}: see {@link #maxChars(int)}. */
+    int CHARS_PER_TOKEN = 64;
+
+    /**
+     * How much of a text an embedder with {@code maxTokens} reads: its first {@code maxTokens x 64}
+     * characters (16,384 for MiniLM's 256). The rest is cut before tokenizing, so a huge input
+     * costs what a long one does. Text has about 4-6 characters a word piece, so the cut never
+     * changes a vector, except for text that is mostly runs of spaces or words of over 100
+     * characters (which WordPiece reads as one unknown token); token counts ({@link #countTokens},
+     * {@link Embedding#totalTokens()}) are those of the text that was read.
+     */
+    static int maxChars(int maxTokens) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) maxTokens * CHARS_PER_TOKEN);
+    }
+
     /**
      * An identifier of the model: its name and the sha256 of the model file, e.g.
      * {@code all-minilm-l6-v2-q@sha256:1a2b...}. An index stores it to refuse vectors of another
@@ -68,7 +83,8 @@ public interface Embedder extends AutoCloseable {
 
     /**
      * The number of tokens this embedder sees for {@code text}, special tokens included, before
-     * truncation; a chunker keeps each chunk at or below {@link #maxTokens()}.
+     * truncation (of the first {@link #maxChars(int)} characters); a chunker keeps each chunk at or
+     * below {@link #maxTokens()}.
      */
     int countTokens(String text);
 
@@ -81,7 +97,8 @@ public interface Embedder extends AutoCloseable {
      * @param vector the embedding
      * @param tokens word pieces fed to the model, special tokens included (at most
      *     {@link #maxTokens()})
-     * @param totalTokens word pieces of the whole text before truncation
+     * @param totalTokens word pieces of the text before truncation (of its first
+     *     {@link #maxChars(int)} characters)
      */
     record Embedding(float[] vector, int tokens, int totalTokens) {
         public Embedding {

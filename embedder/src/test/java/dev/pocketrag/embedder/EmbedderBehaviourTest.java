@@ -131,6 +131,30 @@ class EmbedderBehaviourTest {
         assertCosineAtLeast(e.vector(), embedder.embed(cut), 0.99999, "same first 254 word pieces");
     }
 
+    /**
+     * An 8 MiB text is cut to {@link Embedder#maxChars} characters before it is tokenized (the
+     * whole text once cost 35 s of CPU and 0.7 GB of native memory): its token count is that of the
+     * first 16,384 characters, and its vector is that of any prefix that fills the 254 word pieces.
+     */
+    @Test
+    void a_huge_text_is_cut_before_tokenizing_and_embeds_like_its_beginning() {
+        String sentence = "pocketrag keeps notes on local disk. ";
+        String huge = sentence.repeat((8 << 20) / sentence.length());
+        Embedder.Embedding e = embedder.embedWithInfo(huge);
+        int limit = Embedder.maxChars(embedder.maxTokens());
+        assertEquals(256 * 64, limit);
+        int readTokens = embedder.countTokens(huge.substring(0, limit));
+        assertEquals(readTokens, e.totalTokens(), "counts the text that was read, not 1.8 million word pieces");
+        assertEquals(readTokens, embedder.countTokens(huge));
+        assertTrue(readTokens > 256 && readTokens < 10_000, "tokens read: " + readTokens);
+        assertArrayEquals(embedder.embed(sentence.repeat(50)), e.vector(), "the first 254 word pieces decide");
+        assertArrayEquals(e.vector(), embedder.embedAll(List.of(huge)).get(0));
+        assertArrayEquals(embedder.embedQuery(sentence.repeat(50)), embedder.embedQuery(huge));
+        // the cut never splits a surrogate pair
+        String emoji = "x".repeat(limit - 1) + "\uD83D\uDE80" + "tail";
+        assertArrayEquals(embedder.embed("x".repeat(limit - 1)), embedder.embed(emoji));
+    }
+
     @Test
     void null_is_rejected_with_a_message() {
         NullPointerException e = assertThrows(NullPointerException.class, () -> embedder.embed(null));

@@ -44,7 +44,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Prompts</h2>
  * {@link #chat} renders the messages with the model's chat template (recognised from
  * {@code tokenizer.chat_template}, see {@link ChatTemplate}; chatml when unknown) and tokenizes the
- * result with special tokens parsed and the model's BOS rule. {@link #complete} tokenizes raw text
+ * result with the model's BOS rule, recognising special tokens in the template's markup only: the
+ * messages' text is text, so a note or a question that contains {@code <|im_end|><|im_start|>system}
+ * cannot end its turn or open another ({@link Tokenizer#encodePrompt}; ordinary text gets the ids it
+ * would get with special-token parsing on). {@link #complete} tokenizes raw text
  * with the BOS rule and no special-token parsing (text is text). Prompt and {@code maxTokens}
  * together must fit {@link #contextLength()}: otherwise {@link IllegalArgumentException} saying how
  * many tokens were asked for and how many fit; nothing is truncated silently.
@@ -52,7 +55,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Generation</h2>
  * Stops at an end-of-generation token of the vocabulary (EOS, EOT, {@code <|im_end|>}, ...; not part
  * of the text), at a stop string (never streamed, not part of the text), after {@code maxTokens},
- * or when the listener returns {@code false}.
+ * or when the listener returns {@code false}. Logits that are NaN or infinite (damaged weights)
+ * throw {@link NonFiniteLogitsException} naming the model, rather than giving an empty answer.
  *
  * <h2>Work done once</h2>
  * The KV cache keeps the last sequence (prompt and reply): a prompt that starts with the same tokens
@@ -283,8 +287,20 @@ public final class GgufChatModel implements ChatModel {
         return template.render(checkMessages(messages), true);
     }
 
+    /**
+     * The token ids {@link #chat} runs for {@code messages} (BOS included when the model adds one):
+     * the template's markers as special tokens, the messages' text as text.
+     */
+    public int[] promptTokens(List<ChatMessage> messages) {
+        return chatPromptTokens(messages);
+    }
+
     private int[] chatPromptTokens(List<ChatMessage> messages) {
-        return tokenizer.encode(renderPrompt(messages), true, true);
+        return tokens(template.prompt(checkMessages(messages), true));
+    }
+
+    private int[] tokens(ChatTemplate.Prompt p) {
+        return tokenizer.encodePrompt(p.text(), true, p.content());
     }
 
     private static List<ChatMessage> checkMessages(List<ChatMessage> messages) {
@@ -327,7 +343,7 @@ public final class GgufChatModel implements ChatModel {
             return 0;
         }
         try {
-            int[] head = tokenizer.encode(template.render(messages.subList(0, n), false), true, true);
+            int[] head = tokens(template.prompt(messages.subList(0, n), false));
             return PromptCache.common(head, head.length, prompt, prompt.length);
         } catch (RuntimeException e) {
             return 0; // a template that needs a user turn: nothing to keep
@@ -512,6 +528,7 @@ public final class GgufChatModel implements ChatModel {
         float[] logits = prefill(prompt, reused);
         int reuse = reused[0];
         int pos = prompt.length;
+        checkFinite(logits, pos - 1);
         long t1 = System.nanoTime();
 
         long seed = params.seed() == GenerationParams.DEFAULT_SEED ? nextSeed() : params.seed();
@@ -555,6 +572,7 @@ public final class GgufChatModel implements ChatModel {
                     break;
                 }
                 logits = transformer.forward(seq, pos, pos + 1, pos);
+                checkFinite(logits, pos);
                 pos++;
             }
         } finally {
@@ -578,6 +596,20 @@ public final class GgufChatModel implements ChatModel {
         ChatCompletion c = new ChatCompletion(text.toString(), reason,
                 new ChatCompletion.Usage(prompt.length, generated, reuse), timings);
         return new Generation(prompt, Arrays.copyOfRange(seq, prompt.length, prompt.length + generated), c);
+    }
+
+    /**
+     * @throws NonFiniteLogitsException if a logit is NaN or infinite (damaged weights: sampling
+     *     would pick an arbitrary token, typically ending the answer before it starts)
+     */
+    private void checkFinite(float[] logits, int pos) {
+        for (int i = 0; i < logits.length; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new NonFiniteLogitsException("model '" + name() + "' (" + gguf.path().getFileName() + ") computed a "
+                        + logits[i] + " logit (token " + i + ") at position " + pos + ": its weights hold NaN or"
+                        + " infinite values or overflow; the file is damaged or was converted wrongly");
+            }
+        }
     }
 
     private long nextSeed() {

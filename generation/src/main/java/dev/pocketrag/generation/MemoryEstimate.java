@@ -82,10 +82,18 @@ public record MemoryEstimate(long weightBytes, long kvCacheBytes, long computeBy
     public record Shape(String arch, int nLayer, int nEmbd, int nHead, long[] nKvHeadsPerLayer, int keyDim,
                         int valueDim, int nFf, int nVocab, int trainedContext) {
 
-        /** Reads the shape of the model in {@code g}. */
+        /**
+         * Reads the shape of the model in {@code g}.
+         *
+         * @throws UnsupportedModelException if its architecture is not one {@link GgufChatModel} runs
+         */
         public static Shape of(Gguf g) {
             String arch = g.architecture().orElseThrow(() -> new GgufFormatException(g.path().getFileName().toString(),
                     "key 'general.architecture'", "(absent)", -1, "not a model file: no architecture"));
+            if (dev.pocketrag.generation.model.Architecture.byGgufName(arch).isEmpty()) {
+                throw new UnsupportedModelException(g.path().getFileName() + ": architecture '" + arch
+                        + "' is not supported; supported: " + dev.pocketrag.generation.model.Architecture.supportedNames());
+            }
             String p = arch + ".";
             int nLayer = g.getInt(p + "block_count");
             int nEmbd = g.getInt(p + "embedding_length", 0);

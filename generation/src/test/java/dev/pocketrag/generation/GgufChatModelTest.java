@@ -238,6 +238,33 @@ class GgufChatModelTest {
     }
 
     @Test
+    void nan_weights_fail_with_an_error_naming_the_model_instead_of_an_empty_answer(@TempDir Path dir)
+            throws IOException {
+        Path f = dir.resolve("damaged.gguf");
+        tinyModel("llama", 2).write(f);
+        long at;
+        int n;
+        try (Gguf g = Gguf.open(f)) {
+            var t = g.tensor("output_norm.weight");
+            at = g.dataOffset() + t.offset();
+            n = (int) (t.byteSize() / 4);
+        }
+        java.nio.ByteBuffer nan = java.nio.ByteBuffer.allocate(4 * n).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            nan.putFloat(i == 3 ? Float.POSITIVE_INFINITY : Float.NaN);
+        }
+        nan.flip();
+        try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(nan, at);
+        }
+        try (GgufChatModel m = GgufChatModel.load(f, GgufChatModel.Options.defaults().withThreads(1))) {
+            NonFiniteLogitsException e = assertThrows(NonFiniteLogitsException.class,
+                    () -> m.chat(List.of(ChatMessage.user("Once")), GenerationParams.greedy().withMaxTokens(5)));
+            assertTrue(e.getMessage().contains("damaged.gguf") && e.getMessage().contains("NaN"), e.getMessage());
+        }
+    }
+
+    @Test
     void missing_tensor_is_a_format_error_naming_it(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("broken.gguf");
         GgufWriter w = tinyModel("llama", 2);

@@ -100,6 +100,21 @@ class MemoryEstimateTest {
     }
 
     @Test
+    void an_unsupported_architecture_is_named_not_a_missing_key() throws IOException {
+        Path p = dir.resolve("mamba.gguf");
+        Gguf.writer()
+                .put("general.architecture", GgufValue.ofString("mamba"))
+                .put("mamba.context_length", GgufValue.ofUint32(4096))
+                .put("mamba.embedding_length", GgufValue.ofUint32(768))
+                .write(p);
+        try (Gguf g = Gguf.open(p)) {
+            UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> MemoryEstimate.Shape.of(g));
+            assertTrue(e.getMessage().contains("architecture 'mamba' is not supported")
+                    && e.getMessage().contains("llama, qwen2"), e.getMessage());
+        }
+    }
+
+    @Test
     void rejects_bad_context() throws IOException {
         try (Gguf g = Gguf.open(llama32_1b())) {
             assertThrows(IllegalArgumentException.class, () -> MemoryEstimate.of(g, 0));

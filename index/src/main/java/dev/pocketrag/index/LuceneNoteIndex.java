@@ -98,6 +98,17 @@ import org.apache.lucene.util.BytesRef;
  * getKnnVectorsFormatForField} overridden; the format name is written per segment, so an index
  * reopened with another {@link VectorFormat} reads its old segments and writes new ones in the new
  * format.
+ *
+ * <h2>After a failed write</h2>
+ * A write or commit that fails with an I/O error (a full disk, a vanished file) rolls the writer
+ * back to the last commit and throws {@link IndexWriteException} naming the index; so does a
+ * Lucene "tragic" error, after which Lucene closes the writer itself. Nothing acknowledged is lost:
+ * commits stay, only the changes since the last commit are dropped. The next read or write opens
+ * a new writer on the last commit (reads fall back to the last commit as long as no writer can be
+ * opened), so the index recovers once the cause is gone, without a restart. Writes of other
+ * threads that were dropped by the rollback are refused at their {@link #commit()} (a thread's
+ * writes and its commit belong together, as {@code Notebook} makes them), so a commit never
+ * reports as saved what was lost.
  */
 final class LuceneNoteIndex implements NoteIndex {
     static final String F_ID = "id";
@@ -130,8 +141,6 @@ final class LuceneNoteIndex implements NoteIndex {
     private final Path path;
     private final IndexOptions options;
     private final Directory directory;
-    private final IndexWriter writer;
-    private final SearcherManager searchers;
     private final Analyzer analyzer;
     private final Object commitLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -139,32 +148,46 @@ final class LuceneNoteIndex implements NoteIndex {
     private final AtomicLong writes = new AtomicLong();
     private volatile long refreshedWrites;
 
+    /** The writer and its near-real-time searchers; replaced after a failed write. */
+    private record Live(IndexWriter writer, SearcherManager searchers, long generation) {}
+
+    private volatile Live live;
+    private final Object reopenLock = new Object();
+    /** Searchers of the last commit, while no writer can be opened after a failure (null until needed). */
+    private SearcherManager lastCommit;
+    /** The generation of {@link #live} a thread's uncommitted writes went to (-1: none). */
+    private final ThreadLocal<long[]> wroteTo = ThreadLocal.withInitial(() -> new long[] {-1});
+
+    private static final System.Logger LOG = System.getLogger(LuceneNoteIndex.class.getName());
+
     private LuceneNoteIndex(Path path, IndexOptions options, Directory directory, IndexWriter writer,
             SearcherManager searchers, Analyzer analyzer) {
         this.path = path;
         this.options = options;
         this.directory = directory;
-        this.writer = writer;
-        this.searchers = searchers;
+        this.live = new Live(writer, searchers, 0);
         this.analyzer = analyzer;
     }
 
     static NoteIndex open(Path dir, IndexOptions options) throws IOException {
+        return open(dir, options, d -> d);
+    }
+
+    /**
+     * {@link #open(Path, IndexOptions)} through {@code wrap}, which may put a filter around the
+     * file-system directory (tests inject failing writes this way).
+     */
+    static NoteIndex open(Path dir, IndexOptions options, java.util.function.UnaryOperator<Directory> wrap)
+            throws IOException {
         Path path = dir.toAbsolutePath().normalize();
         Files.createDirectories(path);
-        Directory directory = FSDirectory.open(path);
+        Directory directory = wrap.apply(FSDirectory.open(path));
         Analyzer analyzer = new EnglishAnalyzer();
         IndexWriter writer = null;
         boolean success = false;
         try {
-            IndexWriterConfig config = new IndexWriterConfig(analyzer)
-                    .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-                    .setCodec(codec(options))
-                    .setSimilarity(new BM25Similarity(options.bm25K1(), options.bm25B()))
-                    .setRAMBufferSizeMB(64)
-                    .setCommitOnClose(false);
             try {
-                writer = new IndexWriter(directory, config);
+                writer = new IndexWriter(directory, writerConfig(options, analyzer));
             } catch (LockObtainFailedException e) {
                 throw new IndexInUseException(path, e);
             }
@@ -184,16 +207,7 @@ final class LuceneNoteIndex implements NoteIndex {
             if (fresh) {
                 writer.commit(); // records the model before any vector arrives
             }
-            final float k1 = options.bm25K1();
-            final float b = options.bm25B();
-            SearcherManager searchers = new SearcherManager(writer, true, false, new SearcherFactory() {
-                @Override
-                public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) {
-                    IndexSearcher s = new IndexSearcher(reader);
-                    s.setSimilarity(new BM25Similarity(k1, b));
-                    return s;
-                }
-            });
+            SearcherManager searchers = new SearcherManager(writer, true, false, searcherFactory(options));
             LuceneNoteIndex index = new LuceneNoteIndex(path, options, directory, writer, searchers, analyzer);
             success = true;
             return index;
@@ -204,6 +218,106 @@ final class LuceneNoteIndex implements NoteIndex {
                 closeQuietly(analyzer);
             }
         }
+    }
+
+    private static IndexWriterConfig writerConfig(IndexOptions options, Analyzer analyzer) {
+        return new IndexWriterConfig(analyzer)
+                .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+                .setCodec(codec(options))
+                .setSimilarity(new BM25Similarity(options.bm25K1(), options.bm25B()))
+                .setRAMBufferSizeMB(64)
+                .setCommitOnClose(false);
+    }
+
+    private static SearcherFactory searcherFactory(IndexOptions options) {
+        final float k1 = options.bm25K1();
+        final float b = options.bm25B();
+        return new SearcherFactory() {
+            @Override
+            public IndexSearcher newSearcher(IndexReader reader, IndexReader previous) {
+                IndexSearcher s = new IndexSearcher(reader);
+                s.setSimilarity(new BM25Similarity(k1, b));
+                return s;
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /**
+     * The writer, opened again on the last commit if a failure closed it.
+     *
+     * @throws IOException if no writer can be opened (the message says why)
+     */
+    private Live writable() throws IOException {
+        checkOpen();
+        Live l = live;
+        if (l.writer().isOpen()) {
+            return l;
+        }
+        synchronized (reopenLock) {
+            l = live;
+            if (l.writer().isOpen()) {
+                return l;
+            }
+            checkOpen();
+            closeQuietly(l.searchers());
+            IndexWriter w;
+            try {
+                w = new IndexWriter(directory, writerConfig(options, analyzer));
+            } catch (LockObtainFailedException e) {
+                throw new IndexInUseException(path, e);
+            } catch (IOException | RuntimeException e) {
+                throw new IndexWriteException(path, "cannot reopen the index writer after a failed write", e);
+            }
+            SearcherManager sm;
+            try {
+                sm = new SearcherManager(w, true, false, searcherFactory(options));
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(w::rollback);
+                throw new IndexWriteException(path, "cannot reopen the index after a failed write", e);
+            }
+            Live next = new Live(w, sm, l.generation() + 1);
+            live = next;
+            refreshedWrites = writes.get();
+            if (lastCommit != null) {
+                closeQuietly(lastCommit);
+                lastCommit = null;
+            }
+            Throwable cause = l.writer().getTragicException();
+            LOG.log(System.Logger.Level.WARNING, "reopened the index writer of " + path + " at its last commit"
+                    + (cause == null ? "" : " after: " + cause));
+            return next;
+        }
+    }
+
+    /**
+     * After {@code e} on a write to {@code l}: rolls the writer back to the last commit (dropping
+     * the changes since, which the failing call reports) unless a newer writer replaced it, and
+     * returns the exception to throw.
+     */
+    private IndexWriteException failed(Live l, Exception e, String what) {
+        synchronized (reopenLock) {
+            if (live == l && l.writer().isOpen()) {
+                try {
+                    l.writer().rollback(); // closes it; the next call opens a new one
+                } catch (IOException | RuntimeException r) {
+                    e.addSuppressed(r);
+                }
+            }
+        }
+        writes.incrementAndGet();
+        wroteTo.get()[0] = -1;
+        return new IndexWriteException(path, what, e);
+    }
+
+    /** Remembers that this thread has uncommitted writes in {@code l}. */
+    private void wrote(Live l) {
+        wroteTo.get()[0] = l.generation();
+    }
+
+    private static boolean writeFailure(Throwable e) {
+        return e instanceof IOException || e instanceof org.apache.lucene.store.AlreadyClosedException;
     }
 
     private static void checkRecorded(Path path, Map<String, String> recorded, IndexOptions options)
@@ -264,13 +378,7 @@ final class LuceneNoteIndex implements NoteIndex {
 
     @Override
     public void put(ChunkedNote note) throws IOException {
-        checkOpen();
-        checkVectors(note);
-        try {
-            writer.updateDocuments(new Term(F_ID, note.note().id()), documents(note));
-        } finally {
-            writes.incrementAndGet();
-        }
+        putAll(List.of(note));
     }
 
     @Override
@@ -279,10 +387,17 @@ final class LuceneNoteIndex implements NoteIndex {
         for (ChunkedNote n : notes) {
             checkVectors(n);
         }
+        Live l = writable();
+        wrote(l);
         try {
             for (ChunkedNote n : notes) {
-                writer.updateDocuments(new Term(F_ID, n.note().id()), documents(n));
+                l.writer().updateDocuments(new Term(F_ID, n.note().id()), documents(n));
             }
+        } catch (IOException | RuntimeException e) {
+            if (writeFailure(e)) {
+                throw failed(l, e, "cannot write to the index");
+            }
+            throw e;
         } finally {
             writes.incrementAndGet(); // also after a failure: what was written must become visible
         }
@@ -291,9 +406,7 @@ final class LuceneNoteIndex implements NoteIndex {
     @Override
     public void delete(String id) throws IOException {
         Objects.requireNonNull(id, "id");
-        checkOpen();
-        writer.deleteDocuments(new Term(F_ID, id));
-        writes.incrementAndGet();
+        deleteAll(List.of(id));
     }
 
     @Override
@@ -301,18 +414,43 @@ final class LuceneNoteIndex implements NoteIndex {
         checkOpen();
         Term[] terms = ids.stream().map(id -> new Term(F_ID, Objects.requireNonNull(id, "id"))).toArray(Term[]::new);
         if (terms.length > 0) {
-            writer.deleteDocuments(terms);
-            writes.incrementAndGet();
+            Live l = writable();
+            wrote(l);
+            try {
+                l.writer().deleteDocuments(terms);
+            } catch (IOException | RuntimeException e) {
+                if (writeFailure(e)) {
+                    throw failed(l, e, "cannot write to the index");
+                }
+                throw e;
+            } finally {
+                writes.incrementAndGet();
+            }
         }
     }
 
     @Override
     public void commit() throws IOException {
         checkOpen();
-        synchronized (commitLock) {
-            writer.setLiveCommitData(userData(options).entrySet());
-            writer.commit();
+        long[] mine = wroteTo.get();
+        Live l = writable();
+        if (mine[0] >= 0 && mine[0] != l.generation()) {
+            mine[0] = -1;
+            throw new IndexWriteException(path, "not saved: an earlier write failed and the index went back to its"
+                    + " last commit, dropping this thread's changes since; write them again", null);
         }
+        synchronized (commitLock) {
+            try {
+                l.writer().setLiveCommitData(userData(options).entrySet());
+                l.writer().commit();
+            } catch (IOException | RuntimeException e) {
+                if (writeFailure(e)) {
+                    throw failed(l, e, "cannot save the index");
+                }
+                throw e;
+            }
+        }
+        mine[0] = -1;
     }
 
     private void checkVectors(ChunkedNote cn) {
@@ -384,16 +522,49 @@ final class LuceneNoteIndex implements NoteIndex {
     /** A searcher that sees every write made before this call. */
     private IndexSearcher acquire() throws IOException {
         checkOpen();
-        long w = writes.get();
-        if (w != refreshedWrites) {
-            searchers.maybeRefreshBlocking();
-            refreshedWrites = w;
+        for (int attempt = 0; ; attempt++) {
+            Live l;
+            try {
+                l = writable();
+            } catch (IndexWriteException e) {
+                return lastCommit(e); // no writer for now: read what was committed
+            }
+            try {
+                long w = writes.get();
+                if (w != refreshedWrites) {
+                    l.searchers().maybeRefreshBlocking();
+                    refreshedWrites = w;
+                }
+                return l.searchers().acquire();
+            } catch (org.apache.lucene.store.AlreadyClosedException e) {
+                if (attempt > 0) { // a writer that failed again at once: its last commit
+                    return lastCommit(new IndexWriteException(path, "the index writer keeps failing", e));
+                }
+                // the writer failed while we refreshed: the next attempt reopens it
+            }
         }
-        return searchers.acquire();
+    }
+
+    /** A searcher of the last commit (while no writer can be opened). */
+    private IndexSearcher lastCommit(IndexWriteException why) throws IOException {
+        synchronized (reopenLock) {
+            try {
+                if (lastCommit == null) {
+                    lastCommit = new SearcherManager(directory, searcherFactory(options));
+                    LOG.log(System.Logger.Level.WARNING, "reading " + path + " at its last commit: " + why.getMessage());
+                } else {
+                    lastCommit.maybeRefreshBlocking();
+                }
+                return lastCommit.acquire();
+            } catch (IOException | RuntimeException e) {
+                e.addSuppressed(why);
+                throw e;
+            }
+        }
     }
 
     private void release(IndexSearcher s) throws IOException {
-        searchers.release(s);
+        s.getIndexReader().decRef(); // what SearcherManager.release does, whichever manager it came from
     }
 
     @Override
@@ -721,6 +892,8 @@ final class LuceneNoteIndex implements NoteIndex {
             return;
         }
         IOException first = null;
+        IndexWriter writer = live.writer();
+        SearcherManager searchers = live.searchers();
         try {
             if (writer.isOpen()) {
                 synchronized (commitLock) {
@@ -733,7 +906,10 @@ final class LuceneNoteIndex implements NoteIndex {
         } catch (IOException | RuntimeException e) {
             first = e instanceof IOException io ? io : new IOException("commit on close of " + path + " failed", e);
         }
-        for (AutoCloseable c : new AutoCloseable[] {searchers, writer, directory, analyzer}) {
+        for (AutoCloseable c : new AutoCloseable[] {searchers, lastCommit, writer, directory, analyzer}) {
+            if (c == null) {
+                continue;
+            }
             try {
                 c.close();
             } catch (Exception e) {

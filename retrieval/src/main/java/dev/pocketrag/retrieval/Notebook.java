@@ -60,6 +60,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * directory open (the second gets {@link dev.pocketrag.index.IndexInUseException}).
  */
 public final class Notebook implements AutoCloseable {
+    /**
+     * The longest question or search query, in characters: it goes whole into the BM25 query and
+     * the chat model's prompt (the embedder reads the first 16,384 characters of anything).
+     */
+    public static final int MAX_QUESTION_CHARS = 4000;
+
     private final Path directory;
     private final Embedder embedder;
     private final boolean ownsEmbedder;
@@ -83,7 +89,7 @@ public final class Notebook implements AutoCloseable {
                 e = Embedders.miniLmOnFirstUse();
                 ownsE = true;
             }
-            idx = NoteIndex.open(directory.resolve("index"),
+            idx = b.index != null ? b.index : NoteIndex.open(directory.resolve("index"),
                     IndexOptions.of(e.modelId(), e.dimension()).withVectorFormat(b.vectorFormat));
             ok = true;
         } finally {
@@ -134,6 +140,7 @@ public final class Notebook implements AutoCloseable {
         private ChatModel chatModel;
         private boolean ownsChatModel;
         private VectorFormat vectorFormat = VectorFormat.INT8;
+        private NoteIndex index;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -174,6 +181,16 @@ public final class Notebook implements AutoCloseable {
             return chatModel(m, true);
         }
 
+        /**
+         * The index to keep the notes in, instead of the Lucene index in {@code directory/index}
+         * (another implementation, or one wrapped for a test); it must hold vectors of the
+         * embedder's model, and the notebook closes it.
+         */
+        public Builder index(NoteIndex index) {
+            this.index = Objects.requireNonNull(index, "index");
+            return this;
+        }
+
         /** How vectors are stored (default int8 HNSW). */
         public Builder vectorFormat(VectorFormat f) {
             this.vectorFormat = Objects.requireNonNull(f, "vectorFormat");
@@ -201,11 +218,30 @@ public final class Notebook implements AutoCloseable {
         return add(Note.of(title, body, tags));
     }
 
+    /**
+     * {@link #add(Note)}, given up while the note is embedded once {@code cancelled} says so (asked
+     * between batches of chunks): then nothing is written. Once the write has begun it completes.
+     *
+     * @throws java.util.concurrent.CancellationException if it was given up
+     */
+    public Note add(Note note, java.util.function.BooleanSupplier cancelled) throws IOException {
+        Objects.requireNonNull(cancelled, "cancelled");
+        return addAll(List.of(note), cancelled).get(0);
+    }
+
     /** Adds or replaces many notes with one embedding pass and one commit. */
     public List<Note> addAll(Collection<Note> notes) throws IOException {
+        return addAll(notes, null);
+    }
+
+    private List<Note> addAll(Collection<Note> notes, java.util.function.BooleanSupplier cancelled) throws IOException {
         checkOpen();
         List<Note> list = List.copyOf(notes);
-        index.putAll(chunkAndEmbed(list));
+        List<ChunkedNote> chunked = chunkAndEmbed(list, cancelled);
+        if (cancelled != null && cancelled.getAsBoolean()) {
+            throw new java.util.concurrent.CancellationException("cancelled before the notes were written");
+        }
+        index.putAll(chunked);
         index.commit();
         return list;
     }
@@ -265,6 +301,13 @@ public final class Notebook implements AutoCloseable {
     }
 
     private List<ChunkedNote> chunkAndEmbed(List<Note> notes) {
+        return chunkAndEmbed(notes, null);
+    }
+
+    /** Chunks embedded per batch when the work may be cancelled. */
+    private static final int CANCELLABLE_BATCH = 32;
+
+    private List<ChunkedNote> chunkAndEmbed(List<Note> notes, java.util.function.BooleanSupplier cancelled) {
         List<List<Chunk>> chunks = new ArrayList<>(notes.size());
         List<String> texts = new ArrayList<>();
         for (Note n : notes) {
@@ -274,7 +317,19 @@ public final class Notebook implements AutoCloseable {
                 texts.add(c.embeddingText());
             }
         }
-        List<float[]> vectors = embedder.embedAll(texts);
+        List<float[]> vectors;
+        if (cancelled == null) {
+            vectors = embedder.embedAll(texts);
+        } else {
+            vectors = new ArrayList<>(texts.size());
+            for (int i = 0; i < texts.size(); i += CANCELLABLE_BATCH) {
+                if (cancelled.getAsBoolean()) {
+                    throw new java.util.concurrent.CancellationException("cancelled after " + i + " of " + texts.size()
+                            + " chunks were embedded");
+                }
+                vectors.addAll(embedder.embedAll(texts.subList(i, Math.min(texts.size(), i + CANCELLABLE_BATCH))));
+            }
+        }
         List<ChunkedNote> out = new ArrayList<>(notes.size());
         int k = 0;
         for (int i = 0; i < notes.size(); i++) {
@@ -291,6 +346,7 @@ public final class Notebook implements AutoCloseable {
     public List<SearchHit> search(String query, SearchOptions options) throws IOException {
         checkOpen();
         Objects.requireNonNull(query, "query");
+        checkLength(query, "query");
         return index.search(request(query, options.mode(), options.k(), options.filter(), options.groupByNote()));
     }
 
@@ -333,8 +389,34 @@ public final class Notebook implements AutoCloseable {
      *
      * @param listener receives the answer's text as it is written (also for extractive and
      *     nothing-relevant answers, in one piece); return false to stop generating
+     * @throws IllegalArgumentException if the question is blank or longer than
+     *     {@link #MAX_QUESTION_CHARS}
      */
     public Answer ask(String question, AskOptions options, TokenListener listener) throws IOException {
+        return ask(question, options, listener, () -> {});
+    }
+
+    /** Waits until this caller may use the chat model (a server's queue for its one model). */
+    @FunctionalInterface
+    public interface ModelTurn {
+        /**
+         * Returns when the chat model may be used; throws to give up (the exception reaches the
+         * caller of {@code ask}).
+         */
+        void await() throws InterruptedException;
+    }
+
+    /**
+     * {@link #ask(String, AskOptions, TokenListener)}, calling {@code turn.await()} once, just
+     * before the chat model writes the answer: retrieval, embedding and packing run before it, so a
+     * caller that queues for the model (a server) holds the queue only while the model works;
+     * extractive and nothing-relevant answers never call it.
+     *
+     * @throws java.io.InterruptedIOException if interrupted while waiting for the turn
+     */
+    public Answer ask(String question, AskOptions options, TokenListener listener, ModelTurn turn)
+            throws IOException {
+        Objects.requireNonNull(turn, "turn");
         checkOpen();
         Objects.requireNonNull(question, "question");
         Objects.requireNonNull(options, "options");
@@ -342,6 +424,7 @@ public final class Notebook implements AutoCloseable {
         if (question.isBlank()) {
             throw new IllegalArgumentException("the question is empty");
         }
+        checkLength(question, "question");
         long t0 = System.nanoTime();
         float[] q = embedder.embedQuery(question);
         List<SearchHit> hits = index.stats().chunks() == 0 ? List.of()
@@ -400,6 +483,12 @@ public final class Notebook implements AutoCloseable {
                 throw new Cancelled();
             }
         });
+        try {
+            turn.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the chat model");
+        }
         ChatCompletion completion;
         try {
             completion = chatModel.chat(packed.messages(),
@@ -432,6 +521,13 @@ public final class Notebook implements AutoCloseable {
                         completion.usage().cachedPromptTokens(),
                         firstToken[0] == 0 ? 0 : (firstToken[0] - t0) / 1e6),
                 options.context());
+    }
+
+    private static void checkLength(String text, String what) {
+        if (text.length() > MAX_QUESTION_CHARS) {
+            throw new IllegalArgumentException("the " + what + " has " + text.length() + " characters; at most "
+                    + MAX_QUESTION_CHARS + " are allowed");
+        }
     }
 
     private static final class Cancelled extends RuntimeException {

@@ -128,6 +128,45 @@ class NotebookTest {
         }
     }
 
+    @Test
+    void the_model_turn_is_awaited_after_retrieval_and_only_when_the_model_writes(@TempDir Path dir) throws Exception {
+        FakeChatModel model = new FakeChatModel(4096, "On 7 June [1].", 3);
+        try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
+            nb.addAll(NOTES);
+            List<String> events = new ArrayList<>();
+            Answer a = nb.ask("When is the Atlas cut-over?", AskOptions.defaults(), p -> {
+                events.add("text");
+                return true;
+            }, () -> events.add("turn (prompts so far: " + model.prompts.size() + ")"));
+            assertEquals(Answer.Kind.GENERATED, a.kind());
+            assertEquals("turn (prompts so far: 0)", events.get(0), "awaited once, before the model: " + events);
+            assertEquals(1, events.stream().filter(e -> e.startsWith("turn")).count());
+            events.clear();
+            Answer none = nb.ask("What is the airspeed velocity of an unladen swallow?", AskOptions.defaults(),
+                    p -> true, () -> events.add("turn"));
+            assertEquals(Answer.Kind.NOTHING_RELEVANT, none.kind());
+            assertEquals(List.of(), events, "no model, no turn");
+            assertThrows(java.io.InterruptedIOException.class, () -> nb.ask("When is the Atlas cut-over?",
+                    AskOptions.defaults(), p -> true, () -> {
+                        throw new InterruptedException();
+                    }));
+            assertTrue(Thread.interrupted(), "the interrupt is kept");
+        }
+    }
+
+    @Test
+    void questions_and_queries_longer_than_the_limit_are_refused_naming_it(@TempDir Path dir) throws Exception {
+        try (Notebook nb = open(dir)) {
+            nb.addAll(NOTES);
+            String longOne = "why ".repeat(Notebook.MAX_QUESTION_CHARS / 4 + 1);
+            var e = assertThrows(IllegalArgumentException.class, () -> nb.ask(longOne));
+            assertEquals("the question has " + longOne.length() + " characters; at most 4000 are allowed", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> nb.search(longOne, SearchOptions.defaults()));
+            assertTrue(e.getMessage().startsWith("the query has "), e.getMessage());
+            assertFalse(nb.ask("why ".repeat(990) + "Atlas cut-over?").text().isEmpty(), "a question under the limit is answered");
+        }
+    }
+
     /** Sentences about the migration that do not say when the cut-over is. */
     static final List<String> ATLAS_FILLER = List.of(
             "The accounts database moves from the old MySQL cluster to the managed Postgres service.",

@@ -51,9 +51,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * either.
  *
  * <h2>Recipe</h2>
- * WordPiece ids from the model's {@code tokenizer.json} with its built-in padding and truncation
- * switched off; [CLS] + at most {@code maxTokens - 2} word pieces + [SEP]; attention mask all ones;
- * token type ids zero; pooling over the output {@code last_hidden_state (1, n, d)}; optional L2
+ * The text (prefix included) cut to its first {@link Embedder#maxChars(int) maxChars(maxTokens)}
+ * characters before tokenizing, so that a huge input costs what a long one does; WordPiece ids
+ * from the model's {@code tokenizer.json} with its built-in padding and truncation switched off;
+ * [CLS] + at most {@code maxTokens - 2} word pieces + [SEP]; attention mask all ones; token type
+ * ids zero; pooling over the output {@code last_hidden_state (1, n, d)}; optional L2
  * normalisation.
  */
 public final class OnnxEmbedder implements Embedder {
@@ -178,14 +180,14 @@ public final class OnnxEmbedder implements Embedder {
     public float[] embedQuery(String text) {
         Objects.requireNonNull(text, "text");
         checkOpen();
-        return embedOne(options.queryPrefix() + text).vector();
+        return embedOne(input(options.queryPrefix(), text)).vector();
     }
 
     @Override
     public Embedding embedWithInfo(String text) {
         Objects.requireNonNull(text, "text");
         checkOpen();
-        Result r = join(burst.submit(options.passagePrefix() + text));
+        Result r = join(burst.submit(input(options.passagePrefix(), text)));
         return new Embedding(r.vector(), r.tokens(), r.totalTokens());
     }
 
@@ -198,7 +200,7 @@ public final class OnnxEmbedder implements Embedder {
             if (t == null) {
                 throw new NullPointerException("texts[" + i + "] is null");
             }
-            prefixed.add(options.passagePrefix() + t);
+            prefixed.add(input(options.passagePrefix(), t));
         }
         checkOpen();
         List<Result> results = embedBurst(prefixed);
@@ -216,7 +218,7 @@ public final class OnnxEmbedder implements Embedder {
     public float[] embedDirect(String text) {
         Objects.requireNonNull(text, "text");
         checkOpen();
-        return embedOne(options.passagePrefix() + text).vector();
+        return embedOne(input(options.passagePrefix(), text)).vector();
     }
 
     /**
@@ -267,7 +269,13 @@ public final class OnnxEmbedder implements Embedder {
         return Arrays.asList(out);
     }
 
-    /** Embeds one (already prefixed) text on the calling thread. */
+    /** {@code prefix + text}, cut to {@link Embedder#maxChars(int)} characters (never inside a surrogate pair). */
+    private String input(String prefix, String text) {
+        int room = Math.max(0, Embedder.maxChars(options.maxTokens()) - prefix.length());
+        return prefix.isEmpty() && text.length() <= room ? text : prefix + Texts.cut(text, room);
+    }
+
+    /** Embeds one (already prefixed and cut) text on the calling thread. */
     private Result embedOne(String text) {
         long[] ids = tokenizer.encode(Texts.replaceLoneSurrogates(text)).getIds();
         int total = ids.length;
@@ -366,7 +374,7 @@ public final class OnnxEmbedder implements Embedder {
     public int countTokens(String text) {
         Objects.requireNonNull(text, "text");
         checkOpen();
-        return tokenizer.encode(Texts.replaceLoneSurrogates(options.passagePrefix() + text)).getIds().length;
+        return tokenizer.encode(Texts.replaceLoneSurrogates(input(options.passagePrefix(), text))).getIds().length;
     }
 
     /**

@@ -4,6 +4,15 @@ package dev.pocketrag.embedder.internal;
 final class Texts {
     private Texts() {}
 
+    /** The first {@code max} chars of {@code s} (one fewer when that would split a surrogate pair). */
+    static String cut(String s, int max) {
+        if (s.length() <= max) {
+            return s;
+        }
+        int end = max > 0 && Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return s.substring(0, end);
+    }
+
     /**
      * Replaces every unpaired UTF-16 surrogate with U+FFFD, the way a UTF-8 encoder does, so the
      * native tokenizer never sees invalid text. Returns {@code s} itself when it is well formed.

@@ -34,8 +34,16 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the command line on System.out / System.err and returns its exit code. */
+    /**
+     * Runs the command line on System.out / System.err and returns its exit code. On a terminal,
+     * control characters of what the commands print are dropped ({@link TerminalText}): a note's
+     * title cannot send escape sequences to it.
+     */
     public static int run(String... args) {
+        if (TerminalText.isTerminal()) {
+            return run(TerminalText.forTerminal(new java.io.OutputStreamWriter(System.out, System.out.charset())),
+                    TerminalText.forTerminal(new java.io.OutputStreamWriter(System.err, System.err.charset())), args);
+        }
         return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
     }
 

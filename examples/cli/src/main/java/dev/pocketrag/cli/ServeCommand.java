@@ -39,8 +39,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--api-key", paramLabel = "KEY",
             description = "Key every request must carry (Authorization: Bearer KEY; the page asks for it as a password). "
-                    + "Default: $POCKETRAG_API_KEY. Required when --host is not loopback.")
+                    + "Default: $POCKETRAG_API_KEY, which is better: a key on the command line is visible to every "
+                    + "user of the machine in ps. Required when --host is not loopback.")
     String apiKey;
+
+    @Option(names = "--api-key-file", paramLabel = "FILE",
+            description = "Read the API key from FILE (its first line) instead of the command line.")
+    java.nio.file.Path apiKeyFile;
 
     @Option(names = "--queue", paramLabel = "N", defaultValue = "8",
             description = "Requests that may wait for the chat model; more get 429 (default: ${DEFAULT-VALUE}).")
@@ -66,7 +71,11 @@ final class ServeCommand implements Callable<Integer> {
             System.setProperty("sun.net.httpserver.maxReqTime", "60");
         }
         Settings config = Settings.load();
-        String key = apiKey != null ? apiKey : config.env().get("POCKETRAG_API_KEY");
+        if (apiKey != null && apiKeyFile != null) {
+            throw new UserException("give the API key with --api-key or --api-key-file, not both");
+        }
+        String key = apiKey != null ? apiKey : apiKeyFile != null ? readKey(apiKeyFile)
+                : config.env().get("POCKETRAG_API_KEY");
         if (key != null && key.isBlank()) {
             key = null;
         }
@@ -117,6 +126,26 @@ final class ServeCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** The first line of {@code file}, without surrounding spaces; a clear error when it cannot be read or is empty. */
+    static String readKey(java.nio.file.Path file) {
+        String text;
+        try {
+            if (java.nio.file.Files.size(file) > 4096) {
+                throw new UserException("--api-key-file " + file + " is larger than 4 KiB: it should hold just the key");
+            }
+            text = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UserException("--api-key-file " + file + " does not exist");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new UserException("cannot read --api-key-file " + file + ": " + e.getMessage());
+        }
+        String key = text.lines().findFirst().orElse("").strip();
+        if (key.isEmpty()) {
+            throw new UserException("--api-key-file " + file + " is empty");
+        }
+        return key;
     }
 
     /** The server's URI once it listens (for tests), waiting at most {@code seconds}; null if not started. */

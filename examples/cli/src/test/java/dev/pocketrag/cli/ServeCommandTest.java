@@ -115,6 +115,30 @@ class ServeCommandTest {
     }
 
     @Test
+    void the_api_key_can_come_from_a_file_so_that_ps_does_not_show_it(@TempDir Path dir) throws Exception {
+        Path keyFile = dir.resolve("key");
+        String key = "0123456789abcdef0123456789abcdef";
+        java.nio.file.Files.writeString(keyFile, key + "\n");
+        try (Serve serve = Serve.start("--dir", dir.resolve("nb").toString(), "--port", "0", "--api-key-file",
+                keyFile.toString())) {
+            HttpResponse<String> without = HTTP.send(HttpRequest.newBuilder(serve.uri().resolve("/v1/notes")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, without.statusCode());
+            HttpResponse<String> with = HTTP.send(HttpRequest.newBuilder(serve.uri().resolve("/v1/notes"))
+                    .header("Authorization", "Bearer " + key).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, with.statusCode(), with.body());
+        }
+        CliRun missing = CliRun.of("serve", "--dir", dir.resolve("nb").toString(), "--port", "0", "--api-key-file",
+                dir.resolve("nope").toString());
+        assertEquals(2, missing.exitCode(), missing::toString);
+        assertEquals("error: --api-key-file " + dir.resolve("nope") + " does not exist", missing.err().strip());
+        CliRun both = CliRun.of("serve", "--dir", dir.resolve("nb").toString(), "--api-key", key, "--api-key-file",
+                keyFile.toString());
+        assertEquals(2, both.exitCode(), both::toString);
+        assertTrue(both.err().contains("not both"), both::toString);
+    }
+
+    @Test
     void chat_url_mistakes_are_one_line_errors(@TempDir Path dir) throws Exception {
         String d = dir.toString();
         CliRun both = CliRun.of("ask", "--dir", d, "--model", "m.gguf", "--chat-url", "http://127.0.0.1:1", "q");

@@ -22,9 +22,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** {@code /v1/notes}, {@code /v1/search}, {@code /v1/ask}: the notebook over HTTP. */
+/**
+ * {@code /v1/notes}, {@code /v1/search}, {@code /v1/ask}: the notebook over HTTP. A failure of the
+ * notebook's storage is answered (507 for a full disk, else 500, with the cause) and logged; the
+ * notebook recovers by itself once the cause is gone (see {@code NoteIndex}).
+ */
 final class NotebookApi {
     static final int MAX_TAGS = 100;
+    /** The largest {@code offset} of a listing (far beyond any notebook; keeps offset + limit an int). */
+    static final int MAX_OFFSET = 1_000_000_000;
+    private static final System.Logger LOG = System.getLogger(NotebookApi.class.getName());
 
     private final PocketragServer server;
 
@@ -36,8 +43,40 @@ final class NotebookApi {
         return server.notebook;
     }
 
+    /** A notebook call that may fail with an I/O error. */
+    interface Io<T> {
+        T call() throws IOException;
+    }
+
+    /**
+     * Runs a notebook call; its I/O failure becomes a logged 507 (full disk) or 500 naming the cause,
+     * never mistaken for a client that went away.
+     */
+    static <T> T storage(String what, Io<T> call) {
+        try {
+            return call.call();
+        } catch (dev.pocketrag.index.IndexWriteException e) {
+            LOG.log(System.Logger.Level.WARNING, what + " failed: " + e.getMessage(), e);
+            throw new ApiError(e.diskFull() ? 507 : 500, "server_error", what + " failed: " + Http.oneLine(e.getMessage()),
+                    null, e.diskFull() ? "insufficient_storage" : "storage_error");
+        } catch (java.io.InterruptedIOException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.internal(what + " was interrupted");
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, what + " failed: " + e, e);
+            boolean full = dev.pocketrag.index.IndexWriteException.isDiskFull(e);
+            throw new ApiError(full ? 507 : 500, "server_error", what + " failed: " + Http.oneLine(
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), null,
+                    full ? "insufficient_storage" : "storage_error");
+        }
+    }
+
     // ---- notes
 
+    /**
+     * {@code POST /v1/notes}: with an {@code id}, a retry replaces the note instead of adding it
+     * twice; a client that leaves while its note is embedded stops the work (nothing is written).
+     */
     void addNote(HttpExchange ex) throws IOException {
         JsonObject req = Http.readJsonObject(ex, server.maxBodyBytes);
         String text = Params.requiredString(req, "text");
@@ -56,7 +95,8 @@ final class NotebookApi {
         try {
             Instant created = now;
             if (id != null) {
-                Optional<Note> old = nb().get(id);
+                Optional<Note> old = id.isEmpty() || id.length() > Note.MAX_ID_LENGTH ? Optional.empty()
+                        : storage("reading note '" + id + "'", () -> nb().get(id));
                 if (old.isPresent()) {
                     created = old.get().created();
                 }
@@ -66,16 +106,37 @@ final class NotebookApi {
             String msg = Http.oneLine(e.getMessage());
             throw ApiError.badRequest(msg, msg.startsWith("tag") ? "tags" : msg.startsWith("id") ? "id" : null);
         }
-        Note stored = nb().add(note);
-        Http.sendJson(ex, 201, AnswerJson.note(stored, false));
+        Note stored;
+        try (ModelGate.Slot work = server.embedding.enter();
+             LongResponse resp = new LongResponse(ex, 201, server.longAfter, server.longInterval)) {
+            try {
+                stored = storage("adding the note", () -> nb().add(note, resp::clientGone));
+            } catch (java.util.concurrent.CancellationException e) {
+                LOG.log(System.Logger.Level.INFO, "the client left while note '" + note.id() + "' was embedded: not added");
+                return;
+            } catch (ApiError e) {
+                resp.fail(e);
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "adding a note failed", e);
+                resp.fail(ApiError.internal("adding the note failed: " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))));
+                return;
+            }
+            resp.send(AnswerJson.note(stored, false));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.internal("interrupted while waiting for the embedder");
+        }
     }
 
     void listNotes(HttpExchange ex) throws IOException {
         Map<String, List<String>> q = Http.query(ex.getRequestURI().getRawQuery());
         int limit = queryInt(q, "limit", 1, 1000, 100);
-        int offset = queryInt(q, "offset", 0, Integer.MAX_VALUE, 0);
+        int offset = queryInt(q, "offset", 0, MAX_OFFSET, 0);
+        SearchFilter f = filter(tags(q));
         List<Object> data = new ArrayList<>();
-        for (Note n : nb().list(filter(q.getOrDefault("tag", List.of())), offset, limit)) {
+        for (Note n : storage("listing notes", () -> nb().list(f, offset, limit))) {
             data.add(AnswerJson.note(n, false));
         }
         Map<String, Object> o = new LinkedHashMap<>();
@@ -90,7 +151,7 @@ final class NotebookApi {
     }
 
     void deleteNote(HttpExchange ex, String id) throws IOException {
-        if (id.isEmpty() || !nb().delete(id)) {
+        if (id.isEmpty() || id.length() > Note.MAX_ID_LENGTH || !storage("deleting note '" + id + "'", () -> nb().delete(id))) {
             throw ApiError.notFound("no note with id '" + id + "'");
         }
         Map<String, Object> o = new LinkedHashMap<>();
@@ -104,7 +165,8 @@ final class NotebookApi {
         if (id.isEmpty() || id.length() > Note.MAX_ID_LENGTH) {
             throw ApiError.notFound("no note with id '" + id + "'");
         }
-        return nb().get(id).orElseThrow(() -> ApiError.notFound("no note with id '" + id + "'"));
+        return storage("reading note '" + id + "'", () -> nb().get(id))
+                .orElseThrow(() -> ApiError.notFound("no note with id '" + id + "'"));
     }
 
     // ---- search
@@ -114,6 +176,10 @@ final class NotebookApi {
         String query = first(q, "q");
         if (query == null || query.isBlank()) {
             throw ApiError.badRequest("the query parameter 'q' is required (GET /v1/search?q=...&k=5)", "q");
+        }
+        if (query.strip().length() > Notebook.MAX_QUESTION_CHARS) {
+            throw ApiError.badRequest("'q' has " + query.strip().length() + " characters; at most "
+                    + Notebook.MAX_QUESTION_CHARS + " are allowed", "q");
         }
         int k = queryInt(q, "k", 1, 100, 5);
         String modeName = first(q, "mode");
@@ -126,9 +192,14 @@ final class NotebookApi {
                 default -> throw ApiError.badRequest("'mode' must be hybrid, dense or bm25; got '" + modeName + "'", "mode");
             };
         }
-        SearchOptions options = SearchOptions.defaults().withK(k).withMode(mode)
-                .withFilter(filter(q.getOrDefault("tag", List.of())));
-        List<SearchHit> hits = nb().stats().chunks() == 0 ? List.of() : nb().search(query.strip(), options);
+        SearchOptions options = SearchOptions.defaults().withK(k).withMode(mode).withFilter(filter(tags(q)));
+        List<SearchHit> hits;
+        try (ModelGate.Slot work = mode == SearchMode.BM25 ? null : server.embedding.enter()) {
+            hits = storage("searching", () -> nb().stats().chunks() == 0 ? List.of() : nb().search(query.strip(), options));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.internal("interrupted while waiting for the embedder");
+        }
         List<Object> data = new ArrayList<>(hits.size());
         Map<String, String> sources = new HashMap<>();
         for (SearchHit h : hits) {
@@ -156,6 +227,10 @@ final class NotebookApi {
         if (question.isEmpty()) {
             throw ApiError.badRequest("'question' is empty", "question");
         }
+        if (question.length() > Notebook.MAX_QUESTION_CHARS) {
+            throw ApiError.badRequest("'question' has " + question.length() + " characters; at most "
+                    + Notebook.MAX_QUESTION_CHARS + " are allowed", "question");
+        }
         boolean stream = Params.bool(req, "stream", true);
         AskOptions options = AskOptions.defaults();
         long k = Params.present(req, "passages") ? Params.integer(req, "passages", 1, 100, 6)
@@ -179,69 +254,100 @@ final class NotebookApi {
             }
         }
         boolean usesModel = nb().chatModel().isPresent();
+        final AskOptions asked = options;
 
-        if (!stream) {
-            Answer a;
-            try (ModelGate.Slot slot = usesModel ? server.gate.enter() : null) {
-                a = answer(question, options, piece -> !server.closing());
-            } catch (InterruptedException e) {
+        // a place in the model's queue first (429 before any status); the turn comes after retrieval,
+        // which holds one of the embedder's places instead
+        ModelGate.Slot model = usesModel ? server.gate.admit() : null;
+        ModelGate.Slot work;
+        try {
+            work = server.embedding.enter();
+        } catch (InterruptedException | RuntimeException e) {
+            if (model != null) {
+                model.close();
+            }
+            if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
-                throw ApiError.internal("interrupted while waiting for the model");
+                throw ApiError.internal("interrupted while waiting for the embedder");
             }
-            Http.sendJson(ex, 200, AnswerJson.toJson(a));
-            return;
+            throw (RuntimeException) e;
         }
-
-        ModelGate.Slot slot;
-        try {
-            slot = usesModel ? server.gate.enter() : null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiError.internal("interrupted while waiting for the model");
-        }
-        SseStream sse;
-        try {
-            sse = new SseStream(ex, server.stallTimeout, server.maxPendingBytes, server.keepAlive, server::closing);
-        } catch (IOException | RuntimeException e) {
-            if (slot != null) {
-                slot.close();
-            }
-            throw e;
-        }
-        try {
-            Answer a;
-            try {
-                a = answer(question, options, piece -> sse.send("delta", Http.GSON.toJson(Map.of("delta", piece))));
-            } finally {
-                if (slot != null) {
-                    slot.close();
+        try (model; work) {
+            if (!stream) {
+                try (LongResponse resp = new LongResponse(ex, 200, server.longAfter, server.longInterval)) {
+                    Answer a;
+                    try {
+                        a = answer(question, asked, piece -> !server.closing() && !resp.clientGone(), () -> {
+                            work.close();
+                            if (model != null) {
+                                model.await(resp::clientGone);
+                            }
+                        });
+                    } catch (ApiError e) {
+                        resp.fail(e);
+                        return;
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "answering failed", e);
+                        resp.fail(ApiError.internal("answering failed: " + e.getClass().getSimpleName()
+                                + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))));
+                        return;
+                    }
+                    resp.send(AnswerJson.toJson(a));
                 }
+                return;
             }
-            sse.send("answer", Http.GSON.toJson(AnswerJson.toJson(a)));
-            sse.send("[DONE]");
-        } catch (ApiError e) {
-            sse.send("error", Http.GSON.toJson(Http.errorBody(e)));
-            sse.send("[DONE]");
-        } catch (IOException | RuntimeException e) {
-            sse.send("error", Http.GSON.toJson(Http.errorBody(ApiError.internal("answering failed: "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))))));
-            sse.send("[DONE]");
-            throw e;
-        } finally {
-            sse.finish();
+
+            SseStream sse = new SseStream(ex, server.stallTimeout, server.maxPendingBytes, server.keepAlive,
+                    server::closing);
+            try {
+                Answer a;
+                try {
+                    a = answer(question, asked, piece -> sse.send("delta", Http.GSON.toJson(Map.of("delta", piece))), () -> {
+                        work.close();
+                        if (model != null) {
+                            model.await(sse::lost);
+                        }
+                    });
+                } finally {
+                    if (model != null) {
+                        model.close(); // the model is free before the last bytes go out
+                    }
+                }
+                sse.send("answer", Http.GSON.toJson(AnswerJson.toJson(a)));
+                sse.send("[DONE]");
+            } catch (ApiError e) {
+                sse.send("error", Http.GSON.toJson(Http.errorBody(e)));
+                sse.send("[DONE]");
+            } catch (RuntimeException e) {
+                sse.send("error", Http.GSON.toJson(Http.errorBody(ApiError.internal("answering failed: "
+                        + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))))));
+                sse.send("[DONE]");
+                throw e;
+            } finally {
+                sse.finish();
+            }
         }
     }
 
-    private Answer answer(String question, AskOptions options, dev.pocketrag.generation.TokenListener listener)
-            throws IOException {
+    private Answer answer(String question, AskOptions options, dev.pocketrag.generation.TokenListener listener,
+            Notebook.ModelTurn turn) {
         try {
-            return nb().ask(question, options, listener);
+            return storage("answering", () -> nb().ask(question, options, listener, turn));
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(Http.oneLine(e.getMessage()), "question");
         }
     }
 
     // ---- helpers
+
+    /** The {@code tag} query parameters, at most {@link #MAX_TAGS}. */
+    private static List<String> tags(Map<String, List<String>> q) {
+        List<String> tags = q.getOrDefault("tag", List.of());
+        if (tags.size() > MAX_TAGS) {
+            throw ApiError.badRequest("at most " + MAX_TAGS + " 'tag' parameters are allowed; got " + tags.size(), "tag");
+        }
+        return tags;
+    }
 
     private static SearchFilter filter(List<String> tags) {
         try {

@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /** {@code /v1/models}, {@code /v1/chat/completions}, {@code /v1/embeddings}: OpenAI's shapes. */
 final class OpenAiApi {
+    private static final System.Logger LOG = System.getLogger(OpenAiApi.class.getName());
     static final int MAX_STOP_STRINGS = 16;
     static final int MAX_EMBEDDING_INPUTS = 2048;
 
@@ -112,28 +113,29 @@ final class OpenAiApi {
         long created = System.currentTimeMillis() / 1000;
         ChatCompletion completion;
         if (!stream) {
-            try (ModelGate.Slot slot = server.gate.enter()) {
-                completion = generate(model, messages, params, piece -> !server.closing());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw ApiError.internal("interrupted while waiting for the model");
+            // a client that leaves is noticed (see LongResponse) and its generation stops
+            try (ModelGate.Slot slot = server.gate.admit();
+                 LongResponse resp = new LongResponse(ex, 200, server.longAfter, server.longInterval)) {
+                try {
+                    slot.await(resp::clientGone);
+                    completion = generate(model, messages, params, piece -> !server.closing() && !resp.clientGone());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    resp.fail(ApiError.internal("interrupted while waiting for the model"));
+                    return;
+                } catch (ApiError e) {
+                    resp.fail(e);
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "generation failed", e);
+                    resp.fail(ApiError.internal("generation failed: " + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))));
+                    return;
+                } finally {
+                    slot.close();
+                }
+                resp.send(completionBody(id, created, model, completion));
             }
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("id", id);
-            o.put("object", "chat.completion");
-            o.put("created", created);
-            o.put("model", model.name());
-            Map<String, Object> msg = new LinkedHashMap<>();
-            msg.put("role", "assistant");
-            msg.put("content", completion.text());
-            Map<String, Object> choice = new LinkedHashMap<>();
-            choice.put("index", 0);
-            choice.put("message", msg);
-            choice.put("finish_reason", completion.finishReason().wireName());
-            o.put("choices", List.of(choice));
-            o.put("usage", usage(completion.usage()));
-            o.put("timings", timings(completion));
-            Http.sendJson(ex, 200, o);
             return;
         }
 
@@ -186,6 +188,25 @@ final class OpenAiApi {
         } finally {
             sse.finish();
         }
+    }
+
+    private static Map<String, Object> completionBody(String id, long created, ChatModel model, ChatCompletion completion) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("id", id);
+        o.put("object", "chat.completion");
+        o.put("created", created);
+        o.put("model", model.name());
+        Map<String, Object> msg = new LinkedHashMap<>();
+        msg.put("role", "assistant");
+        msg.put("content", completion.text());
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("message", msg);
+        choice.put("finish_reason", completion.finishReason().wireName());
+        o.put("choices", List.of(choice));
+        o.put("usage", usage(completion.usage()));
+        o.put("timings", timings(completion));
+        return o;
     }
 
     /** Runs the model; an argument error (e.g. the prompt does not fit after all) becomes a 400. */
@@ -405,11 +426,20 @@ final class OpenAiApi {
                         "dimensions");
             }
         }
-        List<float[]> vectors = embedder.embedAll(texts);
+        List<float[]> vectors;
         long tokens = 0;
+        // a few requests embed at a time (the embedder reads at most its first 16,384 characters of a text)
+        try (ModelGate.Slot work = server.embedding.enter()) {
+            vectors = embedder.embedAll(texts);
+            for (String t : texts) {
+                tokens += Math.min(embedder.countTokens(t), embedder.maxTokens());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.internal("interrupted while waiting for the embedder");
+        }
         List<Object> data = new ArrayList<>(vectors.size());
         for (int i = 0; i < vectors.size(); i++) {
-            tokens += Math.min(embedder.countTokens(texts.get(i)), embedder.maxTokens());
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("object", "embedding");
             o.put("index", i);

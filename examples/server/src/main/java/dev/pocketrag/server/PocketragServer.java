@@ -75,7 +75,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * OpenAI's shape {@code {"error": {"message", "type", "param", "code"}}}: 400 bad JSON or a bad
  * parameter (named in {@code param}), 401 missing or wrong API key, 403 a cross-site request
  * (another {@code Origin}, or a foreign {@code Host} on loopback: DNS rebinding), 404, 405 (with
- * {@code Allow}), 413 body over the limit, 429 queue full, 500 a bug, 503 no chat model.
+ * {@code Allow}), 413 body over the limit, 429 queue full, 500 a bug or a failed write (named),
+ * 503 no chat model, 507 the disk is full (the failing request is logged; reads go on, and writes
+ * work again once there is room, without a restart). A non-streaming answer that takes longer than
+ * {@code longAfter} (2 s) sends its status early and spaces until the JSON (see below); an error
+ * after that comes as the body {@code {"error": ...}} under that status.
  *
  * <h2>Safety</h2>
  * <ul>
@@ -86,16 +90,32 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>One request at a time uses the chat model (one KV cache; requests never interleave); the
  *       others wait in arrival order, up to {@code queueCapacity}, then 429.</li>
  *   <li>A streaming client that disconnects or stops reading has its generation cancelled and
- *       the model freed (see {@link SseStream}); a non-streaming request runs to its
- *       {@code max_tokens}.</li>
+ *       the model freed (see {@link SseStream}). A non-streaming one is noticed too: after
+ *       {@code longAfter} without an answer the status goes out and a space every
+ *       {@code longInterval} (JSON allows leading whitespace), and a failed write cancels the
+ *       generation, or the embedding of a note being added (then nothing is written).</li>
+ *   <li>Embedding (a question, a search, a note, {@code /v1/embeddings}) is done by a few requests
+ *       at a time ({@value #EMBEDDING_PERMITS}; {@value #EMBEDDING_QUEUE} more wait, then 429), and
+ *       a question's retrieval does not hold the model's queue. The embedder reads at most the
+ *       first 16,384 characters of a text; questions and queries are at most 4,000 characters.</li>
  *   <li>Request bodies over {@code maxBodyBytes} are refused (413) without being read.</li>
+ *   <li>Connections are capped below the process's file-descriptor limit (see
+ *       {@link Connections}): more are closed at once, and one that sends nothing for 10 s is
+ *       closed.</li>
  * </ul>
  */
 public final class PocketragServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(PocketragServer.class.getName());
 
+    /** Requests embedding at once, and how many more may wait. */
+    static final int EMBEDDING_PERMITS = 2;
+    static final int EMBEDDING_QUEUE = 32;
+
     final Notebook notebook;
     final ModelGate gate;
+    final ModelGate embedding;
+    final Duration longAfter;
+    final Duration longInterval;
     final long maxBodyBytes;
     final Duration stallTimeout;
     final long maxPendingBytes;
@@ -113,10 +133,14 @@ public final class PocketragServer implements AutoCloseable {
     private final NotebookApi notebookApi;
     private final StaticPage page;
     private final URI uri;
+    private final Thread watcher;
 
     private PocketragServer(Builder b, InetAddress address) throws IOException {
         this.notebook = b.notebook;
         this.gate = new ModelGate(b.queueCapacity, this::closing);
+        this.embedding = new ModelGate(EMBEDDING_PERMITS, EMBEDDING_QUEUE, "the embedder is busy", this::closing);
+        this.longAfter = b.longAfter;
+        this.longInterval = b.longInterval;
         this.maxBodyBytes = b.maxBodyBytes;
         this.stallTimeout = b.stallTimeout;
         this.maxPendingBytes = b.maxPendingBytes;
@@ -128,11 +152,13 @@ public final class PocketragServer implements AutoCloseable {
         this.notebookApi = new NotebookApi(this);
         this.page = new StaticPage();
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("pocketrag-http-", 0).factory());
+        int cap = Connections.configure(); // before the first HttpServer of the process reads the limits
         HttpServer s = HttpServer.create(new InetSocketAddress(address, b.port), 64);
         s.setExecutor(executor);
         s.createContext("/", this::handle);
         s.start();
         this.http = s;
+        this.watcher = Connections.watch(cap, this::closing);
         int port = s.getAddress().getPort();
         String host = address.getHostAddress();
         if (address.isAnyLocalAddress()) {
@@ -157,6 +183,8 @@ public final class PocketragServer implements AutoCloseable {
         private Duration stallTimeout = Duration.ofSeconds(30);
         private long maxPendingBytes = 1L << 20;
         private Duration keepAlive = Duration.ofSeconds(15);
+        private Duration longAfter = Duration.ofSeconds(2);
+        private Duration longInterval = Duration.ofSeconds(1);
 
         private Builder(Notebook notebook) {
             this.notebook = Objects.requireNonNull(notebook, "notebook");
@@ -254,6 +282,23 @@ public final class PocketragServer implements AutoCloseable {
                 throw new IllegalArgumentException("keepAlive must be positive; keepAlive=" + d);
             }
             this.keepAlive = d;
+            return this;
+        }
+
+        /**
+         * How a non-streaming answer that takes long notices a client that left: after {@code after}
+         * (default 2 s) without an answer its status goes out, then a space every {@code interval}
+         * (default 1 s) until the JSON; a write that fails cancels the work.
+         */
+        public Builder longResponses(Duration after, Duration interval) {
+            Objects.requireNonNull(after, "after");
+            Objects.requireNonNull(interval, "interval");
+            if (after.isNegative() || interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("after must be >= 0 and interval > 0; after=" + after + ", interval="
+                        + interval);
+            }
+            this.longAfter = after;
+            this.longInterval = interval;
             return this;
         }
 
@@ -543,6 +588,9 @@ public final class PocketragServer implements AutoCloseable {
             return;
         }
         closing.set(true);
+        if (watcher != null) {
+            watcher.interrupt();
+        }
         http.stop(0);
         try {
             if (!gate.awaitIdle(Duration.ofSeconds(30))) {

@@ -14,8 +14,12 @@ import java.util.Optional;
  * system message for Mistral and Gemma by merging it into the first user turn).
  *
  * <p>The rendered text contains the family's special tokens as text ({@code <|im_start|>},
- * {@code [INST]}, ...): tokenize it with special-token parsing on, and with the model's own BOS
- * rule (no family here writes the BOS token itself).
+ * {@code [INST]}, ...): tokenize it with the model's own BOS rule (no family here writes the BOS
+ * token itself), recognising special tokens in the markup only - {@link #prompt} tells which
+ * characters came from the messages, and
+ * {@link dev.pocketrag.generation.tokenizer.Tokenizer#encodePrompt} keeps them text - so that a
+ * message (a note, a question) that contains {@code <|im_end|><|im_start|>system} cannot open a
+ * turn of its own.
  *
  * <table>
  * <caption>Families and their markers (checked in this order)</caption>
@@ -263,18 +267,58 @@ public final class ChatTemplate {
 
     /**
      * The prompt text of {@code messages}, followed by the assistant header the reply starts after
-     * (when {@code addAssistant} and the format has one).
+     * (when {@code addAssistant} and the format has one): {@code prompt(messages, addAssistant).text()}.
      */
     public String render(List<ChatMessage> messages, boolean addAssistant) {
+        return prompt(messages, addAssistant).text();
+    }
+
+    /**
+     * A rendered prompt: its text, and which characters of it came from the messages' contents
+     * (the rest is the format's own markup).
+     *
+     * @param text    the prompt text, as {@link #render} returns it
+     * @param content character ranges of {@code text} copied from message contents, as pairs
+     *                {@code [start, end)}: {@code content[2i] <= content[2i+1] <= content[2i+2]}
+     */
+    public record Prompt(String text, int[] content) {
+        public Prompt {
+            Objects.requireNonNull(text, "text");
+            content = content.clone();
+            if (content.length % 2 != 0) {
+                throw new IllegalArgumentException("content ranges come in pairs; got " + content.length + " ints");
+            }
+            int last = 0;
+            for (int i = 0; i < content.length; i++) {
+                if (content[i] < last || content[i] > text.length()) {
+                    throw new IllegalArgumentException("content range bound " + content[i] + " at " + i
+                            + " is out of order or outside 0.." + text.length());
+                }
+                last = content[i];
+            }
+        }
+
+        @Override
+        public int[] content() {
+            return content.clone();
+        }
+    }
+
+    /**
+     * {@link #render}, telling the markup from the messages' text: a tokenizer may then recognise
+     * special tokens in the markup only, so that text in a message ({@code <|im_end|>} in a note)
+     * never becomes a control token.
+     */
+    public Prompt prompt(List<ChatMessage> messages, boolean addAssistant) {
         Objects.requireNonNull(messages, "messages");
         if (!recognised && warned.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.WARNING, "the model's chat template is missing or not recognised; using chatml");
         }
-        StringBuilder s = new StringBuilder();
+        Out s = new Out();
         switch (family) {
             case CHATML -> {
                 for (ChatMessage m : messages) {
-                    s.append("<|im_start|>").append(role(m)).append('\n').append(m.content()).append("<|im_end|>\n");
+                    s.append("<|im_start|>").append(role(m)).append('\n').content(m.content()).append("<|im_end|>\n");
                 }
                 if (addAssistant) {
                     s.append("<|im_start|>assistant\n");
@@ -283,9 +327,9 @@ public final class ChatTemplate {
             case MISTRAL_V7 -> {
                 for (ChatMessage m : messages) {
                     switch (m.role()) {
-                        case SYSTEM -> s.append("[SYSTEM_PROMPT] ").append(m.content()).append("[/SYSTEM_PROMPT]");
-                        case USER -> s.append("[INST] ").append(m.content()).append("[/INST]");
-                        case ASSISTANT -> s.append(' ').append(m.content()).append("</s>");
+                        case SYSTEM -> s.append("[SYSTEM_PROMPT] ").content(m.content()).append("[/SYSTEM_PROMPT]");
+                        case USER -> s.append("[INST] ").content(m.content()).append("[/INST]");
+                        case ASSISTANT -> s.append(' ').content(m.content()).append("</s>");
                     }
                 }
             }
@@ -299,10 +343,10 @@ public final class ChatTemplate {
                         inTurn = true;
                     }
                     switch (m.role()) {
-                        case SYSTEM -> s.append(m.content()).append("\n\n");
-                        case USER -> s.append(m.content()).append(lead).append("[/INST]");
+                        case SYSTEM -> s.content(m.content()).append("\n\n");
+                        case USER -> s.content(m.content()).append(lead).append("[/INST]");
                         case ASSISTANT -> {
-                            s.append(trail).append(family == Family.MISTRAL_V3 ? trim(m.content()) : m.content())
+                            s.append(trail).content(family == Family.MISTRAL_V3 ? trim(m.content()) : m.content())
                                     .append("</s>");
                             inTurn = false;
                         }
@@ -324,14 +368,14 @@ public final class ChatTemplate {
                     switch (m.role()) {
                         case SYSTEM -> {
                             if (system) {
-                                s.append("<<SYS>>\n").append(content).append("\n<</SYS>>\n\n");
+                                s.append("<<SYS>>\n").content(content).append("\n<</SYS>>\n\n");
                             } else {
-                                s.append(content).append('\n');
+                                s.content(content).append('\n');
                             }
                         }
-                        case USER -> s.append(content).append(" [/INST]");
+                        case USER -> s.content(content).append(" [/INST]");
                         case ASSISTANT -> {
-                            s.append(content).append("</s>");
+                            s.content(content).append("</s>");
                             inTurn = false;
                         }
                     }
@@ -339,7 +383,7 @@ public final class ChatTemplate {
             }
             case PHI_3 -> {
                 for (ChatMessage m : messages) {
-                    s.append("<|").append(role(m)).append("|>\n").append(m.content()).append("<|end|>\n");
+                    s.append("<|").append(role(m)).append("|>\n").content(m.content()).append("<|end|>\n");
                 }
                 if (addAssistant) {
                     s.append("<|assistant|>\n");
@@ -347,7 +391,7 @@ public final class ChatTemplate {
             }
             case PHI_4 -> {
                 for (ChatMessage m : messages) {
-                    s.append("<|im_start|>").append(role(m)).append("<|im_sep|>").append(m.content()).append("<|im_end|>");
+                    s.append("<|im_start|>").append(role(m)).append("<|im_sep|>").content(m.content()).append("<|im_end|>");
                 }
                 if (addAssistant) {
                     s.append("<|im_start|>assistant<|im_sep|>");
@@ -355,7 +399,7 @@ public final class ChatTemplate {
             }
             case FALCON_3 -> {
                 for (ChatMessage m : messages) {
-                    s.append("<|").append(role(m)).append("|>\n").append(m.content()).append('\n');
+                    s.append("<|").append(role(m)).append("|>\n").content(m.content()).append('\n');
                 }
                 if (addAssistant) {
                     s.append("<|assistant|>\n");
@@ -363,7 +407,7 @@ public final class ChatTemplate {
             }
             case ZEPHYR -> {
                 for (ChatMessage m : messages) {
-                    s.append("<|").append(role(m)).append("|>\n").append(m.content()).append("<|endoftext|>\n");
+                    s.append("<|").append(role(m)).append("|>\n").content(m.content()).append("<|endoftext|>\n");
                 }
                 if (addAssistant) {
                     s.append("<|assistant|>\n");
@@ -372,7 +416,7 @@ public final class ChatTemplate {
             case MONARCH -> {
                 for (int i = 0; i < messages.size(); i++) {
                     ChatMessage m = messages.get(i);
-                    s.append(i == 0 ? "" : "<s>").append(role(m)).append('\n').append(m.content()).append("</s>\n");
+                    s.append(i == 0 ? "" : "<s>").append(role(m)).append('\n').content(m.content()).append("</s>\n");
                 }
                 if (addAssistant) {
                     s.append("<s>assistant\n");
@@ -388,10 +432,10 @@ public final class ChatTemplate {
                     String role = m.role() == Role.ASSISTANT ? "model" : role(m);
                     s.append("<start_of_turn>").append(role).append('\n');
                     if (!system.isEmpty() && m.role() != Role.ASSISTANT) {
-                        s.append(system).append("\n\n");
+                        s.content(system.toString()).append("\n\n");
                         system.setLength(0);
                     }
-                    s.append(trim(m.content())).append("<end_of_turn>\n");
+                    s.content(trim(m.content())).append("<end_of_turn>\n");
                 }
                 if (addAssistant) {
                     s.append("<start_of_turn>model\n");
@@ -405,23 +449,23 @@ public final class ChatTemplate {
                         case USER -> {
                             s.append("Human: ");
                             if (!system.isEmpty()) {
-                                s.append(system).append("\n\n");
+                                s.content(system.toString()).append("\n\n");
                                 system.setLength(0);
                             }
-                            s.append(m.content()).append("\n\nAssistant: </s>");
+                            s.content(m.content()).append("\n\nAssistant: </s>");
                         }
-                        case ASSISTANT -> s.append(m.content()).append("</s>");
+                        case ASSISTANT -> s.content(m.content()).append("</s>");
                     }
                 }
             }
             case OPENCHAT -> {
                 for (ChatMessage m : messages) {
                     if (m.role() == Role.SYSTEM) {
-                        s.append(m.content()).append("<|end_of_turn|>");
+                        s.content(m.content()).append("<|end_of_turn|>");
                     } else {
                         String r = role(m);
                         s.append("GPT4 Correct ").append(Character.toUpperCase(r.charAt(0))).append(r.substring(1))
-                                .append(": ").append(m.content()).append("<|end_of_turn|>");
+                                .append(": ").content(m.content()).append("<|end_of_turn|>");
                     }
                 }
                 if (addAssistant) {
@@ -433,13 +477,13 @@ public final class ChatTemplate {
                     switch (m.role()) {
                         case SYSTEM -> {
                             if (family == Family.VICUNA_ORCA) {
-                                s.append("SYSTEM: ").append(m.content()).append('\n');
+                                s.append("SYSTEM: ").content(m.content()).append('\n');
                             } else {
-                                s.append(m.content()).append("\n\n");
+                                s.content(m.content()).append("\n\n");
                             }
                         }
-                        case USER -> s.append("USER: ").append(m.content()).append('\n');
-                        case ASSISTANT -> s.append("ASSISTANT: ").append(m.content()).append("</s>\n");
+                        case USER -> s.append("USER: ").content(m.content()).append('\n');
+                        case ASSISTANT -> s.append("ASSISTANT: ").content(m.content()).append("</s>\n");
                     }
                 }
                 if (addAssistant) {
@@ -449,9 +493,9 @@ public final class ChatTemplate {
             case DEEPSEEK -> {
                 for (ChatMessage m : messages) {
                     switch (m.role()) {
-                        case SYSTEM -> s.append(m.content());
-                        case USER -> s.append("### Instruction:\n").append(m.content()).append('\n');
-                        case ASSISTANT -> s.append("### Response:\n").append(m.content()).append("\n<|EOT|>\n");
+                        case SYSTEM -> s.content(m.content());
+                        case USER -> s.append("### Instruction:\n").content(m.content()).append('\n');
+                        case ASSISTANT -> s.append("### Response:\n").content(m.content()).append("\n<|EOT|>\n");
                     }
                 }
                 if (addAssistant) {
@@ -465,7 +509,7 @@ public final class ChatTemplate {
                         case USER -> "<|USER_TOKEN|>";
                         case ASSISTANT -> "<|CHATBOT_TOKEN|>";
                     };
-                    s.append("<|START_OF_TURN_TOKEN|>").append(token).append(trim(m.content())).append("<|END_OF_TURN_TOKEN|>");
+                    s.append("<|START_OF_TURN_TOKEN|>").append(token).content(trim(m.content())).append("<|END_OF_TURN_TOKEN|>");
                 }
                 if (addAssistant) {
                     s.append("<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>");
@@ -474,7 +518,7 @@ public final class ChatTemplate {
             case LLAMA_3 -> {
                 for (ChatMessage m : messages) {
                     s.append("<|start_header_id|>").append(role(m)).append("<|end_header_id|>\n\n")
-                            .append(trim(m.content())).append("<|eot_id|>");
+                            .content(trim(m.content())).append("<|eot_id|>");
                 }
                 if (addAssistant) {
                     s.append("<|start_header_id|>assistant<|end_header_id|>\n\n");
@@ -483,7 +527,7 @@ public final class ChatTemplate {
             case CHATGLM_3 -> {
                 s.append("[gMASK]sop");
                 for (ChatMessage m : messages) {
-                    s.append("<|").append(role(m)).append("|>\n ").append(m.content());
+                    s.append("<|").append(role(m)).append("|>\n ").content(m.content());
                 }
                 if (addAssistant) {
                     s.append("<|assistant|>");
@@ -492,7 +536,7 @@ public final class ChatTemplate {
             case CHATGLM_4 -> {
                 s.append("[gMASK]<sop>");
                 for (ChatMessage m : messages) {
-                    s.append("<|").append(role(m)).append("|>\n").append(m.content());
+                    s.append("<|").append(role(m)).append("|>\n").content(m.content());
                 }
                 if (addAssistant) {
                     s.append("<|assistant|>\n");
@@ -500,7 +544,7 @@ public final class ChatTemplate {
             }
             case GLMEDGE -> {
                 for (ChatMessage m : messages) {
-                    s.append("<|").append(role(m)).append("|>\n").append(m.content());
+                    s.append("<|").append(role(m)).append("|>\n").content(m.content());
                 }
                 if (addAssistant) {
                     s.append("<|assistant|>");
@@ -509,18 +553,18 @@ public final class ChatTemplate {
             case MINICPM -> {
                 for (ChatMessage m : messages) {
                     if (m.role() == Role.USER) {
-                        s.append("<用户>").append(trim(m.content())).append("<AI>");
+                        s.append("<用户>").content(trim(m.content())).append("<AI>");
                     } else {
-                        s.append(trim(m.content()));
+                        s.content(trim(m.content()));
                     }
                 }
             }
             case DEEPSEEK_2 -> {
                 for (ChatMessage m : messages) {
                     switch (m.role()) {
-                        case SYSTEM -> s.append(m.content()).append("\n\n");
-                        case USER -> s.append("User: ").append(m.content()).append("\n\n");
-                        case ASSISTANT -> s.append("Assistant: ").append(m.content()).append("<｜end▁of▁sentence｜>");
+                        case SYSTEM -> s.content(m.content()).append("\n\n");
+                        case USER -> s.append("User: ").content(m.content()).append("\n\n");
+                        case ASSISTANT -> s.append("Assistant: ").content(m.content()).append("<｜end▁of▁sentence｜>");
                     }
                 }
                 if (addAssistant) {
@@ -530,9 +574,9 @@ public final class ChatTemplate {
             case DEEPSEEK_3 -> {
                 for (ChatMessage m : messages) {
                     switch (m.role()) {
-                        case SYSTEM -> s.append(m.content()).append("\n\n");
-                        case USER -> s.append("<｜User｜>").append(m.content());
-                        case ASSISTANT -> s.append("<｜Assistant｜>").append(m.content()).append("<｜end▁of▁sentence｜>");
+                        case SYSTEM -> s.content(m.content()).append("\n\n");
+                        case USER -> s.append("<｜User｜>").content(m.content());
+                        case ASSISTANT -> s.append("<｜Assistant｜>").content(m.content()).append("<｜end▁of▁sentence｜>");
                     }
                 }
                 if (addAssistant) {
@@ -542,9 +586,9 @@ public final class ChatTemplate {
             case EXAONE_3 -> {
                 for (ChatMessage m : messages) {
                     switch (m.role()) {
-                        case SYSTEM -> s.append("[|system|]").append(trim(m.content())).append("[|endofturn|]\n");
-                        case USER -> s.append("[|user|]").append(trim(m.content())).append('\n');
-                        case ASSISTANT -> s.append("[|assistant|]").append(trim(m.content())).append("[|endofturn|]\n");
+                        case SYSTEM -> s.append("[|system|]").content(trim(m.content())).append("[|endofturn|]\n");
+                        case USER -> s.append("[|user|]").content(trim(m.content())).append('\n');
+                        case ASSISTANT -> s.append("[|assistant|]").content(trim(m.content())).append("[|endofturn|]\n");
                     }
                 }
                 if (addAssistant) {
@@ -553,7 +597,7 @@ public final class ChatTemplate {
             }
             case GRANITE -> {
                 for (ChatMessage m : messages) {
-                    s.append("<|start_of_role|>").append(role(m)).append("<|end_of_role|>").append(m.content())
+                    s.append("<|start_of_role|>").append(role(m)).append("<|end_of_role|>").content(m.content())
                             .append("<|end_of_text|>\n");
                 }
                 if (addAssistant) {
@@ -562,7 +606,7 @@ public final class ChatTemplate {
             }
             case MEGREZ -> {
                 for (ChatMessage m : messages) {
-                    s.append("<|role_start|>").append(role(m)).append("<|role_end|>").append(m.content()).append("<|turn_end|>");
+                    s.append("<|role_start|>").append(role(m)).append("<|role_end|>").content(m.content()).append("<|turn_end|>");
                 }
                 if (addAssistant) {
                     s.append("<|role_start|>assistant<|role_end|>");
@@ -570,7 +614,7 @@ public final class ChatTemplate {
             }
             case LLAMA_4 -> {
                 for (ChatMessage m : messages) {
-                    s.append("<|header_start|>").append(role(m)).append("<|header_end|>\n\n").append(trim(m.content()))
+                    s.append("<|header_start|>").append(role(m)).append("<|header_end|>\n\n").content(trim(m.content()))
                             .append("<|eot|>");
                 }
                 if (addAssistant) {
@@ -581,9 +625,9 @@ public final class ChatTemplate {
                 s.append("<|im_start|>");
                 for (ChatMessage m : messages) {
                     switch (m.role()) {
-                        case SYSTEM -> s.append(m.content()).append("\n\n");
-                        case USER -> s.append("User: ").append(m.content()).append("<end_of_utterance>\n");
-                        case ASSISTANT -> s.append("Assistant: ").append(m.content()).append("<end_of_utterance>\n");
+                        case SYSTEM -> s.content(m.content()).append("\n\n");
+                        case USER -> s.append("User: ").content(m.content()).append("<end_of_utterance>\n");
+                        case ASSISTANT -> s.append("Assistant: ").content(m.content()).append("<end_of_utterance>\n");
                     }
                 }
                 if (addAssistant) {
@@ -591,7 +635,46 @@ public final class ChatTemplate {
                 }
             }
         }
-        return s.toString();
+        return s.prompt();
+    }
+
+    /** The prompt being written: markup appended as is, message text with its range recorded. */
+    private static final class Out {
+        private final StringBuilder text = new StringBuilder();
+        private int[] spans = new int[16];
+        private int n;
+
+        Out append(String markup) {
+            text.append(markup);
+            return this;
+        }
+
+        Out append(char markup) {
+            text.append(markup);
+            return this;
+        }
+
+        Out content(String s) {
+            if (s.isEmpty()) {
+                return this;
+            }
+            int start = text.length();
+            text.append(s);
+            if (n > 0 && spans[n - 1] == start) {
+                spans[n - 1] = text.length(); // adjacent contents: one range
+                return this;
+            }
+            if (n + 2 > spans.length) {
+                spans = java.util.Arrays.copyOf(spans, spans.length * 2);
+            }
+            spans[n++] = start;
+            spans[n++] = text.length();
+            return this;
+        }
+
+        Prompt prompt() {
+            return new Prompt(text.toString(), java.util.Arrays.copyOf(spans, n));
+        }
     }
 
     private static String role(ChatMessage m) {

@@ -439,7 +439,59 @@ public final class Tokenizer {
     public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         Objects.requireNonNull(text, "text");
         String s = Unicode.wellFormed(text);
-        List<int[]> fragments = partition(s, parseSpecial);
+        return encodeFragments(s, partition(s, parseSpecial, null, null), addSpecial);
+    }
+
+    /**
+     * The token ids of a chat prompt whose characters in {@code content} came from messages (text
+     * of users, notes, documents) and the rest from the chat template: special tokens are
+     * recognised in the template's markup, and never inside a message - there no CONTROL or
+     * UNKNOWN token, no end-of-generation token and no token the markup itself uses is matched
+     * (other USER_DEFINED tokens are, as in any text: {@code encode(text, addSpecial, false)}).
+     * Text without special-token strings gets exactly the ids of {@code encode(text, addSpecial,
+     * true)}: the fragments between special tokens are the same, only fewer cuts are made.
+     *
+     * @param content character ranges of {@code text} that are message text, as pairs
+     *                {@code [start, end)} in increasing order (see
+     *                {@code ChatTemplate.Prompt#content()})
+     * @throws IllegalArgumentException if the ranges are not pairs in order within {@code text}
+     */
+    public int[] encodePrompt(String text, boolean addSpecial, int[] content) {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(content, "content");
+        if (content.length % 2 != 0) {
+            throw new IllegalArgumentException("content ranges come in pairs; got " + content.length + " ints");
+        }
+        int last = 0;
+        for (int i = 0; i < content.length; i++) {
+            if (content[i] < last || content[i] > text.length()) {
+                throw new IllegalArgumentException("content range bound " + content[i] + " at index " + i
+                        + " is out of order or outside 0.." + text.length());
+            }
+            last = content[i];
+        }
+        String s = Unicode.wellFormed(text); // same length: a lone surrogate becomes one U+FFFD
+        // the special tokens the markup uses: never matched inside content either
+        BitSet markers = new BitSet();
+        int from = 0;
+        for (int i = 0; i <= content.length; i += 2) {
+            int to = i < content.length ? content[i] : s.length();
+            if (to > from) {
+                for (int[] f : partition(s.substring(from, to), true, null, null)) {
+                    if (f[0] >= 0) {
+                        markers.set(f[0]);
+                    }
+                }
+            }
+            if (i < content.length) {
+                from = content[i + 1];
+            }
+        }
+        return encodeFragments(s, partition(s, true, content, markers), addSpecial);
+    }
+
+    /** The ids of {@code s} cut into {@code fragments} by {@link #partition}. */
+    private int[] encodeFragments(String s, List<int[]> fragments, boolean addSpecial) {
         IntList out = new IntList(Math.max(16, s.length() / 3));
         switch (kind) {
             case SPM -> {
@@ -516,7 +568,7 @@ public final class Tokenizer {
      * Cuts {@code s} at special tokens (llama.cpp's {@code tokenizer_st_partition}): a list of
      * {@code {tokenId, -1, -1}} and {@code {-1, start, end}} (raw text) fragments, in order.
      */
-    private List<int[]> partition(String s, boolean parseSpecial) {
+    private List<int[]> partition(String s, boolean parseSpecial, int[] content, BitSet markers) {
         List<int[]> frags = new ArrayList<>();
         if (s.isEmpty()) {
             return frags;
@@ -532,6 +584,9 @@ public final class Tokenizer {
             if (t.length() > s.length()) {
                 continue;
             }
+            // in a prompt: control, end-of-generation and markup tokens only outside message text
+            int[] guard = content != null && content.length > 0 && ((a & (ATTR_CONTROL | ATTR_UNKNOWN)) != 0
+                    || eog.get(id) || markers.get(id)) ? content : null;
             if (present == null) {
                 present = presence(s);
             }
@@ -549,7 +604,7 @@ public final class Tokenizer {
                 }
                 int base = f[1];
                 int end = f[2];
-                int match = s.indexOf(t, base, end);
+                int match = find(s, t, base, end, guard);
                 if (match < 0) {
                     if (next != null) {
                         next.add(f);
@@ -576,7 +631,7 @@ public final class Tokenizer {
                             base++;
                         }
                     }
-                    match = base < end ? s.indexOf(t, base, end) : -1;
+                    match = base < end ? find(s, t, base, end, guard) : -1;
                 }
                 if (base < end) {
                     next.add(new int[] {-1, base, end});
@@ -587,6 +642,40 @@ public final class Tokenizer {
             }
         }
         return frags;
+    }
+
+    /**
+     * The first occurrence of {@code t} in {@code s[from, end)} that overlaps none of the ranges
+     * {@code guard} (pairs {@code [start, end)} in order; null: none), or -1.
+     */
+    private static int find(String s, String t, int from, int end, int[] guard) {
+        int m = s.indexOf(t, from, end);
+        while (guard != null && m >= 0) {
+            int e = m + t.length();
+            // the first range that ends after m: binary search over the range ends
+            int lo = 0;
+            int hi = guard.length / 2;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (guard[2 * mid + 1] <= m) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            boolean overlaps = false;
+            for (int k = lo; k < guard.length / 2 && guard[2 * k] < e; k++) {
+                if (guard[2 * k] < guard[2 * k + 1]) { // a non-empty range that starts before e and ends after m
+                    overlaps = true;
+                    break;
+                }
+            }
+            if (!overlaps) {
+                return m;
+            }
+            m = m + 1 < end ? s.indexOf(t, m + 1, end) : -1;
+        }
+        return m;
     }
 
     /** Bits 0..65535: the chars of {@code s}; bits 65536..131071: hashes of its adjacent char pairs. */

@@ -75,8 +75,51 @@ public final class PromptBuilder {
         return s.replace("\"", "'").replace("\n", " ").replace("<", "(").replace(">", ")");
     }
 
-    /** A passage cannot close its own fence: {@code </note} inside it is defused. */
-    private static String escapeBody(String s) {
-        return s.replace("</note", "< /note").replace("<note", "< note");
+    /**
+     * A passage cannot close its fence or open another: every {@code <} (or a look-alike: fullwidth
+     * {@code ＜}, small {@code ﹤}) that starts something a reader could take for a {@code note} tag -
+     * in any case, with spaces, slashes or invisible characters before or inside the name, in
+     * fullwidth letters ({@code </NOTE>}, {@code < / Note>}, {@code ＜/ｎｏｔｅ＞}) - becomes
+     * {@code &lt;}. So the only note tags in a prompt are the ones {@link #block} writes.
+     */
+    static String escapeBody(String s) {
+        StringBuilder out = null;
+        int copied = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c == '<' || c == '\uFF1C' || c == '\uFE64') && namesNote(s, i + 1)) {
+                if (out == null) {
+                    out = new StringBuilder(s.length() + 16);
+                }
+                out.append(s, copied, i).append("&lt;");
+                copied = i + 1;
+            }
+        }
+        return out == null ? s : out.append(s, copied, s.length()).toString();
+    }
+
+    /** Whether {@code s} at {@code from} reads as {@code note} after optional slashes and spaces. */
+    private static boolean namesNote(String s, int from) {
+        String want = "note";
+        int matched = 0;
+        for (int i = from; i < s.length() && i < from + 64; i++) {
+            char c = s.charAt(i);
+            if (Character.getType(c) == Character.FORMAT) {
+                continue; // zero-width and other invisible characters
+            }
+            if (matched == 0 && (c == '/' || c == '\uFF0F' || c == '\\' || Character.isWhitespace(c)
+                    || Character.isSpaceChar(c))) {
+                continue;
+            }
+            String n = java.text.Normalizer.normalize(String.valueOf(c), java.text.Normalizer.Form.NFKC)
+                    .toLowerCase(java.util.Locale.ROOT);
+            if (n.length() != 1 || n.charAt(0) != want.charAt(matched)) {
+                return false;
+            }
+            if (++matched == want.length()) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -37,6 +37,8 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
@@ -88,7 +90,8 @@ import org.apache.lucene.util.BytesRef;
  *       milliseconds</li>
  *   <li>{@code vector} (float vector, dot-product similarity: the vectors are unit length)</li>
  *   <li>chunk 0 only: {@code head} (indexed keyword "1": one per note, for counting and listing),
- *       {@code body} and {@code source} (stored)</li>
+ *       {@code body} and {@code source} (stored), {@code fingerprint} (stored, only when not
+ *       empty)</li>
  * </ul>
  * Commit user data: {@code pocketrag.schema} ("1"), {@code pocketrag.model} (embedding model id),
  * {@code pocketrag.dimension} (decimal), {@code pocketrag.vectorFormat} (the {@link VectorFormat}
@@ -115,6 +118,7 @@ final class LuceneNoteIndex implements NoteIndex {
     static final String F_VECTOR = "vector";
     static final String F_BODY = "body";
     static final String F_SOURCE = "source";
+    static final String F_FINGERPRINT = "fingerprint";
 
     static final String UD_SCHEMA = "pocketrag.schema";
     static final String UD_MODEL = "pocketrag.model";
@@ -316,6 +320,10 @@ final class LuceneNoteIndex implements NoteIndex {
     }
 
     private void checkVectors(ChunkedNote cn) {
+        if (cn.note().title().length() > Note.MAX_TITLE_LENGTH) {
+            throw new IllegalArgumentException("note '" + cn.note().id() + "': title has " + cn.note().title().length()
+                    + " characters, at most " + Note.MAX_TITLE_LENGTH + " (Note.withBoundedTitle() makes it fit)");
+        }
         int dim = options.dimension();
         for (int c = 0; c < cn.vectors().size(); c++) {
             float[] v = cn.vectors().get(c);
@@ -366,6 +374,9 @@ final class LuceneNoteIndex implements NoteIndex {
                 d.add(new StringField(F_HEAD, "1", Field.Store.NO));
                 d.add(new StoredField(F_BODY, n.body()));
                 d.add(new StoredField(F_SOURCE, n.source()));
+                if (!cn.fingerprint().isEmpty()) {
+                    d.add(new StoredField(F_FINGERPRINT, cn.fingerprint()));
+                }
             }
             docs.add(d);
         }
@@ -432,6 +443,84 @@ final class LuceneNoteIndex implements NoteIndex {
         } finally {
             release(s);
         }
+    }
+
+    @Override
+    public Optional<String> fingerprint(String id) throws IOException {
+        IndexSearcher s = acquire();
+        try {
+            int doc = headDoc(s, id);
+            if (doc < 0) {
+                return Optional.empty();
+            }
+            String f = s.storedFields().document(doc, Set.of(F_FINGERPRINT)).get(F_FINGERPRINT);
+            return Optional.of(f == null ? "" : f);
+        } finally {
+            release(s);
+        }
+    }
+
+    @Override
+    public Optional<ChunkedNote> getChunked(String id) throws IOException {
+        IndexSearcher s = acquire();
+        try {
+            int head = headDoc(s, id);
+            if (head < 0) {
+                return Optional.empty();
+            }
+            StoredFields sf = s.storedFields();
+            Document hd = sf.document(head);
+            Note note = note(hd);
+            String fingerprint = hd.get(F_FINGERPRINT) == null ? "" : hd.get(F_FINGERPRINT);
+            TopDocs td = s.search(new TermQuery(new Term(F_ID, id)), 100_000);
+            Chunk[] chunks = new Chunk[td.scoreDocs.length];
+            float[][] vectors = new float[td.scoreDocs.length][];
+            List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+            for (ScoreDoc sd : td.scoreDocs) {
+                Document d = sf.document(sd.doc, CHUNK_FIELDS);
+                int ord = intField(d, F_ORD);
+                if (ord < 0 || ord >= chunks.length || chunks[ord] != null) {
+                    throw new DamagedIndexException(path, "note '" + id + "' has a chunk with ordinal " + ord
+                            + " (it has " + chunks.length + " chunks)", null);
+                }
+                String text = d.get(F_CHUNK);
+                chunks[ord] = new Chunk(ord, intField(d, F_START), intField(d, F_END), text,
+                        note.title().isBlank() ? text : note.title().strip() + "\n" + text);
+                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
+                vectors[ord] = vector(leaf, sd.doc - leaf.docBase);
+                if (vectors[ord] == null) {
+                    throw new DamagedIndexException(path, "chunk " + ord + " of note '" + id + "' has no vector", null);
+                }
+            }
+            return Optional.of(new ChunkedNote(note, List.of(chunks), List.of(vectors), fingerprint));
+        } finally {
+            release(s);
+        }
+    }
+
+    /** Stored fields of a chunk that {@link #getChunked} reads. */
+    private static final Set<String> CHUNK_FIELDS = Set.of(F_ORD, F_START, F_END, F_CHUNK);
+
+    /** The Lucene doc id of the note's chunk 0, or -1. */
+    private static int headDoc(IndexSearcher s, String id) throws IOException {
+        TopDocs td = s.search(new BooleanQuery.Builder()
+                .add(new TermQuery(new Term(F_ID, id)), Occur.FILTER)
+                .add(new TermQuery(new Term(F_HEAD, "1")), Occur.FILTER)
+                .build(), 1);
+        return td.scoreDocs.length == 0 ? -1 : td.scoreDocs[0].doc;
+    }
+
+    /** The full-precision vector of a document of a leaf, or null if it has none. */
+    static float[] vector(LeafReaderContext leaf, int doc) throws IOException {
+        FloatVectorValues values = leaf.reader().getFloatVectorValues(F_VECTOR);
+        if (values == null) {
+            return null;
+        }
+        KnnVectorValues.DocIndexIterator it = values.iterator();
+        if (it.advance(doc) != doc) {
+            return null;
+        }
+        return values.vectorValue(it.index()).clone();
     }
 
     @Override

@@ -41,7 +41,9 @@ public interface NoteIndex extends AutoCloseable {
      * Adds {@code note}, or replaces all chunks of the note with the same id, atomically.
      *
      * @throws IllegalArgumentException if a vector has the wrong dimension, is not finite or is
-     *     not of unit length (within 1e-3): the message names the note and the chunk
+     *     not of unit length (within 1e-3), or the title is longer than {@link
+     *     Note#MAX_TITLE_LENGTH} (see {@link Note#withBoundedTitle()}): the message names the note
+     *     and the chunk or the length
      */
     void put(ChunkedNote note) throws IOException;
 
@@ -67,6 +69,19 @@ public interface NoteIndex extends AutoCloseable {
 
     /** The chunks of the note with this id in order; empty if there is no such note. */
     List<Chunk> chunks(String id) throws IOException;
+
+    /**
+     * The fingerprint the note with this id was last put with ({@code ""} if none); empty if
+     * there is no such note. Reads one stored field: cheaper than {@link #get}.
+     */
+    Optional<String> fingerprint(String id) throws IOException;
+
+    /**
+     * The note with this id as last put: its chunks in order, their vectors (as the index keeps
+     * them at full precision) and its fingerprint; empty if there is no such note. Putting it back
+     * (say, with another fingerprint) needs no embedding.
+     */
+    Optional<ChunkedNote> getChunked(String id) throws IOException;
 
     /**
      * Notes that pass {@code filter}, most recently updated first (then by id), skipping the first

@@ -188,7 +188,9 @@ public final class Notebook implements AutoCloseable {
     // ---- notes
 
     /**
-     * Adds a note (or replaces the note with the same id), durable when this returns.
+     * Adds a note (or replaces the note with the same id), durable when this returns. A title
+     * longer than {@link Note#MAX_TITLE_LENGTH} characters is cut, the rest kept in the text (see
+     * {@link Note#withBoundedTitle()}).
      *
      * @return the note as stored
      */
@@ -201,13 +203,13 @@ public final class Notebook implements AutoCloseable {
         return add(Note.of(title, body, tags));
     }
 
-    /** Adds or replaces many notes with one embedding pass and one commit. */
+    /** Adds or replaces many notes with one embedding pass and one commit; returns them as stored. */
     public List<Note> addAll(Collection<Note> notes) throws IOException {
         checkOpen();
-        List<Note> list = List.copyOf(notes);
-        index.putAll(chunkAndEmbed(list));
+        List<ChunkedNote> chunked = chunkAndEmbed(List.copyOf(notes));
+        index.putAll(chunked);
         index.commit();
-        return list;
+        return chunked.stream().map(ChunkedNote::note).toList();
     }
 
     /**
@@ -264,7 +266,12 @@ public final class Notebook implements AutoCloseable {
         return new FolderImporter(index, this::chunkAndEmbed).run(folder, listener);
     }
 
-    private List<ChunkedNote> chunkAndEmbed(List<Note> notes) {
+    /** The notes (titles bounded) chunked and embedded, in one embedding pass. */
+    private List<ChunkedNote> chunkAndEmbed(List<Note> given) {
+        List<Note> notes = new ArrayList<>(given.size());
+        for (Note n : given) {
+            notes.add(n.withBoundedTitle());
+        }
         List<List<Chunk>> chunks = new ArrayList<>(notes.size());
         List<String> texts = new ArrayList<>();
         for (Note n : notes) {

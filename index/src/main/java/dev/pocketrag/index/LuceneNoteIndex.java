@@ -36,7 +36,11 @@ import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.IndexFormatTooNewException;
+import org.apache.lucene.index.IndexFormatTooOldException;
 import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.IndexReader;
@@ -65,6 +69,7 @@ import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
@@ -131,9 +136,17 @@ final class LuceneNoteIndex implements NoteIndex {
     /** Most chunks fetched from one list while looking for enough distinct notes. */
     private static final int MAX_GROUPING_FETCH = 100_000;
 
+    /**
+     * Written next to the index by the process that holds it for writing (Java properties: {@code
+     * pid}, {@code since}, {@code what}), removed when it lets go: a second process that finds the
+     * index locked reads it to say who holds it. Lucene leaves files of other names alone.
+     */
+    static final String HOLDER_FILE = "pocketrag-holder.properties";
+
     private final Path path;
     private final IndexOptions options;
     private final Directory directory;
+    /** Null when opened read-only. */
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final Analyzer analyzer;
@@ -170,7 +183,7 @@ final class LuceneNoteIndex implements NoteIndex {
             try {
                 writer = new IndexWriter(directory, config);
             } catch (LockObtainFailedException e) {
-                throw new IndexInUseException(path, e);
+                throw new IndexInUseException(path, holder(path), e);
             }
             Map<String, String> recorded = new HashMap<>();
             if (writer.getLiveCommitData() != null) {
@@ -199,14 +212,186 @@ final class LuceneNoteIndex implements NoteIndex {
                 }
             });
             LuceneNoteIndex index = new LuceneNoteIndex(path, options, directory, writer, searchers, analyzer);
+            index.describeHolder("");
             success = true;
             return index;
+        } catch (IOException | RuntimeException e) {
+            throw openFailure(path, e);
         } finally {
             if (!success) {
                 closeQuietly(writer == null ? null : writer::rollback);
                 closeQuietly(directory);
                 closeQuietly(analyzer);
             }
+        }
+    }
+
+    /**
+     * Opens the index to read only: no lock is taken (another process may hold the index for
+     * writing meanwhile; this one sees the last commit before this call) and nothing is written,
+     * so a read-only directory will do. A directory without an index reads as an empty one.
+     */
+    static NoteIndex openReadOnly(Path dir, IndexOptions options) throws IOException {
+        Path path = dir.toAbsolutePath().normalize();
+        Directory directory = null;
+        Analyzer analyzer = new EnglishAnalyzer();
+        DirectoryReader reader = null;
+        boolean success = false;
+        try {
+            if (Files.isDirectory(path)) {
+                directory = FSDirectory.open(path);
+            }
+            if (directory != null && DirectoryReader.indexExists(directory)) {
+                reader = DirectoryReader.open(directory);
+                Map<String, String> recorded = reader.getIndexCommit().getUserData();
+                if (reader.maxDoc() > 0 || recorded.containsKey(UD_MODEL)) {
+                    checkRecorded(path, recorded, options);
+                }
+            } else {
+                // no index yet: an empty one in memory, so that every read works the same way
+                closeQuietly(directory);
+                directory = new ByteBuffersDirectory();
+                try (IndexWriter w = new IndexWriter(directory, new IndexWriterConfig(analyzer))) {
+                    w.commit();
+                }
+                reader = DirectoryReader.open(directory);
+            }
+            final float k1 = options.bm25K1();
+            final float b = options.bm25B();
+            SearcherManager searchers = new SearcherManager(reader, new SearcherFactory() {
+                @Override
+                public IndexSearcher newSearcher(IndexReader r, IndexReader previous) {
+                    IndexSearcher s = new IndexSearcher(r);
+                    s.setSimilarity(new BM25Similarity(k1, b));
+                    return s;
+                }
+            });
+            LuceneNoteIndex index = new LuceneNoteIndex(path, options, directory, null, searchers, analyzer);
+            success = true;
+            return index;
+        } catch (IOException | RuntimeException e) {
+            throw openFailure(path, e);
+        } finally {
+            if (!success) {
+                closeQuietly(reader);
+                closeQuietly(directory);
+                closeQuietly(analyzer);
+            }
+        }
+    }
+
+    /** What a failure to open becomes: damage or an unreadable format said plainly, else itself. */
+    private static IOException openFailure(Path path, Exception e) throws IOException {
+        if (e instanceof IndexFormatTooNewException || e instanceof IndexFormatTooOldException) {
+            return new IOException("index " + path + " was written in a format this version of pocketrag cannot read ("
+                    + e.getMessage() + ")", e);
+        }
+        return damagedOr(path, e);
+    }
+
+    /**
+     * {@code e} as a {@link DamagedIndexException} if it is what reading damaged files throws;
+     * else {@code e} itself (returned if an IOException, thrown if not).
+     */
+    static IOException damagedOr(Path path, Exception e) {
+        if (e instanceof DamagedIndexException d) {
+            return d;
+        }
+        String what = damage(e);
+        if (what != null) {
+            return new DamagedIndexException(path, what, e);
+        }
+        if (e instanceof IOException io) {
+            return io;
+        }
+        throw (RuntimeException) e;
+    }
+
+    /** What a damaged index threw, in words; null if {@code e} is not that. */
+    static String damage(Throwable e) {
+        if (e instanceof DamagedIndexException d) {
+            return d.getMessage().substring(d.getMessage().indexOf(" is damaged: ") + 13);
+        }
+        if (e instanceof CorruptIndexException c) {
+            String file = fileOf(c.getResourceDescription());
+            String m = c.getOriginalMessage();
+            String kind = m.contains("checksum failed") ? "failed its checksum"
+                    : m.contains("codec footer mismatch") || m.contains("misplaced codec footer") ? "is cut short or overwritten"
+                    : m.contains("codec header mismatch") ? "has a bad header"
+                    : "is corrupt (" + oneLine(m, 120) + ")";
+            return (file == null ? "a file" : "file " + file) + " " + kind;
+        }
+        if (e instanceof NoSuchFileException || e instanceof java.io.FileNotFoundException) {
+            String m = e instanceof NoSuchFileException n ? n.getFile() : e.getMessage();
+            return "file " + (m == null ? "?" : Path.of(m.split(" ")[0]).getFileName()) + " is missing";
+        }
+        if (e instanceof java.io.EOFException) {
+            String file = fileOf(String.valueOf(e.getMessage()));
+            return (file == null ? "a file" : "file " + file) + " is cut short";
+        }
+        if (e instanceof IndexOutOfBoundsException || e instanceof NegativeArraySizeException
+                || e instanceof java.nio.BufferUnderflowException || e instanceof ArithmeticException) {
+            return "stored data could not be decoded (" + e.getClass().getSimpleName() + ")";
+        }
+        return null;
+    }
+
+    /** The file name in a Lucene resource description ({@code ...(path="/x/_0.fdt")...}), or null. */
+    private static String fileOf(String resource) {
+        if (resource == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("path=\"([^\"]+)\"").matcher(resource);
+        if (m.find()) {
+            return Path.of(m.group(1)).getFileName().toString();
+        }
+        m = java.util.regex.Pattern.compile("(_[a-z0-9_]+\\.[a-z0-9]+|segments_[a-z0-9]+)").matcher(resource);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static String oneLine(String s, int max) {
+        String t = s.replaceAll("\\s+", " ").strip();
+        return t.length() <= max ? t : t.substring(0, max - 3) + "...";
+    }
+
+    // ---------------------------------------------------------------- the holder file
+
+    @Override
+    public void describeHolder(String what) throws IOException {
+        Objects.requireNonNull(what, "what");
+        checkOpen();
+        if (writer == null) {
+            return;
+        }
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
+        p.setProperty("since", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        p.setProperty("what", what.length() > 500 ? what.substring(0, 500) : what);
+        Path tmp = path.resolve(HOLDER_FILE + ".tmp");
+        try (var out = Files.newBufferedWriter(tmp, java.nio.charset.StandardCharsets.UTF_8)) {
+            p.store(out, "the process that holds this index; see LuceneNoteIndex");
+        }
+        Files.move(tmp, path.resolve(HOLDER_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Who holds the index, from its holder file: "process 4242 (since ...): what", or null when
+     * there is no file or its process is gone (then some other program holds the lock).
+     */
+    static String holder(Path path) {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newBufferedReader(path.resolve(HOLDER_FILE), java.nio.charset.StandardCharsets.UTF_8)) {
+            p.load(in);
+            long pid = Long.parseLong(p.getProperty("pid", "-1"));
+            if (pid < 0 || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
+                return null;
+            }
+            String what = p.getProperty("what", "").strip();
+            return "process " + pid + (p.getProperty("since") == null ? "" : " since " + p.getProperty("since"))
+                    + (what.isEmpty() ? "" : ": " + what);
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
@@ -268,7 +453,7 @@ final class LuceneNoteIndex implements NoteIndex {
 
     @Override
     public void put(ChunkedNote note) throws IOException {
-        checkOpen();
+        checkWritable();
         checkVectors(note);
         try {
             writer.updateDocuments(new Term(F_ID, note.note().id()), documents(note));
@@ -279,7 +464,7 @@ final class LuceneNoteIndex implements NoteIndex {
 
     @Override
     public void putAll(Collection<ChunkedNote> notes) throws IOException {
-        checkOpen();
+        checkWritable();
         for (ChunkedNote n : notes) {
             checkVectors(n);
         }
@@ -295,14 +480,14 @@ final class LuceneNoteIndex implements NoteIndex {
     @Override
     public void delete(String id) throws IOException {
         Objects.requireNonNull(id, "id");
-        checkOpen();
+        checkWritable();
         writer.deleteDocuments(new Term(F_ID, id));
         writes.incrementAndGet();
     }
 
     @Override
     public void deleteAll(Collection<String> ids) throws IOException {
-        checkOpen();
+        checkWritable();
         Term[] terms = ids.stream().map(id -> new Term(F_ID, Objects.requireNonNull(id, "id"))).toArray(Term[]::new);
         if (terms.length > 0) {
             writer.deleteDocuments(terms);
@@ -312,7 +497,7 @@ final class LuceneNoteIndex implements NoteIndex {
 
     @Override
     public void commit() throws IOException {
-        checkOpen();
+        checkWritable();
         synchronized (commitLock) {
             writer.setLiveCommitData(userData(options).entrySet());
             writer.commit();
@@ -350,7 +535,7 @@ final class LuceneNoteIndex implements NoteIndex {
         }
     }
 
-    private static List<Document> documents(ChunkedNote cn) {
+    static List<Document> documents(ChunkedNote cn) {
         Note n = cn.note();
         List<Document> docs = new ArrayList<>(cn.chunks().size());
         for (Chunk c : cn.chunks()) {
@@ -397,7 +582,11 @@ final class LuceneNoteIndex implements NoteIndex {
         checkOpen();
         long w = writes.get();
         if (w != refreshedWrites) {
-            searchers.maybeRefreshBlocking();
+            try {
+                searchers.maybeRefreshBlocking();
+            } catch (IOException | RuntimeException e) {
+                throw damagedOr(path, e);
+            }
             refreshedWrites = w;
         }
         return searchers.acquire();
@@ -419,6 +608,8 @@ final class LuceneNoteIndex implements NoteIndex {
                 return Optional.empty();
             }
             return Optional.of(note(s.storedFields().document(td.scoreDocs[0].doc)));
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -440,6 +631,8 @@ final class LuceneNoteIndex implements NoteIndex {
             }
             out.sort(Comparator.comparingInt(Chunk::ordinal));
             return out;
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -455,6 +648,8 @@ final class LuceneNoteIndex implements NoteIndex {
             }
             String f = s.storedFields().document(doc, Set.of(F_FINGERPRINT)).get(F_FINGERPRINT);
             return Optional.of(f == null ? "" : f);
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -493,6 +688,8 @@ final class LuceneNoteIndex implements NoteIndex {
                 }
             }
             return Optional.of(new ChunkedNote(note, List.of(chunks), List.of(vectors), fingerprint));
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -550,6 +747,8 @@ final class LuceneNoteIndex implements NoteIndex {
                 out.add(note(sf.document(td.scoreDocs[i].doc)));
             }
             return out;
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -571,6 +770,8 @@ final class LuceneNoteIndex implements NoteIndex {
             }
             return new IndexStats(notes, chunks, size, options.modelId(), options.dimension(),
                     options.vectorFormat(), s.getIndexReader().leaves().size());
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -654,6 +855,8 @@ final class LuceneNoteIndex implements NoteIndex {
                 }
             }
             return out;
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -804,6 +1007,13 @@ final class LuceneNoteIndex implements NoteIndex {
         }
     }
 
+    private void checkWritable() {
+        checkOpen();
+        if (writer == null) {
+            throw new IllegalStateException("index " + path + " is open read-only");
+        }
+    }
+
     @Override
     public void close() throws IOException {
         if (!closed.compareAndSet(false, true)) {
@@ -811,7 +1021,7 @@ final class LuceneNoteIndex implements NoteIndex {
         }
         IOException first = null;
         try {
-            if (writer.isOpen()) {
+            if (writer != null && writer.isOpen()) {
                 synchronized (commitLock) {
                     if (writer.hasUncommittedChanges()) { // nothing to commit after only reading
                         writer.setLiveCommitData(userData(options).entrySet());
@@ -822,7 +1032,17 @@ final class LuceneNoteIndex implements NoteIndex {
         } catch (IOException | RuntimeException e) {
             first = e instanceof IOException io ? io : new IOException("commit on close of " + path + " failed", e);
         }
+        if (writer != null) {
+            try {
+                Files.deleteIfExists(path.resolve(HOLDER_FILE)); // before the lock goes
+            } catch (IOException e) {
+                // a stale file names a process that is gone: ignored by holder()
+            }
+        }
         for (AutoCloseable c : new AutoCloseable[] {searchers, writer, directory, analyzer}) {
+            if (c == null) {
+                continue;
+            }
             try {
                 c.close();
             } catch (Exception e) {

@@ -24,6 +24,7 @@ import dev.pocketrag.retrieval.internal.ContextPacker;
 import dev.pocketrag.retrieval.internal.Extractive;
 import dev.pocketrag.retrieval.internal.FocusedPassages;
 import dev.pocketrag.retrieval.internal.FolderImporter;
+import dev.pocketrag.retrieval.internal.NoteFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -264,6 +265,34 @@ public final class Notebook implements AutoCloseable {
     public ImportProgress importFolder(Path folder, ImportListener listener) throws IOException {
         checkOpen();
         return new FolderImporter(index, this::chunkAndEmbed).run(folder, listener);
+    }
+
+    /**
+     * A note read from a file by the rules of {@link #importFolder}: Markdown (front matter: title,
+     * tags, date; else the first heading), HTML (the page's text) or, for any other name, plain
+     * text (the first short line is the title); data URIs and long base64 runs in Markdown and HTML
+     * left out. The note has a new random id, the file's absolute path as source, and is created at
+     * the front matter's date (else now). Not added: pass it to {@link #add(Note)}.
+     *
+     * @throws NotANoteException if the file is empty or blank, binary (a NUL byte anywhere), not
+     *     UTF-8, or larger than 8 MiB
+     */
+    public static Note readNoteFile(Path file) throws IOException {
+        long size = java.nio.file.Files.size(file);
+        if (size > NoteFiles.MAX_BYTES) {
+            throw new NotANoteException(file, "larger than " + (NoteFiles.MAX_BYTES >> 20) + " MiB (" + size + " bytes)");
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        NoteFiles.Parsed p;
+        try {
+            p = NoteFiles.parse(file, bytes);
+        } catch (NoteFiles.NotText e) {
+            throw new NotANoteException(file, e.getMessage());
+        }
+        Instant now = Instant.now();
+        Instant created = p.date().filter(d -> !d.isAfter(now)).orElse(now);
+        return new Note(java.util.UUID.randomUUID().toString(), p.title(), p.body(), p.tags(),
+                FolderImporter.source(file), created, now).withBoundedTitle();
     }
 
     /** The notes (titles bounded) chunked and embedded, in one embedding pass. */

@@ -63,6 +63,7 @@ final class ListCommand implements Callable<Integer> {
                 o.put("created", n.created().toString());
                 o.put("updated", n.updated().toString());
                 o.put("chars", n.body().length());
+                o.put("text", n.body());
                 rows.add(o);
             }
             out.println(Json.of(rows));

@@ -8,6 +8,7 @@ import dev.pocketrag.generation.TokenListener;
 import dev.pocketrag.index.Chunk;
 import dev.pocketrag.index.ChunkedNote;
 import dev.pocketrag.index.Chunker;
+import dev.pocketrag.index.IndexCheck;
 import dev.pocketrag.index.IndexOptions;
 import dev.pocketrag.index.IndexStats;
 import dev.pocketrag.index.Note;
@@ -24,6 +25,7 @@ import dev.pocketrag.retrieval.internal.ContextPacker;
 import dev.pocketrag.retrieval.internal.Extractive;
 import dev.pocketrag.retrieval.internal.FocusedPassages;
 import dev.pocketrag.retrieval.internal.FolderImporter;
+import dev.pocketrag.retrieval.internal.NoteExport;
 import dev.pocketrag.retrieval.internal.NoteFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -84,8 +86,9 @@ public final class Notebook implements AutoCloseable {
                 e = Embedders.miniLmOnFirstUse();
                 ownsE = true;
             }
-            idx = NoteIndex.open(directory.resolve("index"),
-                    IndexOptions.of(e.modelId(), e.dimension()).withVectorFormat(b.vectorFormat));
+            IndexOptions io = IndexOptions.of(e.modelId(), e.dimension()).withVectorFormat(b.vectorFormat);
+            idx = b.readOnly ? NoteIndex.openReadOnly(directory.resolve("index"), io)
+                    : NoteIndex.open(directory.resolve("index"), io);
             ok = true;
         } finally {
             if (!ok) {
@@ -135,6 +138,7 @@ public final class Notebook implements AutoCloseable {
         private ChatModel chatModel;
         private boolean ownsChatModel;
         private VectorFormat vectorFormat = VectorFormat.INT8;
+        private boolean readOnly;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -181,8 +185,62 @@ public final class Notebook implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Opens the notebook to read only: no lock is taken, so it opens while another process
+         * (say {@code pocketrag serve}) holds the notebook, seeing the notes as that process last
+         * committed them, and on a read-only directory; nothing is created or written. Every write
+         * throws {@link IllegalStateException}.
+         */
+        public Builder readOnly() {
+            this.readOnly = true;
+            return this;
+        }
+
         public Notebook build() throws IOException {
             return new Notebook(this);
+        }
+
+        /**
+         * Checks the notebook's index without opening the notebook or changing anything (see
+         * {@link NoteIndex#check}): Lucene's checksums and decoding of every segment, and every
+         * note's chunks (each there once, its text the note's), vectors (of this embedder's
+         * dimension, unit length) and model. Works on an index too damaged to open; the embedding
+         * model is not loaded.
+         *
+         * @throws dev.pocketrag.index.IndexInUseException if another process holds the notebook
+         * @throws dev.pocketrag.index.ModelMismatchException if it was built with another embedder
+         */
+        public IndexCheck check() throws IOException {
+            try (Embedder e = embedder == null ? Embedders.miniLmOnFirstUse() : null) {
+                Embedder use = e == null ? embedder : e;
+                return NoteIndex.check(directory.resolve("index"), IndexOptions.of(use.modelId(), use.dimension())
+                        .withVectorFormat(vectorFormat));
+            }
+        }
+
+        /**
+         * Checks the notebook's index and, if anything is wrong, repairs it (see {@link
+         * NoteIndex#repair}): first copies the index to {@code backup} (a folder that must not
+         * exist), then drops what cannot be read, and embeds again the notes whose text is
+         * readable but whose chunks or vectors were damaged. A sound index is not touched.
+         *
+         * @return what was found and done: notes kept, rebuilt and lost
+         * @throws dev.pocketrag.index.DamagedIndexException if not even the list of the index's
+         *     segments can be read (then only a backup helps)
+         */
+        public IndexCheck repair(Path backup) throws IOException {
+            Objects.requireNonNull(backup, "backup");
+            boolean own = embedder == null;
+            Embedder e = own ? Embedders.miniLmOnFirstUse() : embedder;
+            try {
+                Chunker chunker = new Chunker(e::countTokens, e.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+                return NoteIndex.repair(directory.resolve("index"), IndexOptions.of(e.modelId(), e.dimension())
+                        .withVectorFormat(vectorFormat), backup, notes -> chunkAndEmbed(notes, chunker, e));
+            } finally {
+                if (own) {
+                    e.close();
+                }
+            }
         }
     }
 
@@ -295,8 +353,83 @@ public final class Notebook implements AutoCloseable {
                 FolderImporter.source(file), created, now).withBoundedTitle();
     }
 
+    /**
+     * Writes every note to {@code folder} as a Markdown file (see {@link NoteExport} for the
+     * layout): its title, tags, dates, id and source in front matter, then its text byte for byte;
+     * the file's modification time is the note's {@code updated}. {@link #importFolder} of the
+     * folder gives back the same notes (title, text, tags, dates), but for those the summary
+     * lists (carriage returns, pasted base64, no title). Works on a read-only notebook.
+     *
+     * @param folder created if missing; must be empty (nothing is ever overwritten)
+     * @throws IllegalArgumentException if {@code folder} is not empty or not a folder
+     */
+    public ExportSummary export(Path folder) throws IOException {
+        checkOpen();
+        Objects.requireNonNull(folder, "folder");
+        if (java.nio.file.Files.exists(folder)) {
+            if (!java.nio.file.Files.isDirectory(folder)) {
+                throw new IllegalArgumentException("export folder " + folder + " is a file; name a new or empty folder");
+            }
+            try (var s = java.nio.file.Files.list(folder)) {
+                if (s.findAny().isPresent()) {
+                    throw new IllegalArgumentException("export folder " + folder + " is not empty; name a new or empty folder");
+                }
+            }
+        }
+        java.nio.file.Files.createDirectories(folder);
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        List<String> differing = new ArrayList<>();
+        int count = 0;
+        int differingCount = 0;
+        long bytes = 0;
+        final int page = 500;
+        for (int offset = 0; ; offset += page) {
+            List<Note> notes = index.list(SearchFilter.NONE, offset, page);
+            for (Note n : notes) {
+                String stem = NoteExport.stem(n.title());
+                String name = stem + ".md";
+                for (int k = 2; !taken.add(name.toLowerCase(java.util.Locale.ROOT)); k++) {
+                    name = stem + "-" + k + ".md"; // unique also where names ignore case
+                }
+                Path file = folder.resolve(name);
+                byte[] b = NoteExport.markdown(n);
+                java.nio.file.Files.write(file, b, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
+                java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(n.updated()));
+                String why = NoteExport.differs(n, file, b);
+                if (why != null) {
+                    if (differing.size() < ExportSummary.MAX_LISTED) {
+                        differing.add(name + ": " + why);
+                    }
+                    differingCount++;
+                }
+                bytes += b.length;
+                count++;
+            }
+            if (notes.size() < page) {
+                break;
+            }
+        }
+        return new ExportSummary(folder, count, bytes, differing, differingCount);
+    }
+
+    /**
+     * Says what holds this notebook, for another process that finds it in use (its {@link
+     * dev.pocketrag.index.IndexInUseException} then names this process and {@code what}, e.g.
+     * {@code "pocketrag serve at http://127.0.0.1:8080: use its API, or stop it"}). Nothing for
+     * a read-only notebook.
+     */
+    public void describeHolder(String what) throws IOException {
+        checkOpen();
+        index.describeHolder(what);
+    }
+
     /** The notes (titles bounded) chunked and embedded, in one embedding pass. */
     private List<ChunkedNote> chunkAndEmbed(List<Note> given) {
+        return chunkAndEmbed(given, chunker(), embedder);
+    }
+
+    private static List<ChunkedNote> chunkAndEmbed(List<Note> given, Chunker chunker, Embedder embedder) {
         List<Note> notes = new ArrayList<>(given.size());
         for (Note n : given) {
             notes.add(n.withBoundedTitle());
@@ -304,7 +437,7 @@ public final class Notebook implements AutoCloseable {
         List<List<Chunk>> chunks = new ArrayList<>(notes.size());
         List<String> texts = new ArrayList<>();
         for (Note n : notes) {
-            List<Chunk> cs = chunker().split(n);
+            List<Chunk> cs = chunker.split(n);
             chunks.add(cs);
             for (Chunk c : cs) {
                 texts.add(c.embeddingText());

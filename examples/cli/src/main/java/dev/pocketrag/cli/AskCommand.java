@@ -79,7 +79,7 @@ final class AskCommand implements Callable<Integer> {
         ChatModel model = modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE));
         Answer answer;
         long asked; // wall clock when the question was asked
-        try (Notebook nb = notebook.openToEmbed(config, model)) {
+        try (Notebook nb = notebook.openToReadAndEmbed(config, model)) {
             asked = System.currentTimeMillis();
             answer = nb.ask(q, options, piece -> {
                 if (!json) {

@@ -16,23 +16,34 @@ import java.util.function.ToIntFunction;
  * <p>Sentences come from {@link BreakIterator#getSentenceInstance(Locale)} (root locale) and line
  * breaks; a sentence longer than the budget is cut between words, and a word longer than the
  * budget between characters (never inside a surrogate pair). Offsets are UTF-16 offsets into the
- * body, so {@code body.substring(chunk.start(), chunk.end())} is the chunk's text.
+ * body, so {@code body.substring(chunk.start(), chunk.end())} is the chunk's text. A chunk has at
+ * most {@value #MAX_CHARS_PER_TOKEN} characters per token of the budget (a run of a hundred
+ * letters can be a single unknown-word token; such text is cut by length too).
  *
- * <p>The token counter is called once per sentence and once per chunk (to verify the packed
- * chunk; counts are treated as nearly additive and corrected when they are not). Thread-safe if
- * the counter is.
+ * <p>Work is linear in the body's length: the token counter never reads more than {@code
+ * maxTokens * }{@value #MAX_CHARS_PER_TOKEN} characters at once. It is called once per sentence,
+ * once per chunk (to verify the packed chunk; counts are treated as nearly additive and corrected
+ * when they are not), and a few times per piece of a sentence that is over the budget, each time
+ * on about the piece's length. Thread-safe if the counter is.
  */
 public final class Chunker {
     /** Default budget: MiniLM's 256 word pieces, [CLS] and [SEP] included. */
     public static final int DEFAULT_MAX_TOKENS = 256;
     /** Default overlap between consecutive chunks, in tokens of whole sentences. */
     public static final int DEFAULT_OVERLAP_TOKENS = 32;
+    /**
+     * The most characters of a chunk per token of the budget: far above any text's rate (English
+     * has about 4.5), so it only cuts text that a tokenizer reads as a few unknown-word tokens.
+     */
+    public static final int MAX_CHARS_PER_TOKEN = 32;
 
     private final ToIntFunction<String> counter;
     private final int maxTokens;
     private final int overlapTokens;
     /** Tokens the counter reports for the empty string: the special tokens. */
     private final int specials;
+    /** The most characters of a chunk (and of any text the counter is given, bar the title). */
+    private final int maxChars;
 
     /** A chunker with {@link #DEFAULT_MAX_TOKENS} and {@link #DEFAULT_OVERLAP_TOKENS}. */
     public Chunker(ToIntFunction<String> tokenCounter) {
@@ -62,6 +73,7 @@ public final class Chunker {
         }
         this.maxTokens = maxTokens;
         this.overlapTokens = overlapTokens;
+        this.maxChars = maxTokens * MAX_CHARS_PER_TOKEN;
     }
 
     public int maxTokens() {
@@ -85,7 +97,7 @@ public final class Chunker {
         Objects.requireNonNull(title, "title");
         Objects.requireNonNull(body, "body");
         String prefix = title.isBlank() ? "" : title.strip() + "\n";
-        int prefixTokens = prefix.isEmpty() ? 0 : tokens(prefix);
+        int prefixTokens = prefix.isEmpty() || prefix.length() > maxChars ? Integer.MAX_VALUE : tokens(prefix);
         if (prefixTokens > (maxTokens - specials) / 2) {
             prefix = ""; // a title this long would crowd out the body; it stays searchable by BM25
             prefixTokens = 0;
@@ -99,28 +111,37 @@ public final class Chunker {
         }
         int first = 0;
         while (first < units.size()) {
+            int start = units.get(first).start;
             int last = first;
             int sum = units.get(first).tokens;
-            while (last + 1 < units.size() && sum + units.get(last + 1).tokens <= budget) {
+            while (last + 1 < units.size() && sum + units.get(last + 1).tokens <= budget
+                    && units.get(last + 1).end - start <= maxChars) {
                 last++;
                 sum += units.get(last).tokens;
             }
-            // verify the packed chunk with the real counter; drop trailing units if not additive
-            while (true) {
-                String text = body.substring(units.get(first).start, units.get(last).end);
-                if (last == first || counter.applyAsInt(prefix + text) <= maxTokens) {
-                    break;
+            // verify the packed chunk with the real counter; if the counts were not additive, the
+            // most units that fit (binary search: each count reads at most maxChars characters)
+            if (last > first && counter.applyAsInt(prefix + body.substring(start, units.get(last).end)) > maxTokens) {
+                int lo = first;
+                int hi = last - 1;
+                while (lo < hi) {
+                    int mid = (lo + hi + 1) >>> 1;
+                    if (counter.applyAsInt(prefix + body.substring(start, units.get(mid).end)) <= maxTokens) {
+                        lo = mid;
+                    } else {
+                        hi = mid - 1;
+                    }
                 }
-                last--;
+                last = lo;
             }
-            int start = units.get(first).start;
             int end = units.get(last).end;
             String text = body.substring(start, end);
-            if (counter.applyAsInt(prefix + text) > maxTokens) {
+            if (last == first && counter.applyAsInt(prefix + text) > maxTokens) {
                 // a single unit the counter sees as longer than its parts: cut it by characters
-                end = start + fitChars(prefix, body, start, end);
+                end = start + fit(prefix, body, start, end, maxTokens, end - start);
                 text = body.substring(start, end);
-                units.set(first, new Unit(end, units.get(first).end, tokens(body.substring(end, units.get(first).end))));
+                Unit rest = units.get(first);
+                units.set(first, new Unit(end, rest.end, tokens(body.substring(end, rest.end))));
                 chunks.add(new Chunk(chunks.size(), start, end, text, prefix + text));
                 continue; // the rest of the unit starts the next chunk
             }
@@ -135,7 +156,8 @@ public final class Chunker {
             int from = next;
             while (from - 1 > first
                     && overlap + units.get(from - 1).tokens <= overlapTokens
-                    && overlap + units.get(from - 1).tokens + units.get(next).tokens <= budget) {
+                    && overlap + units.get(from - 1).tokens + units.get(next).tokens <= budget
+                    && units.get(next).end - units.get(from - 1).start <= maxChars) {
                 from--;
                 overlap += units.get(from).tokens;
             }
@@ -149,6 +171,9 @@ public final class Chunker {
         return Math.max(0, counter.applyAsInt(text) - specials);
     }
 
+    /**
+     * A piece of the body: {@code [start, end)}, trimmed, and its tokens without the special ones.
+     */
     private record Unit(int start, int end, int tokens) {}
 
     /** Sentences (and line-separated pieces) of the body, trimmed, each at most budget tokens. */
@@ -179,80 +204,111 @@ public final class Chunker {
         if (s == e) {
             return;
         }
-        int t = tokens(body.substring(s, e));
-        if (t <= budget) {
-            out.add(new Unit(s, e, t));
-            return;
-        }
-        // too long a sentence: pack words
-        int pieceStart = s;
-        int pieceTokens = 0;
-        int i = s;
-        while (i < e) {
-            int ws = i;
-            while (ws < e && Character.isWhitespace(body.charAt(ws))) {
-                ws++;
+        if (e - s <= maxChars) {
+            int t = tokens(body.substring(s, e));
+            if (t <= budget) {
+                out.add(new Unit(s, e, t));
+                return;
             }
-            int we = ws;
-            while (we < e && !Character.isWhitespace(body.charAt(we))) {
-                we++;
-            }
-            int wt = tokens(body.substring(ws, we));
-            if (wt > budget) {
-                if (pieceTokens > 0) {
-                    out.add(new Unit(pieceStart, i, pieceTokens));
-                }
-                // a giant word: cut it by characters
-                int cs = ws;
-                while (cs < we) {
-                    int len = fitChars("", body, cs, we, budget + specials);
-                    out.add(new Unit(cs, cs + len, tokens(body.substring(cs, cs + len))));
-                    cs += len;
-                }
-                pieceStart = we;
-                pieceTokens = 0;
-            } else if (pieceTokens + wt > budget) {
-                out.add(new Unit(pieceStart, i, pieceTokens));
-                pieceStart = ws;
-                pieceTokens = wt;
-            } else {
-                if (pieceTokens == 0) {
-                    pieceStart = ws;
-                }
-                pieceTokens += wt;
-            }
-            i = we;
         }
-        if (pieceTokens > 0) {
-            out.add(new Unit(pieceStart, e, pieceTokens));
-        }
-    }
-
-    private int fitChars(String prefix, String body, int start, int end) {
-        return fitChars(prefix, body, start, end, maxTokens);
+        addPieces(body, s, e, budget, out);
     }
 
     /**
-     * The longest length {@code n >= 1} such that {@code prefix + body[start, start+n)} has at most
-     * {@code limit} tokens, not ending inside a surrogate pair (binary search).
+     * Cuts a sentence longer than the budget (or than {@link #maxChars}) into pieces of at most
+     * {@code budget} tokens: between words, and a word longer than the budget between characters.
+     * Each piece is found by {@link #fit}, whose counts read about as many characters as the piece
+     * has, so the whole sentence costs time linear in its length.
      */
-    private int fitChars(String prefix, String body, int start, int end, int limit) {
-        int lo = 1;
-        int hi = end - start;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (counter.applyAsInt(prefix + body.substring(start, start + mid)) <= limit) {
-                lo = mid;
+    private void addPieces(String body, int s, int e, int budget, List<Unit> out) {
+        int guess = Math.min(maxChars, 4 * budget); // characters; later, the length of the last piece
+        int p = s;
+        while (p < e) {
+            while (p < e && Character.isWhitespace(body.charAt(p))) {
+                p++;
+            }
+            if (p == e) {
+                break;
+            }
+            int limit = Math.min(e, p + maxChars);
+            int n = fit("", body, p, limit, budget + specials, guess);
+            int q = p + n;
+            if (q < e && !Character.isWhitespace(body.charAt(q)) && !Character.isWhitespace(body.charAt(q - 1))) {
+                // the cut is inside a word: end the piece after the last whole word, if there is one
+                int w = q;
+                while (w > p && !Character.isWhitespace(body.charAt(w - 1))) {
+                    w--;
+                }
+                while (w > p && Character.isWhitespace(body.charAt(w - 1))) {
+                    w--;
+                }
+                if (w > p) {
+                    q = w;
+                }
+            }
+            while (q > p + 1 && Character.isWhitespace(body.charAt(q - 1))) {
+                q--;
+            }
+            out.add(new Unit(p, q, tokens(body.substring(p, q))));
+            guess = Math.max(q - p, 16);
+            p = q;
+        }
+    }
+
+    /**
+     * The longest length {@code n} (to within 1/64, and at least 1) such that {@code prefix +
+     * body[start, start+n)} has at most {@code limit} tokens, not ending inside a surrogate pair.
+     *
+     * <p>A search that starts at {@code guess} characters and moves by the characters-per-token
+     * rate of what it counted (bounded to a growing or shrinking bracket, so it also ends when
+     * counts are far from proportional): a few counts of about the answer's length each, where a
+     * binary search over the whole span would read all of it a dozen times.
+     */
+    private int fit(String prefix, String body, int start, int end, int limit, int guess) {
+        int span = end - start;
+        int lo = 0; // the longest length known to fit
+        int hi = span + 1; // a length known not to fit (span + 1: none known yet)
+        int n = Math.max(1, Math.min(guess, span));
+        while (true) {
+            n = notInPair(body, start, n, lo, hi);
+            if (n <= lo || n >= hi) {
+                break;
+            }
+            int c = counter.applyAsInt(prefix + body.substring(start, start + n));
+            if (c <= limit) {
+                lo = n;
+                if (n == span) {
+                    break;
+                }
             } else {
-                hi = mid - 1;
+                hi = n;
+            }
+            if (hi - lo <= Math.max(1, lo >> 6)) {
+                break;
+            }
+            // characters for limit tokens at the rate just seen
+            long estimate = (long) n * limit / Math.max(1, c);
+            if (hi > span) { // no upper bound yet: grow by at least an eighth
+                n = (int) Math.min(span, Math.max(estimate, lo + Math.max(1, lo >> 3)));
+            } else { // stay inside the bracket, at least an eighth away from its ends
+                int margin = Math.max(1, (hi - lo) >> 3);
+                n = (int) Math.max(lo + margin, Math.min(hi - margin, estimate));
             }
         }
-        if (start + lo < end && lo > 1 && Character.isHighSurrogate(body.charAt(start + lo - 1))) {
-            lo--;
-        }
-        if (lo == 1 && start + 1 < end && Character.isHighSurrogate(body.charAt(start))) {
-            lo = 2;
+        if (lo == 0) { // not even one character fits: take one code point anyway
+            lo = span >= 2 && Character.isHighSurrogate(body.charAt(start))
+                    && Character.isLowSurrogate(body.charAt(start + 1)) ? 2 : 1;
         }
         return lo;
+    }
+
+    /** {@code n}, moved off the middle of a surrogate pair (down if that stays above lo, else up). */
+    private static int notInPair(String body, int start, int n, int lo, int hi) {
+        int i = start + n;
+        if (i < body.length() && n > 0 && Character.isHighSurrogate(body.charAt(i - 1))
+                && Character.isLowSurrogate(body.charAt(i))) {
+            return n - 1 > lo ? n - 1 : n + 1;
+        }
+        return n;
     }
 }

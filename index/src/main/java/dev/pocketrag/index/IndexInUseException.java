@@ -9,9 +9,21 @@ public final class IndexInUseException extends IOException {
 
     private final transient Path path;
 
-    IndexInUseException(Path path, Throwable cause) {
-        super("index is in use by another process: " + path, cause);
+    private final String holder;
+
+    IndexInUseException(Path path, String holder, Throwable cause) {
+        super("index is in use by another process: " + path
+                + (holder == null ? " (stop that process, or wait until it is done)" : " (held by " + holder + ")"), cause);
         this.path = path;
+        this.holder = holder;
+    }
+
+    /**
+     * Who holds it, as that process described itself ({@code "process 4242 since ...: pocketrag
+     * serve at ..."}), or null when unknown.
+     */
+    public String holder() {
+        return holder;
     }
 
     /** The index directory. */

@@ -36,7 +36,13 @@ import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.CorruptIndexException;
+import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.IndexFormatTooNewException;
+import org.apache.lucene.index.IndexFormatTooOldException;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
@@ -63,6 +69,7 @@ import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
@@ -88,7 +95,8 @@ import org.apache.lucene.util.BytesRef;
  *       milliseconds</li>
  *   <li>{@code vector} (float vector, dot-product similarity: the vectors are unit length)</li>
  *   <li>chunk 0 only: {@code head} (indexed keyword "1": one per note, for counting and listing),
- *       {@code body} and {@code source} (stored)</li>
+ *       {@code body} and {@code source} (stored), {@code fingerprint} (stored, only when not
+ *       empty)</li>
  * </ul>
  * Commit user data: {@code pocketrag.schema} ("1"), {@code pocketrag.model} (embedding model id),
  * {@code pocketrag.dimension} (decimal), {@code pocketrag.vectorFormat} (the {@link VectorFormat}
@@ -126,6 +134,7 @@ final class LuceneNoteIndex implements NoteIndex {
     static final String F_VECTOR = "vector";
     static final String F_BODY = "body";
     static final String F_SOURCE = "source";
+    static final String F_FINGERPRINT = "fingerprint";
 
     static final String UD_SCHEMA = "pocketrag.schema";
     static final String UD_MODEL = "pocketrag.model";
@@ -138,9 +147,17 @@ final class LuceneNoteIndex implements NoteIndex {
     /** Most chunks fetched from one list while looking for enough distinct notes. */
     private static final int MAX_GROUPING_FETCH = 100_000;
 
+    /**
+     * Written next to the index by the process that holds it for writing (Java properties: {@code
+     * pid}, {@code since}, {@code what}), removed when it lets go: a second process that finds the
+     * index locked reads it to say who holds it. Lucene leaves files of other names alone.
+     */
+    static final String HOLDER_FILE = "pocketrag-holder.properties";
+
     private final Path path;
     private final IndexOptions options;
     private final Directory directory;
+    private final boolean readOnly;
     private final Analyzer analyzer;
     private final Object commitLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -166,6 +183,7 @@ final class LuceneNoteIndex implements NoteIndex {
         this.options = options;
         this.directory = directory;
         this.live = new Live(writer, searchers, 0);
+        this.readOnly = writer == null;
         this.analyzer = analyzer;
     }
 
@@ -189,7 +207,7 @@ final class LuceneNoteIndex implements NoteIndex {
             try {
                 writer = new IndexWriter(directory, writerConfig(options, analyzer));
             } catch (LockObtainFailedException e) {
-                throw new IndexInUseException(path, e);
+                throw new IndexInUseException(path, holder(path), e);
             }
             Map<String, String> recorded = new HashMap<>();
             if (writer.getLiveCommitData() != null) {
@@ -209,8 +227,11 @@ final class LuceneNoteIndex implements NoteIndex {
             }
             SearcherManager searchers = new SearcherManager(writer, true, false, searcherFactory(options));
             LuceneNoteIndex index = new LuceneNoteIndex(path, options, directory, writer, searchers, analyzer);
+            index.describeHolder("");
             success = true;
             return index;
+        } catch (IOException | RuntimeException e) {
+            throw openFailure(path, e);
         } finally {
             if (!success) {
                 closeQuietly(writer == null ? null : writer::rollback);
@@ -266,7 +287,7 @@ final class LuceneNoteIndex implements NoteIndex {
             try {
                 w = new IndexWriter(directory, writerConfig(options, analyzer));
             } catch (LockObtainFailedException e) {
-                throw new IndexInUseException(path, e);
+                throw new IndexInUseException(path, holder(path), e);
             } catch (IOException | RuntimeException e) {
                 throw new IndexWriteException(path, "cannot reopen the index writer after a failed write", e);
             }
@@ -318,6 +339,166 @@ final class LuceneNoteIndex implements NoteIndex {
 
     private static boolean writeFailure(Throwable e) {
         return e instanceof IOException || e instanceof org.apache.lucene.store.AlreadyClosedException;
+    }
+
+    /**
+     * Opens the index to read only: no lock is taken (another process may hold the index for
+     * writing meanwhile; this one sees the last commit before this call) and nothing is written,
+     * so a read-only directory will do. A directory without an index reads as an empty one.
+     */
+    static NoteIndex openReadOnly(Path dir, IndexOptions options) throws IOException {
+        Path path = dir.toAbsolutePath().normalize();
+        Directory directory = null;
+        Analyzer analyzer = new EnglishAnalyzer();
+        DirectoryReader reader = null;
+        boolean success = false;
+        try {
+            if (Files.isDirectory(path)) {
+                directory = FSDirectory.open(path);
+            }
+            if (directory != null && DirectoryReader.indexExists(directory)) {
+                reader = DirectoryReader.open(directory);
+                Map<String, String> recorded = reader.getIndexCommit().getUserData();
+                if (reader.maxDoc() > 0 || recorded.containsKey(UD_MODEL)) {
+                    checkRecorded(path, recorded, options);
+                }
+            } else {
+                // no index yet: an empty one in memory, so that every read works the same way
+                closeQuietly(directory);
+                directory = new ByteBuffersDirectory();
+                try (IndexWriter w = new IndexWriter(directory, new IndexWriterConfig(analyzer))) {
+                    w.commit();
+                }
+                reader = DirectoryReader.open(directory);
+            }
+            SearcherManager searchers = new SearcherManager(reader, searcherFactory(options));
+            LuceneNoteIndex index = new LuceneNoteIndex(path, options, directory, null, searchers, analyzer);
+            success = true;
+            return index;
+        } catch (IOException | RuntimeException e) {
+            throw openFailure(path, e);
+        } finally {
+            if (!success) {
+                closeQuietly(reader);
+                closeQuietly(directory);
+                closeQuietly(analyzer);
+            }
+        }
+    }
+
+    /** What a failure to open becomes: damage or an unreadable format said plainly, else itself. */
+    private static IOException openFailure(Path path, Exception e) throws IOException {
+        if (e instanceof IndexFormatTooNewException || e instanceof IndexFormatTooOldException) {
+            return new IOException("index " + path + " was written in a format this version of pocketrag cannot read ("
+                    + e.getMessage() + ")", e);
+        }
+        return damagedOr(path, e);
+    }
+
+    /**
+     * {@code e} as a {@link DamagedIndexException} if it is what reading damaged files throws;
+     * else {@code e} itself (returned if an IOException, thrown if not).
+     */
+    static IOException damagedOr(Path path, Exception e) {
+        if (e instanceof DamagedIndexException d) {
+            return d;
+        }
+        String what = damage(e);
+        if (what != null) {
+            return new DamagedIndexException(path, what, e);
+        }
+        if (e instanceof IOException io) {
+            return io;
+        }
+        throw (RuntimeException) e;
+    }
+
+    /** What a damaged index threw, in words; null if {@code e} is not that. */
+    static String damage(Throwable e) {
+        if (e instanceof DamagedIndexException d) {
+            return d.getMessage().substring(d.getMessage().indexOf(" is damaged: ") + 13);
+        }
+        if (e instanceof CorruptIndexException c) {
+            String file = fileOf(c.getResourceDescription());
+            String m = c.getOriginalMessage();
+            String kind = m.contains("checksum failed") ? "failed its checksum"
+                    : m.contains("codec footer mismatch") || m.contains("misplaced codec footer") ? "is cut short or overwritten"
+                    : m.contains("codec header mismatch") ? "has a bad header"
+                    : "is corrupt (" + oneLine(m, 120) + ")";
+            return (file == null ? "a file" : "file " + file) + " " + kind;
+        }
+        if (e instanceof NoSuchFileException || e instanceof java.io.FileNotFoundException) {
+            String m = e instanceof NoSuchFileException n ? n.getFile() : e.getMessage();
+            return "file " + (m == null ? "?" : Path.of(m.split(" ")[0]).getFileName()) + " is missing";
+        }
+        if (e instanceof java.io.EOFException) {
+            String file = fileOf(String.valueOf(e.getMessage()));
+            return (file == null ? "a file" : "file " + file) + " is cut short";
+        }
+        if (e instanceof IndexOutOfBoundsException || e instanceof NegativeArraySizeException
+                || e instanceof java.nio.BufferUnderflowException || e instanceof ArithmeticException) {
+            return "stored data could not be decoded (" + e.getClass().getSimpleName() + ")";
+        }
+        return null;
+    }
+
+    /** The file name in a Lucene resource description ({@code ...(path="/x/_0.fdt")...}), or null. */
+    private static String fileOf(String resource) {
+        if (resource == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("path=\"([^\"]+)\"").matcher(resource);
+        if (m.find()) {
+            return Path.of(m.group(1)).getFileName().toString();
+        }
+        m = java.util.regex.Pattern.compile("(_[a-z0-9_]+\\.[a-z0-9]+|segments_[a-z0-9]+)").matcher(resource);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static String oneLine(String s, int max) {
+        String t = s.replaceAll("\\s+", " ").strip();
+        return t.length() <= max ? t : t.substring(0, max - 3) + "...";
+    }
+
+    // ---------------------------------------------------------------- the holder file
+
+    @Override
+    public void describeHolder(String what) throws IOException {
+        Objects.requireNonNull(what, "what");
+        checkOpen();
+        if (readOnly) {
+            return;
+        }
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("pid", Long.toString(ProcessHandle.current().pid()));
+        p.setProperty("since", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        p.setProperty("what", what.length() > 500 ? what.substring(0, 500) : what);
+        Path tmp = path.resolve(HOLDER_FILE + ".tmp");
+        try (var out = Files.newBufferedWriter(tmp, java.nio.charset.StandardCharsets.UTF_8)) {
+            p.store(out, "the process that holds this index; see LuceneNoteIndex");
+        }
+        Files.move(tmp, path.resolve(HOLDER_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Who holds the index, from its holder file: "process 4242 (since ...): what", or null when
+     * there is no file or its process is gone (then some other program holds the lock).
+     */
+    static String holder(Path path) {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Files.newBufferedReader(path.resolve(HOLDER_FILE), java.nio.charset.StandardCharsets.UTF_8)) {
+            p.load(in);
+            long pid = Long.parseLong(p.getProperty("pid", "-1"));
+            if (pid < 0 || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
+                return null;
+            }
+            String what = p.getProperty("what", "").strip();
+            return "process " + pid + (p.getProperty("since") == null ? "" : " since " + p.getProperty("since"))
+                    + (what.isEmpty() ? "" : ": " + what);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static void checkRecorded(Path path, Map<String, String> recorded, IndexOptions options)
@@ -383,7 +564,7 @@ final class LuceneNoteIndex implements NoteIndex {
 
     @Override
     public void putAll(Collection<ChunkedNote> notes) throws IOException {
-        checkOpen();
+        checkWritable();
         for (ChunkedNote n : notes) {
             checkVectors(n);
         }
@@ -411,7 +592,7 @@ final class LuceneNoteIndex implements NoteIndex {
 
     @Override
     public void deleteAll(Collection<String> ids) throws IOException {
-        checkOpen();
+        checkWritable();
         Term[] terms = ids.stream().map(id -> new Term(F_ID, Objects.requireNonNull(id, "id"))).toArray(Term[]::new);
         if (terms.length > 0) {
             Live l = writable();
@@ -431,7 +612,7 @@ final class LuceneNoteIndex implements NoteIndex {
 
     @Override
     public void commit() throws IOException {
-        checkOpen();
+        checkWritable();
         long[] mine = wroteTo.get();
         Live l = writable();
         if (mine[0] >= 0 && mine[0] != l.generation()) {
@@ -454,6 +635,10 @@ final class LuceneNoteIndex implements NoteIndex {
     }
 
     private void checkVectors(ChunkedNote cn) {
+        if (cn.note().title().length() > Note.MAX_TITLE_LENGTH) {
+            throw new IllegalArgumentException("note '" + cn.note().id() + "': title has " + cn.note().title().length()
+                    + " characters, at most " + Note.MAX_TITLE_LENGTH + " (Note.withBoundedTitle() makes it fit)");
+        }
         int dim = options.dimension();
         for (int c = 0; c < cn.vectors().size(); c++) {
             float[] v = cn.vectors().get(c);
@@ -480,7 +665,7 @@ final class LuceneNoteIndex implements NoteIndex {
         }
     }
 
-    private static List<Document> documents(ChunkedNote cn) {
+    static List<Document> documents(ChunkedNote cn) {
         Note n = cn.note();
         List<Document> docs = new ArrayList<>(cn.chunks().size());
         for (Chunk c : cn.chunks()) {
@@ -504,6 +689,9 @@ final class LuceneNoteIndex implements NoteIndex {
                 d.add(new StringField(F_HEAD, "1", Field.Store.NO));
                 d.add(new StoredField(F_BODY, n.body()));
                 d.add(new StoredField(F_SOURCE, n.source()));
+                if (!cn.fingerprint().isEmpty()) {
+                    d.add(new StoredField(F_FINGERPRINT, cn.fingerprint()));
+                }
             }
             docs.add(d);
         }
@@ -522,6 +710,13 @@ final class LuceneNoteIndex implements NoteIndex {
     /** A searcher that sees every write made before this call. */
     private IndexSearcher acquire() throws IOException {
         checkOpen();
+        if (readOnly) {
+            try {
+                return live.searchers().acquire();
+            } catch (IOException | RuntimeException e) {
+                throw damagedOr(path, e);
+            }
+        }
         for (int attempt = 0; ; attempt++) {
             Live l;
             try {
@@ -541,6 +736,8 @@ final class LuceneNoteIndex implements NoteIndex {
                     return lastCommit(new IndexWriteException(path, "the index writer keeps failing", e));
                 }
                 // the writer failed while we refreshed: the next attempt reopens it
+            } catch (IOException | RuntimeException e) {
+                throw damagedOr(path, e);
             }
         }
     }
@@ -579,6 +776,8 @@ final class LuceneNoteIndex implements NoteIndex {
                 return Optional.empty();
             }
             return Optional.of(note(s.storedFields().document(td.scoreDocs[0].doc)));
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -600,9 +799,93 @@ final class LuceneNoteIndex implements NoteIndex {
             }
             out.sort(Comparator.comparingInt(Chunk::ordinal));
             return out;
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
+    }
+
+    @Override
+    public Optional<String> fingerprint(String id) throws IOException {
+        IndexSearcher s = acquire();
+        try {
+            int doc = headDoc(s, id);
+            if (doc < 0) {
+                return Optional.empty();
+            }
+            String f = s.storedFields().document(doc, Set.of(F_FINGERPRINT)).get(F_FINGERPRINT);
+            return Optional.of(f == null ? "" : f);
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
+        } finally {
+            release(s);
+        }
+    }
+
+    @Override
+    public Optional<ChunkedNote> getChunked(String id) throws IOException {
+        IndexSearcher s = acquire();
+        try {
+            int head = headDoc(s, id);
+            if (head < 0) {
+                return Optional.empty();
+            }
+            StoredFields sf = s.storedFields();
+            Document hd = sf.document(head);
+            Note note = note(hd);
+            String fingerprint = hd.get(F_FINGERPRINT) == null ? "" : hd.get(F_FINGERPRINT);
+            TopDocs td = s.search(new TermQuery(new Term(F_ID, id)), 100_000);
+            Chunk[] chunks = new Chunk[td.scoreDocs.length];
+            float[][] vectors = new float[td.scoreDocs.length][];
+            List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+            for (ScoreDoc sd : td.scoreDocs) {
+                Document d = sf.document(sd.doc, CHUNK_FIELDS);
+                int ord = intField(d, F_ORD);
+                if (ord < 0 || ord >= chunks.length || chunks[ord] != null) {
+                    throw new DamagedIndexException(path, "note '" + id + "' has a chunk with ordinal " + ord
+                            + " (it has " + chunks.length + " chunks)", null);
+                }
+                String text = d.get(F_CHUNK);
+                chunks[ord] = new Chunk(ord, intField(d, F_START), intField(d, F_END), text,
+                        note.title().isBlank() ? text : note.title().strip() + "\n" + text);
+                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
+                vectors[ord] = vector(leaf, sd.doc - leaf.docBase);
+                if (vectors[ord] == null) {
+                    throw new DamagedIndexException(path, "chunk " + ord + " of note '" + id + "' has no vector", null);
+                }
+            }
+            return Optional.of(new ChunkedNote(note, List.of(chunks), List.of(vectors), fingerprint));
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
+        } finally {
+            release(s);
+        }
+    }
+
+    /** Stored fields of a chunk that {@link #getChunked} reads. */
+    private static final Set<String> CHUNK_FIELDS = Set.of(F_ORD, F_START, F_END, F_CHUNK);
+
+    /** The Lucene doc id of the note's chunk 0, or -1. */
+    private static int headDoc(IndexSearcher s, String id) throws IOException {
+        TopDocs td = s.search(new BooleanQuery.Builder()
+                .add(new TermQuery(new Term(F_ID, id)), Occur.FILTER)
+                .add(new TermQuery(new Term(F_HEAD, "1")), Occur.FILTER)
+                .build(), 1);
+        return td.scoreDocs.length == 0 ? -1 : td.scoreDocs[0].doc;
+    }
+
+    /** The full-precision vector of a document of a leaf, or null if it has none. */
+    static float[] vector(LeafReaderContext leaf, int doc) throws IOException {
+        FloatVectorValues values = leaf.reader().getFloatVectorValues(F_VECTOR);
+        if (values == null) {
+            return null;
+        }
+        KnnVectorValues.DocIndexIterator it = values.iterator();
+        if (it.advance(doc) != doc) {
+            return null;
+        }
+        return values.vectorValue(it.index()).clone();
     }
 
     @Override
@@ -632,6 +915,8 @@ final class LuceneNoteIndex implements NoteIndex {
                 out.add(note(sf.document(td.scoreDocs[i].doc)));
             }
             return out;
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -653,6 +938,8 @@ final class LuceneNoteIndex implements NoteIndex {
             }
             return new IndexStats(notes, chunks, size, options.modelId(), options.dimension(),
                     options.vectorFormat(), s.getIndexReader().leaves().size());
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -736,6 +1023,8 @@ final class LuceneNoteIndex implements NoteIndex {
                 }
             }
             return out;
+        } catch (IOException | RuntimeException e) {
+            throw damagedOr(path, e);
         } finally {
             release(s);
         }
@@ -886,6 +1175,13 @@ final class LuceneNoteIndex implements NoteIndex {
         }
     }
 
+    private void checkWritable() {
+        checkOpen();
+        if (readOnly) {
+            throw new IllegalStateException("index " + path + " is open read-only");
+        }
+    }
+
     @Override
     public void close() throws IOException {
         if (!closed.compareAndSet(false, true)) {
@@ -895,7 +1191,7 @@ final class LuceneNoteIndex implements NoteIndex {
         IndexWriter writer = live.writer();
         SearcherManager searchers = live.searchers();
         try {
-            if (writer.isOpen()) {
+            if (writer != null && writer.isOpen()) {
                 synchronized (commitLock) {
                     if (writer.hasUncommittedChanges()) { // nothing to commit after only reading
                         writer.setLiveCommitData(userData(options).entrySet());
@@ -905,6 +1201,13 @@ final class LuceneNoteIndex implements NoteIndex {
             }
         } catch (IOException | RuntimeException e) {
             first = e instanceof IOException io ? io : new IOException("commit on close of " + path + " failed", e);
+        }
+        if (writer != null) {
+            try {
+                Files.deleteIfExists(path.resolve(HOLDER_FILE)); // before the lock goes
+            } catch (IOException e) {
+                // a stale file names a process that is gone: ignored by holder()
+            }
         }
         for (AutoCloseable c : new AutoCloseable[] {searchers, lastCommit, writer, directory, analyzer}) {
             if (c == null) {

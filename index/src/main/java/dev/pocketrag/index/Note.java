@@ -14,7 +14,8 @@ import java.util.UUID;
  *
  * @param id unique key, 1 to {@value #MAX_ID_LENGTH} characters without control characters;
  *     {@link #of} generates a random UUID
- * @param title may be empty, never null
+ * @param title may be empty, never null; an index takes at most {@value #MAX_TITLE_LENGTH}
+ *     characters ({@link #withBoundedTitle()} makes a longer one fit)
  * @param body the text; may be empty, never null
  * @param tags sorted, duplicate-free, each 1 to {@value #MAX_TAG_LENGTH} characters without
  *     control characters
@@ -30,6 +31,11 @@ public record Note(String id, String title, String body, List<String> tags, Stri
     public static final int MAX_ID_LENGTH = 512;
     /** The longest tag accepted. */
     public static final int MAX_TAG_LENGTH = 256;
+    /**
+     * The longest title an index takes: a title is stored with every chunk and read with every
+     * hit, so one of half a megabyte would grow the index fifty-fold.
+     */
+    public static final int MAX_TITLE_LENGTH = 300;
 
     public Note {
         Objects.requireNonNull(id, "id");
@@ -74,6 +80,33 @@ public record Note(String id, String title, String body, List<String> tags, Stri
     /** This note with other tags. */
     public Note withTags(Collection<String> newTags) {
         return new Note(id, title, body, List.copyOf(newTags), source, created, updated);
+    }
+
+    /**
+     * This note if its title has at most {@link #MAX_TITLE_LENGTH} characters; else the note with
+     * the title cut (at a space near the limit, if there is one, never inside a surrogate pair) and
+     * ending in "…", and, unless the body already holds the whole title, the rest of the title
+     * on its own line at the start of the body: nothing the title said is lost.
+     */
+    public Note withBoundedTitle() {
+        if (title.length() <= MAX_TITLE_LENGTH) {
+            return this;
+        }
+        int cut = MAX_TITLE_LENGTH - 1; // room for the ellipsis
+        if (Character.isLowSurrogate(title.charAt(cut)) && Character.isHighSurrogate(title.charAt(cut - 1))) {
+            cut--;
+        }
+        for (int i = cut; i > cut - 60; i--) {
+            if (Character.isWhitespace(title.charAt(i))) {
+                cut = i;
+                break;
+            }
+        }
+        String head = title.substring(0, cut).strip();
+        String rest = title.substring(cut).strip();
+        String newBody = body.contains(title) || rest.isEmpty() ? body
+                : body.isEmpty() ? rest : rest + "\n\n" + body;
+        return new Note(id, head + "…", newBody, tags, source, created, updated);
     }
 
     /** The tags as a set (for membership tests). */

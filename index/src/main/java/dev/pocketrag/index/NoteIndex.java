@@ -29,8 +29,11 @@ public interface NoteIndex extends AutoCloseable {
     /**
      * Opens the index in {@code dir}, creating the directory and an empty index if needed.
      *
-     * @throws IndexInUseException if another writer holds the directory
+     * @throws IndexInUseException if another writer holds the directory (its message names the
+     *     process, and what it is, when that process said: {@link #describeHolder})
      * @throws ModelMismatchException if the index was built for another model or dimension
+     * @throws DamagedIndexException if its files are damaged (reads throw it too, when they meet
+     *     damage that opening did not)
      * @throws IOException if the directory cannot be read or written, or is not a pocketrag index
      */
     static NoteIndex open(Path dir, IndexOptions options) throws IOException {
@@ -38,10 +41,56 @@ public interface NoteIndex extends AutoCloseable {
     }
 
     /**
+     * Opens the index in {@code dir} to read only: it takes no lock, so it works while another
+     * process holds the index (it sees the last commit made before this call) and on a read-only
+     * directory; a directory without an index reads as empty, and nothing is created. Writes throw
+     * {@link IllegalStateException}.
+     *
+     * @throws ModelMismatchException if the index was built for another model or dimension
+     * @throws DamagedIndexException if its files are damaged
+     * @throws IOException if the directory cannot be read, or is not a pocketrag index
+     */
+    static NoteIndex openReadOnly(Path dir, IndexOptions options) throws IOException {
+        return LuceneNoteIndex.openReadOnly(dir, options);
+    }
+
+    /**
+     * Checks the index in {@code dir} without changing it: every file's checksum and every segment
+     * decoded (Lucene's CheckIndex), then every note against the index's own rules (each chunk
+     * there once, its text the note's text there, a unit vector of the index's dimension, the
+     * commit's embedding model this one). Holds the index's lock while it runs.
+     *
+     * @throws IndexInUseException if another writer holds the index
+     * @throws ModelMismatchException if the index was built for another model or dimension
+     */
+    static IndexCheck check(Path dir, IndexOptions options) throws IOException {
+        return IndexDoctor.check(dir, options);
+    }
+
+    /**
+     * Checks the index (as {@link #check}) and, if anything is wrong, repairs it: first copies it to
+     * {@code backup} (a folder that must not exist yet), then drops the segments whose files are
+     * damaged and what is left of notes whose text cannot be read, and indexes again, from their
+     * text, the notes whose chunks or vectors were damaged or lost with a segment (through {@code
+     * reindex}, which chunks and embeds notes as {@code put} wants them). A sound index is not
+     * touched (and not copied).
+     *
+     * @return what was found and done: how many notes were rebuilt and how many lost
+     * @throws DamagedIndexException if not even the list of segments can be read (nothing is
+     *     changed: restore a backup)
+     */
+    static IndexCheck repair(Path dir, IndexOptions options, Path backup,
+            java.util.function.Function<List<Note>, List<ChunkedNote>> reindex) throws IOException {
+        return IndexDoctor.repair(dir, options, backup, reindex);
+    }
+
+    /**
      * Adds {@code note}, or replaces all chunks of the note with the same id, atomically.
      *
      * @throws IllegalArgumentException if a vector has the wrong dimension, is not finite or is
-     *     not of unit length (within 1e-3): the message names the note and the chunk
+     *     not of unit length (within 1e-3), or the title is longer than {@link
+     *     Note#MAX_TITLE_LENGTH} (see {@link Note#withBoundedTitle()}): the message names the note
+     *     and the chunk or the length
      */
     void put(ChunkedNote note) throws IOException;
 
@@ -69,6 +118,19 @@ public interface NoteIndex extends AutoCloseable {
     List<Chunk> chunks(String id) throws IOException;
 
     /**
+     * The fingerprint the note with this id was last put with ({@code ""} if none); empty if
+     * there is no such note. Reads one stored field: cheaper than {@link #get}.
+     */
+    Optional<String> fingerprint(String id) throws IOException;
+
+    /**
+     * The note with this id as last put: its chunks in order, their vectors (as the index keeps
+     * them at full precision) and its fingerprint; empty if there is no such note. Putting it back
+     * (say, with another fingerprint) needs no embedding.
+     */
+    Optional<ChunkedNote> getChunked(String id) throws IOException;
+
+    /**
      * Notes that pass {@code filter}, most recently updated first (then by id), skipping the first
      * {@code offset}, at most {@code limit}.
      */
@@ -82,6 +144,13 @@ public interface NoteIndex extends AutoCloseable {
 
     /** Makes every write so far durable (fsync); returns when it is. */
     void commit() throws IOException;
+
+    /**
+     * Says what holds the index, for a process that finds it in use (e.g. {@code "pocketrag serve
+     * at http://127.0.0.1:8080: use its API, or stop it"}): its {@link IndexInUseException} then
+     * names this process and this text. Nothing for an index opened read-only.
+     */
+    default void describeHolder(String what) throws IOException {}
 
     /** The index directory. */
     Path path();

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
 class ChunkerTest {
@@ -115,6 +117,11 @@ class ChunkerTest {
 
     /** Budget, offsets, order, coverage of every non-space character, bounded overlap. */
     private static void checkInvariants(Chunker chunker, String title, String body, List<Chunk> chunks) {
+        checkInvariants(chunker, TestSupport::countTokens, body, chunks);
+    }
+
+    private static void checkInvariants(Chunker chunker, ToIntFunction<String> counter, String body,
+            List<Chunk> chunks) {
         assertFalse(chunks.isEmpty());
         boolean[] covered = new boolean[body.length()];
         int prevStart = -1;
@@ -123,10 +130,11 @@ class ChunkerTest {
             assertEquals(i, c.ordinal());
             assertEquals(body.substring(c.start(), c.end()), c.text());
             assertTrue(c.embeddingText().endsWith(c.text()));
-            int tokens = TestSupport.countTokens(c.embeddingText());
+            int tokens = counter.applyAsInt(c.embeddingText());
             assertTrue(tokens <= chunker.maxTokens(),
                     "chunk " + i + " has " + tokens + " tokens > " + chunker.maxTokens() + ": " + c);
-            assertTrue(c.start() > prevStart || (chunks.size() == 1), "chunks must move forward: " + chunks);
+            assertTrue(c.start() > prevStart || (chunks.size() == 1), "chunks must move forward: " + c);
+            assertTrue(c.text().length() <= chunker.maxTokens() * Chunker.MAX_CHARS_PER_TOKEN, "chunk too long: " + i);
             prevStart = c.start();
             for (int k = c.start(); k < c.end(); k++) {
                 covered[k] = true;
@@ -134,7 +142,7 @@ class ChunkerTest {
         }
         for (int k = 0; k < body.length(); k++) {
             if (!Character.isWhitespace(body.charAt(k))) {
-                assertTrue(covered[k], "character " + k + " ('" + body.charAt(k) + "') is in no chunk: " + chunks);
+                assertTrue(covered[k], "character " + k + " ('" + body.charAt(k) + "') is in no chunk");
             }
         }
     }
@@ -146,5 +154,113 @@ class ChunkerTest {
         assertEquals("maxTokens=5, must be in [10, 1000000] (the counter has 2 special tokens)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Chunker(TestSupport::countTokens, 20, 9));
         assertEquals("overlapTokens=9, must be in [0, 8] for maxTokens=20", e.getMessage());
+    }
+
+    /**
+     * Like a word-piece tokenizer: 2 special tokens; a run of letters or digits is one token per 3
+     * characters, or a single unknown-word token when longer than 100 characters (as BERT's
+     * WordPiece: so a longer text can have fewer tokens); any other non-space character one token.
+     */
+    static int wordPieces(String s) {
+        int n = 2;
+        int i = 0;
+        while (i < s.length()) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (Character.isLetterOrDigit(c)) {
+                int j = i;
+                while (j < s.length() && Character.isLetterOrDigit(s.charAt(j))) {
+                    j++;
+                }
+                n += j - i > 100 ? 1 : (j - i + 2) / 3;
+                i = j;
+            } else {
+                i++;
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * A counter that adds the characters it is given to {@code read} and fails once they pass
+     * {@code limit}: chunking that is not linear in the text fails here at once, without a timer.
+     */
+    static ToIntFunction<String> charged(ToIntFunction<String> counter, AtomicLong read, long limit) {
+        return s -> {
+            if (read.addAndGet(s.length()) > limit) {
+                throw new AssertionError("the chunker has read " + read.get() + " characters, more than " + limit);
+            }
+            return counter.applyAsInt(s);
+        };
+    }
+
+    /** Seeded random characters of {@code alphabet}. */
+    static String random(Random rnd, String alphabet, int length) {
+        StringBuilder sb = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
+    static final String BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    @Test
+    void text_without_whitespace_is_chunked_reading_each_character_a_bounded_number_of_times() {
+        long seed = Long.getLong("test.seed", System.nanoTime());
+        System.out.println("ChunkerTest seed: -Dtest.seed=" + seed);
+        Random rnd = new Random(seed);
+        StringBuilder cjk = new StringBuilder();
+        for (int i = 0; i < 300_000; i++) {
+            cjk.appendCodePoint(0x4E00 + rnd.nextInt(0x5000));
+            if (i % 50 == 49) {
+                cjk.append(rnd.nextBoolean() ? "\uD83D\uDE00" : "\u3002"); // an emoji or an ideographic full stop
+            }
+        }
+        // the old chunker took minutes on 100 KB of these (its fit search re-read the rest of the word)
+        List<String> bodies = List.of(
+                random(rnd, BASE64, 1_000_000), // a pasted image
+                "a.".repeat(500_000),
+                "x".repeat(1_000_000), // unknown-word tokens: a run's count falls past 100 letters
+                cjk.toString(),
+                "one " + "word".repeat(250_000) + " two",
+                "Words. " + random(rnd, BASE64 + "          ", 1_000_000));
+        for (String body : bodies) {
+            for (ToIntFunction<String> counter : List.<ToIntFunction<String>>of(ChunkerTest::wordPieces,
+                    TestSupport::countTokens)) {
+                AtomicLong read = new AtomicLong();
+                Chunker chunker = new Chunker(charged(counter, read, 40L * body.length()), 256, 32);
+                List<Chunk> chunks = chunker.split("A title", body);
+                checkInvariants(chunker, counter, body, chunks);
+                System.out.printf("%,d characters starting %s: %,d chunks, %.1f characters read per character%n",
+                        body.length(), body.substring(0, 12), chunks.size(), read.get() / (double) body.length());
+            }
+        }
+    }
+
+    @Test
+    void eight_megabytes_of_mixed_text_are_chunked_in_linear_work() {
+        long seed = Long.getLong("test.seed", System.nanoTime());
+        System.out.println("ChunkerTest seed: -Dtest.seed=" + seed);
+        Random rnd = new Random(seed);
+        StringBuilder sb = new StringBuilder(8 << 20);
+        while (sb.length() < 8 << 20) {
+            switch (rnd.nextInt(5)) {
+                case 0 -> sb.append(TestSupport.words(rnd, 5 + rnd.nextInt(200))).append(". ");
+                case 1 -> sb.append("![img](data:image/png;base64,").append(random(rnd, BASE64, rnd.nextInt(300_000))).append(")\n");
+                case 2 -> sb.append("a.".repeat(rnd.nextInt(50_000))).append('\n');
+                case 3 -> sb.append(TestSupport.words(rnd, 1 + rnd.nextInt(20))).append("\n\n");
+                default -> sb.append(random(rnd, "ab,;. \n", rnd.nextInt(20_000)));
+            }
+        }
+        String body = sb.toString();
+        AtomicLong read = new AtomicLong();
+        Chunker chunker = new Chunker(charged(ChunkerTest::wordPieces, read, 40L * body.length()), 256, 32);
+        List<Chunk> chunks = chunker.split("Eight megabytes", body);
+        checkInvariants(chunker, ChunkerTest::wordPieces, body, chunks);
+        System.out.printf("%,d characters: %,d chunks, %.1f characters read per character%n", body.length(),
+                chunks.size(), read.get() / (double) body.length());
     }
 }

@@ -16,6 +16,10 @@ public final class LockHolder {
         IndexOptions options = IndexOptions.of(TestSupport.MODEL, TestSupport.DIM);
         if (args[0].equals("hold")) {
             try (NoteIndex index = NoteIndex.open(dir, options)) {
+                index.put(TestSupport.chunked(Note.of("held", "Held", "A note committed by the holder."),
+                        TestSupport.axis(0, TestSupport.DIM), 64));
+                index.commit();
+                index.describeHolder("the lock-holder test child: let go of it first");
                 System.out.println("OPEN");
                 System.out.flush();
                 while (System.in.read() >= 0) {

@@ -4,6 +4,7 @@ import static dev.pocketrag.index.TestSupport.DIM;
 import static dev.pocketrag.index.TestSupport.MODEL;
 import static dev.pocketrag.index.TestSupport.axis;
 import static dev.pocketrag.index.TestSupport.chunked;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -159,7 +160,8 @@ class NoteIndexTest {
     void a_second_writer_in_the_same_process_is_refused_in_one_line() throws IOException {
         try (NoteIndex index = open()) {
             IndexInUseException e = assertThrows(IndexInUseException.class, this::open);
-            assertEquals("index is in use by another process: " + dir.toAbsolutePath(), e.getMessage());
+            assertTrue(e.getMessage().startsWith("index is in use by another process: " + dir.toAbsolutePath()
+                    + " (held by process " + ProcessHandle.current().pid() + " since "), e.getMessage());
             assertFalse(e.getMessage().contains("\n"));
             index.put(chunked(note("still", "", "works", T0), axis(0, DIM), 256));
             assertEquals(1, index.stats().notes());
@@ -418,5 +420,88 @@ class NoteIndexTest {
             s.add(h.noteId());
         }
         return s;
+    }
+
+    @Test
+    void read_only_opens_take_no_lock_and_write_nothing() throws IOException {
+        Path missing = dir.resolve("missing");
+        try (NoteIndex empty = NoteIndex.openReadOnly(missing, IndexOptions.of(MODEL, DIM))) {
+            assertEquals(0, empty.stats().notes());
+            assertEquals(List.of(), empty.list(SearchFilter.NONE, 0, 10));
+        }
+        assertFalse(Files.exists(missing), "reading creates nothing");
+        Path idx = dir.resolve("idx");
+        try (NoteIndex index = NoteIndex.open(idx, IndexOptions.of(MODEL, DIM))) {
+            index.put(chunked(note("n", "T", "Some text here.", T0), axis(0, DIM), 256));
+        }
+        Map<String, Long> before = listing(idx);
+        try (NoteIndex writer = NoteIndex.open(idx, IndexOptions.of(MODEL, DIM));
+                NoteIndex reader = NoteIndex.openReadOnly(idx, IndexOptions.of(MODEL, DIM))) {
+            assertEquals("T", reader.get("n").orElseThrow().title(), "while a writer holds it");
+            var e = assertThrows(IllegalStateException.class, () -> reader.delete("n"));
+            assertEquals("index " + idx + " is open read-only", e.getMessage());
+            writer.delete("n");
+        }
+        Map<String, Long> after = listing(idx);
+        after.keySet().removeIf(f -> !before.containsKey(f));
+        assertThrows(ModelMismatchException.class, () -> NoteIndex.openReadOnly(idx, IndexOptions.of("other", DIM)));
+        try (NoteIndex reader = NoteIndex.openReadOnly(idx, IndexOptions.of(MODEL, DIM))) {
+            assertEquals(0, reader.stats().notes(), "sees the last commit");
+        }
+        Map<String, Long> third = listing(idx);
+        try (NoteIndex reader = NoteIndex.openReadOnly(idx, IndexOptions.of(MODEL, DIM))) {
+            reader.search(SearchRequest.bm25("text", 3));
+        }
+        assertEquals(third, listing(idx), "a read-only open changes no file");
+    }
+
+    private static Map<String, Long> listing(Path d) throws IOException {
+        Map<String, Long> m = new TreeMap<>();
+        try (var s = Files.list(d)) {
+            for (Path p : s.toList()) {
+                m.put(p.getFileName().toString(), Files.getLastModifiedTime(p).toMillis() * 31 + Files.size(p));
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void get_chunked_gives_back_what_was_put_with_its_fingerprint() throws IOException {
+        try (NoteIndex index = open()) {
+            Note n = note("n", "Title", TestSupport.words(new java.util.Random(3), 120), T0, "x");
+            ChunkedNote put = chunked(n, axis(2, DIM), 30).withFingerprint("sha256:abc");
+            index.put(put);
+            ChunkedNote got = index.getChunked("n").orElseThrow();
+            assertEquals(n, got.note());
+            assertEquals(put.chunks(), got.chunks());
+            assertEquals("sha256:abc", got.fingerprint());
+            assertEquals(Optional.of("sha256:abc"), index.fingerprint("n"));
+            for (int i = 0; i < got.vectors().size(); i++) {
+                assertArrayEquals(put.vectors().get(i), got.vectors().get(i), 1e-6f);
+            }
+            index.put(got.withFingerprint(""));
+            assertEquals(Optional.of(""), index.fingerprint("n"));
+            assertEquals(Optional.empty(), index.fingerprint("none"));
+            assertEquals(Optional.empty(), index.getChunked("none"));
+        }
+    }
+
+    @Test
+    void a_title_over_the_limit_is_refused_naming_its_length_and_bounded_titles_keep_every_word() throws IOException {
+        String title = "a".repeat(250) + " " + "b".repeat(100) + " c";
+        Note n = note("n", title, "body", T0);
+        try (NoteIndex index = open()) {
+            var e = assertThrows(IllegalArgumentException.class, () -> index.put(chunked(n, axis(0, DIM), 256)));
+            assertEquals("note 'n': title has 353 characters, at most 300 (Note.withBoundedTitle() makes it fit)",
+                    e.getMessage());
+        }
+        Note b = n.withBoundedTitle();
+        assertEquals("a".repeat(250) + "…", b.title());
+        assertEquals("b".repeat(100) + " c\n\nbody", b.body());
+        Note inBody = note("m", title, "# " + title + "\nmore", T0).withBoundedTitle();
+        assertEquals("# " + title + "\nmore", inBody.body(), "a body that holds the title already is kept");
+        String emoji = "\uD83D\uDE00".repeat(200);
+        assertFalse(Character.isHighSurrogate(note("e", emoji, "", T0).withBoundedTitle().title().charAt(297)),
+                "never cut inside a surrogate pair");
     }
 }

@@ -1,5 +1,8 @@
 package dev.pocketrag.retrieval;
 
+import java.util.List;
+import java.util.Objects;
+
 /**
  * Where a folder import stands.
  *
@@ -9,13 +12,40 @@ package dev.pocketrag.retrieval;
  * @param updated changed files re-indexed
  * @param unchanged files whose content had not changed (not embedded again)
  * @param deleted notes removed because their file is gone
- * @param skipped files skipped because they are empty, binary or not valid UTF-8 text
- * @param failed files that could not be read
+ * @param skipped files skipped because they are empty, binary, not valid UTF-8 text or too large
+ * @param failed files and folders that could not be read (their notes are kept)
  * @param chunks chunks embedded so far
  * @param current the file being handled, empty at the end
+ * @param problems what was skipped or failed and why, in the order met; at most
+ *     {@value #MAX_PROBLEMS} (the counts above count them all)
  */
 public record ImportProgress(int total, int done, int added, int updated, int unchanged, int deleted,
-        int skipped, int failed, long chunks, String current) {
+        int skipped, int failed, long chunks, String current, List<Problem> problems) {
+
+    /** The most problems kept in {@link #problems()}. */
+    public static final int MAX_PROBLEMS = 100;
+
+    public ImportProgress {
+        Objects.requireNonNull(current, "current");
+        problems = List.copyOf(problems);
+    }
+
+    /**
+     * A file or folder that was skipped or could not be read.
+     *
+     * @param path relative to the imported folder ({@code "."} for the folder itself); a folder
+     *     ends with {@code /}
+     * @param reason why, in a few words ({@code "binary (NUL byte at offset 4)"}, {@code "not
+     *     readable (permission denied); its notes are kept"})
+     * @param failed true if it could not be read (counted in {@link #failed()}), false if it was
+     *     read and is not a note (counted in {@link #skipped()})
+     */
+    public record Problem(String path, String reason, boolean failed) {
+        public Problem {
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
 
     /** Files embedded (added or updated). */
     public int embedded() {

@@ -8,6 +8,7 @@ import dev.pocketrag.generation.TokenListener;
 import dev.pocketrag.index.Chunk;
 import dev.pocketrag.index.ChunkedNote;
 import dev.pocketrag.index.Chunker;
+import dev.pocketrag.index.IndexCheck;
 import dev.pocketrag.index.IndexOptions;
 import dev.pocketrag.index.IndexStats;
 import dev.pocketrag.index.Note;
@@ -24,6 +25,8 @@ import dev.pocketrag.retrieval.internal.ContextPacker;
 import dev.pocketrag.retrieval.internal.Extractive;
 import dev.pocketrag.retrieval.internal.FocusedPassages;
 import dev.pocketrag.retrieval.internal.FolderImporter;
+import dev.pocketrag.retrieval.internal.NoteExport;
+import dev.pocketrag.retrieval.internal.NoteFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -89,8 +92,10 @@ public final class Notebook implements AutoCloseable {
                 e = Embedders.miniLmOnFirstUse();
                 ownsE = true;
             }
-            idx = b.index != null ? b.index : NoteIndex.open(directory.resolve("index"),
-                    IndexOptions.of(e.modelId(), e.dimension()).withVectorFormat(b.vectorFormat));
+            IndexOptions io = IndexOptions.of(e.modelId(), e.dimension()).withVectorFormat(b.vectorFormat);
+            idx = b.index != null ? b.index
+                    : b.readOnly ? NoteIndex.openReadOnly(directory.resolve("index"), io)
+                    : NoteIndex.open(directory.resolve("index"), io);
             ok = true;
         } finally {
             if (!ok) {
@@ -141,6 +146,7 @@ public final class Notebook implements AutoCloseable {
         private boolean ownsChatModel;
         private VectorFormat vectorFormat = VectorFormat.INT8;
         private NoteIndex index;
+        private boolean readOnly;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -197,15 +203,71 @@ public final class Notebook implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Opens the notebook to read only: no lock is taken, so it opens while another process
+         * (say {@code pocketrag serve}) holds the notebook, seeing the notes as that process last
+         * committed them, and on a read-only directory; nothing is created or written. Every write
+         * throws {@link IllegalStateException}.
+         */
+        public Builder readOnly() {
+            this.readOnly = true;
+            return this;
+        }
+
         public Notebook build() throws IOException {
             return new Notebook(this);
+        }
+
+        /**
+         * Checks the notebook's index without opening the notebook or changing anything (see
+         * {@link NoteIndex#check}): Lucene's checksums and decoding of every segment, and every
+         * note's chunks (each there once, its text the note's), vectors (of this embedder's
+         * dimension, unit length) and model. Works on an index too damaged to open; the embedding
+         * model is not loaded.
+         *
+         * @throws dev.pocketrag.index.IndexInUseException if another process holds the notebook
+         * @throws dev.pocketrag.index.ModelMismatchException if it was built with another embedder
+         */
+        public IndexCheck check() throws IOException {
+            try (Embedder e = embedder == null ? Embedders.miniLmOnFirstUse() : null) {
+                Embedder use = e == null ? embedder : e;
+                return NoteIndex.check(directory.resolve("index"), IndexOptions.of(use.modelId(), use.dimension())
+                        .withVectorFormat(vectorFormat));
+            }
+        }
+
+        /**
+         * Checks the notebook's index and, if anything is wrong, repairs it (see {@link
+         * NoteIndex#repair}): first copies the index to {@code backup} (a folder that must not
+         * exist), then drops what cannot be read, and embeds again the notes whose text is
+         * readable but whose chunks or vectors were damaged. A sound index is not touched.
+         *
+         * @return what was found and done: notes kept, rebuilt and lost
+         * @throws dev.pocketrag.index.DamagedIndexException if not even the list of the index's
+         *     segments can be read (then only a backup helps)
+         */
+        public IndexCheck repair(Path backup) throws IOException {
+            Objects.requireNonNull(backup, "backup");
+            boolean own = embedder == null;
+            Embedder e = own ? Embedders.miniLmOnFirstUse() : embedder;
+            try {
+                Chunker chunker = new Chunker(e::countTokens, e.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+                return NoteIndex.repair(directory.resolve("index"), IndexOptions.of(e.modelId(), e.dimension())
+                        .withVectorFormat(vectorFormat), backup, notes -> chunkAndEmbed(notes, chunker, e, null));
+            } finally {
+                if (own) {
+                    e.close();
+                }
+            }
         }
     }
 
     // ---- notes
 
     /**
-     * Adds a note (or replaces the note with the same id), durable when this returns.
+     * Adds a note (or replaces the note with the same id), durable when this returns. A title
+     * longer than {@link Note#MAX_TITLE_LENGTH} characters is cut, the rest kept in the text (see
+     * {@link Note#withBoundedTitle()}).
      *
      * @return the note as stored
      */
@@ -229,7 +291,7 @@ public final class Notebook implements AutoCloseable {
         return addAll(List.of(note), cancelled).get(0);
     }
 
-    /** Adds or replaces many notes with one embedding pass and one commit. */
+    /** Adds or replaces many notes with one embedding pass and one commit; returns them as stored. */
     public List<Note> addAll(Collection<Note> notes) throws IOException {
         return addAll(notes, null);
     }
@@ -243,7 +305,7 @@ public final class Notebook implements AutoCloseable {
         }
         index.putAll(chunked);
         index.commit();
-        return list;
+        return chunked.stream().map(ChunkedNote::note).toList();
     }
 
     /**
@@ -300,18 +362,128 @@ public final class Notebook implements AutoCloseable {
         return new FolderImporter(index, this::chunkAndEmbed).run(folder, listener);
     }
 
-    private List<ChunkedNote> chunkAndEmbed(List<Note> notes) {
-        return chunkAndEmbed(notes, null);
+    /**
+     * A note read from a file by the rules of {@link #importFolder}: Markdown (front matter: title,
+     * tags, date; else the first heading), HTML (the page's text) or, for any other name, plain
+     * text (the first short line is the title); data URIs and long base64 runs in Markdown and HTML
+     * left out. The note has a new random id, the file's absolute path as source, and is created at
+     * the front matter's date (else now). Not added: pass it to {@link #add(Note)}.
+     *
+     * @throws NotANoteException if the file is empty or blank, binary (a NUL byte anywhere), not
+     *     UTF-8, or larger than 8 MiB
+     */
+    public static Note readNoteFile(Path file) throws IOException {
+        long size = java.nio.file.Files.size(file);
+        if (size > NoteFiles.MAX_BYTES) {
+            throw new NotANoteException(file, "larger than " + (NoteFiles.MAX_BYTES >> 20) + " MiB (" + size + " bytes)");
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        NoteFiles.Parsed p;
+        try {
+            p = NoteFiles.parse(file, bytes);
+        } catch (NoteFiles.NotText e) {
+            throw new NotANoteException(file, e.getMessage());
+        }
+        Instant now = Instant.now();
+        Instant created = p.date().filter(d -> !d.isAfter(now)).orElse(now);
+        return new Note(java.util.UUID.randomUUID().toString(), p.title(), p.body(), p.tags(),
+                FolderImporter.source(file), created, now).withBoundedTitle();
+    }
+
+    /**
+     * Writes every note to {@code folder} as a Markdown file (see {@link NoteExport} for the
+     * layout): its title, tags, dates, id and source in front matter, then its text byte for byte;
+     * the file's modification time is the note's {@code updated}. {@link #importFolder} of the
+     * folder gives back the same notes (title, text, tags, dates), but for those the summary
+     * lists (carriage returns, pasted base64, no title). Works on a read-only notebook.
+     *
+     * @param folder created if missing; must be empty (nothing is ever overwritten)
+     * @throws IllegalArgumentException if {@code folder} is not empty or not a folder
+     */
+    public ExportSummary export(Path folder) throws IOException {
+        checkOpen();
+        Objects.requireNonNull(folder, "folder");
+        if (java.nio.file.Files.exists(folder)) {
+            if (!java.nio.file.Files.isDirectory(folder)) {
+                throw new IllegalArgumentException("export folder " + folder + " is a file; name a new or empty folder");
+            }
+            try (var s = java.nio.file.Files.list(folder)) {
+                if (s.findAny().isPresent()) {
+                    throw new IllegalArgumentException("export folder " + folder + " is not empty; name a new or empty folder");
+                }
+            }
+        }
+        java.nio.file.Files.createDirectories(folder);
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        List<String> differing = new ArrayList<>();
+        int count = 0;
+        int differingCount = 0;
+        long bytes = 0;
+        final int page = 500;
+        for (int offset = 0; ; offset += page) {
+            List<Note> notes = index.list(SearchFilter.NONE, offset, page);
+            for (Note n : notes) {
+                String stem = NoteExport.stem(n.title());
+                String name = stem + ".md";
+                for (int k = 2; !taken.add(name.toLowerCase(java.util.Locale.ROOT)); k++) {
+                    name = stem + "-" + k + ".md"; // unique also where names ignore case
+                }
+                Path file = folder.resolve(name);
+                byte[] b = NoteExport.markdown(n);
+                java.nio.file.Files.write(file, b, java.nio.file.StandardOpenOption.CREATE_NEW,
+                        java.nio.file.StandardOpenOption.WRITE);
+                java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(n.updated()));
+                String why = NoteExport.differs(n, file, b);
+                if (why != null) {
+                    if (differing.size() < ExportSummary.MAX_LISTED) {
+                        differing.add(name + ": " + why);
+                    }
+                    differingCount++;
+                }
+                bytes += b.length;
+                count++;
+            }
+            if (notes.size() < page) {
+                break;
+            }
+        }
+        return new ExportSummary(folder, count, bytes, differing, differingCount);
+    }
+
+    /**
+     * Says what holds this notebook, for another process that finds it in use (its {@link
+     * dev.pocketrag.index.IndexInUseException} then names this process and {@code what}, e.g.
+     * {@code "pocketrag serve at http://127.0.0.1:8080: use its API, or stop it"}). Nothing for
+     * a read-only notebook.
+     */
+    public void describeHolder(String what) throws IOException {
+        checkOpen();
+        index.describeHolder(what);
+    }
+
+    /** The notes (titles bounded) chunked and embedded, in one embedding pass. */
+    private List<ChunkedNote> chunkAndEmbed(List<Note> given) {
+        return chunkAndEmbed(given, chunker(), embedder, null);
+    }
+
+    private List<ChunkedNote> chunkAndEmbed(List<Note> given, java.util.function.BooleanSupplier cancelled) {
+        return chunkAndEmbed(given, chunker(), embedder, cancelled);
     }
 
     /** Chunks embedded per batch when the work may be cancelled. */
     private static final int CANCELLABLE_BATCH = 32;
 
-    private List<ChunkedNote> chunkAndEmbed(List<Note> notes, java.util.function.BooleanSupplier cancelled) {
+    /** {@code cancelled}: asked between batches of chunks (null: never cancelled). */
+    private static List<ChunkedNote> chunkAndEmbed(List<Note> given, Chunker chunker, Embedder embedder,
+            java.util.function.BooleanSupplier cancelled) {
+        List<Note> notes = new ArrayList<>(given.size());
+        for (Note n : given) {
+            notes.add(n.withBoundedTitle());
+        }
         List<List<Chunk>> chunks = new ArrayList<>(notes.size());
         List<String> texts = new ArrayList<>();
         for (Note n : notes) {
-            List<Chunk> cs = chunker().split(n);
+            List<Chunk> cs = chunker.split(n);
             chunks.add(cs);
             for (Chunk c : cs) {
                 texts.add(c.embeddingText());

@@ -5,8 +5,6 @@ import dev.pocketrag.retrieval.Settings;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +39,9 @@ final class AddCommand implements Callable<Integer> {
     Content content;
 
     static final class Content {
-        @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "Read the note from a file (.md or .txt).")
+        @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+                description = "Read the note from a file, as import does (.md, .html, else plain text);"
+                        + " empty, binary and non-UTF-8 files are refused.")
         Path file;
 
         @Parameters(paramLabel = "TEXT", arity = "1..*", description = "The note's text.")
@@ -54,32 +54,31 @@ final class AddCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Settings config = Settings.load();
-        String body;
-        String source = "";
-        String defaultTitle;
-        if (content.file != null) {
-            byte[] bytes = Files.readAllBytes(content.file);
-            body = new String(bytes, StandardCharsets.UTF_8);
-            source = content.file.toAbsolutePath().normalize().toString();
-            defaultTitle = content.file.getFileName().toString().replaceFirst("\\.[^.]+$", "");
-        } else {
-            body = String.join(" ", content.text);
-            defaultTitle = "";
-        }
-        if (body.isBlank()) {
-            throw new UserException("the note is empty");
-        }
-        String t = title != null ? title : firstLine(body, defaultTitle);
+        Note note;
         Instant now = Instant.now();
-        Note note = new Note(id != null ? id : UUID.randomUUID().toString(), t, body, tags, source, now, now);
+        if (content.file != null) {
+            // the importer's rules: binary, non-UTF-8, empty files are refused with the reason
+            Note read = Notebook.readNoteFile(content.file);
+            List<String> allTags = new ArrayList<>(read.tags());
+            allTags.addAll(tags);
+            note = new Note(id != null ? id : read.id(), title != null ? title : read.title(), read.body(),
+                    allTags, read.source(), read.created(), read.updated());
+        } else {
+            String body = String.join(" ", content.text);
+            if (body.isBlank()) {
+                throw new UserException("the note is empty");
+            }
+            note = new Note(id != null ? id : UUID.randomUUID().toString(), title != null ? title : firstLine(body, ""),
+                    body, tags, "", now, now);
+        }
         try (Notebook nb = notebook.openToEmbed(config, null)) {
             if (id != null) {
                 var old = nb.get(id);
                 if (old.isPresent()) {
-                    note = new Note(id, t, body, tags, source, old.get().created(), now);
+                    note = new Note(id, note.title(), note.body(), note.tags(), note.source(), old.get().created(), now);
                 }
             }
-            nb.add(note);
+            note = nb.add(note);
         }
         spec.commandLine().getOut().println(note.id());
         return 0;

@@ -31,6 +31,12 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     /** A one-line description of a failure: the most specific message in the cause chain. */
     static String describe(Throwable t) {
         Throwable cur = t;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof dev.pocketrag.index.DamagedIndexException) {
+                cur = c; // however it was wrapped
+                break;
+            }
+        }
         while (cur.getMessage() == null && cur.getCause() != null) {
             cur = cur.getCause();
         }
@@ -41,9 +47,18 @@ final class ErrorHandler implements IExecutionExceptionHandler {
             return "permission denied: " + e.getFile();
         }
         String msg = cur.getMessage();
+        if (cur instanceof dev.pocketrag.index.DamagedIndexException) {
+            // never Lucene's own words alone: what is wrong, and the way back
+            return firstLine(msg) + "; run `pocketrag check` to see what is damaged, and `pocketrag check --repair`"
+                    + " to keep every note that can still be read (it writes a backup first)";
+        }
         if (msg == null) {
             return cur.getClass().getSimpleName();
         }
+        return firstLine(msg);
+    }
+
+    private static String firstLine(String msg) {
         int nl = msg.indexOf('\n');
         return nl < 0 ? msg : msg.substring(0, nl);
     }

@@ -48,7 +48,7 @@ final class ListCommand implements Callable<Integer> {
             throw new UserException("--limit must be in 1..100000 and --offset >= 0; got limit=" + limit + ", offset=" + offset);
         }
         List<Note> notes;
-        try (Notebook nb = notebook.open(Settings.load())) {
+        try (Notebook nb = notebook.openToRead(Settings.load())) {
             notes = nb.list(tags.isEmpty() ? SearchFilter.NONE : SearchFilter.NONE.withAllTags(tags), offset, limit);
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -63,6 +63,7 @@ final class ListCommand implements Callable<Integer> {
                 o.put("created", n.created().toString());
                 o.put("updated", n.updated().toString());
                 o.put("chars", n.body().length());
+                o.put("text", n.body());
                 rows.add(o);
             }
             out.println(Json.of(rows));

@@ -35,6 +35,8 @@ public final class PocketragCommand implements Runnable {
             "list", ListCommand.class,
             "delete", DeleteCommand.class,
             "stats", StatsCommand.class,
+            "check", CheckCommand.class,
+            "export", ExportCommand.class,
             "embed", EmbedCommand.class,
             "eval", EvalCommand.class,
             "inspect", InspectCommand.class,

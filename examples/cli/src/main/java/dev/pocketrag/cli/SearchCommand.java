@@ -62,8 +62,8 @@ final class SearchCommand implements Callable<Integer> {
         }
         List<SearchHit> hits;
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (Notebook nb = mode == SearchMode.BM25 ? notebook.open(Settings.load())
-                : notebook.openToEmbed(Settings.load(), null)) {
+        try (Notebook nb = mode == SearchMode.BM25 ? notebook.openToRead(Settings.load())
+                : notebook.openToReadAndEmbed(Settings.load(), null)) {
             SearchOptions o = SearchOptions.defaults().withK(k).withMode(mode).withGroupByNote(!allChunks)
                     .withFilter(tags.isEmpty() ? SearchFilter.NONE : SearchFilter.NONE.withAllTags(tags));
             hits = nb.stats().chunks() == 0 ? List.of() : nb.search(q, o);

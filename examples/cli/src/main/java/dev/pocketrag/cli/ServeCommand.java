@@ -109,6 +109,8 @@ final class ServeCommand implements Callable<Integer> {
             }, "pocketrag-serve-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             try (server) {
+                nb.describeHolder("pocketrag serve at " + server.uri()
+                        + " (use its API, e.g. POST /v1/notes, or stop it; search, list, stats and ask work meanwhile)");
                 out.println("pocketrag serve: " + server.uri() + "  (notebook " + nb.directory() + "; "
                         + (model == null ? "no chat model: extractive answers" : "model " + model.name()) + ")");
                 if (!server.isLoopback()) {

@@ -31,7 +31,7 @@ final class StatsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Settings config = Settings.load();
         IndexStats s;
-        try (Notebook nb = notebook.open(config)) {
+        try (Notebook nb = notebook.openToRead(config)) {
             s = nb.stats();
         }
         PrintWriter out = spec.commandLine().getOut();

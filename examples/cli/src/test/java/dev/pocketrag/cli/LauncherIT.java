@@ -426,6 +426,39 @@ class LauncherIT {
         }
     }
 
+    /**
+     * Under a locale whose charset is not UTF-8 ({@code LC_ALL=C}) the JVM would decode file names
+     * as ASCII: a folder or file named with an accent could not even be named on the command line
+     * (InvalidPathException). The launcher gives the JVM a UTF-8 locale then.
+     */
+    @Test
+    @Order(13)
+    void non_ascii_file_names_work_under_the_c_locale(@TempDir Path tmp) throws Exception {
+        assumeTrue("UTF-8".equals(System.getProperty("sun.jnu.encoding")),
+                "skipped: this test JVM cannot name the files (sun.jnu.encoding=" + System.getProperty("sun.jnu.encoding") + ")");
+        Path folder = Files.createDirectories(tmp.resolve("\u00e9t\u00e9"));
+        Path file = folder.resolve("caf\u00e9.md");
+        Files.writeString(file, "# Caf\u00e9 na\u00efve\nCroissants at nine on S\u00e3o Jo\u00e3o street.\n");
+        String nb = tmp.resolve("nb").toString();
+        Map<String, String> c = Map.of("LC_ALL", "C", "LANG", "C");
+        Run imported = pocketrag(c, "import", "--json", "--dir", nb, folder.toString());
+        assertEquals(0, imported.exit(), imported::toString);
+        assertEquals(1, JsonParser.parseString(imported.out()).getAsJsonObject().get("added").getAsInt(), imported::toString);
+        Run added = pocketrag(c, "add", "--dir", nb, "--id", "by-hand", "--file", file.toString());
+        assertEquals(0, added.exit(), added::toString);
+        Run list = pocketrag(c, "list", "--json", "--dir", nb);
+        assertEquals(0, list.exit(), list::toString);
+        JsonArray notes = JsonParser.parseString(list.out()).getAsJsonArray();
+        assertEquals(2, notes.size(), list::toString);
+        for (var n : notes) {
+            assertEquals("Caf\u00e9 na\u00efve", n.getAsJsonObject().get("title").getAsString(), list::toString);
+            assertEquals(file.toString(), n.getAsJsonObject().get("source").getAsString(), list::toString);
+        }
+        Run again = pocketrag(Map.of("LC_ALL", "C.UTF-8"), "import", "--json", "--dir", nb, folder.toString());
+        assertEquals(1, JsonParser.parseString(again.out()).getAsJsonObject().get("unchanged").getAsInt(),
+                "the same note id whatever the locale: " + again);
+    }
+
     private static String readQuietly(Path p) {
         try {
             return Files.readString(p);

@@ -118,8 +118,12 @@ class NotebookCommandsTest {
     @Test
     void a_notebook_held_by_another_process_is_a_one_line_error_and_nothing_is_lost(@TempDir Path dir) throws Exception {
         assertEquals(0, CliRun.of("add", "--dir", dir.toString(), "kept note").exitCode());
+        String id = JsonParser.parseString(CliRun.of("list", "--dir", dir.toString(), "--json").out()).getAsJsonArray()
+                .get(0).getAsJsonObject().get("id").getAsString();
         try (Notebook holder = Notebook.open(dir)) {
-            CliRun r = CliRun.of("add", "--dir", dir.toString(), "second note");
+            // delete, not add: a refused add leaves the embedding model loading on a daemon thread (harmless in
+            // the CLI, whose JVM exits), and the next test in this JVM would count its session
+            CliRun r = CliRun.of("delete", "--dir", dir.toString(), id);
             assertEquals(2, r.exitCode(), r::toString);
             String err = r.err().strip();
             assertFalse(err.contains("\n"), "one line: " + err);
@@ -135,5 +139,34 @@ class NotebookCommandsTest {
         CliRun r = CliRun.of("search", "--dir", dir.toString(), "-k", "0", "x");
         assertEquals(2, r.exitCode());
         assertEquals("error: -k must be in 1..1000; got 0", r.err().strip());
+    }
+
+    @Test
+    void add_file_applies_the_importers_rules(@TempDir Path dir, @TempDir Path files) throws Exception {
+        String d = dir.toString();
+        // like /bin/ls: a header, then more than 8 KB of text-looking bytes before the first NUL
+        byte[] binary = new byte[20_000];
+        java.util.Arrays.fill(binary, (byte) 'x');
+        binary[0] = 0x7f;
+        binary[12_345] = 0;
+        Files.write(files.resolve("ls"), binary);
+        Files.write(files.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9});
+        Files.write(files.resolve("empty.md"), new byte[0]);
+        for (String[] c : new String[][] {{"ls", "binary (NUL byte at offset 12345)"},
+                {"latin1.txt", "not UTF-8 text"}, {"empty.md", "empty"}}) {
+            CliRun r = CliRun.of("add", "--dir", d, "--file", files.resolve(c[0]).toString());
+            assertEquals(2, r.exitCode(), r::toString);
+            assertEquals("error: " + files.resolve(c[0]) + " is not a text note: " + c[1], r.err().strip());
+        }
+        Files.writeString(files.resolve("trip.md"), "---\ntitle: Porto weekend\ntags: [travel]\n---\nTrain at 08:05.\n");
+        CliRun ok = CliRun.of("add", "--dir", d, "--tag", "extra", "--file", files.resolve("trip.md").toString());
+        assertEquals(0, ok.exitCode(), ok::toString);
+        JsonObject n = JsonParser.parseString(CliRun.of("list", "--dir", d, "--json").out()).getAsJsonArray()
+                .get(0).getAsJsonObject();
+        assertEquals("Porto weekend", n.get("title").getAsString());
+        assertEquals("[\"extra\",\"travel\"]", n.get("tags").toString());
+        assertEquals("Train at 08:05.\n", n.get("text").getAsString());
+        assertEquals(1, JsonParser.parseString(CliRun.of("list", "--dir", d, "--json").out()).getAsJsonArray().size(),
+                "nothing of the refused files was added");
     }
 }

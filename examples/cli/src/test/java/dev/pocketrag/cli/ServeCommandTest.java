@@ -88,6 +88,15 @@ class ServeCommandTest {
             assertEquals("generated", answer.get("kind").getAsString(), ask.body());
             assertEquals(id, answer.getAsJsonArray("citations").get(0).getAsJsonObject().get("note_id").getAsString());
 
+            // while serve holds its notebook: reads work, a write is told what holds it and what to do
+            String served = dir.resolve("served").toString();
+            CliRun list = CliRun.of("list", "--dir", served, "--json");
+            assertEquals(id, JsonParser.parseString(list.out()).getAsJsonArray().get(0).getAsJsonObject().get("id")
+                    .getAsString(), list::toString);
+            CliRun delete = CliRun.of("delete", "--dir", served, id);
+            assertEquals(2, delete.exitCode(), delete::toString);
+            assertTrue(delete.err().contains(": pocketrag serve at " + serve.uri() + " (use its API"), delete::toString);
+
             // `ask --chat-url` on another notebook, answered through serve by the backend's model
             String d = dir.resolve("laptop").toString();
             CliRun add = CliRun.of("add", "--dir", d, "--title", "Dentist", "--", "Dentist appointment on 14 March at 09:30.");

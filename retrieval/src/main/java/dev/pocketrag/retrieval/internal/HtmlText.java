@@ -13,7 +13,11 @@ import org.jsoup.nodes.Node;
 import org.jsoup.nodes.TextNode;
 import org.jsoup.select.NodeVisitor;
 
-/** The title and visible text of an HTML page, one line per block; table cells joined by " | ". */
+/**
+ * The title and visible text of an HTML page, one line per block; table cells joined by " | ".
+ * Linear in the page's size whatever its nesting (one traversal that keeps its own state; no
+ * ancestor or sibling searches per node, no backtracking regular expressions).
+ */
 final class HtmlText {
     /** Elements that start and end a line of text. */
     private static final Set<String> BLOCKS = Set.of("address", "article", "aside", "blockquote", "body", "dd",
@@ -32,21 +36,31 @@ final class HtmlText {
         }
         StringBuilder out = new StringBuilder();
         doc.body().traverse(new NodeVisitor() {
+            /** Open {@code <pre>} elements around the node: their text keeps its spacing. */
+            int pre;
+
             @Override
             public void head(Node node, int depth) {
                 if (node instanceof TextNode t) {
-                    boolean pre = t.parent() instanceof Element e && e.closest("pre") != null;
-                    String text = pre ? t.getWholeText() : t.text();
-                    if (!pre && !text.isBlank() && !out.isEmpty() && lastChar(out) != '\n' && lastChar(out) != ' '
-                            && t.getWholeText().startsWith(" ")) {
+                    String whole = t.getWholeText();
+                    if (pre > 0) {
+                        out.append(whole);
+                        return;
+                    }
+                    String text = t.text();
+                    if (!text.isBlank() && !out.isEmpty() && lastChar(out) != '\n' && lastChar(out) != ' '
+                            && startsWithSpace(whole)) {
                         out.append(' ');
                     }
-                    out.append(pre ? text : text.strip());
-                    if (!pre && t.getWholeText().endsWith(" ") && !text.isBlank()) {
+                    out.append(text.strip());
+                    if (endsWithSpace(whole) && !text.isBlank()) {
                         out.append(' ');
                     }
                 } else if (node instanceof Element e) {
                     String tag = e.normalName();
+                    if (tag.equals("pre")) {
+                        pre++;
+                    }
                     if (tag.equals("br")) {
                         out.append('\n');
                     } else if (BLOCKS.contains(tag)) {
@@ -54,7 +68,7 @@ final class HtmlText {
                         if (tag.equals("li")) {
                             out.append("- ");
                         }
-                    } else if ((tag.equals("td") || tag.equals("th")) && e.elementSiblingIndex() > 0) {
+                    } else if ((tag.equals("td") || tag.equals("th")) && e.previousElementSibling() != null) {
                         out.append(" | ");
                     }
                 }
@@ -62,12 +76,17 @@ final class HtmlText {
 
             @Override
             public void tail(Node node, int depth) {
-                if (node instanceof Element e && BLOCKS.contains(e.normalName())) {
-                    newline(out);
+                if (node instanceof Element e) {
+                    if (e.normalName().equals("pre")) {
+                        pre--;
+                    }
+                    if (BLOCKS.contains(e.normalName())) {
+                        newline(out);
+                    }
                 }
             }
         });
-        String body = out.toString().replaceAll("[ \\t]+\\n", "\n").replaceAll("\\n{3,}", "\n\n").strip();
+        String body = tidy(out).strip();
         if (body.isBlank()) {
             throw new NoteFiles.NotText("no visible text");
         }
@@ -77,6 +96,49 @@ final class HtmlText {
             title = h1 == null ? stem : h1.text().strip();
         }
         return new NoteFiles.Parsed(title.isEmpty() ? stem : title, body, List.of(), Optional.empty());
+    }
+
+    /** As {@code text.startsWith(" ")}, for the whitespace jsoup's {@code text()} folds. */
+    private static boolean startsWithSpace(String s) {
+        return !s.isEmpty() && s.charAt(0) == ' ';
+    }
+
+    private static boolean endsWithSpace(String s) {
+        return !s.isEmpty() && s.charAt(s.length() - 1) == ' ';
+    }
+
+    /**
+     * Spaces and tabs before a line break removed, and runs of more than two line breaks cut to
+     * two: one pass (the regular expressions this replaces backtracked over long runs of spaces).
+     */
+    static String tidy(CharSequence in) {
+        StringBuilder sb = new StringBuilder(in.length());
+        int blanks = 0; // spaces and tabs held back until we know whether a line break follows
+        int breaks = 0; // line breaks in a row written so far
+        for (int i = 0; i < in.length(); i++) {
+            char c = in.charAt(i);
+            if (c == ' ' || c == '\t') {
+                blanks++;
+                continue;
+            }
+            if (c == '\n') {
+                blanks = 0;
+                if (++breaks <= 2) {
+                    sb.append('\n');
+                }
+                continue;
+            }
+            for (int k = i - blanks; k < i; k++) {
+                sb.append(in.charAt(k));
+            }
+            blanks = 0;
+            breaks = 0;
+            sb.append(c);
+        }
+        for (int k = in.length() - blanks; k < in.length(); k++) {
+            sb.append(in.charAt(k));
+        }
+        return sb.toString();
     }
 
     private static char lastChar(StringBuilder sb) {

@@ -31,14 +31,27 @@ import java.util.Set;
  *       heading, list item, table row; cells joined by {@code " | "}), list items marked
  *       {@code "- "}; scripts and styles are dropped.</li>
  * </ul>
- * Text files that are not UTF-8 (invalid sequences) and files with NUL bytes are refused with a
- * reason.
+ * Text files that are not UTF-8 (invalid sequences) and files with a NUL byte anywhere are refused
+ * with a reason.
+ *
+ * <p>In Markdown and HTML, data URIs ({@code data:image/png;base64,...}) and runs of base64 of
+ * {@value #MIN_BASE64_RUN} characters or more are not text: they are replaced by {@code [image]}
+ * (a data URI of an image) or {@code [data]}, so a pasted picture is neither embedded nor indexed
+ * (the file itself is never changed).
+ *
+ * <p>Front matter values may be quoted as YAML does: {@code "..."} with backslash escapes
+ * ({@code \" \\ \n \t \r}, and a backslash, {@code u} and four hex digits; an unknown escape is
+ * kept as written) or {@code '...'} with
+ * {@code ''} for a quote; {@code date}/{@code created} is a day ({@code 2026-05-02}) or an ISO-8601
+ * instant ({@code 2026-05-02T09:30:00Z}).
  */
 public final class NoteFiles {
     /** Extensions imported, lower case. */
     public static final Set<String> EXTENSIONS = Set.of("md", "markdown", "txt", "html", "htm");
     /** Larger files are skipped: notes, not books. */
     public static final long MAX_BYTES = 8L << 20;
+    /** Shortest run of base64 characters (without whitespace) that is dropped from Markdown and HTML. */
+    public static final int MIN_BASE64_RUN = 200;
 
     private NoteFiles() {}
 
@@ -60,13 +73,14 @@ public final class NoteFiles {
         if (bytes.length == 0) {
             throw new NotText("empty");
         }
-        for (int i = 0, n = Math.min(bytes.length, 8192); i < n; i++) {
+        for (int i = 0; i < bytes.length; i++) { // all of it: a binary may start with kilobytes of text
             if (bytes[i] == 0) {
                 throw new NotText("binary (NUL byte at offset " + i + ")");
             }
         }
         if (Set.of("html", "htm").contains(extension(file))) {
-            return HtmlText.parse(bytes, stem(file));
+            NoteFiles.Parsed p = HtmlText.parse(bytes, stem(file));
+            return new Parsed(p.title(), dropBinary(p.body()), p.tags(), p.date());
         }
         String text;
         try {
@@ -86,7 +100,10 @@ public final class NoteFiles {
         }
         String stem = stem(file);
         return switch (extension(file)) {
-            case "md", "markdown" -> markdown(text, stem);
+            case "md", "markdown" -> {
+                Parsed p = markdown(text, stem);
+                yield new Parsed(p.title(), dropBinary(p.body()), p.tags(), p.date());
+            }
             default -> plain(text, stem);
         };
     }
@@ -147,8 +164,9 @@ public final class NoteFiles {
     }
 
     private static void addTag(List<String> tags, String raw) {
-        String t = unquote(raw.strip()).strip();
-        if (t.startsWith("#")) {
+        String r = raw.strip();
+        String t = unquote(r).strip();
+        if (t.startsWith("#") && !isQuoted(r)) { // #tag is a habit; "#tag" is meant
             t = t.substring(1);
         }
         if (!t.isEmpty() && t.length() <= 256 && t.chars().noneMatch(Character::isISOControl) && !tags.contains(t)) {
@@ -156,14 +174,92 @@ public final class NoteFiles {
         }
     }
 
-    private static String unquote(String v) {
-        if (v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"))) {
-            return v.substring(1, v.length() - 1);
+    private static boolean isQuoted(String v) {
+        return v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"));
+    }
+
+    /** A front matter value without its quotes, YAML's escapes resolved (see the class comment). */
+    static String unquote(String v) {
+        if (!isQuoted(v)) {
+            return v;
         }
-        return v;
+        String inner = v.substring(1, v.length() - 1);
+        if (v.charAt(0) == '\'') {
+            return inner.replace("''", "'");
+        }
+        StringBuilder sb = new StringBuilder(inner.length());
+        for (int i = 0; i < inner.length(); i++) {
+            char c = inner.charAt(i);
+            if (c != '\\' || i + 1 == inner.length()) {
+                sb.append(c);
+                continue;
+            }
+            char e = inner.charAt(i + 1);
+            int hex = e == 'x' ? 2 : e == 'u' ? 4 : e == 'U' ? 8 : 0;
+            String replacement = switch (e) {
+                case '"' -> "\"";
+                case '\\' -> "\\";
+                case '/' -> "/";
+                case 'n' -> "\n";
+                case 't' -> "\t";
+                case 'r' -> "\r";
+                case '0' -> "\0";
+                default -> null;
+            };
+            if (replacement == null && hex > 0 && i + 2 + hex <= inner.length()) {
+                try {
+                    int cp = Integer.parseInt(inner.substring(i + 2, i + 2 + hex), 16);
+                    if (Character.isValidCodePoint(cp) && inner.substring(i + 2, i + 2 + hex).chars()
+                            .allMatch(ch -> Character.digit(ch, 16) >= 0)) {
+                        replacement = Character.toString(cp);
+                        i += hex;
+                    }
+                } catch (NumberFormatException ignored) {
+                    // not hex digits: kept as written
+                }
+            }
+            if (replacement == null) {
+                sb.append(c); // an unknown escape is kept as written (a Windows path, say)
+            } else {
+                sb.append(replacement);
+                i++;
+            }
+        }
+        return sb.toString();
+    }
+
+    /** {@code s} as a YAML double-quoted string that {@link #unquote} reads back exactly. */
+    public static String quote(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '\r' -> sb.append("\\r");
+                default -> {
+                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || c == '\uFEFF'
+                            || Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < s.length()
+                                    && Character.isLowSurrogate(s.charAt(i + 1))
+                                    || Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1)))) {
+                        sb.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
     }
 
     private static Optional<Instant> parseDate(String v) {
+        try {
+            return Optional.of(Instant.parse(v));
+        } catch (DateTimeParseException e) {
+            // a day, or a day and more
+        }
         try {
             return Optional.of(LocalDate.parse(v.length() >= 10 ? v.substring(0, 10) : v)
                     .atStartOfDay(ZoneOffset.UTC).toInstant());
@@ -176,6 +272,101 @@ public final class NoteFiles {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return (dot <= 0 ? name : name.substring(0, dot)).replace('-', ' ').replace('_', ' ');
+    }
+
+    /**
+     * {@code text} with data URIs and long base64 runs replaced by {@code [image]} or {@code [data]}
+     * (see the class comment); one pass, linear in the text's length.
+     */
+    static String dropBinary(String text) {
+        StringBuilder out = null;
+        int copied = 0;
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            char c = text.charAt(i);
+            int end = -1;
+            String marker = null;
+            if ((c == 'd' || c == 'D') && (i == 0 || !Character.isLetterOrDigit(text.charAt(i - 1)))
+                    && text.regionMatches(true, i, "data:", 0, 5)) {
+                end = dataUriEnd(text, i);
+                if (end > 0) {
+                    marker = text.regionMatches(true, i + 5, "image/", 0, 6) ? "[image]" : "[data]";
+                }
+            }
+            if (end < 0 && isBase64(c) && (i == 0 || !isBase64(text.charAt(i - 1)))) {
+                int j = i;
+                int classes = 0; // 1: upper case, 2: lower case, 4: digit
+                while (j < n && isBase64(text.charAt(j))) {
+                    char d = text.charAt(j++);
+                    classes |= d >= 'A' && d <= 'Z' ? 1 : d >= 'a' && d <= 'z' ? 2 : d >= '0' && d <= '9' ? 4 : 0;
+                }
+                while (j < n && text.charAt(j) == '=') {
+                    j++;
+                }
+                if (j - i >= MIN_BASE64_RUN && classes == 7) {
+                    end = j;
+                    marker = "[data]";
+                } else {
+                    i = j; // not base64 (or too short): none of it starts a run
+                    continue;
+                }
+            }
+            if (end < 0) {
+                i++;
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(n);
+            }
+            out.append(text, copied, i).append(marker);
+            copied = end;
+            i = end;
+        }
+        return out == null ? text : out.append(text, copied, n).toString();
+    }
+
+    /** Characters of (URL-safe) base64, without the padding. */
+    private static boolean isBase64(char c) {
+        return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
+                || c == '-' || c == '_';
+    }
+
+    /**
+     * The end of the data URI starting at {@code start} ({@code data:[type][;param=value]...[;base64],payload}),
+     * or -1 if there is none: a base64 payload ends at the first character that is not base64 (or
+     * padding), another at whitespace, a quote, a closing bracket or {@code >}.
+     */
+    private static int dataUriEnd(String text, int start) {
+        int n = text.length();
+        int i = start + 5;
+        int headerEnd = Math.min(n, i + 256); // a media type and its parameters are short
+        while (i < headerEnd && text.charAt(i) != ',') {
+            char c = text.charAt(i);
+            if (Character.isWhitespace(c) || c == ')' || c == '"' || c == '\'' || c == '<' || c == '>') {
+                return -1;
+            }
+            i++;
+        }
+        if (i >= headerEnd) {
+            return -1;
+        }
+        boolean base64 = text.substring(start + 5, i).toLowerCase(Locale.ROOT).endsWith(";base64");
+        i++; // the comma
+        if (base64) {
+            while (i < n && (isBase64(text.charAt(i)) || text.charAt(i) == '=' || text.charAt(i) == '%')) {
+                i++;
+            }
+        } else {
+            while (i < n) {
+                char c = text.charAt(i);
+                if (Character.isWhitespace(c) || c == ')' || c == '"' || c == '\'' || c == '<' || c == '>') {
+                    break;
+                }
+                i++;
+            }
+        }
+        return i;
     }
 
     /** The file is not a text note; the message says why. */

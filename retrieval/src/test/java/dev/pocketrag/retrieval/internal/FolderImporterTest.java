@@ -1,0 +1,290 @@
+package dev.pocketrag.retrieval.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.pocketrag.index.Chunk;
+import dev.pocketrag.index.ChunkedNote;
+import dev.pocketrag.index.IndexOptions;
+import dev.pocketrag.index.Note;
+import dev.pocketrag.index.NoteIndex;
+import dev.pocketrag.index.SearchFilter;
+import dev.pocketrag.retrieval.ImportListener;
+import dev.pocketrag.retrieval.ImportProgress;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.FileVisitor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The importer on a real index, with a stand-in for the embedder (one chunk per note, a fixed
+ * unit vector): what it reads, keeps and deletes.
+ */
+class FolderImporterTest {
+    @TempDir
+    Path tmp;
+    Path notes;
+    NoteIndex index;
+    final AtomicInteger parses = new AtomicInteger();
+    final AtomicInteger embedded = new AtomicInteger();
+
+    @BeforeEach
+    void open() throws IOException {
+        notes = Files.createDirectories(tmp.resolve("notes"));
+        index = NoteIndex.open(tmp.resolve("index"), IndexOptions.of("test@1", 4));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        index.close();
+    }
+
+    List<ChunkedNote> chunkAndEmbed(List<Note> batch) {
+        List<ChunkedNote> out = new ArrayList<>();
+        for (Note n : batch) {
+            embedded.incrementAndGet();
+            n = n.withBoundedTitle();
+            out.add(new ChunkedNote(n, List.of(new Chunk(0, 0, n.body().length(), n.body(), n.body())),
+                    List.of(new float[] {1, 0, 0, 0})));
+        }
+        return out;
+    }
+
+    ImportProgress importWith(FolderImporter.Walker walker) throws IOException {
+        return new FolderImporter(index, this::chunkAndEmbed, (f, b) -> {
+            parses.incrementAndGet();
+            return NoteFiles.parse(f, b);
+        }, walker).run(notes, ImportListener.NONE);
+    }
+
+    ImportProgress importFolder() throws IOException {
+        return importWith(Files::walkFileTree);
+    }
+
+    @Test
+    void an_unchanged_file_is_not_parsed_again() throws Exception {
+        Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
+        Files.writeString(notes.resolve("b.html"), "<title>B</title><p>beta</p>");
+        ImportProgress first = importFolder();
+        assertEquals(2, first.added(), first::toString);
+        assertEquals(2, parses.get());
+
+        ImportProgress second = importFolder();
+        assertEquals(2, second.unchanged(), second::toString);
+        assertEquals(2, parses.get(), "the bytes' hash is checked before parsing");
+        assertEquals(2, embedded.get());
+
+        Files.writeString(notes.resolve("a.md"), "# A\nalpha, changed\n");
+        ImportProgress third = importFolder();
+        assertEquals(1, third.updated(), third::toString);
+        assertEquals(3, parses.get());
+    }
+
+    @Test
+    void a_note_imported_without_a_fingerprint_gets_one_without_being_embedded_again() throws Exception {
+        Path file = notes.resolve("a.md");
+        Files.writeString(file, "# A\nalpha\n");
+        importFolder();
+        // as an older version left it: the same note, no fingerprint
+        index.put(index.getChunked(FolderImporter.noteId(file)).orElseThrow().withFingerprint(""));
+        assertEquals("", index.fingerprint(FolderImporter.noteId(file)).orElseThrow());
+
+        ImportProgress p = importFolder();
+        assertEquals(1, p.unchanged(), p::toString);
+        assertEquals(1, embedded.get(), "not embedded again");
+        assertTrue(index.fingerprint(FolderImporter.noteId(file)).orElseThrow().startsWith("import-1 sha256:"));
+        importFolder();
+        assertEquals(2, parses.get(), "parsed once to see it was the same, then never again");
+    }
+
+    @Test
+    void a_folder_replaced_by_a_link_to_it_is_followed_and_keeps_its_notes() throws Exception {
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Files.writeString(real.resolve("a.md"), "# A\nalpha\n");
+        Files.writeString(real.resolve("b.txt"), "B\nbeta\n");
+        Files.createDirectories(real.resolve("sub"));
+        Files.writeString(real.resolve("sub/c.md"), "# C\ngamma\n");
+        // first as a folder, then the same files through a link in its place
+        Files.delete(notes);
+        copy(real, notes);
+        ImportProgress first = importFolder();
+        assertEquals(3, first.added(), first::toString);
+        deleteTree(notes);
+        Files.createSymbolicLink(notes, real);
+
+        ImportProgress again = importFolder();
+        assertEquals(0, again.deleted(), again::toString);
+        assertEquals(3, again.unchanged(), again::toString);
+        assertEquals(3, index.stats().notes());
+        assertEquals(notes.resolve("sub/c.md").toString(), index.get(FolderImporter.noteId(notes.resolve("sub/c.md")))
+                .orElseThrow().source(), "the source is the path the user named");
+    }
+
+    @Test
+    void an_unreadable_subfolder_counts_as_failed_and_its_notes_are_kept() throws Exception {
+        Files.createDirectories(notes.resolve("private"));
+        Files.writeString(notes.resolve("private/diary.md"), "# Diary\nsecret\n");
+        Files.writeString(notes.resolve("open.md"), "# Open\npublic\n");
+        assertEquals(2, importFolder().added());
+
+        // the walk cannot open private/ (as a folder without read permission; root may read any)
+        ImportProgress p = importWith((start, visitor) -> Files.walkFileTree(start, new Delegate(visitor) {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                if (dir.getFileName().toString().equals("private")) {
+                    visitor.visitFileFailed(dir, new AccessDeniedException(dir.toString()));
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                return visitor.preVisitDirectory(dir, attrs);
+            }
+        }));
+        assertEquals(0, p.deleted(), p::toString);
+        assertEquals(1, p.failed(), p::toString);
+        assertEquals(2, index.stats().notes(), "the diary is kept");
+        assertEquals(List.of(new ImportProgress.Problem("private/",
+                "folder not readable (permission denied); its notes are kept", true)), p.problems());
+    }
+
+    @Test
+    void a_folder_without_read_permission_keeps_its_notes() throws Exception {
+        Path locked = Files.createDirectories(notes.resolve("locked"));
+        Files.writeString(locked.resolve("x.md"), "# X\nx\n");
+        assertEquals(1, importFolder().added());
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+        try {
+            assumeTrue(!Files.isReadable(locked), "skipped: this user (root?) reads a folder without permissions");
+            ImportProgress p = importFolder();
+            assertEquals(0, p.deleted(), p::toString);
+            assertEquals(1, p.failed(), p::toString);
+            assertEquals(1, index.stats().notes());
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    @Test
+    void a_file_name_that_is_not_utf8_is_one_note_that_stays() throws Exception {
+        // the name's bytes: "caf" 0xE9 ".md" (Latin-1), not valid UTF-8
+        Path latin1 = Path.of(URI.create(notes.toUri() + "caf%E9.md"));
+        Files.writeString(latin1, "# Cafe\nespresso at nine\n");
+        ImportProgress first = importFolder();
+        assertEquals(1, first.added(), first::toString);
+        assertEquals(0, first.deleted(), first::toString);
+        ImportProgress second = importFolder();
+        assertEquals(1, second.unchanged(), second::toString);
+        assertEquals(0, second.deleted(), second::toString);
+        Note n = index.list(SearchFilter.NONE, 0, 10).get(0);
+        assertEquals(notes + "/caf\uFFFD.md", n.source(), "undecodable bytes show as U+FFFD");
+        assertEquals(1, index.stats().notes());
+    }
+
+    @Test
+    void ids_are_the_sha256_of_the_path_bytes_whatever_the_locale() throws Exception {
+        Path file = Path.of(URI.create(notes.toUri() + "caf%C3%A9.md")); // "café.md" in UTF-8
+        byte[] bytes = (notes.toAbsolutePath() + "/caf").getBytes(StandardCharsets.US_ASCII);
+        byte[] name = new byte[bytes.length + 5];
+        System.arraycopy(bytes, 0, name, 0, bytes.length);
+        System.arraycopy(new byte[] {(byte) 0xC3, (byte) 0xA9, '.', 'm', 'd'}, 0, name, bytes.length, 5);
+        String expected = "file:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(name), 0, 12);
+        assertEquals(expected, FolderImporter.noteId(file));
+        assertEquals(notes.toAbsolutePath() + "/café.md", FolderImporter.source(file));
+    }
+
+    @Test
+    void the_problems_say_what_was_skipped_and_why() throws Exception {
+        Files.write(notes.resolve("photo.md"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
+        Files.write(notes.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9});
+        Files.writeString(notes.resolve("empty.md"), "");
+        Files.writeString(notes.resolve("ok.md"), "# ok\n");
+        ImportProgress p = importFolder();
+        assertEquals(3, p.skipped(), p::toString);
+        assertEquals(Set.of(
+                new ImportProgress.Problem("empty.md", "empty", false),
+                new ImportProgress.Problem("latin1.txt", "not UTF-8 text", false),
+                new ImportProgress.Problem("photo.md", "binary (NUL byte at offset 4)", false)),
+                Set.copyOf(p.problems()));
+    }
+
+    @Test
+    void a_long_title_is_bounded_and_the_rest_kept_in_the_text() throws Exception {
+        String title = "word ".repeat(200).strip(); // 999 characters
+        Files.writeString(notes.resolve("long.md"), "---\ntitle: " + title + "\n---\nbody\n");
+        importFolder();
+        Note n = index.list(SearchFilter.NONE, 0, 1).get(0);
+        assertTrue(n.title().length() <= Note.MAX_TITLE_LENGTH, n.title());
+        assertTrue(n.body().endsWith("\n\nbody\n"), n.body());
+        assertEquals(title, n.title().substring(0, n.title().length() - 1) + " "
+                + n.body().substring(0, n.body().indexOf("\n\n")), "title and text together hold the whole title");
+        ImportProgress again = importFolder();
+        assertEquals(1, again.unchanged(), again::toString);
+        assertFalse(again.updated() > 0);
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** A visitor that hands everything to another (override what should go differently). */
+    static class Delegate implements FileVisitor<Path> {
+        final FileVisitor<? super Path> v;
+
+        Delegate(FileVisitor<? super Path> v) {
+            this.v = v;
+        }
+
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+            return v.preVisitDirectory(dir, attrs);
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            return v.visitFile(file, attrs);
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+            return v.visitFileFailed(file, exc);
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+            return v.postVisitDirectory(dir, exc);
+        }
+    }
+}

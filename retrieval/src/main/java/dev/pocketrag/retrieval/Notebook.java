@@ -1,10 +1,10 @@
 package dev.pocketrag.retrieval;
 
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.generation.TokenListener;
 import dev.pocketrag.index.Chunk;
 import dev.pocketrag.index.ChunkedNote;
 import dev.pocketrag.index.Chunker;

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.generation.GenerationParams;
-import dev.pocketrag.generation.TokenListener;
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.GenerationParams;
+import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
 import dev.pocketrag.server.PocketragServer;

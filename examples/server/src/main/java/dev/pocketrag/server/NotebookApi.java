@@ -329,7 +329,7 @@ final class NotebookApi {
         }
     }
 
-    private Answer answer(String question, AskOptions options, dev.pocketrag.generation.TokenListener listener,
+    private Answer answer(String question, AskOptions options, dev.pocketrag.chat.TokenListener listener,
             Notebook.ModelTurn turn) {
         try {
             return storage("answering", () -> nb().ask(question, options, listener, turn));

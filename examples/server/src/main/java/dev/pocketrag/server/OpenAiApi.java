@@ -5,11 +5,11 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import com.sun.net.httpserver.HttpExchange;
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.embedder.Embedder;
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.generation.GenerationParams;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -211,7 +211,7 @@ final class OpenAiApi {
 
     /** Runs the model; an argument error (e.g. the prompt does not fit after all) becomes a 400. */
     private static ChatCompletion generate(ChatModel model, List<ChatMessage> messages, GenerationParams params,
-            dev.pocketrag.generation.TokenListener listener) {
+            dev.pocketrag.chat.TokenListener listener) {
         try {
             return model.chat(messages, params, listener);
         } catch (IllegalArgumentException e) {

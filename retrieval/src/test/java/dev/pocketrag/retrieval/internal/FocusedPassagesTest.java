@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.embedder.Embedder;
-import dev.pocketrag.generation.ChatMessage;
 import dev.pocketrag.retrieval.Answer.Passage;
 import dev.pocketrag.retrieval.internal.ContextPackerTest.WordModel;
 import java.util.ArrayList;

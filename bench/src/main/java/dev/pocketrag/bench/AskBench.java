@@ -123,7 +123,7 @@ final class AskBench {
         Path root = GenerationBench.benchTarget().getParent().getParent();
         Path shared = Path.of(System.getProperty("pocketrag.shared", "../shared"));
         Path vocab = shared.resolve(GenerationBench.SHAPES.get(0).vocab());
-        Path facts = root.resolve("retrieval/src/test/resources/dev/pocketrag/retrieval/question-key-facts.tsv");
+        Path facts = root.resolve("examples/cli/src/test/resources/dev/pocketrag/cli/question-key-facts.tsv");
         Path notes = root.resolve("examples/notes");
         for (Path p : List.of(vocab, facts, notes, root.resolve("pocketrag"))) {
             if (!Files.exists(p)) {

@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     nb.add(Note.of("Dentist", "Appointment on 14 March at 09:30 with Dr. Sousa.", List.of("health")));
  *     Answer a = nb.ask("When is the dentist appointment?");        // extractive, with citations
  * }
- * try (Notebook nb = Notebook.builder(dir).chatModel(GgufChatModel.load(model)).build()) {
+ * try (Notebook nb = Notebook.builder(dir).chatModel(GgufChatModel.load(model)).build()) { // or any ChatModel
  *     nb.ask("When is the dentist?", AskOptions.defaults(), piece -> { System.out.print(piece); return true; });
  * }
  * }</pre>

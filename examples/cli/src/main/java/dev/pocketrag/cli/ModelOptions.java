@@ -3,7 +3,7 @@ package dev.pocketrag.cli;
 import dev.pocketrag.retrieval.Settings;
 
 import dev.pocketrag.chat.ChatModel;
-import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
+import dev.pocketrag.remote.OpenAiCompatibleChatModel;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -14,7 +14,7 @@ import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.retrieval.Notebook;
-import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
+import dev.pocketrag.remote.OpenAiCompatibleChatModel;
 import dev.pocketrag.server.PocketragServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -12,7 +12,7 @@ import dev.pocketrag.generation.GgufChatModel;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.Notebook;
-import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
+import dev.pocketrag.remote.OpenAiCompatibleChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.pocketrag.retrieval;
+package dev.pocketrag.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -7,6 +7,7 @@ import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
 import dev.pocketrag.retrieval.Answer;
+import dev.pocketrag.retrieval.AnswerJson;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ContextMode;
 import dev.pocketrag.retrieval.Notebook;

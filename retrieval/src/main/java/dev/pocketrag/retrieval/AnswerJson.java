@@ -1,8 +1,7 @@
-package dev.pocketrag.server;
+package dev.pocketrag.retrieval;
 
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchHit;
-import dev.pocketrag.retrieval.Answer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -104,7 +104,7 @@ public final class AnswerJson {
     }
 
     /** A note: {@code {"object": "note", "id", "title", "text", "tags", "source", "created", "updated"}}. */
-    static Map<String, Object> note(Note n, boolean withText) {
+    public static Map<String, Object> note(Note n, boolean withText) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("object", "note");
         o.put("id", n.id());

@@ -9,12 +9,12 @@ import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.args.LogFormat;
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.GenerationParams;
+import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.generation.GgufChatModel;
-import dev.pocketrag.generation.TokenListener;
 import dev.pocketrag.generation.tensor.QuantMix.FileType;
 import dev.pocketrag.generation.tensor.Simd;
 import dev.pocketrag.retrieval.Answer;
@@ -123,7 +123,7 @@ final class AskBench {
         Path root = GenerationBench.benchTarget().getParent().getParent();
         Path shared = Path.of(System.getProperty("pocketrag.shared", "../shared"));
         Path vocab = shared.resolve(GenerationBench.SHAPES.get(0).vocab());
-        Path facts = root.resolve("retrieval/src/test/resources/dev/pocketrag/retrieval/question-key-facts.tsv");
+        Path facts = root.resolve("examples/cli/src/test/resources/dev/pocketrag/cli/question-key-facts.tsv");
         Path notes = root.resolve("examples/notes");
         for (Path p : List.of(vocab, facts, notes, root.resolve("pocketrag"))) {
             if (!Files.exists(p)) {

@@ -217,7 +217,8 @@ final class StartupBench {
     /** The launcher's staleness check: the same {@code find} it runs before every command. */
     private static double stalenessCheck(Path root) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("find", root.resolve("pom.xml").toString()));
-        for (String m : List.of("embedder", "index", "generation", "retrieval", "examples/server", "examples/cli")) {
+        for (String m : List.of("chat", "embedder", "index", "generation", "remote", "retrieval", "examples/server",
+                "examples/cli")) {
             cmd.add(root.resolve(m).toString());
         }
         cmd.addAll(List.of("(", "-path", "*/target", "-prune", ")", "-o", "(", "-type", "f", "(", "-path",

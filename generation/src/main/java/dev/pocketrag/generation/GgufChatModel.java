@@ -1,5 +1,11 @@
 package dev.pocketrag.generation;
 
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.GenerationParams;
+import dev.pocketrag.chat.StopStrings;
+import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.generation.chat.ChatTemplate;
 import dev.pocketrag.generation.model.ModelConfig;
 import dev.pocketrag.generation.model.Sampler;

@@ -1,5 +1,5 @@
 /**
- * Pure-Java GGUF chat models: the public facades are {@code ChatModel}, {@code GgufChatModel}, {@code Gguf}.
+ * Pure-Java GGUF chat models: the public facades are {@code GgufChatModel} (a {@code dev.pocketrag.chat.ChatModel}), {@code Gguf}.
  *
  * <p>Inference: {@link dev.pocketrag.generation.GgufChatModel#load} maps a model and allocates its KV
  * cache; {@code chat}, {@code complete} and {@code generate} stream a completion. Below the facade,

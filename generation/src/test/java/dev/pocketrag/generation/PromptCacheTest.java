@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.GenerationParams;
+import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.generation.model.SyntheticModel;
 import dev.pocketrag.generation.tensor.GgmlType;
 import java.io.IOException;

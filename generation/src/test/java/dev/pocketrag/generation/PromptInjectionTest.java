@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.generation.model.SyntheticModel;
 import dev.pocketrag.generation.tensor.GgmlType;
 import dev.pocketrag.generation.tokenizer.Tokenizer;

@@ -1,6 +1,6 @@
 package dev.pocketrag.retrieval;
 
-import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.index.SearchFilter;
 import java.util.Objects;
 

@@ -1,10 +1,10 @@
 package dev.pocketrag.retrieval;
 
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.generation.TokenListener;
 import dev.pocketrag.index.Chunk;
 import dev.pocketrag.index.ChunkedNote;
 import dev.pocketrag.index.Chunker;
@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     nb.add(Note.of("Dentist", "Appointment on 14 March at 09:30 with Dr. Sousa.", List.of("health")));
  *     Answer a = nb.ask("When is the dentist appointment?");        // extractive, with citations
  * }
- * try (Notebook nb = Notebook.builder(dir).chatModel(GgufChatModel.load(model)).build()) {
+ * try (Notebook nb = Notebook.builder(dir).chatModel(GgufChatModel.load(model)).build()) { // or any ChatModel
  *     nb.ask("When is the dentist?", AskOptions.defaults(), piece -> { System.out.print(piece); return true; });
  * }
  * }</pre>

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ScriptedChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
-import dev.pocketrag.generation.ChatMessage;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
@@ -23,6 +24,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NotebookTest {
+
+    /**
+     * The scripted model as these tests want it: one token per word plus a template overhead and a
+     * little non-additivity (n / 50), the reply streamed in pieces of 1..4 characters drawn with {@code seed}.
+     */
+    static ScriptedChatModel fakeModel(int window, String reply, long seed) {
+        ScriptedChatModel m = new ScriptedChatModel("fake", window, reply).randomPieces(seed, 4);
+        m.promptSurcharge = 50;
+        return m;
+    }
     static Embedder embedder;
 
     @BeforeAll
@@ -83,7 +94,7 @@ class NotebookTest {
 
     @Test
     void nothing_relevant_says_so_instead_of_asking_the_model(@TempDir Path dir) throws Exception {
-        FakeChatModel model = new FakeChatModel(2048, "made up [1]", 1);
+        ScriptedChatModel model = fakeModel(2048, "made up [1]", 1);
         try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
             nb.addAll(NOTES);
             Answer a = nb.ask("What is the airspeed velocity of an unladen swallow in the Andes?");
@@ -105,7 +116,7 @@ class NotebookTest {
 
     @Test
     void generated_answer_streams_with_invented_citations_dropped(@TempDir Path dir) throws Exception {
-        FakeChatModel model = new FakeChatModel(4096, "The cut-over is on 7 June [1] [7]. Priya owns rollback [1][9].", 3);
+        ScriptedChatModel model = fakeModel(4096, "The cut-over is on 7 June [1] [7]. Priya owns rollback [1][9].", 3);
         try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
             nb.addAll(NOTES);
             StringBuilder streamed = new StringBuilder();
@@ -130,7 +141,7 @@ class NotebookTest {
 
     @Test
     void the_model_turn_is_awaited_after_retrieval_and_only_when_the_model_writes(@TempDir Path dir) throws Exception {
-        FakeChatModel model = new FakeChatModel(4096, "On 7 June [1].", 3);
+        ScriptedChatModel model = fakeModel(4096, "On 7 June [1].", 3);
         try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
             nb.addAll(NOTES);
             List<String> events = new ArrayList<>();
@@ -193,7 +204,7 @@ class NotebookTest {
             Instant written = Instant.parse("2026-04-2" + i + "T10:00:00Z");
             notes.add(new Note("atlas-" + i, "Atlas notes " + i, body.toString(), List.of(), "", written, written));
         }
-        FakeChatModel model = new FakeChatModel(4096, "Saturday 6 June at 06:00 [1].", 11);
+        ScriptedChatModel model = fakeModel(4096, "Saturday 6 June at 06:00 [1].", 11);
         try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
             nb.addAll(notes);
             Answer a = nb.ask("When is the Atlas cut-over?");
@@ -231,7 +242,7 @@ class NotebookTest {
     void passages_that_do_not_fit_are_reported_not_silently_cut(@TempDir Path dir) throws Exception {
         List<Note> notes = new ArrayList<>(NOTES);
         notes.add(Note.of("atlas-long", "Atlas design", ("The Atlas migration moves billing to the new cluster. ").repeat(30)));
-        FakeChatModel model = new FakeChatModel(260, "Cut-over on 7 June [1].", 5);
+        ScriptedChatModel model = fakeModel(260, "Cut-over on 7 June [1].", 5);
         try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
             nb.addAll(notes);
             Answer a = nb.ask("When is the Atlas migration cut-over?", AskOptions.defaults().withMaxAnswerTokens(64));
@@ -245,7 +256,7 @@ class NotebookTest {
 
     @Test
     void cancelling_the_stream_stops_generation(@TempDir Path dir) throws Exception {
-        FakeChatModel model = new FakeChatModel(4096, "one two three four five six seven eight nine ten [1].", 9);
+        ScriptedChatModel model = fakeModel(4096, "one two three four five six seven eight nine ten [1].", 9);
         try (Notebook nb = Notebook.builder(dir).embedder(embedder).chatModel(model).build()) {
             nb.addAll(NOTES);
             StringBuilder streamed = new StringBuilder();

@@ -7,7 +7,7 @@ import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ContextMode;
 import dev.pocketrag.retrieval.Notebook;
-import dev.pocketrag.server.AnswerJson;
+import dev.pocketrag.retrieval.AnswerJson;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;

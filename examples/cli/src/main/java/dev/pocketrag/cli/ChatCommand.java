@@ -1,8 +1,8 @@
 package dev.pocketrag.cli;
 
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.generation.GgufChatModel;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

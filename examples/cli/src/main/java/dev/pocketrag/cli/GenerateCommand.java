@@ -1,7 +1,7 @@
 package dev.pocketrag.cli;
 
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.generation.GgufChatModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.retrieval.Settings;
 
-import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.remote.OpenAiCompatibleChatModel;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -2,9 +2,9 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.retrieval.Settings;
 
+import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
-import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
 import java.nio.file.Path;

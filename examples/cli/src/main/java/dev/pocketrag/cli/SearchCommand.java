@@ -7,7 +7,7 @@ import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
 import dev.pocketrag.retrieval.Notebook;
-import dev.pocketrag.server.AnswerJson;
+import dev.pocketrag.retrieval.AnswerJson;
 import dev.pocketrag.retrieval.SearchOptions;
 import java.io.IOException;
 import java.io.PrintWriter;

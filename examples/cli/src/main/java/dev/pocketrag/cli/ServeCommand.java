@@ -2,7 +2,7 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.retrieval.Settings;
 
-import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.server.PocketragServer;
 import java.io.IOException;

@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.generation.GenerationParams;
-import dev.pocketrag.generation.TokenListener;
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.GenerationParams;
+import dev.pocketrag.chat.ScriptedChatModel;
+import dev.pocketrag.remote.OpenAiCompatibleChatModel;
 import dev.pocketrag.retrieval.Notebook;
-import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
 import dev.pocketrag.server.PocketragServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -62,7 +62,8 @@ class ServeCommandTest {
     @Test
     void serve_answers_over_http_and_ask_uses_it_through_chat_url(@TempDir Path dir) throws Exception {
         // the "GPU box": a pocketrag server with a model, which `serve --chat-url` uses in turn
-        WordModel model = new WordModel("The dentist is on 14 March at 09:30 [1].");
+        ScriptedChatModel model = new ScriptedChatModel("word-model", 4096, "The dentist is on 14 March at 09:30 [1].")
+                .pieceWords();
         try (Notebook backendNb = Notebook.builder(dir.resolve("backend")).chatModel(model, false).build();
              PocketragServer backend = PocketragServer.builder(backendNb).port(0).start();
              Serve serve = Serve.start("--dir", dir.resolve("served").toString(), "--port", "0",
@@ -109,7 +110,7 @@ class ServeCommandTest {
             assertEquals("The dentist is on 14 March at 09:30 [1].", a.get("answer").getAsString());
             assertEquals(add.out().strip(), a.getAsJsonArray("citations").get(0).getAsJsonObject().get("note_id").getAsString());
             assertEquals(before + 1, model.prompts.size());
-            assertTrue(model.prompts.getLast().contains("Dentist appointment on 14 March at 09:30."),
+            assertTrue(model.prompts.getLast().toString().contains("Dentist appointment on 14 March at 09:30."),
                     "the laptop's passage reached the backend's model");
         }
     }
@@ -214,58 +215,5 @@ class ServeCommandTest {
         } catch (ClassNotFoundException e) {
             return false;
         }
-    }
-
-    /** A chat model that writes a fixed reply word by word and records the prompts it got. */
-    static final class WordModel implements ChatModel {
-        final String reply;
-        final List<String> prompts = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        WordModel(String reply) {
-            this.reply = reply;
-        }
-
-        @Override
-        public String name() {
-            return "word-model";
-        }
-
-        @Override
-        public int contextLength() {
-            return 4096;
-        }
-
-        @Override
-        public int countTokens(String text) {
-            String t = text.strip();
-            return t.isEmpty() ? 0 : t.split("\\s+").length;
-        }
-
-        @Override
-        public int countPromptTokens(List<ChatMessage> messages) {
-            int n = 3;
-            for (ChatMessage m : messages) {
-                n += 4 + countTokens(m.content());
-            }
-            return n;
-        }
-
-        @Override
-        public ChatCompletion chat(List<ChatMessage> messages, GenerationParams params, TokenListener listener) {
-            prompts.add(messages.toString());
-            String[] words = reply.split("(?<= )");
-            StringBuilder text = new StringBuilder();
-            for (String w : words) {
-                text.append(w);
-                if (!listener.onText(w)) {
-                    break;
-                }
-            }
-            return new ChatCompletion(text.toString(), ChatCompletion.FinishReason.STOP,
-                    new ChatCompletion.Usage(countPromptTokens(messages), words.length), ChatCompletion.Timings.NONE);
-        }
-
-        @Override
-        public void close() {}
     }
 }

@@ -1,6 +1,6 @@
 package dev.pocketrag.desktop;
 
-import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.generation.GgufChatModel;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.pocketrag.desktop;
 import dev.pocketrag.retrieval.Settings;
 import com.formdev.flatlaf.FlatClientProperties;
 import com.formdev.flatlaf.icons.FlatSearchIcon;
-import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.index.IndexStats;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;

@@ -1,7 +1,7 @@
 package dev.pocketrag.desktop;
 
+import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.embedder.Embedder;
-import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.index.IndexInUseException;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;

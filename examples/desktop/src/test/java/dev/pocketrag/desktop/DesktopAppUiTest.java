@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.chat.ScriptedChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.index.Note;
@@ -124,7 +125,11 @@ class DesktopAppUiTest {
 
             // with a chat model the answer streams in (shown before it is finished) and keeps its citations
             java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
-            w.session().setChatModel(new FakeChatModel("Do the clamshells 3 x 15 on each side, every day [1].", 18, gate));
+            ScriptedChatModel scripted = new ScriptedChatModel("fake-model", 4096,
+                    "Do the clamshells 3 x 15 on each side, every day [1].");
+            scripted.pauseAt = 18; // the first 18 characters stream, then the gate holds the rest
+            scripted.gate = gate;
+            w.session().setChatModel(scripted);
             onEdt(() -> {
                 w.tabs().setSelectedComponent(ask);
                 ask.questionField().setText("");

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.generation.GgufFormatException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

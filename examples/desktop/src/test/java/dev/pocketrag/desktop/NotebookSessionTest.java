@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.ScriptedChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
-import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.index.IndexInUseException;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.retrieval.Answer;
@@ -204,7 +205,7 @@ class NotebookSessionTest {
             assertTrue(none);
             assertEquals(Answer.Kind.EXTRACTIVE, s.call(nb -> nb.ask("How many clamshells?")).kind());
 
-            FakeChatModel first = new FakeChatModel("3 x 15 each side [1].");
+            ScriptedChatModel first = new ScriptedChatModel("fake-model", 4096, "3 x 15 each side [1].");
             s.setChatModel(first);
             ChatModel used = s.call(nb -> nb.chatModel().orElseThrow());
             assertSame(first, used);
@@ -213,17 +214,17 @@ class NotebookSessionTest {
             assertEquals("3 x 15 each side [1].", a.text());
             assertEquals("n1", a.citations().get(0).passage().noteId());
 
-            FakeChatModel second = new FakeChatModel("other");
+            ScriptedChatModel second = new ScriptedChatModel("fake-model", 4096, "other");
             s.setChatModel(second);
-            assertTrue(first.closed.get(), "the replaced model is closed");
+            assertTrue(first.closed, "the replaced model is closed");
             s.setChatModel(null);
-            assertTrue(second.closed.get());
+            assertTrue(second.closed);
             assertEquals(Answer.Kind.EXTRACTIVE, s.call(nb -> nb.ask("How many clamshells?")).kind());
 
-            FakeChatModel last = new FakeChatModel("x");
+            ScriptedChatModel last = new ScriptedChatModel("fake-model", 4096, "x");
             s.setChatModel(last);
             s.close();
-            assertTrue(last.closed.get(), "closing the session closes its model");
+            assertTrue(last.closed, "closing the session closes its model");
         }
     }
 

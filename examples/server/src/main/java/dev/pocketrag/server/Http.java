@@ -9,6 +9,7 @@ import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
+import dev.pocketrag.remote.OpenAiWire;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -113,16 +114,9 @@ final class Http {
         ex.close();
     }
 
-    /** The OpenAI error object of {@code e}. */
-    static Map<String, Object> errorBody(ApiError e) {
-        Map<String, Object> err = new LinkedHashMap<>();
-        err.put("message", e.getMessage());
-        err.put("type", e.type);
-        err.put("param", e.param);
-        err.put("code", e.code);
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("error", err);
-        return o;
+    /** OpenAI's error shape ({@link OpenAiWire#error}): {@code {"error": {"message", "type", "param", "code"}}}. */
+    static JsonObject errorBody(ApiError e) {
+        return OpenAiWire.error(e.getMessage(), e.type, e.param, e.code);
     }
 
     static void sendError(HttpExchange ex, ApiError e) throws IOException {

@@ -7,6 +7,7 @@ import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
 import dev.pocketrag.retrieval.Answer;
+import dev.pocketrag.retrieval.AnswerJson;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ContextMode;
 import dev.pocketrag.retrieval.Notebook;
@@ -329,7 +330,7 @@ final class NotebookApi {
         }
     }
 
-    private Answer answer(String question, AskOptions options, dev.pocketrag.generation.TokenListener listener,
+    private Answer answer(String question, AskOptions options, dev.pocketrag.chat.TokenListener listener,
             Notebook.ModelTurn turn) {
         try {
             return storage("answering", () -> nb().ask(question, options, listener, turn));

@@ -86,21 +86,6 @@ final class Params {
         throw ApiError.badRequest("'" + name + "' must be a number in " + min + ".." + max + "; got " + show(e), name);
     }
 
-    /** A string or an array of strings (at most {@code maxItems}), as a list; empty if absent. */
-    static List<String> stringOrList(JsonObject o, String name, int maxItems) {
-        JsonElement e = o.get(name);
-        if (e == null || e.isJsonNull()) {
-            return List.of();
-        }
-        if (e instanceof JsonPrimitive p && p.isString()) {
-            return List.of(p.getAsString());
-        }
-        if (e instanceof JsonArray a) {
-            return stringList(a, name, maxItems);
-        }
-        throw ApiError.badRequest("'" + name + "' must be a string or an array of strings; got " + show(e), name);
-    }
-
     /** An array of strings (at most {@code maxItems}); empty if absent. */
     static List<String> list(JsonObject o, String name, int maxItems) {
         JsonElement e = o.get(name);

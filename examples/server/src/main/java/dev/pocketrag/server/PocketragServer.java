@@ -65,7 +65,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code POST /v1/ask} {@code {"question", "k"?, "max_tokens"?, "tags"?, "temperature"?,
  *       "seed"?, "stream"? (default true)}}: server-sent events {@code event: delta} /
  *       {@code data: {"delta": "..."}} as the answer is written, then {@code event: answer} with
- *       the object {@code pocketrag ask --json} prints ({@link AnswerJson}), then
+ *       the object {@code pocketrag ask --json} prints ({@link dev.pocketrag.retrieval.AnswerJson}), then
  *       {@code data: [DONE]}; with {@code "stream": false} just that object.</li>
  *   <li>{@code GET /}: the chat page (plain HTML, CSS and JS from this jar, nothing from
  *       elsewhere).</li>

@@ -9,7 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import dev.pocketrag.generation.ChatCompletion;
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ScriptedChatModel;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.generation.GgufChatModel;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.Notebook;
-import dev.pocketrag.retrieval.OpenAiCompatibleChatModel;
+import dev.pocketrag.remote.OpenAiCompatibleChatModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

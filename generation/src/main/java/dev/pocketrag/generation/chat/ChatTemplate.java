@@ -1,7 +1,7 @@
 package dev.pocketrag.generation.chat;
 
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.ChatMessage.Role;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatMessage.Role;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.pocketrag.generation.model;
 
-import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.chat.GenerationParams;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pocketrag.generation.ChatMessage;
+import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.generation.chat.ChatTemplate.Family;
 import java.util.List;
 import java.util.stream.Stream;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.chat.GenerationParams;
 import org.junit.jupiter.api.Test;
 
 /** Sampling semantics on hand-made logits; draws are seeded (seeds in the test, so reproducible). */

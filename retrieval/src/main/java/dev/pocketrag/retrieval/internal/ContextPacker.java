@@ -1,7 +1,7 @@
 package dev.pocketrag.retrieval.internal;
 
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.ChatModel;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.retrieval.Answer.LeftOut;
 import dev.pocketrag.retrieval.Answer.Passage;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.pocketrag.retrieval.internal;
 
-import dev.pocketrag.generation.ChatMessage;
+import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.retrieval.Answer.Passage;
 import java.util.List;
 import java.util.Map;

@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.generation.GenerationParams;
-import dev.pocketrag.generation.TokenListener;
+import dev.pocketrag.chat.ScriptedChatModel;
 import dev.pocketrag.retrieval.Answer.LeftOut;
 import dev.pocketrag.retrieval.Answer.Passage;
 import java.util.ArrayList;
@@ -19,34 +15,11 @@ import org.junit.jupiter.api.Test;
 class ContextPackerTest {
     static final long SEED = Long.getLong("tests.seed", 20261124L);
 
-    /** One token per word, template overhead per message, and non-additive extra for long prompts. */
-    record WordModel(int window) implements ChatModel {
-        public String name() {
-            return "words";
-        }
-
-        public int contextLength() {
-            return window;
-        }
-
-        public int countTokens(String text) {
-            String t = text.strip();
-            return t.isEmpty() ? 0 : t.split("\\s+").length;
-        }
-
-        public int countPromptTokens(List<ChatMessage> messages) {
-            int n = 3;
-            for (ChatMessage m : messages) {
-                n += 4 + countTokens(m.content());
-            }
-            return n + n / 40;
-        }
-
-        public ChatCompletion chat(List<ChatMessage> m, GenerationParams p, TokenListener l) {
-            throw new UnsupportedOperationException();
-        }
-
-        public void close() {}
+    /** One token per word, template overhead per message, and non-additive extra (n / 40) for long prompts. */
+    static ScriptedChatModel wordModel(int window) {
+        ScriptedChatModel m = new ScriptedChatModel("words", window, "");
+        m.promptSurcharge = 40;
+        return m;
     }
 
     static Passage passage(int n, int words, Random rnd) {
@@ -64,7 +37,7 @@ class ContextPackerTest {
         for (int iter = 0; iter < 2000; iter++) {
             int window = 64 + rnd.nextInt(4000);
             int answer = 1 + rnd.nextInt(Math.max(1, window / 3));
-            WordModel model = new WordModel(window);
+            ScriptedChatModel model = wordModel(window);
             List<Passage> candidates = new ArrayList<>();
             int count = rnd.nextInt(12);
             for (int i = 1; i <= count; i++) {
@@ -106,7 +79,7 @@ class ContextPackerTest {
     @Test
     void the_best_passage_goes_first_and_a_large_one_is_left_out_not_cut() {
         Random rnd = new Random(1);
-        WordModel model = new WordModel(400);
+        ScriptedChatModel model = wordModel(400);
         List<Passage> c = List.of(passage(1, 50, rnd), passage(2, 400, rnd), passage(3, 60, rnd));
         ContextPacker.Packed p = ContextPacker.pack(model, "when?", c, 100);
         assertEquals(List.of("note-1", "note-3"), p.passages().stream().map(Passage::noteId).toList());
@@ -118,7 +91,7 @@ class ContextPackerTest {
     @Test
     void an_answer_budget_larger_than_the_window_is_an_error_naming_both() {
         var e = assertThrows(IllegalArgumentException.class,
-                () -> ContextPacker.pack(new WordModel(512), "q", List.of(), 512));
+                () -> ContextPacker.pack(wordModel(512), "q", List.of(), 512));
         assertEquals("the answer budget of 512 tokens leaves no room for a prompt in the model's 512-token window",
                 e.getMessage());
     }

@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.embedder.Embedder;
-import dev.pocketrag.generation.ChatMessage;
 import dev.pocketrag.retrieval.Answer.Passage;
-import dev.pocketrag.retrieval.internal.ContextPackerTest.WordModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -169,7 +168,7 @@ class FocusedPassagesTest {
             int answer = 1 + rnd.nextInt(60);
             ContextPacker.Packed packed;
             try {
-                packed = ContextPacker.pack(new WordModel(window), question, focused, answer);
+                packed = ContextPacker.pack(ContextPackerTest.wordModel(window), question, focused, answer);
             } catch (IllegalArgumentException e) {
                 continue; // not even the question fits; ContextPackerTest covers that
             }
@@ -287,10 +286,10 @@ class FocusedPassagesTest {
         Passage p = passage(1, "a", 1, 40, rnd);
         String q = "alpha bravo";
         List<Passage> f = FocusedPassages.focus(EMBEDDER, q, EMBEDDER.embedQuery(q), List.of(p), WORDS);
-        ContextPacker.Packed packed = ContextPacker.pack(new WordModel(4096), q, f, 100, Map.of("a", "2026-04-29"));
+        ContextPacker.Packed packed = ContextPacker.pack(ContextPackerTest.wordModel(4096), q, f, 100, Map.of("a", "2026-04-29"));
         String user = packed.messages().get(1).content();
         assertTrue(user.contains("<note n=\"1\" title=\"Title a\" date=\"2026-04-29\">\n"), user);
-        List<ChatMessage> undated = ContextPacker.pack(new WordModel(4096), q, f, 100).messages();
+        List<ChatMessage> undated = ContextPacker.pack(ContextPackerTest.wordModel(4096), q, f, 100).messages();
         assertFalse(undated.get(1).content().contains("date="), "no date unless given");
     }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pocketrag.generation.ChatMessage;
+import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.retrieval.Answer.Passage;
 import java.text.Normalizer;
 import java.util.List;

@@ -1,8 +1,7 @@
-package dev.pocketrag.server;
+package dev.pocketrag.retrieval;
 
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchHit;
-import dev.pocketrag.retrieval.Answer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,7 +104,7 @@ public final class AnswerJson {
     }
 
     /** A note: {@code {"object": "note", "id", "title", "text", "tags", "source", "created", "updated"}}. */
-    static Map<String, Object> note(Note n, boolean withText) {
+    public static Map<String, Object> note(Note n, boolean withText) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("object", "note");
         o.put("id", n.id());

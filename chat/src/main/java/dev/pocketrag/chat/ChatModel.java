@@ -1,13 +1,16 @@
-package dev.pocketrag.generation;
+package dev.pocketrag.chat;
 
 import java.util.List;
 
 /**
  * A chat model: messages in, a completion out, optionally streamed token by token.
  *
- * <p>The local implementation is {@link GgufChatModel} (pure-Java GGUF inference); a remote one
- * (an OpenAI-compatible server) implements the same interface, so callers such as the notebook
- * never depend on how the answer is computed.
+ * <p>The local implementation is {@code dev.pocketrag.generation.GgufChatModel} (pure-Java GGUF
+ * inference), the remote one {@code dev.pocketrag.remote.OpenAiCompatibleChatModel} (an
+ * OpenAI-compatible server); callers such as the notebook see only this interface, so they never
+ * depend on how the answer is computed. The test-jar of this module holds {@code ChatModelContract},
+ * the behaviour every implementation is tested for, and {@code ScriptedChatModel}, a scripted
+ * model for the tests of callers.
  *
  * <p>Implementations are thread-safe (concurrent calls are serialised or run in separate
  * sessions, as each implementation documents) and {@link AutoCloseable}; {@link #close()} is

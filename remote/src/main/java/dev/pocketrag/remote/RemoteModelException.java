@@ -1,4 +1,4 @@
-package dev.pocketrag.retrieval;
+package dev.pocketrag.remote;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

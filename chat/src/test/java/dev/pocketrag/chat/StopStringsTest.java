@@ -1,4 +1,4 @@
-package dev.pocketrag.generation;
+package dev.pocketrag.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.pocketrag.generation;
+package dev.pocketrag.chat;
 
 /** Receives generated text as it is decoded. */
 @FunctionalInterface

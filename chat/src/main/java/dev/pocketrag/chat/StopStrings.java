@@ -1,22 +1,26 @@
-package dev.pocketrag.generation;
+package dev.pocketrag.chat;
 
 import java.util.List;
 
 /**
  * Finds user stop strings in streamed text without ever streaming them: text that could be the
- * beginning of a stop string is held back until the next piece decides.
+ * beginning of a stop string is held back until the next piece decides. Part of the contract
+ * ({@link GenerationParams#stop()}: a stop string ends generation and is neither returned nor
+ * streamed), shared by the implementations that decode text themselves. One per call; not
+ * thread-safe.
  */
-final class StopStrings {
+public final class StopStrings {
     private final List<String> stops;
     private final StringBuilder pending = new StringBuilder();
     private boolean stopped;
 
-    StopStrings(List<String> stops) {
+    /** Watches for {@code stops} (each non-empty, as {@link GenerationParams} checks). */
+    public StopStrings(List<String> stops) {
         this.stops = List.copyOf(stops);
     }
 
     /** Whether a stop string was seen. */
-    boolean stopped() {
+    public boolean stopped() {
         return stopped;
     }
 
@@ -24,7 +28,7 @@ final class StopStrings {
      * Adds a decoded piece; returns the text that can be passed on now (everything before a stop
      * string, minus a tail that may still become one).
      */
-    String offer(String piece) {
+    public String offer(String piece) {
         if (stopped) {
             return "";
         }
@@ -63,7 +67,7 @@ final class StopStrings {
     }
 
     /** The held-back text at the end of the stream (empty after a stop). */
-    String flush() {
+    public String flush() {
         String out = stopped ? "" : pending.toString();
         pending.setLength(0);
         return out;

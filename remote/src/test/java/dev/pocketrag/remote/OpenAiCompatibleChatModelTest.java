@@ -1,4 +1,4 @@
-package dev.pocketrag.retrieval;
+package dev.pocketrag.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,9 +10,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.GenerationParams;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -1,19 +1,25 @@
-package dev.pocketrag.retrieval;
+package dev.pocketrag.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.GenerationParams;
+import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
-import dev.pocketrag.generation.ChatCompletion;
-import dev.pocketrag.generation.ChatMessage;
-import dev.pocketrag.generation.ChatModel;
-import dev.pocketrag.generation.GenerationParams;
-import dev.pocketrag.generation.TokenListener;
 import dev.pocketrag.generation.Tokenizers;
 import dev.pocketrag.generation.chat.ChatTemplate;
 import dev.pocketrag.generation.tokenizer.Tokenizer;
+import dev.pocketrag.retrieval.Answer;
+import dev.pocketrag.retrieval.AskOptions;
+import dev.pocketrag.retrieval.ContextMode;
+import dev.pocketrag.retrieval.ImportListener;
+import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.retrieval.internal.PromptBuilder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -35,12 +41,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code question-key-facts.tsv}, derived from that file) present in the prompt the chat model
  * gets, for whole-chunk and focused packing under the same budget: a 4096-token window with 384
  * answer tokens, counted with the real Qwen2 tokenizer (from ../shared) through the chatml
- * template, passages retrieved with the real MiniLM embedder.
+ * template, passages retrieved with the real MiniLM embedder. (It lives here, not in retrieval,
+ * because it needs the GGUF engine's tokenizer and retrieval knows only the ChatModel contract.)
  */
 class ContextRecallTest {
     static final Path VOCAB = Path.of(System.getProperty("pocketrag.shared", "../shared"),
             "reference/vocab/ggml-vocab-qwen2.gguf");
-    static final Path NOTES = Path.of("../examples/notes");
+    static final Path NOTES = Path.of("../notes");
     static final int WINDOW = 4096;
 
     @TempDir
@@ -204,7 +211,7 @@ class ContextRecallTest {
         }
         double factor = (double) wholeTokens / focusedTokens;
         System.out.println("prompt without passages: "
-                + model.countPromptTokens(dev.pocketrag.retrieval.internal.PromptBuilder.messages("When?", List.of())));
+                + model.countPromptTokens(PromptBuilder.messages("When?", List.of())));
         System.out.printf(Locale.ROOT, "recall: whole %d/%d = %.3f, focused %d/%d = %.3f; prompt tokens: whole %d,"
                         + " focused %d (%.2fx fewer)%n", wholeFound, facts, (double) wholeFound / facts, focusedFound, facts,
                 (double) focusedFound / facts, wholeTokens, focusedTokens, factor);

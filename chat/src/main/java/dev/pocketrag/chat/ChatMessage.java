@@ -1,4 +1,4 @@
-package dev.pocketrag.generation;
+package dev.pocketrag.chat;
 
 import java.util.Objects;
 

@@ -15,7 +15,7 @@ import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.generation.GenerationParams;
 import dev.pocketrag.generation.GgufChatModel;
 import dev.pocketrag.generation.TokenListener;
-import dev.pocketrag.generation.tensor.QuantMix.FileType;
+import dev.pocketrag.generation.gguf.FileType;
 import dev.pocketrag.generation.tensor.Simd;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;

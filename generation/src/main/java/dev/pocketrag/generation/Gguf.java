@@ -1,5 +1,6 @@
 package dev.pocketrag.generation;
 
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufHeader;
 import dev.pocketrag.generation.gguf.GgufMetadata;
 import dev.pocketrag.generation.gguf.GgufReader;
@@ -50,7 +51,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <tr><td>kv[n_kv]</td><td>key: string, type: u32, value</td><td>key non-empty and unique; type 0..12</td></tr>
  * <tr><td>tensor_info[n_tensors]</td><td>name: string, n_dims: u32, ne: i64[n_dims], type: u32,
  *     offset: u64</td><td>name 1..63 bytes, unique; n_dims 1..4; every ne &gt;= 1, their product and the
- *     byte size fit a signed 64-bit integer; type a ggml type id ({@link dev.pocketrag.generation.tensor.GgmlType});
+ *     byte size fit a signed 64-bit integer; type a ggml type id ({@link dev.pocketrag.generation.gguf.GgmlType});
  *     ne[0] a multiple of the type's block size; offset a multiple of the alignment, not before the end
  *     of the previous tensor (in order, no overlap), offset + size within the file</td></tr>
  * <tr><td>padding</td><td>u8[]</td><td>zeros up to the next multiple of the alignment</td></tr>

@@ -1,6 +1,8 @@
 package dev.pocketrag.generation;
 
 import dev.pocketrag.generation.chat.ChatTemplate;
+import dev.pocketrag.generation.gguf.GgufFormatException;
+import dev.pocketrag.generation.gguf.UnsupportedModelException;
 import dev.pocketrag.generation.model.ModelConfig;
 import dev.pocketrag.generation.model.Sampler;
 import dev.pocketrag.generation.model.Transformer;

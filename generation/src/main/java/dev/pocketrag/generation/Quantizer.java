@@ -1,12 +1,13 @@
 package dev.pocketrag.generation;
 
+import dev.pocketrag.generation.gguf.FileType;
+import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufMetadata;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.gguf.GgufValue;
 import dev.pocketrag.generation.gguf.GgufWriter;
-import dev.pocketrag.generation.tensor.GgmlType;
 import dev.pocketrag.generation.tensor.QuantMix;
-import dev.pocketrag.generation.tensor.QuantMix.FileType;
 import dev.pocketrag.generation.tensor.Tensors;
 import dev.pocketrag.generation.tensor.UnsupportedTensorTypeException;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.pocketrag.generation;
 
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufMetadata;
 import dev.pocketrag.generation.tokenizer.Tokenizer;
 import dev.pocketrag.generation.tokenizer.UnsupportedTokenizerException;

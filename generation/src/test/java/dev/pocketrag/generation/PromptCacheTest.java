@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.model.SyntheticModel;
-import dev.pocketrag.generation.tensor.GgmlType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.model.SyntheticModel;
-import dev.pocketrag.generation.tensor.GgmlType;
 import dev.pocketrag.generation.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

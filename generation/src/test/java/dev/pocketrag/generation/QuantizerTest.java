@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.generation.gguf.FileType;
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.gguf.GgufWriter;
-import dev.pocketrag.generation.tensor.GgmlType;
 import dev.pocketrag.generation.tensor.QuantMix;
-import dev.pocketrag.generation.tensor.QuantMix.FileType;
 import dev.pocketrag.generation.tensor.Tensors;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

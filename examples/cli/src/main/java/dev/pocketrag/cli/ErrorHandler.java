@@ -2,9 +2,9 @@ package dev.pocketrag.cli;
 
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
-import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /**
  * Turns any failure of a command into one line on stderr and exit code 2; the stack trace only
@@ -54,7 +54,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
                 || t instanceof IllegalArgumentException
                 || t instanceof IllegalStateException
                 || t instanceof java.io.UncheckedIOException
-                || t instanceof dev.pocketrag.generation.GgufFormatException
+                || t instanceof dev.pocketrag.generation.gguf.GgufFormatException
                 || t instanceof dev.pocketrag.generation.tensor.UnsupportedTensorTypeException;
     }
 }

@@ -1,7 +1,5 @@
 package dev.pocketrag.generation.gguf;
 
-import dev.pocketrag.generation.GgufFormatException;
-import dev.pocketrag.generation.tensor.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;

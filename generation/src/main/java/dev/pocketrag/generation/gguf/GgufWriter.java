@@ -1,6 +1,5 @@
 package dev.pocketrag.generation.gguf;
 
-import dev.pocketrag.generation.tensor.GgmlType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -1,10 +1,10 @@
 package dev.pocketrag.generation.model;
 
 import dev.pocketrag.generation.Gguf;
-import dev.pocketrag.generation.GgufFormatException;
-import dev.pocketrag.generation.UnsupportedModelException;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.gguf.GgufValue;
+import dev.pocketrag.generation.gguf.UnsupportedModelException;
 import java.util.Locale;
 
 /**

@@ -1,7 +1,7 @@
 package dev.pocketrag.generation.model;
 
 import dev.pocketrag.generation.Gguf;
-import dev.pocketrag.generation.GgufFormatException;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.tensor.ActivationFormat;
 import dev.pocketrag.generation.tensor.Tensors;

@@ -1,5 +1,6 @@
 package dev.pocketrag.generation.tensor;
 
+import dev.pocketrag.generation.gguf.GgmlType;
 import java.io.Serial;
 import java.util.Arrays;
 import java.util.stream.Collectors;

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pocketrag.generation.Gguf;
-import dev.pocketrag.generation.GgufFormatException;
-import dev.pocketrag.generation.tensor.GgmlType;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

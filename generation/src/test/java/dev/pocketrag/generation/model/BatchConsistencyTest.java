@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pocketrag.generation.Gguf;
 import dev.pocketrag.generation.Tokenizers;
-import dev.pocketrag.generation.tensor.GgmlType;
+import dev.pocketrag.generation.gguf.GgmlType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

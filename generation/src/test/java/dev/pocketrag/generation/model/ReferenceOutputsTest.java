@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pocketrag.generation.Gguf;
 import dev.pocketrag.generation.Tokenizers;
-import dev.pocketrag.generation.tensor.GgmlType;
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;

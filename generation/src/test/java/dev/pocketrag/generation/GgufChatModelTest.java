@@ -273,7 +273,7 @@ class GgufChatModelTest {
         w.write(f);
         // rewrite without blk.0.ffn_down.weight
         try (Gguf g = Gguf.open(f)) {
-            GgufWriter w2 = new GgufWriter().metadata(g.metadata());
+            GgufWriter w2 = new GgufWriter().metadata(g.file().metadata());
             for (var t : g.tensors()) {
                 if (!t.name().equals("blk.0.ffn_down.weight")) {
                     w2.addTensor(t.name(), t.type(), t.dims(), g.tensorData(t));

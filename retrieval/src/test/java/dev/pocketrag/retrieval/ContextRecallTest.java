@@ -10,10 +10,9 @@ import dev.pocketrag.generation.ChatCompletion;
 import dev.pocketrag.generation.ChatMessage;
 import dev.pocketrag.generation.ChatModel;
 import dev.pocketrag.generation.GenerationParams;
+import dev.pocketrag.generation.GgufTokenizer;
 import dev.pocketrag.generation.TokenListener;
 import dev.pocketrag.generation.Tokenizers;
-import dev.pocketrag.generation.chat.ChatTemplate;
-import dev.pocketrag.generation.tokenizer.Tokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -55,11 +54,10 @@ class ContextRecallTest {
      * would) and records the prompts it is given; it answers nothing.
      */
     static final class PromptRecorder implements ChatModel {
-        final Tokenizer tokenizer;
-        final ChatTemplate template = ChatTemplate.of(ChatTemplate.Family.CHATML);
+        final GgufTokenizer tokenizer;
         final List<List<ChatMessage>> prompts = new ArrayList<>();
 
-        PromptRecorder(Tokenizer tokenizer) {
+        PromptRecorder(GgufTokenizer tokenizer) {
             this.tokenizer = tokenizer;
         }
 
@@ -80,7 +78,7 @@ class ContextRecallTest {
 
         @Override
         public int countPromptTokens(List<ChatMessage> messages) {
-            return tokenizer.encode(template.render(messages, true), true, true).length;
+            return tokenizer.promptTokens(messages).length;
         }
 
         @Override

@@ -2,9 +2,9 @@ package dev.pocketrag.cli;
 
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine;
 
 /**
  * Turns any failure of a command into one line on stderr and exit code 2; the stack trace only
@@ -55,6 +55,6 @@ final class ErrorHandler implements IExecutionExceptionHandler {
                 || t instanceof IllegalStateException
                 || t instanceof java.io.UncheckedIOException
                 || t instanceof dev.pocketrag.generation.gguf.GgufFormatException
-                || t instanceof dev.pocketrag.generation.tensor.UnsupportedTensorTypeException;
+                || t instanceof dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
     }
 }

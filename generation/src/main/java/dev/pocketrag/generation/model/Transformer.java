@@ -1,11 +1,10 @@
 package dev.pocketrag.generation.model;
 
-import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.gguf.GgufFile;
 import dev.pocketrag.generation.tensor.Activations;
 import dev.pocketrag.generation.tensor.Half;
 import dev.pocketrag.generation.tensor.MatMul;
 import dev.pocketrag.generation.tensor.WeightMatrix;
-import java.lang.foreign.MemorySegment;
 
 /**
  * The forward pass of a decoder-only transformer (llama family: {@link Architecture}) over a
@@ -89,7 +88,7 @@ public final class Transformer implements AutoCloseable {
      * @param threads       worker threads (1..1024), the calling thread included
      * @param batchSize     most tokens per forward step (1..4096)
      */
-    public Transformer(Gguf gguf, ModelConfig config, int contextLength, int threads, int batchSize) {
+    public Transformer(GgufFile gguf, ModelConfig config, int contextLength, int threads, int batchSize) {
         if (contextLength < 1) {
             throw new IllegalArgumentException("contextLength must be >= 1; contextLength=" + contextLength);
         }

@@ -1,6 +1,7 @@
 package dev.pocketrag.generation.tensor;
 
 import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
 
 /**
  * How the input vectors of a matrix product are encoded before the dot products, per weight type,

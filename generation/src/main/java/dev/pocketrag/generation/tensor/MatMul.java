@@ -1,6 +1,7 @@
 package dev.pocketrag.generation.tensor;
 
 import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

@@ -3,7 +3,6 @@ package dev.pocketrag.generation.tensor;
 import dev.pocketrag.generation.gguf.FileType;
 import dev.pocketrag.generation.gguf.GgmlType;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * llama.cpp's choice of a tensor type per tensor when quantizing a whole model to a "file type"

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.gguf.GgufFile;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +50,7 @@ class NoAllocationTest {
     public static final class Probe {
         public static void main(String[] args) throws IOException {
             var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-            try (Gguf g = Gguf.open(Path.of(args[0]))) {
+            try (GgufFile g = GgufFile.open(Path.of(args[0]))) {
                 ModelConfig cfg = ModelConfig.from(g);
                 try (Transformer t = new Transformer(g, cfg, 512, 2, 16)) {
                     int[] seq = new int[512];

@@ -1,6 +1,5 @@
-package dev.pocketrag.generation.model;
+package dev.pocketrag.generation;
 
-import dev.pocketrag.generation.Gguf;
 import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.gguf.GgufValue;
 import dev.pocketrag.generation.gguf.GgufWriter;

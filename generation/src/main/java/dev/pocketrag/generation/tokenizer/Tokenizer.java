@@ -1,6 +1,5 @@
 package dev.pocketrag.generation.tokenizer;
 
-import dev.pocketrag.generation.chat.ChatTemplate;
 import dev.pocketrag.generation.gguf.UnsupportedTokenizerException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

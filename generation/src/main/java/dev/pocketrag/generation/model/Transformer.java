@@ -1,8 +1,10 @@
 package dev.pocketrag.generation.model;
 
 import dev.pocketrag.generation.gguf.GgufFile;
+import dev.pocketrag.generation.tensor.Activation;
 import dev.pocketrag.generation.tensor.Activations;
 import dev.pocketrag.generation.tensor.Half;
+import dev.pocketrag.generation.tensor.Kernels;
 import dev.pocketrag.generation.tensor.MatMul;
 import dev.pocketrag.generation.tensor.WeightMatrix;
 

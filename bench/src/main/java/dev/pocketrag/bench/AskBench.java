@@ -12,11 +12,11 @@ import de.kherud.llama.args.LogFormat;
 import dev.pocketrag.chat.ChatCompletion;
 import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.generation.ForwardPass;
 import dev.pocketrag.chat.GenerationParams;
-import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.generation.GgufChatModel;
-import dev.pocketrag.generation.tensor.QuantMix.FileType;
-import dev.pocketrag.generation.tensor.Simd;
+import dev.pocketrag.chat.TokenListener;
+import dev.pocketrag.generation.gguf.FileType;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ContextMode;
@@ -144,7 +144,7 @@ final class AskBench {
         quietLlamaCpp();
         int threads = Runtime.getRuntime().availableProcessors();
         System.err.printf(Locale.ROOT, "ask bench: %s, %d cores, ours: %s; %d questions, up to %d answer tokens%n",
-                GenerationBench.cpuName(), threads, Simd.describe(), questions.size(), tokens);
+                GenerationBench.cpuName(), threads, ForwardPass.kernels(), questions.size(), tokens);
 
         Path work = Files.createTempDirectory("pocketrag-ask-bench-");
         List<Row> rows = new ArrayList<>();

@@ -5,13 +5,11 @@ import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.args.LogFormat;
+import dev.pocketrag.generation.ForwardPass;
 import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.GgufTokenizer;
 import dev.pocketrag.generation.Tokenizers;
-import dev.pocketrag.generation.model.ModelConfig;
-import dev.pocketrag.generation.model.Transformer;
-import dev.pocketrag.generation.tensor.QuantMix.FileType;
-import dev.pocketrag.generation.tensor.Simd;
-import dev.pocketrag.generation.tokenizer.Tokenizer;
+import dev.pocketrag.generation.gguf.FileType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -91,19 +89,18 @@ final class AttentionBench {
             return 2;
         }
         System.err.printf(Locale.ROOT, "attention bench: %s, %d cores, %d threads, ours: %s%n", GenerationBench.cpuName(),
-                Runtime.getRuntime().availableProcessors(), threads, Simd.describe());
+                Runtime.getRuntime().availableProcessors(), threads, ForwardPass.kernels());
         List<Row> rows = new ArrayList<>();
         for (String q : quants) {
             Path model = GenerationBench.ensureModel(dir, shape, vocab, FileType.parse(q));
             try (Gguf g = Gguf.open(model)) {
-                Tokenizer tok = Tokenizers.fromGguf(g);
+                GgufTokenizer tok = Tokenizers.fromGguf(g);
                 String text = GenerationBench.promptText(tok, prompt);
                 int[] ids = tok.encode(text, true, false);
-                ModelConfig cfg = ModelConfig.from(g);
                 Run cold;
                 Run warm = null;
                 Run shortRun = null;
-                try (Transformer t = new Transformer(g, cfg, prompt + tokens, threads, dev.pocketrag.generation.GgufChatModel.DEFAULT_BATCH)) {
+                try (ForwardPass t = ForwardPass.open(g, prompt + tokens, threads)) {
                     cold = runOurs(t, ids, tokens);
                     report("cold", q, prompt, cold);
                     for (int r = 0; r < runs; r++) {
@@ -178,7 +175,7 @@ final class AttentionBench {
     }
 
     /** The prompt in batches, then greedy single-token steps, each timed. */
-    static Run runOurs(Transformer t, int[] prompt, int generate) {
+    static Run runOurs(ForwardPass t, int[] prompt, int generate) {
         int[] seq = Arrays.copyOf(prompt, prompt.length + generate);
         long t0 = System.nanoTime();
         float[] logits = t.forward(seq, 0, prompt.length, 0);

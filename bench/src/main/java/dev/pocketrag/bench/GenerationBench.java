@@ -6,16 +6,14 @@ import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.args.LogFormat;
+import dev.pocketrag.generation.ForwardPass;
 import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.GgufTokenizer;
 import dev.pocketrag.generation.Quantizer;
+import dev.pocketrag.generation.SyntheticModel;
 import dev.pocketrag.generation.Tokenizers;
-import dev.pocketrag.generation.model.ModelConfig;
-import dev.pocketrag.generation.model.SyntheticModel;
-import dev.pocketrag.generation.model.Transformer;
-import dev.pocketrag.generation.tensor.GgmlType;
-import dev.pocketrag.generation.tensor.QuantMix.FileType;
-import dev.pocketrag.generation.tensor.Simd;
-import dev.pocketrag.generation.tokenizer.Tokenizer;
+import dev.pocketrag.generation.gguf.FileType;
+import dev.pocketrag.generation.gguf.GgmlType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -161,7 +159,7 @@ final class GenerationBench {
             System.setOut(stdout);
         }
         System.err.printf(Locale.ROOT, "generation bench: %s, %d cores, runs %d, ours: %s%n", cpuName(),
-                Runtime.getRuntime().availableProcessors(), runs, Simd.describe());
+                Runtime.getRuntime().availableProcessors(), runs, ForwardPass.kernels());
         System.err.printf(Locale.ROOT, "  memory read bandwidth: %.1f GB/s (1 thread), %.1f GB/s (2 threads)%n",
                 readBandwidth(1), readBandwidth(2));
         List<Row> rows = new ArrayList<>();
@@ -253,7 +251,7 @@ final class GenerationBench {
     private static final Pattern WORD = Pattern.compile(" [a-z]{3,12}");
 
     /** A text of exactly {@code n} tokens (BOS included when the model adds one): whole-word tokens in a fixed order. */
-    static String promptText(Tokenizer tok, int n) {
+    static String promptText(GgufTokenizer tok, int n) {
         StringBuilder text = new StringBuilder();
         int v = tok.vocabSize();
         long id = 12345;
@@ -279,14 +277,13 @@ final class GenerationBench {
 
     static Row measure(String name, String quant, Path model, int threads, int runs) throws IOException {
         try (Gguf g = Gguf.open(model)) {
-            Tokenizer tok = Tokenizers.fromGguf(g);
+            GgufTokenizer tok = Tokenizers.fromGguf(g);
             String text = promptText(tok, PROMPT);
             int[] ids = tok.encode(text, true, false);
-            ModelConfig cfg = ModelConfig.from(g);
             ModelParameters mp = new ModelParameters().setModel(model.toString()).setThreads(threads)
                     .setThreadsBatch(threads).setCtxSize(1024).setBatchSize(512).setUbatchSize(512).setParallel(1)
                     .disableContextShift().disableLog();
-            try (Transformer ours = new Transformer(g, cfg, PROMPT + GENERATE, threads, dev.pocketrag.generation.GgufChatModel.DEFAULT_BATCH);
+            try (ForwardPass ours = ForwardPass.open(g, PROMPT + GENERATE, threads);
                  LlamaModel peer = new LlamaModel(mp)) {
                 int peerCount = peer.encode(text).length + (tok.addsBos() ? 1 : 0);
                 if (peerCount != ids.length) {
@@ -307,7 +304,7 @@ final class GenerationBench {
     }
 
     /** Prompt in batches, then greedy single-token steps; end-of-generation tokens are not special. */
-    static Speed runOurs(Transformer t, int[] prompt, int generate) {
+    static Speed runOurs(ForwardPass t, int[] prompt, int generate) {
         int[] seq = Arrays.copyOf(prompt, prompt.length + generate);
         long t0 = System.nanoTime();
         float[] logits = t.forward(seq, 0, prompt.length, 0);

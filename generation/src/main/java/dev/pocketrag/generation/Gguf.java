@@ -1,32 +1,24 @@
 package dev.pocketrag.generation;
 
-import dev.pocketrag.generation.gguf.GgufHeader;
+import dev.pocketrag.generation.gguf.GgufFile;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufMetadata;
-import dev.pocketrag.generation.gguf.GgufReader;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.gguf.GgufValue;
 import dev.pocketrag.generation.gguf.GgufValueType;
 import dev.pocketrag.generation.gguf.GgufWriter;
 import dev.pocketrag.generation.gguf.ModelMetadataValidator;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A GGUF file opened for reading: validated metadata and tensor infos on the heap, tensor data
  * mapped read-only with FFM (no copy, no 2 GiB limit; a 7 GB file opens in milliseconds).
- * {@link #writer()} writes new files.
  *
  * <pre>{@code
  * try (Gguf gguf = Gguf.open(Path.of("model.gguf"))) {
@@ -37,61 +29,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }
  * }</pre>
  *
- * <h2>File layout (GGUF v2 and v3; v1 and big-endian files are rejected)</h2>
- * All integers little-endian. {@code string} = {@code u64 length} + that many UTF-8 bytes (no NUL).
- * <table>
- * <caption>GGUF file</caption>
- * <tr><th>field</th><th>type</th><th>rule (violations throw {@link GgufFormatException})</th></tr>
- * <tr><td>magic</td><td>u8[4]</td><td>"GGUF" (0x47 0x47 0x55 0x46)</td></tr>
- * <tr><td>version</td><td>u32</td><td>2 or 3 (v2 and v3 share this layout; v3 only adds big-endian
- *     files, which are rejected: a byte-swapped version 0x03000000 is reported as such)</td></tr>
- * <tr><td>n_tensors</td><td>u64</td><td>at most bytes left / 32 (the smallest tensor info)</td></tr>
- * <tr><td>n_kv</td><td>u64</td><td>at most bytes left / 13 (the smallest key/value pair)</td></tr>
- * <tr><td>kv[n_kv]</td><td>key: string, type: u32, value</td><td>key non-empty and unique; type 0..12</td></tr>
- * <tr><td>tensor_info[n_tensors]</td><td>name: string, n_dims: u32, ne: i64[n_dims], type: u32,
- *     offset: u64</td><td>name 1..63 bytes, unique; n_dims 1..4; every ne &gt;= 1, their product and the
- *     byte size fit a signed 64-bit integer; type a ggml type id ({@link dev.pocketrag.generation.tensor.GgmlType});
- *     ne[0] a multiple of the type's block size; offset a multiple of the alignment, not before the end
- *     of the previous tensor (in order, no overlap), offset + size within the file</td></tr>
- * <tr><td>padding</td><td>u8[]</td><td>zeros up to the next multiple of the alignment</td></tr>
- * <tr><td>data</td><td>u8[]</td><td>tensor bytes at data start + offset; each tensor padded to the
- *     alignment by writers</td></tr>
- * </table>
- * Value encodings (type id: name, bytes): 0 UINT8 1, 1 INT8 1, 2 UINT16 2, 3 INT16 2, 4 UINT32 4,
- * 5 INT32 4, 6 FLOAT32 4, 7 BOOL 1 (0 or 1), 8 STRING (string), 9 ARRAY, 10 UINT64 8, 11 INT64 8,
- * 12 FLOAT64 8. ARRAY = element type u32 (any but ARRAY) + count u64 + count values; count x the
- * smallest element size must fit in the bytes left. Strings are at most 1 GiB.
- * {@code general.alignment}, if present, must be a UINT32 non-zero power of two (default 32).
- * Tensor byte size = {@code ne[0] / block_size * type_size * ne[1] * ne[2] * ne[3]}.
- *
- * <p>After the container checks, {@link ModelMetadataValidator} checks the well-known
- * {@code tokenizer.ggml.*} and {@code <arch>.*} keys (array types and lengths, special token ids
- * inside the vocabulary, sane layer and head counts), so code reading them can rely on them.
+ * <p>The file layout, field by field, and the checks made on open are in {@link GgufFile}, the
+ * mapped-file core this facade delegates to; {@link ModelMetadataValidator} then checks the
+ * well-known {@code tokenizer.ggml.*} and {@code <arch>.*} keys (array types and lengths, special
+ * token ids inside the vocabulary, sane layer and head counts), so code reading them can rely on them.
+ * New files are written with {@link GgufWriter}.
  *
  * <p>Thread-safe for reading. {@link #close()} (idempotent) unmaps the file: metadata stays
  * readable, but tensor segments obtained before become inaccessible (accessing them throws
  * {@link IllegalStateException}, never crashes the JVM).
  */
 public final class Gguf implements AutoCloseable {
-    private final Path path;
-    private final String source;
-    private final Arena arena;
-    private final MemorySegment file;
-    private final GgufHeader header;
-    private final Map<String, GgufTensorInfo> byName;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final GgufFile file;
 
-    private Gguf(Path path, String source, Arena arena, MemorySegment file, GgufHeader header) {
-        this.path = path;
-        this.source = source;
-        this.arena = arena;
+    private Gguf(GgufFile file) {
         this.file = file;
-        this.header = header;
-        Map<String, GgufTensorInfo> m = new HashMap<>();
-        for (GgufTensorInfo t : header.tensors()) {
-            m.put(t.name(), t);
-        }
-        this.byName = m;
     }
 
     /**
@@ -101,83 +53,50 @@ public final class Gguf implements AutoCloseable {
      * @throws IOException         if the file cannot be read (missing, a directory, no permission)
      */
     public static Gguf open(Path path) throws IOException {
-        String source = path.getFileName() == null ? path.toString() : path.getFileName().toString();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            Arena arena = Arena.ofShared();
-            boolean ok = false;
-            try {
-                MemorySegment seg;
-                if (size < 64) { // too small to be worth mapping (and mapping 0 bytes is platform-dependent)
-                    ByteBuffer b = ByteBuffer.allocate((int) size);
-                    while (b.hasRemaining() && ch.read(b) >= 0) {
-                        // read all
-                    }
-                    seg = MemorySegment.ofArray(b.array()).asReadOnly();
-                } else {
-                    seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-                }
-                GgufHeader h = GgufReader.parse(seg, source);
-                ModelMetadataValidator.validate(h.metadata(), source);
-                Gguf g = new Gguf(path, source, arena, seg, h);
-                ok = true;
-                return g;
-            } finally {
-                if (!ok) {
-                    arena.close();
-                }
-            }
-        }
+        return new Gguf(GgufFile.open(path));
     }
 
-    /** A writer for a new GGUF v3 file. */
-    public static GgufWriter writer() {
-        return new GgufWriter();
+    /** The mapped-file core, for the engine below this facade. */
+    GgufFile file() {
+        return file;
     }
 
     // ------------------------------------------------------------------ file
 
     /** The path this file was opened from. */
     public Path path() {
-        return path;
+        return file.path();
     }
 
     /** GGUF version (2 or 3). */
     public int version() {
-        return header.version();
+        return file.version();
     }
 
     /** Data alignment in bytes. */
     public long alignment() {
-        return header.alignment();
+        return file.alignment();
     }
 
     /** File offset of the data section. */
     public long dataOffset() {
-        return header.dataOffset();
+        return file.dataOffset();
     }
 
     /** File size in bytes. */
     public long fileSize() {
-        return header.fileSize();
-    }
-
-    /** The parsed header (version, alignment, metadata, tensor infos, data offset). */
-    public GgufHeader header() {
-        return header;
+        return file.fileSize();
     }
 
     /** The whole file, mapped read-only. */
     public MemorySegment segment() {
-        checkOpen();
-        return file;
+        return file.segment();
     }
 
     // ------------------------------------------------------------------ metadata
 
-    /** All metadata, with the typed getters also offered below. */
-    public GgufMetadata metadata() {
-        return header.metadata();
+    private GgufMetadata metadata() {
+        return file.metadata();
     }
 
     public boolean has(String key) {
@@ -295,63 +214,47 @@ public final class Gguf implements AutoCloseable {
 
     /** Tensor infos in file order. */
     public List<GgufTensorInfo> tensors() {
-        return header.tensors();
+        return file.tensors();
     }
 
     public boolean hasTensor(String name) {
-        return byName.containsKey(name);
+        return file.hasTensor(name);
     }
 
     /** The tensor named {@code name}, or empty. */
     public Optional<GgufTensorInfo> findTensor(String name) {
-        return Optional.ofNullable(byName.get(name));
+        return file.findTensor(name);
     }
 
     /** The tensor named {@code name}; {@link GgufFormatException} if there is none. */
     public GgufTensorInfo tensor(String name) {
-        GgufTensorInfo t = byName.get(name);
-        if (t == null) {
-            throw new GgufFormatException(source, "tensor '" + name + "'", "(absent)", -1, "required tensor is missing");
-        }
-        return t;
+        return file.tensor(name);
     }
 
     /** The bytes of {@code t} (a tensor of this file): a read-only slice of the mapping, no copy. */
     public MemorySegment tensorData(GgufTensorInfo t) {
-        checkOpen();
-        if (byName.get(t.name()) != t && !t.equals(byName.get(t.name()))) {
-            throw new IllegalArgumentException("tensor " + t + " is not a tensor of " + source);
-        }
-        return file.asSlice(header.dataOffset() + t.offset(), t.byteSize());
+        return file.tensorData(t);
     }
 
     /** The bytes of the tensor named {@code name}. */
     public MemorySegment tensorData(String name) {
-        return tensorData(tensor(name));
+        return file.tensorData(name);
     }
 
     /** File offset of the first byte of {@code t}. */
     public long fileOffset(GgufTensorInfo t) {
-        return header.dataOffset() + t.offset();
+        return file.fileOffset(t);
     }
 
     /** Unmaps the file; idempotent. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            arena.close();
-        }
-    }
-
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException(source + " is closed");
-        }
+        file.close();
     }
 
     @Override
     public String toString() {
-        return "Gguf[" + source + ", v" + version() + ", " + metadata().size() + " keys, " + tensors().size()
+        return "Gguf[" + file.source() + ", v" + version() + ", " + metadata().size() + " keys, " + tensors().size()
                 + " tensors]";
     }
 }

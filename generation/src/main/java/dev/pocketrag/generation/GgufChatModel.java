@@ -7,10 +7,15 @@ import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.chat.StopStrings;
 import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.generation.chat.ChatTemplate;
+import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.GgufFormatException;
+import dev.pocketrag.generation.gguf.GgufTensorInfo;
+import dev.pocketrag.generation.gguf.UnsupportedModelException;
 import dev.pocketrag.generation.model.ModelConfig;
 import dev.pocketrag.generation.model.Sampler;
 import dev.pocketrag.generation.model.Transformer;
 import dev.pocketrag.generation.tensor.Simd;
+import dev.pocketrag.generation.tokenizer.GgufVocabulary;
 import dev.pocketrag.generation.tokenizer.StreamingDecoder;
 import dev.pocketrag.generation.tokenizer.Tokenizer;
 import java.io.IOException;
@@ -19,12 +24,15 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 
 /**
  * A GGUF chat model run in-process, in pure Java: what {@code llama_cpp.Llama(model_path, n_ctx)}
@@ -43,7 +51,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code qwen3}, {@code phi3}, {@code gemma2} (llama, qwen2 and phi3 are checked against llama.cpp's
  * outputs; qwen3 and gemma2 follow llama.cpp's graphs but have no reference outputs here); weights of type F32, F16, BF16, Q4_0/1, Q5_0/1, Q8_0, Q2_K..Q6_K,
  * IQ4_NL, IQ4_XS, used in place from the memory-mapped file. Other files are rejected with
- * {@link UnsupportedModelException} (or {@link dev.pocketrag.generation.tensor.UnsupportedTensorTypeException})
+ * {@link UnsupportedModelException} (or {@link dev.pocketrag.generation.gguf.UnsupportedTensorTypeException})
  * naming what is supported. The numerics follow llama.cpp's CPU backend closely (see
  * {@link dev.pocketrag.generation.model.Transformer}).
  *
@@ -173,6 +181,7 @@ public final class GgufChatModel implements ChatModel {
     private final ModelConfig config;
     private final Tokenizer tokenizer;
     private final ChatTemplate template;
+    private final GgufTokenizer publicTokenizer;
     private final Transformer transformer;
     private final SplittableRandom seeds;
     private final ReentrantLock lock = new ReentrantLock(true);
@@ -195,18 +204,19 @@ public final class GgufChatModel implements ChatModel {
 
     private GgufChatModel(Gguf gguf, Options o) {
         this.gguf = gguf;
-        this.config = ModelConfig.from(gguf);
-        this.tokenizer = Tokenizers.fromGguf(gguf);
+        this.config = ModelConfig.from(gguf.file());
+        this.tokenizer = GgufVocabulary.tokenizer(gguf.file().metadata(), gguf.file().source());
         if (tokenizer.vocabSize() != config.vocabSize()) {
             throw new GgufFormatException(gguf.path().getFileName() + ": the vocabulary has " + tokenizer.vocabSize()
                     + " tokens but token_embd.weight has " + config.vocabSize() + " rows",
                     String.valueOf(gguf.path().getFileName()), "tokenizer.ggml.tokens", null, -1);
         }
         this.template = ChatTemplate.detect(gguf.getString("tokenizer.chat_template", null));
+        this.publicTokenizer = new GgufTokenizer(tokenizer, template);
         int ctx = o.contextLength() > 0 ? o.contextLength() : Math.min(config.contextTrain(), DEFAULT_CONTEXT);
         int threads = o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();
         int batch = o.batchSize() > 0 ? o.batchSize() : DEFAULT_BATCH;
-        this.transformer = new Transformer(gguf, config, ctx, threads, Math.min(batch, ctx));
+        this.transformer = new Transformer(gguf.file(), config, ctx, threads, Math.min(batch, ctx));
         this.seeds = new SplittableRandom(o.seed().isPresent() ? o.seed().getAsLong() : new SecureRandom().nextLong());
         // saved prefixes take at most the memory of the KV cache (a system prompt takes a few hundred positions)
         this.prefixes = new PromptCache(transformer.kvValuesPerPosition(),
@@ -253,18 +263,37 @@ public final class GgufChatModel implements ChatModel {
         return transformer.contextLength();
     }
 
-    /** The hyper-parameters read from the file. */
-    public ModelConfig config() {
+    /** What this model is: architecture, sizes, contexts, weight types, chat template, threads. */
+    public ModelDescription describe() {
+        return new ModelDescription(config.name(), config.architecture().ggufName(), config.layers(), config.dim(),
+                config.heads(), config.kvHeads(), config.ffnDim(), config.vocabSize(), config.contextTrain(),
+                contextLength(), weightTypes(), template.toString(), threads(), kvCacheBytes());
+    }
+
+    /** The ggml types of the 2-D weights, most bytes first. */
+    private String weightTypes() {
+        Map<GgmlType, Long> bytes = new EnumMap<>(GgmlType.class);
+        for (GgufTensorInfo t : gguf.tensors()) {
+            if (t.nDims() >= 2) {
+                bytes.merge(t.type(), t.byteSize(), Long::sum);
+            }
+        }
+        return bytes.entrySet().stream().sorted(Map.Entry.<GgmlType, Long>comparingByValue().reversed())
+                .map(e -> e.getKey().name()).collect(Collectors.joining(", "));
+    }
+
+    /** The model's tokenizer and chat template. */
+    public GgufTokenizer tokenizer() {
+        return publicTokenizer;
+    }
+
+    /** The hyper-parameters read from the file (the engine's own; callers use {@link #describe()}). */
+    ModelConfig config() {
         return config;
     }
 
-    /** The model's tokenizer. */
-    public Tokenizer tokenizer() {
-        return tokenizer;
-    }
-
     /** The prompt format used by {@link #chat}. */
-    public ChatTemplate chatTemplate() {
+    ChatTemplate chatTemplate() {
         return template;
     }
 

@@ -1,6 +1,8 @@
 package dev.pocketrag.generation;
 
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
+import dev.pocketrag.generation.gguf.UnsupportedModelException;
 import java.util.Locale;
 
 /**

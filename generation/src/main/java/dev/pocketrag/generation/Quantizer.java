@@ -1,14 +1,15 @@
 package dev.pocketrag.generation;
 
+import dev.pocketrag.generation.gguf.FileType;
+import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufMetadata;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.gguf.GgufValue;
 import dev.pocketrag.generation.gguf.GgufWriter;
-import dev.pocketrag.generation.tensor.GgmlType;
+import dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
 import dev.pocketrag.generation.tensor.QuantMix;
-import dev.pocketrag.generation.tensor.QuantMix.FileType;
 import dev.pocketrag.generation.tensor.Tensors;
-import dev.pocketrag.generation.tensor.UnsupportedTensorTypeException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -118,7 +119,7 @@ public final class Quantizer {
                 to = mix.choose(t.name(), t.ne());
             }
             if (to != t.type() && !Tensors.canQuantize(to)) {
-                throw new UnsupportedTensorTypeException(to, t.name(), "quantize to");
+                throw new UnsupportedTensorTypeException(to, t.name(), "quantize to", Tensors.quantizable());
             }
             if (to != t.type() && !t.type().isSupported()) {
                 throw new UnsupportedTensorTypeException(t.type(), t.name(), "decode");
@@ -126,7 +127,7 @@ public final class Quantizer {
             long bytes = GgufTensorInfo.byteSize(to, t.ne());
             plans.add(new TensorPlan(t.name(), t.type(), to, t.dims(), bytes));
         }
-        GgufMetadata.Builder md = in.metadata().toBuilder();
+        GgufMetadata.Builder md = in.file().metadata().toBuilder();
         md.remove("split.no").remove("split.count").remove("split.tensors.count");
         md.remove("general.quantization_version").remove("general.file_type"); // re-added at the end
         md.put("general.quantization_version", GgufValue.ofUint32(QUANTIZATION_VERSION));
@@ -145,7 +146,7 @@ public final class Quantizer {
     public static Plan quantize(Path in, Path out, FileType type, Progress progress) throws IOException {
         try (Gguf g = Gguf.open(in)) {
             Plan plan = plan(g, type);
-            GgufWriter w = Gguf.writer().metadata(plan.metadata());
+            GgufWriter w = new GgufWriter().metadata(plan.metadata());
             long total = g.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
             AtomicLong done = new AtomicLong();
             int count = plan.tensors().size();

@@ -1,9 +1,10 @@
 package dev.pocketrag.generation;
 
-import dev.pocketrag.generation.gguf.GgufMetadata;
-import dev.pocketrag.generation.tokenizer.Tokenizer;
-import dev.pocketrag.generation.tokenizer.UnsupportedTokenizerException;
-import dev.pocketrag.generation.tokenizer.Vocabulary;
+import dev.pocketrag.generation.chat.ChatTemplate;
+import dev.pocketrag.generation.gguf.GgufFile;
+import dev.pocketrag.generation.gguf.GgufFormatException;
+import dev.pocketrag.generation.gguf.UnsupportedTokenizerException;
+import dev.pocketrag.generation.tokenizer.GgufVocabulary;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -11,7 +12,7 @@ import java.nio.file.Path;
  * The tokenizer of a GGUF model, built from its {@code tokenizer.ggml.*} metadata.
  *
  * <pre>{@code
- * Tokenizer tok = Tokenizers.open(Path.of("model.gguf"));
+ * GgufTokenizer tok = Tokenizers.open(Path.of("model.gguf"));
  * int[] ids = tok.encode("Hello world", true, false);   // BOS + text, as llama.cpp
  * String text = tok.decode(ids);
  * }</pre>
@@ -27,7 +28,7 @@ import java.nio.file.Path;
  * <tr><td>{@code tokenizer.ggml.tokens}</td><td>ARRAY[STRING], required</td><td>token texts by id</td></tr>
  * <tr><td>{@code tokenizer.ggml.scores}</td><td>ARRAY[FLOAT32]</td><td>SentencePiece merge scores</td></tr>
  * <tr><td>{@code tokenizer.ggml.token_type}</td><td>ARRAY[INT32]</td><td>0..6, see
- *     {@link dev.pocketrag.generation.tokenizer.TokenType}</td></tr>
+ *     {@code TokenType}</td></tr>
  * <tr><td>{@code tokenizer.ggml.merges}</td><td>ARRAY[STRING]</td><td>BPE merges {@code "a b"} by rank
  *     (required for {@code gpt2})</td></tr>
  * <tr><td>{@code tokenizer.ggml.{bos,eos,eot,eom,unknown,seperator,padding}_token_id}</td><td>integer</td>
@@ -43,7 +44,6 @@ import java.nio.file.Path;
  * immutable and thread-safe).
  */
 public final class Tokenizers {
-    private static final String P = "tokenizer.ggml.";
 
     private Tokenizers() {}
 
@@ -54,65 +54,16 @@ public final class Tokenizers {
      * @throws GgufFormatException           if it is not a valid GGUF file or lacks tokenizer keys
      * @throws UnsupportedTokenizerException if its tokenizer model or pre-tokenizer is not implemented
      */
-    public static Tokenizer open(Path path) throws IOException {
+    public static GgufTokenizer open(Path path) throws IOException {
         try (Gguf gguf = Gguf.open(path)) {
             return fromGguf(gguf);
         }
     }
 
-    /** The tokenizer of an open GGUF file (see {@link #open} for the exceptions). */
-    public static Tokenizer fromGguf(Gguf gguf) {
-        Path name = gguf.path().getFileName();
-        return build(gguf.metadata(), name == null ? gguf.path().toString() : name.toString());
-    }
-
-    /** The tokenizer described by {@code metadata} (see {@link #open} for the exceptions). */
-    public static Tokenizer fromMetadata(GgufMetadata metadata) {
-        return build(metadata, "metadata");
-    }
-
-    private static Tokenizer build(GgufMetadata metadata, String source) {
-        Vocabulary v = vocabulary(metadata, source);
-        try {
-            return Tokenizer.of(v);
-        } catch (IllegalArgumentException e) {
-            throw new GgufFormatException(source + ": " + e.getMessage(), source, "tokenizer.ggml.*", null, -1);
-        }
-    }
-
-    /**
-     * The {@code tokenizer.ggml.*} keys of {@code metadata} as a {@link Vocabulary}.
-     *
-     * @throws GgufFormatException if {@code tokenizer.ggml.model} or {@code tokenizer.ggml.tokens} is
-     *                             missing, or a key has the wrong type
-     */
-    public static Vocabulary vocabulary(GgufMetadata m) {
-        return vocabulary(m, "metadata");
-    }
-
-    private static Vocabulary vocabulary(GgufMetadata m, String source) {
-        String model = m.getString(P + "model");
-        var tokens = m.getStringList(P + "tokens");
-        Vocabulary.Builder b = Vocabulary.builder(model, tokens)
-                .pre(m.getString(P + "pre", null))
-                .scores(m.has(P + "scores") ? m.getFloatArray(P + "scores") : null)
-                .tokenTypes(m.has(P + "token_type") ? m.getIntArray(P + "token_type") : null)
-                .merges(m.has(P + "merges") ? m.getStringList(P + "merges") : null)
-                .bosId(m.getTokenId(P + "bos_token_id").orElse(-1))
-                .eosId(m.getTokenId(P + "eos_token_id").orElse(-1))
-                .eotId(m.getTokenId(P + "eot_token_id").orElse(-1))
-                .eomId(m.getTokenId(P + "eom_token_id").orElse(-1))
-                .unkId(m.getTokenId(P + "unknown_token_id").orElse(-1))
-                .sepId(m.getTokenId(P + "seperator_token_id").orElse(-1))
-                .padId(m.getTokenId(P + "padding_token_id").orElse(-1))
-                .addBos(m.has(P + "add_bos_token") ? m.getBool(P + "add_bos_token") : null)
-                .addEos(m.has(P + "add_eos_token") ? m.getBool(P + "add_eos_token") : null)
-                .addSpacePrefix(m.has(P + "add_space_prefix") ? m.getBool(P + "add_space_prefix") : null)
-                .modelName(m.getString("general.name", null));
-        try {
-            return b.build();
-        } catch (IllegalArgumentException e) {
-            throw new GgufFormatException(source + ": " + e.getMessage(), source, "tokenizer.ggml.*", null, -1);
-        }
+    /** The tokenizer (and chat template) of an open GGUF file (see {@link #open} for the exceptions). */
+    public static GgufTokenizer fromGguf(Gguf gguf) {
+        GgufFile f = gguf.file();
+        return new GgufTokenizer(GgufVocabulary.tokenizer(f.metadata(), f.source()),
+                ChatTemplate.detect(f.metadata().getString("tokenizer.chat_template", null)));
     }
 }

@@ -10,6 +10,6 @@
  *
  * <p>GGUF files: {@link dev.pocketrag.generation.Gguf#open} (read: typed metadata getters, tensor infos,
  * tensor bytes as mapped {@code MemorySegment}s) and {@link dev.pocketrag.generation.Gguf#writer()} (write);
- * errors are {@link dev.pocketrag.generation.GgufFormatException}.
+ * errors are {@link dev.pocketrag.generation.gguf.GgufFormatException}.
  */
 package dev.pocketrag.generation;

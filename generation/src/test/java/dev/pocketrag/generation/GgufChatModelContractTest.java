@@ -3,7 +3,7 @@ package dev.pocketrag.generation;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pocketrag.chat.ChatModel;
-import dev.pocketrag.chat.ChatModelContract;
+import dev.pocketrag.chat.testing.ChatModelContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

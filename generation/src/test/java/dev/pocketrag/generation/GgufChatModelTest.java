@@ -12,9 +12,11 @@ import dev.pocketrag.chat.ChatCompletion;
 import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.chat.TokenListener;
+import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufValue;
 import dev.pocketrag.generation.gguf.GgufWriter;
-import dev.pocketrag.generation.tensor.GgmlType;
+import dev.pocketrag.generation.gguf.UnsupportedModelException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -275,7 +277,7 @@ class GgufChatModelTest {
         w.write(f);
         // rewrite without blk.0.ffn_down.weight
         try (Gguf g = Gguf.open(f)) {
-            GgufWriter w2 = new GgufWriter().metadata(g.metadata());
+            GgufWriter w2 = new GgufWriter().metadata(g.file().metadata());
             for (var t : g.tensors()) {
                 if (!t.name().equals("blk.0.ffn_down.weight")) {
                     w2.addTensor(t.name(), t.type(), t.dims(), g.tensorData(t));

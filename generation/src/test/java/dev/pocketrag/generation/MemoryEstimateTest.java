@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pocketrag.generation.gguf.GgufValue;
 import dev.pocketrag.generation.gguf.GgufValueType;
+import dev.pocketrag.generation.gguf.GgufWriter;
+import dev.pocketrag.generation.gguf.UnsupportedModelException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +23,7 @@ class MemoryEstimateTest {
     /** Llama-3.2-1B's published hyper-parameters (config.json), as convert_hf_to_gguf writes them. */
     Path llama32_1b() throws IOException {
         Path p = dir.resolve("llama-3.2-1b-shape.gguf");
-        Gguf.writer()
+        new GgufWriter()
                 .put("general.architecture", GgufValue.ofString("llama"))
                 .put("llama.block_count", GgufValue.ofUint32(16))
                 .put("llama.context_length", GgufValue.ofUint32(131072))
@@ -102,7 +104,7 @@ class MemoryEstimateTest {
     @Test
     void an_unsupported_architecture_is_named_not_a_missing_key() throws IOException {
         Path p = dir.resolve("mamba.gguf");
-        Gguf.writer()
+        new GgufWriter()
                 .put("general.architecture", GgufValue.ofString("mamba"))
                 .put("mamba.context_length", GgufValue.ofUint32(4096))
                 .put("mamba.embedding_length", GgufValue.ofUint32(768))

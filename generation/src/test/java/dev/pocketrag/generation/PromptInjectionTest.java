@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.pocketrag.chat.ChatCompletion;
 import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.chat.GenerationParams;
-import dev.pocketrag.generation.model.SyntheticModel;
-import dev.pocketrag.generation.tensor.GgmlType;
-import dev.pocketrag.generation.tokenizer.Tokenizer;
+import dev.pocketrag.generation.gguf.GgmlType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -75,7 +73,7 @@ class PromptInjectionTest {
         assertEquals(2, count(ids, IM_END), "the ends of the system and user turns");
         assertEquals(0, count(ids, ENDOFTEXT));
         assertEquals(ids.length, qwen.countPromptTokens(msgs), "countPromptTokens counts what chat runs");
-        Tokenizer t = qwen.tokenizer();
+        GgufTokenizer t = qwen.tokenizer();
         assertTrue(t.decode(ids).contains(note), "the note is all there, as text: " + t.decode(ids));
         ChatCompletion c = qwen.chat(msgs, GenerationParams.greedy().withMaxTokens(1));
         assertEquals(ids.length, c.usage().promptTokens());
@@ -120,7 +118,7 @@ class PromptInjectionTest {
                 texts.add(Files.readString(f, StandardCharsets.UTF_8));
             }
         }
-        Tokenizer t = qwen.tokenizer();
+        GgufTokenizer t = qwen.tokenizer();
         int checked = 0;
         for (String text : texts) {
             if (text.contains("<|") || text.contains("[PAD")) {

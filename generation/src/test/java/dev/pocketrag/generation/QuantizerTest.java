@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.generation.gguf.FileType;
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.gguf.GgufWriter;
-import dev.pocketrag.generation.tensor.GgmlType;
 import dev.pocketrag.generation.tensor.QuantMix;
-import dev.pocketrag.generation.tensor.QuantMix.FileType;
 import dev.pocketrag.generation.tensor.Tensors;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -47,7 +47,7 @@ class QuantizerTest {
     /** Writes {@code src} with every tensor decoded to F32 (an "unquantized" model with the same metadata). */
     static void toF32(Path src, Path out) throws IOException {
         try (Gguf g = Gguf.open(src)) {
-            GgufWriter w = Gguf.writer().metadata(g.metadata());
+            GgufWriter w = new GgufWriter().metadata(g.file().metadata());
             for (GgufTensorInfo t : g.tensors()) {
                 w.addTensor(t.name(), GgmlType.F32, t.dims(), () -> {
                     float[] f = Tensors.toFloat(t, g.tensorData(t));
@@ -84,7 +84,7 @@ class QuantizerTest {
                 converted += plan.tensor(w.name()).converts() ? 1 : 0;
             }
             assertTrue(converted > 0);
-            assertEquals(want.metadata(), got.metadata(), "metadata, key order included");
+            assertEquals(want.file().metadata(), got.file().metadata(), "metadata, key order included");
             assertEquals(new ArrayList<>(want.keys()), new ArrayList<>(got.keys()));
             assertEquals(FileType.parse(type).id(), got.getInt("general.file_type"));
             assertEquals(want.tensors().size(), progress.size());
@@ -122,7 +122,7 @@ class QuantizerTest {
 
     /** A llama-like model with n layers, rows of {@code nEmbd}; tensors with random F32 data. */
     Path synthetic(int nLayer, int nEmbd, boolean tied, Random r) throws IOException {
-        GgufWriter w = Gguf.writer();
+        GgufWriter w = new GgufWriter();
         w.put("general.architecture", dev.pocketrag.generation.gguf.GgufValue.ofString("llama"));
         w.put("llama.block_count", dev.pocketrag.generation.gguf.GgufValue.ofUint32(nLayer));
         List<String> names = new ArrayList<>();

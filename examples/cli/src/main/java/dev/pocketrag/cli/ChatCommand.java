@@ -61,8 +61,8 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (GgufChatModel m = ChatModels.load(model, ctx, threads)) {
             boolean interactive = System.console() != null;
-            err.println(m.name() + " (" + m.config().architecture().ggufName() + ", context " + m.contextLength()
-                    + ", template " + m.chatTemplate() + "). /exit to leave.");
+            err.println(m.name() + " (" + m.describe().architecture() + ", context " + m.contextLength()
+                    + ", template " + m.describe().chatTemplate() + "). /exit to leave.");
             err.flush();
             List<ChatMessage> history = new ArrayList<>();
             if (system != null && !system.isBlank()) {

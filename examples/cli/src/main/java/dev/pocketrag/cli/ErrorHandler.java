@@ -69,7 +69,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
                 || t instanceof IllegalArgumentException
                 || t instanceof IllegalStateException
                 || t instanceof java.io.UncheckedIOException
-                || t instanceof dev.pocketrag.generation.GgufFormatException
-                || t instanceof dev.pocketrag.generation.tensor.UnsupportedTensorTypeException;
+                || t instanceof dev.pocketrag.generation.gguf.GgufFormatException
+                || t instanceof dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
     }
 }

@@ -2,10 +2,10 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.generation.Gguf;
 import dev.pocketrag.generation.MemoryEstimate;
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.gguf.GgufValue;
 import dev.pocketrag.generation.gguf.GgufValueType;
-import dev.pocketrag.generation.tensor.GgmlType;
 import java.io.PrintWriter;
 import java.lang.reflect.Array;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.generation.MemoryEstimate;
 import dev.pocketrag.generation.Quantizer;
-import dev.pocketrag.generation.tensor.QuantMix.FileType;
+import dev.pocketrag.generation.gguf.FileType;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

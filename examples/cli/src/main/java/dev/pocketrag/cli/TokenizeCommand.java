@@ -1,8 +1,8 @@
 package dev.pocketrag.cli;
 
+import dev.pocketrag.generation.GgufTokenizer;
 import dev.pocketrag.generation.Tokenizers;
-import dev.pocketrag.generation.tokenizer.Tokenizer;
-import dev.pocketrag.generation.tokenizer.UnsupportedTokenizerException;
+import dev.pocketrag.generation.gguf.UnsupportedTokenizerException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -53,7 +53,7 @@ final class TokenizeCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model)) {
             throw new UserException(model + " is not a file");
         }
-        Tokenizer tok;
+        GgufTokenizer tok;
         try {
             tok = Tokenizers.open(model);
         } catch (UnsupportedTokenizerException e) {
@@ -69,7 +69,7 @@ final class TokenizeCommand implements Callable<Integer> {
         if (pieces) {
             StringJoiner p = new StringJoiner(" ");
             for (int id : ids) {
-                p.add(Json.of(tok.tokenPiece(id)));
+                p.add(Json.of(tok.piece(id)));
             }
             out.println(p);
         }

@@ -11,9 +11,8 @@ import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.generation.GgufTokenizer;
 import dev.pocketrag.generation.Tokenizers;
-import dev.pocketrag.generation.chat.ChatTemplate;
-import dev.pocketrag.generation.tokenizer.Tokenizer;
 import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ContextMode;
@@ -62,11 +61,10 @@ class ContextRecallTest {
      * would) and records the prompts it is given; it answers nothing.
      */
     static final class PromptRecorder implements ChatModel {
-        final Tokenizer tokenizer;
-        final ChatTemplate template = ChatTemplate.of(ChatTemplate.Family.CHATML);
+        final GgufTokenizer tokenizer;
         final List<List<ChatMessage>> prompts = new ArrayList<>();
 
-        PromptRecorder(Tokenizer tokenizer) {
+        PromptRecorder(GgufTokenizer tokenizer) {
             this.tokenizer = tokenizer;
         }
 
@@ -87,7 +85,7 @@ class ContextRecallTest {
 
         @Override
         public int countPromptTokens(List<ChatMessage> messages) {
-            return tokenizer.encode(template.render(messages, true), true, true).length;
+            return tokenizer.promptTokens(messages).length;
         }
 
         @Override

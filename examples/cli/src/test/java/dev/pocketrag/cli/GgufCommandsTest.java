@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.pocketrag.generation.Gguf;
-import dev.pocketrag.generation.tensor.GgmlType;
+import dev.pocketrag.generation.gguf.GgmlType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

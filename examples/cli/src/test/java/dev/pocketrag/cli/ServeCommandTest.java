@@ -12,7 +12,7 @@ import dev.pocketrag.chat.ChatCompletion;
 import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.chat.GenerationParams;
-import dev.pocketrag.chat.ScriptedChatModel;
+import dev.pocketrag.chat.testing.ScriptedChatModel;
 import dev.pocketrag.remote.OpenAiCompatibleChatModel;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.server.PocketragServer;

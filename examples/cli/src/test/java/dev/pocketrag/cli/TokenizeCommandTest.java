@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pocketrag.generation.Gguf;
 import dev.pocketrag.generation.gguf.GgufValue;
+import dev.pocketrag.generation.gguf.GgufWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +81,7 @@ class TokenizeCommandTest {
     @Test
     void an_unsupported_tokenizer_is_named_in_one_line(@TempDir Path dir) throws Exception {
         Path t5 = dir.resolve("t5.gguf");
-        Gguf.writer()
+        new GgufWriter()
                 .put("tokenizer.ggml.model", GgufValue.ofString("t5"))
                 .put("tokenizer.ggml.tokens", GgufValue.ofStrings(List.of("<pad>", "</s>", "<unk>", "\u2581hi")))
                 .write(t5);

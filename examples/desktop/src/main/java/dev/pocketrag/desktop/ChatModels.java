@@ -17,8 +17,8 @@ final class ChatModels {
      * @param ctx the context window in tokens; 0 for the model's own, at most 4096
      * @throws NoSuchFileException if the file does not exist
      * @throws IllegalArgumentException if it is a folder or {@code ctx} is negative
-     * @throws dev.pocketrag.generation.GgufFormatException if it is not a valid GGUF model
-     * @throws dev.pocketrag.generation.UnsupportedModelException if its architecture is not supported
+     * @throws dev.pocketrag.generation.gguf.GgufFormatException if it is not a valid GGUF model
+     * @throws dev.pocketrag.generation.gguf.UnsupportedModelException if its architecture is not supported
      */
     /** The folder of the notebook directory that keeps the system prompt's keys and values. */
     static final String PROMPT_CACHE = "prompt-cache";

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pocketrag.chat.ChatModel;
-import dev.pocketrag.generation.GgufFormatException;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;

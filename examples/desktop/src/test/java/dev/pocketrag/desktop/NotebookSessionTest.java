@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pocketrag.chat.ChatModel;
-import dev.pocketrag.chat.ScriptedChatModel;
+import dev.pocketrag.chat.testing.ScriptedChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.index.IndexInUseException;

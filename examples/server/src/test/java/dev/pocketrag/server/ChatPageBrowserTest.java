@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pocketrag.chat.ScriptedChatModel;
+import dev.pocketrag.chat.testing.ScriptedChatModel;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.File;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.pocketrag.chat.ChatCompletion;
 import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.chat.GenerationParams;
-import dev.pocketrag.chat.ScriptedChatModel;
+import dev.pocketrag.chat.testing.ScriptedChatModel;
 import dev.pocketrag.remote.OpenAiCompatibleChatModel;
 import dev.pocketrag.remote.RemoteModelException;
 import dev.pocketrag.retrieval.Answer;

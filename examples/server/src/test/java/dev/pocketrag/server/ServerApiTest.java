@@ -16,7 +16,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.chat.GenerationParams;
-import dev.pocketrag.chat.ScriptedChatModel;
+import dev.pocketrag.chat.testing.ScriptedChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.ByteArrayInputStream;

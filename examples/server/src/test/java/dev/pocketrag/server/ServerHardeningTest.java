@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.pocketrag.chat.ChatCompletion;
-import dev.pocketrag.chat.ScriptedChatModel;
+import dev.pocketrag.chat.testing.ScriptedChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.index.IndexOptions;
 import dev.pocketrag.index.NoteIndex;

@@ -3,7 +3,7 @@ package dev.pocketrag.server;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.pocketrag.chat.ScriptedChatModel;
+import dev.pocketrag.chat.testing.ScriptedChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.index.Note;

@@ -1,6 +1,5 @@
 package dev.pocketrag.generation.gguf;
 
-import dev.pocketrag.generation.GgufFormatException;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,7 +1,5 @@
 package dev.pocketrag.generation.gguf;
 
-import dev.pocketrag.generation.GgufFormatException;
-import dev.pocketrag.generation.tensor.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -16,8 +14,7 @@ import java.util.Set;
 
 /**
  * Parses and validates the header of a GGUF file held in a {@link MemorySegment} (usually the
- * read-only mapping made by {@code Gguf.open}). The layout is documented on
- * {@link dev.pocketrag.generation.Gguf}.
+ * read-only mapping made by {@link GgufFile#open}). The layout is documented on {@link GgufFile}.
  *
  * <p>Every length, count, dimension, type id and offset is checked against the bytes remaining
  * and against overflow before it is used; a count is never used to size an allocation before the

@@ -1,6 +1,5 @@
 package dev.pocketrag.generation.gguf;
 
-import dev.pocketrag.generation.tensor.GgmlType;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;

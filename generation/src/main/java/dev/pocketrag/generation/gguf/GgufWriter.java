@@ -1,6 +1,5 @@
 package dev.pocketrag.generation.gguf;
 
-import dev.pocketrag.generation.tensor.GgmlType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +19,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Writes GGUF v3 files (layout on {@link dev.pocketrag.generation.Gguf}) the way ggml's
+ * Writes GGUF v3 files (layout on {@link GgufFile}) the way ggml's
  * {@code gguf_write_to_file} does: metadata in insertion order, tensor infos in insertion order with
  * offsets packed in that order, each tensor's data padded with zeros to the alignment
  * ({@code general.alignment} if set, else 32), the header padded to the alignment before the data.

@@ -1,6 +1,7 @@
 package dev.pocketrag.generation.model;
 
 import dev.pocketrag.generation.tensor.Half;
+import dev.pocketrag.generation.tensor.Kernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

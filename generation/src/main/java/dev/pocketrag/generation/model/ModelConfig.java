@@ -1,11 +1,12 @@
 package dev.pocketrag.generation.model;
 
-import dev.pocketrag.generation.Gguf;
-import dev.pocketrag.generation.GgufFormatException;
-import dev.pocketrag.generation.UnsupportedModelException;
+import dev.pocketrag.generation.gguf.GgufFile;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.gguf.GgufValue;
+import dev.pocketrag.generation.gguf.UnsupportedModelException;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The hyper-parameters of a model, read from its GGUF metadata as llama.cpp reads them.
@@ -136,9 +137,9 @@ public record ModelConfig(
      * @throws UnsupportedModelException if the architecture or a feature is not implemented
      * @throws GgufFormatException       if a required key is missing or malformed
      */
-    public static ModelConfig from(Gguf gguf) {
+    public static ModelConfig from(GgufFile gguf) {
         String source = gguf.path().getFileName() == null ? gguf.path().toString() : gguf.path().getFileName().toString();
-        String archName = gguf.architecture().orElseThrow(() -> new GgufFormatException(source,
+        String archName = Optional.ofNullable(gguf.metadata().getString("general.architecture", null)).orElseThrow(() -> new GgufFormatException(source,
                 "key 'general.architecture'", "(absent)", -1, "required key is missing"));
         Architecture arch = Architecture.byGgufName(archName).orElseThrow(() -> new UnsupportedModelException(
                 source + ": architecture '" + archName + "' is not supported; supported: " + Architecture.supportedNames()));
@@ -146,24 +147,24 @@ public record ModelConfig(
         int dim = scalar(gguf, p + "embedding_length", source);
         int layers = scalar(gguf, p + "block_count", source);
         int heads = scalar(gguf, p + "attention.head_count", source);
-        int kvHeads = gguf.has(p + "attention.head_count_kv") ? scalar(gguf, p + "attention.head_count_kv", source) : heads;
+        int kvHeads = gguf.metadata().has(p + "attention.head_count_kv") ? scalar(gguf, p + "attention.head_count_kv", source) : heads;
         int ffn = scalar(gguf, p + "feed_forward_length", source);
         int ctx = scalar(gguf, p + "context_length", source);
         if (heads == 0 || kvHeads == 0) {
             throw new UnsupportedModelException(source + ": layers without attention heads are not supported");
         }
-        int headDim = gguf.getInt(p + "attention.key_length", dim / heads);
-        int headDimV = gguf.getInt(p + "attention.value_length", dim / heads);
+        int headDim = gguf.metadata().getInt(p + "attention.key_length", dim / heads);
+        int headDimV = gguf.metadata().getInt(p + "attention.value_length", dim / heads);
         if (headDim != headDimV) {
             throw new UnsupportedModelException(source + ": key head size " + headDim + " != value head size "
                     + headDimV + " is not supported");
         }
-        float eps = gguf.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f);
-        float theta = gguf.getFloat(p + "rope.freq_base", 10000f);
-        int ropeDim = gguf.getInt(p + "rope.dimension_count", headDim);
-        String scalingType = gguf.getString(p + "rope.scaling.type", "linear").toLowerCase(Locale.ROOT);
-        float factor = gguf.has(p + "rope.scaling.factor") ? gguf.getFloat(p + "rope.scaling.factor")
-                : gguf.getFloat(p + "rope.scale_linear", 0f);
+        float eps = gguf.metadata().getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f);
+        float theta = gguf.metadata().getFloat(p + "rope.freq_base", 10000f);
+        int ropeDim = gguf.metadata().getInt(p + "rope.dimension_count", headDim);
+        String scalingType = gguf.metadata().getString(p + "rope.scaling.type", "linear").toLowerCase(Locale.ROOT);
+        float factor = gguf.metadata().has(p + "rope.scaling.factor") ? gguf.metadata().getFloat(p + "rope.scaling.factor")
+                : gguf.metadata().getFloat(p + "rope.scale_linear", 0f);
         float freqScale = factor == 0f ? 1f : 1f / factor;
         float extFactor = 0f;
         switch (scalingType) {
@@ -173,9 +174,9 @@ public record ModelConfig(
             default -> throw new UnsupportedModelException(source + ": rope scaling type '" + scalingType
                     + "' is not supported; supported: none, linear, yarn, longrope");
         }
-        float attnFactor = gguf.getFloat(p + "rope.scaling.attn_factor", 1f);
-        int origCtx = gguf.getInt(p + "rope.scaling.original_context_length", ctx);
-        int window = gguf.getInt(p + "attention.sliding_window", 0);
+        float attnFactor = gguf.metadata().getFloat(p + "rope.scaling.attn_factor", 1f);
+        int origCtx = gguf.metadata().getInt(p + "rope.scaling.original_context_length", ctx);
+        int window = gguf.metadata().getInt(p + "attention.sliding_window", 0);
         if (arch != Architecture.PHI3 && arch != Architecture.GEMMA2) {
             window = 0; // llama.cpp uses the window only for the architectures that need it
         }
@@ -183,8 +184,8 @@ public record ModelConfig(
         float finalSoftcap = 0;
         float queryScale = 1.0f / (float) Math.sqrt(headDim);
         if (arch == Architecture.GEMMA2) {
-            attnSoftcap = gguf.getFloat(p + "attn_logit_softcapping", 50f);
-            finalSoftcap = gguf.getFloat(p + "final_logit_softcapping", 30f);
+            attnSoftcap = gguf.metadata().getFloat(p + "attn_logit_softcapping", 50f);
+            finalSoftcap = gguf.metadata().getFloat(p + "final_logit_softcapping", 30f);
             if (layers == 46) { // llama.cpp: Gemma 2 27B scales by the embedding per head
                 queryScale = 1.0f / (float) Math.sqrt((float) (dim / heads));
             }
@@ -194,7 +195,7 @@ public record ModelConfig(
         if (emb.ne(1) > Integer.MAX_VALUE) {
             throw new GgufFormatException(source, "tensor 'token_embd.weight'", emb.toString(), -1, "too many rows");
         }
-        String name = gguf.getString("general.name", archName);
+        String name = gguf.metadata().getString("general.name", archName);
         try {
             return new ModelConfig(arch, name, layers, dim, heads, kvHeads, headDim, headDimV, ffn, (int) emb.ne(1), ctx,
                     eps, theta, ropeDim, freqScale, attnFactor, extFactor, origCtx, window,
@@ -204,12 +205,12 @@ public record ModelConfig(
         }
     }
 
-    private static int scalar(Gguf gguf, String key, String source) {
-        GgufValue v = gguf.get(key);
+    private static int scalar(GgufFile gguf, String key, String source) {
+        GgufValue v = gguf.metadata().get(key);
         if (v.isArray()) {
             throw new UnsupportedModelException(source + ": per-layer values of '" + key + "' are not supported");
         }
-        return gguf.getInt(key);
+        return gguf.metadata().getInt(key);
     }
 
     private static String describe(int layers, int dim, int heads, int kvHeads, int headDim, int ffnDim, int vocab) {

@@ -1,11 +1,11 @@
 package dev.pocketrag.generation.model;
 
-import dev.pocketrag.generation.Gguf;
-import dev.pocketrag.generation.GgufFormatException;
+import dev.pocketrag.generation.gguf.GgufFile;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
+import dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
 import dev.pocketrag.generation.tensor.ActivationFormat;
 import dev.pocketrag.generation.tensor.Tensors;
-import dev.pocketrag.generation.tensor.UnsupportedTensorTypeException;
 import dev.pocketrag.generation.tensor.WeightMatrix;
 import java.util.Arrays;
 import java.util.Optional;
@@ -69,10 +69,10 @@ final class ModelWeights {
     final float[] ropeShort;
     final Layer[] layers;
 
-    private final Gguf gguf;
+    private final GgufFile gguf;
     private final String source;
 
-    private ModelWeights(Gguf gguf, ModelConfig c) {
+    private ModelWeights(GgufFile gguf, ModelConfig c) {
         this.gguf = gguf;
         this.source = gguf.path().getFileName() == null ? gguf.path().toString() : gguf.path().getFileName().toString();
         tokenEmbd = matrix("token_embd.weight", c.dim(), c.vocabSize());
@@ -123,7 +123,7 @@ final class ModelWeights {
     }
 
     /** Looks up and checks every tensor the forward pass of {@code config} needs. */
-    static ModelWeights load(Gguf gguf, ModelConfig config) {
+    static ModelWeights load(GgufFile gguf, ModelConfig config) {
         return new ModelWeights(gguf, config);
     }
 

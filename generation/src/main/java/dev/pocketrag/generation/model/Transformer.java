@@ -1,11 +1,12 @@
 package dev.pocketrag.generation.model;
 
-import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.gguf.GgufFile;
+import dev.pocketrag.generation.tensor.Activation;
 import dev.pocketrag.generation.tensor.Activations;
 import dev.pocketrag.generation.tensor.Half;
+import dev.pocketrag.generation.tensor.Kernels;
 import dev.pocketrag.generation.tensor.MatMul;
 import dev.pocketrag.generation.tensor.WeightMatrix;
-import java.lang.foreign.MemorySegment;
 
 /**
  * The forward pass of a decoder-only transformer (llama family: {@link Architecture}) over a
@@ -14,19 +15,22 @@ import java.lang.foreign.MemorySegment;
  * generation step. Every buffer is allocated in the constructor: a forward pass allocates nothing.
  * Not thread-safe: one sequence, one caller at a time.
  *
- * <p>One block, per token (shapes per token; llama.cpp's graph, same order of operations):
+ * <p>One block, per token (shapes per token; llama.cpp's graph, same order of operations; the
+ * names are the buffers of {@code layer}, each step is commented there with its number):
  * <pre>
- * xn  = rmsnorm(x) * attn_norm                                  // (dim)
- * q,k,v = Wq xn (+bq), Wk xn (+bk), Wv xn (+bv)                 // (qDim), (kDim), (vDim); or fused Wqkv
- * q,k = rmsnorm per head * q_norm/k_norm                         // qwen3 only
- * q,k = rope(q, pos), rope(k, pos)                               // NORM or NEOX pairs, see Architecture
- * K[pos], V[pos] = f16(k), f16(v)                                // KV cache
- * per head h (kv head g = h / (heads / kvHeads)):
- *   s_j = f16(q_h) . K[j]_g * scale,  j in window               // scale 1/sqrt(headDim)
- *   p   = softmax(s);  att_h = sum_j f16(p_j) V[j]_g
- * x  += Wo att (+bo)                                             // (dim)
- * xn  = rmsnorm(x) * ffn_norm
- * x  += Wdown (silu(Wgate xn) * (Wup xn))                       // (ffn) -> (dim)
+ * 1. xn  = rmsnorm(x) * attn_norm                                 // (dim)
+ * 2. qkv = Wq xn (+bq) | Wk xn (+bk) | Wv xn (+bv)                 // q (qDim) | k (kDim) | v (vDim); or fused Wqkv
+ * 3. q,k = rmsnorm per head * q_norm/k_norm                        // qwen3 only
+ * 4. q,k = rope(q, pos), rope(k, pos)                              // NORM or NEOX pairs, see Architecture
+ * 5. K[pos], V[pos] = f16(k), f16(v)                               // KV cache
+ * 6. per head h (kv head g = h / (heads / kvHeads)):              // att (qDim)
+ *      s_j = f16(q_h) . K[j]_g * scale,  j in window               // scale 1/sqrt(headDim)
+ *      p   = softmax(s);  att_h = sum_j f16(p_j) V[j]_g
+ * 7. xn  = Wo att (+bo);  x += xn                                   // (dim)
+ * 8. xn  = rmsnorm(x) * ffn_norm
+ * 9. gateUp = Wgate xn | Wup xn                                    // gate (ffn) | up (ffn)
+ * 10. hidden = silu(gate) * up                                     // (ffn)
+ * 11. xn = Wdown hidden;  x += xn                                  // (dim)
  * </pre>
  * Gemma 2 differs: x starts as embedding * sqrt(dim); the attention and feed-forward outputs are
  * RMS-normed (post_attention_norm, post_ffw_norm) before they are added; GELU replaces SiLU; q is
@@ -57,8 +61,8 @@ public final class Transformer implements AutoCloseable {
     private final float[] xn;
     private final float[] qkv;
     private final float[] att;
-    private final float[] gu;
-    private final float[] hid;
+    private final float[] gateUp;
+    private final float[] hidden;
     private final float[] logits;
     private float[] allLogits;
     private final float[] rope;
@@ -89,7 +93,7 @@ public final class Transformer implements AutoCloseable {
      * @param threads       worker threads (1..1024), the calling thread included
      * @param batchSize     most tokens per forward step (1..4096)
      */
-    public Transformer(Gguf gguf, ModelConfig config, int contextLength, int threads, int batchSize) {
+    public Transformer(GgufFile gguf, ModelConfig config, int contextLength, int threads, int batchSize) {
         if (contextLength < 1) {
             throw new IllegalArgumentException("contextLength must be >= 1; contextLength=" + contextLength);
         }
@@ -106,8 +110,8 @@ public final class Transformer implements AutoCloseable {
         xn = new float[batch * Math.max(dim, c.qDim())];
         qkv = new float[batch * qkvStride];
         att = new float[batch * c.qDim()];
-        gu = new float[batch * 2 * c.ffnDim()];
-        hid = new float[batch * c.ffnDim()];
+        gateUp = new float[batch * 2 * c.ffnDim()];
+        hidden = new float[batch * c.ffnDim()];
         logits = new float[c.vocabSize()];
         rope = new float[batch * c.ropeDim()];
         if (w.ropeFreqs != null) {
@@ -318,9 +322,11 @@ public final class Transformer implements AutoCloseable {
         int vDim = c.vDim();
         int hd = c.headDim();
         // ---- attention
+        // 1. xn = rmsnorm(x) * attn_norm, each token of the batch
         for (int t = 0; t < n; t++) {
             rmsNorm(x, t * dim, lw.attnNorm, xn, t * dim, dim);
         }
+        // 2. qkv = Wq xn | Wk xn | Wv xn (+ biases): one row of qkvStride per token
         inNorm.reset(xn, 0, dim, n, dim);
         if (lw.wqkv != null) {
             matmul(lw.wqkv, inNorm, qkv, 0, qkvStride);
@@ -334,6 +340,7 @@ public final class Transformer implements AutoCloseable {
         for (int t = 0; t < n; t++) {
             int qo = t * qkvStride;
             int ko = qo + qDim;
+            // 3. q, k = rmsnorm per head (qwen3)
             if (lw.qNorm != null) {
                 for (int h = 0; h < c.heads(); h++) {
                     rmsNorm(qkv, qo + h * hd, lw.qNorm, qkv, qo + h * hd, hd);
@@ -342,6 +349,7 @@ public final class Transformer implements AutoCloseable {
                     rmsNorm(qkv, ko + h * hd, lw.kNorm, qkv, ko + h * hd, hd);
                 }
             }
+            // 4. q, k = rope(q, pos), rope(k, pos) (then q scaled first, for gemma2 and phi3)
             for (int h = 0; h < c.heads(); h++) {
                 rotate(qkv, qo + h * hd, t);
             }
@@ -353,10 +361,13 @@ public final class Transformer implements AutoCloseable {
                     qkv[qo + i] *= qScale;
                 }
             }
+            // 5. K[pos], V[pos] = f16(k), f16(v)
             kv.store(l, p0 + t, qkv, ko, qkv, ko + kDim);
         }
+        // 6. att = softmax(q . K * scale) V, per query head, by the workers
         attention.set(l, n, p0);
         pool.run(attention, c.heads(), 1);
+        // 7. xn = Wo att (+bo) (post_attention_norm for gemma2); x += xn
         inAtt.reset(att, 0, qDim, n, qDim);
         matmul(lw.wo, inAtt, xn, 0, dim);
         for (int t = 0; t < n; t++) {
@@ -374,23 +385,27 @@ public final class Transformer implements AutoCloseable {
             }
         }
         // ---- feed-forward
+        // 8. xn = rmsnorm(x) * ffn_norm
         for (int t = 0; t < n; t++) {
             rmsNorm(x, t * dim, lw.ffnNorm, xn, t * dim, dim);
         }
+        // 9. gateUp = Wgate xn | Wup xn: one row of 2 ffn per token
         inNorm.reset(xn, 0, dim, n, dim);
         int ff = c.ffnDim();
         if (lw.gateUp != null) {
-            matmul(lw.gateUp, inNorm, gu, 0, 2 * ff);
+            matmul(lw.gateUp, inNorm, gateUp, 0, 2 * ff);
         } else {
-            matmul(inNorm, gu, 2 * ff, lw.gate, 0, lw.up, ff, null, 0);
+            matmul(inNorm, gateUp, 2 * ff, lw.gate, 0, lw.up, ff, null, 0);
         }
+        // 10. hidden = silu(gate) * up (gelu for gemma2), by the workers
         glu.n = n;
         if (n == 1) {
             pool.run(glu, ff, 64); // one row: chunks of 64 values (vector/tail split independent of the chunks)
         } else {
             pool.run(glu, n * ff, ff); // whole rows
         }
-        inHidden.reset(hid, 0, ff, n, ff);
+        // 11. xn = Wdown hidden (post_ffw_norm for gemma2); x += xn
+        inHidden.reset(hidden, 0, ff, n, ff);
         matmul(lw.down, inHidden, xn, 0, dim);
         for (int t = 0; t < n; t++) {
             int o = t * dim;
@@ -571,7 +586,7 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
-    /** {@code hid = act(gate) * up} over the flattened [n][ff] values, split in whole rows or 64-value chunks. */
+    /** {@code hidden = act(gate) * up} over the flattened [n][ff] values, split in whole rows or 64-value chunks. */
     private final class GluTask implements WorkerPool.Task {
         int n;
 
@@ -585,10 +600,10 @@ public final class Transformer implements AutoCloseable {
                 int h = ff * t;
                 if (gelu) {
                     for (int i = i0; i < i1; i++) {
-                        hid[h + i] = Activation.gelu(gu[g + i]) * gu[g + ff + i];
+                        hidden[h + i] = Activation.gelu(gateUp[g + i]) * gateUp[g + ff + i];
                     }
                 } else {
-                    Kernels.siluMul(gu, g + i0, gu, g + ff + i0, hid, h + i0, i1 - i0);
+                    Kernels.siluMul(gateUp, g + i0, gateUp, g + ff + i0, hidden, h + i0, i1 - i0);
                 }
             }
         }

@@ -1,5 +1,8 @@
 package dev.pocketrag.generation.tensor;
 
+import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
+
 /**
  * How the input vectors of a matrix product are encoded before the dot products, per weight type,
  * as ggml-cpu does it ({@code vec_dot_type} of each type's traits). Emulating it makes our logits

@@ -13,6 +13,9 @@ import java.lang.foreign.MemorySegment;
 public final class BlockIQ4_NL {
     public static final int BLOCK = 32;
     public static final int BYTES = 18;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int D = 0; // f16 scale
+    public static final int QS = 2; // 16 bytes of nibbles
     /** ggml's {@code kvalues_iq4nl}. */
     static final int[] KVALUES = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 

@@ -17,6 +17,11 @@ import java.lang.foreign.MemorySegment;
 public final class BlockIQ4_XS {
     public static final int BLOCK = 256;
     public static final int BYTES = 136;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int D = 0; // f16 super-block scale
+    public static final int SCALES_H = 2; // u16 of high scale bits
+    public static final int SCALES_L = 4; // 4 bytes of low scale nibbles
+    public static final int QS = 8; // 128 bytes of nibbles, 16 per sub-block
 
     private BlockIQ4_XS() {}
 

@@ -18,6 +18,11 @@ import java.lang.foreign.MemorySegment;
 public final class BlockQ2_K {
     public static final int BLOCK = 256;
     public static final int BYTES = 84;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int SCALES = 0; // 16 bytes of 4-bit scale and min
+    public static final int QS = 16; // 64 bytes of 2-bit quants
+    public static final int D = 80; // f16 scale of the scales
+    public static final int DMIN = 82; // f16 scale of the mins
 
     private BlockQ2_K() {}
 

@@ -18,6 +18,11 @@ import java.lang.foreign.MemorySegment;
 public final class BlockQ3_K {
     public static final int BLOCK = 256;
     public static final int BYTES = 110;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int HMASK = 0; // 32 bytes of high bits
+    public static final int QS = 32; // 64 bytes of low 2 bits
+    public static final int SCALES = 96; // 12 bytes of 6-bit scales
+    public static final int D = 108; // f16 super-block scale
 
     private BlockQ3_K() {}
 

@@ -15,6 +15,9 @@ import java.lang.foreign.MemorySegment;
 public final class BlockQ4_0 {
     public static final int BLOCK = 32;
     public static final int BYTES = 18;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int D = 0; // f16 scale
+    public static final int QS = 2; // 16 bytes of nibbles
 
     private BlockQ4_0() {}
 

@@ -15,6 +15,10 @@ import java.lang.foreign.MemorySegment;
 public final class BlockQ4_1 {
     public static final int BLOCK = 32;
     public static final int BYTES = 20;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int D = 0; // f16 scale
+    public static final int M = 2; // f16 minimum
+    public static final int QS = 4; // 16 bytes of nibbles
 
     private BlockQ4_1() {}
 

@@ -20,6 +20,11 @@ import java.lang.foreign.MemorySegment;
 public final class BlockQ4_K {
     public static final int BLOCK = 256;
     public static final int BYTES = 144;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int D = 0; // f16 super-block scale of the scales
+    public static final int DMIN = 2; // f16 super-block scale of the mins
+    public static final int SCALES = 4; // 12 bytes of packed 6-bit scales and mins
+    public static final int QS = 16; // 128 bytes of 4-bit quants
 
     private BlockQ4_K() {}
 

@@ -17,6 +17,11 @@ import java.lang.foreign.MemorySegment;
 public final class BlockQ5_1 {
     public static final int BLOCK = 32;
     public static final int BYTES = 24;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int D = 0; // f16 scale
+    public static final int M = 2; // f16 minimum
+    public static final int QH = 4; // u32 of 5th bits
+    public static final int QS = 8; // 16 bytes of low nibbles
 
     private BlockQ5_1() {}
 

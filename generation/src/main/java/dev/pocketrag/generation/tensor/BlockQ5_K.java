@@ -18,6 +18,12 @@ import java.lang.foreign.MemorySegment;
 public final class BlockQ5_K {
     public static final int BLOCK = 256;
     public static final int BYTES = 176;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int D = 0; // f16 super-block scale of the scales
+    public static final int DMIN = 2; // f16 super-block scale of the mins
+    public static final int SCALES = 4; // 12 bytes of packed 6-bit scales and mins
+    public static final int QH = 16; // 32 bytes of 5th bits
+    public static final int QS = 48; // 128 bytes of low 4 bits
 
     private BlockQ5_K() {}
 

@@ -19,6 +19,11 @@ import java.lang.foreign.MemorySegment;
 public final class BlockQ6_K {
     public static final int BLOCK = 256;
     public static final int BYTES = 210;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int QL = 0; // 128 bytes of low 4 bits
+    public static final int QH = 128; // 64 bytes of high 2 bits
+    public static final int SCALES = 192; // 16 int8 sub-block scales
+    public static final int D = 208; // f16 super-block scale
 
     private BlockQ6_K() {}
 

@@ -14,6 +14,9 @@ import java.lang.foreign.MemorySegment;
 public final class BlockQ8_0 {
     public static final int BLOCK = 32;
     public static final int BYTES = 34;
+    // byte offsets of the fields in a block (the table above); the scalar and vector kernels use these
+    public static final int D = 0; // f16 scale
+    public static final int QS = 2; // 32 int8 quants
 
     private BlockQ8_0() {}
 

@@ -1,5 +1,7 @@
 package dev.pocketrag.generation.tensor;
 
+import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -352,11 +354,11 @@ public final class MatMul {
         switch (w.type()) {
             case Q4_0 -> {
                 for (int i = 0; i < nb; i++) {
-                    int o = 18 * i;
+                    int o = BlockQ4_0.BYTES * i;
                     d[i] = Bytes.f16(b, o);
                     int y = 32 * i;
                     for (int j = 0; j < 16; j++) {
-                        int v = b[o + 2 + j] & 0xFF;
+                        int v = b[o + BlockQ4_0.QS + j] & 0xFF;
                         q[y + j] = (byte) ((v & 0xF) - 8);
                         q[y + j + 16] = (byte) ((v >> 4) - 8);
                     }
@@ -364,12 +366,12 @@ public final class MatMul {
             }
             case Q5_0 -> {
                 for (int i = 0; i < nb; i++) {
-                    int o = 22 * i;
+                    int o = BlockQ5_0.BYTES * i;
                     d[i] = Bytes.f16(b, o);
-                    int qh = Bytes.u32(b, o + 2);
+                    int qh = Bytes.u32(b, o + BlockQ5_0.QH);
                     int y = 32 * i;
                     for (int j = 0; j < 16; j++) {
-                        int v = b[o + 6 + j] & 0xFF;
+                        int v = b[o + BlockQ5_0.QS + j] & 0xFF;
                         int h0 = ((qh >>> j) << 4) & 0x10;
                         int h1 = (qh >>> (j + 12)) & 0x10;
                         q[y + j] = (byte) (((v & 0xF) | h0) - 16);
@@ -379,19 +381,19 @@ public final class MatMul {
             }
             case Q8_0 -> {
                 for (int i = 0; i < nb; i++) {
-                    int o = 34 * i;
+                    int o = BlockQ8_0.BYTES * i;
                     d[i] = Bytes.f16(b, o);
-                    System.arraycopy(b, o + 2, q, 32 * i, 32);
+                    System.arraycopy(b, o + BlockQ8_0.QS, q, 32 * i, 32);
                 }
             }
             case IQ4_NL -> {
                 int[] kv = BlockIQ4_NL.KVALUES;
                 for (int i = 0; i < nb; i++) {
-                    int o = 18 * i;
+                    int o = BlockIQ4_NL.BYTES * i;
                     d[i] = Bytes.f16(b, o);
                     int y = 32 * i;
                     for (int j = 0; j < 16; j++) {
-                        int v = b[o + 2 + j] & 0xFF;
+                        int v = b[o + BlockIQ4_NL.QS + j] & 0xFF;
                         q[y + j] = (byte) kv[v & 0xF];
                         q[y + j + 16] = (byte) kv[v >> 4];
                     }
@@ -399,12 +401,12 @@ public final class MatMul {
             }
             case Q4_1 -> {
                 for (int i = 0; i < nb; i++) {
-                    int o = 20 * i;
+                    int o = BlockQ4_1.BYTES * i;
                     d[i] = Bytes.f16(b, o);
-                    s.m[i] = Bytes.f16(b, o + 2);
+                    s.m[i] = Bytes.f16(b, o + BlockQ4_1.M);
                     int y = 32 * i;
                     for (int j = 0; j < 16; j++) {
-                        int v = b[o + 4 + j] & 0xFF;
+                        int v = b[o + BlockQ4_1.QS + j] & 0xFF;
                         q[y + j] = (byte) (v & 0xF);
                         q[y + j + 16] = (byte) (v >> 4);
                     }
@@ -412,13 +414,13 @@ public final class MatMul {
             }
             case Q5_1 -> {
                 for (int i = 0; i < nb; i++) {
-                    int o = 24 * i;
+                    int o = BlockQ5_1.BYTES * i;
                     d[i] = Bytes.f16(b, o);
-                    s.m[i] = Bytes.f16(b, o + 2);
-                    int qh = Bytes.u32(b, o + 4);
+                    s.m[i] = Bytes.f16(b, o + BlockQ5_1.M);
+                    int qh = Bytes.u32(b, o + BlockQ5_1.QH);
                     int y = 32 * i;
                     for (int j = 0; j < 16; j++) {
-                        int v = b[o + 8 + j] & 0xFF;
+                        int v = b[o + BlockQ5_1.QS + j] & 0xFF;
                         int h0 = ((qh >>> j) << 4) & 0x10;
                         int h1 = (qh >>> (j + 12)) & 0x10;
                         q[y + j] = (byte) ((v & 0xF) | h0);
@@ -442,17 +444,17 @@ public final class MatMul {
         switch (w.type()) {
             case Q4_K -> {
                 for (int i = 0; i < nsb; i++) {
-                    int o = 144 * i;
+                    int o = BlockQ4_K.BYTES * i;
                     s.d[i] = Bytes.f16(b, o);
-                    s.m[i] = Bytes.f16(b, o + 2);
+                    s.m[i] = Bytes.f16(b, o + BlockQ4_K.DMIN);
                     for (int j = 0; j < 8; j++) {
-                        KQuants.scaleMinK4(j, b, o + 4, sm);
+                        KQuants.scaleMinK4(j, b, o + BlockQ4_K.SCALES, sm);
                         s.sc[8 * i + j] = sm[0];
                         s.mn[8 * i + j] = sm[1];
                     }
                     int y = 256 * i;
                     for (int c = 0; c < 4; c++) {
-                        int qs = o + 16 + 32 * c;
+                        int qs = o + BlockQ4_K.QS + 32 * c;
                         for (int l = 0; l < 32; l++) {
                             int v = b[qs + l] & 0xFF;
                             q[y + 64 * c + l] = (byte) (v & 0xF);
@@ -463,22 +465,22 @@ public final class MatMul {
             }
             case Q5_K -> {
                 for (int i = 0; i < nsb; i++) {
-                    int o = 176 * i;
+                    int o = BlockQ5_K.BYTES * i;
                     s.d[i] = Bytes.f16(b, o);
-                    s.m[i] = Bytes.f16(b, o + 2);
+                    s.m[i] = Bytes.f16(b, o + BlockQ5_K.DMIN);
                     for (int j = 0; j < 8; j++) {
-                        KQuants.scaleMinK4(j, b, o + 4, sm);
+                        KQuants.scaleMinK4(j, b, o + BlockQ5_K.SCALES, sm);
                         s.sc[8 * i + j] = sm[0];
                         s.mn[8 * i + j] = sm[1];
                     }
                     int y = 256 * i;
                     for (int c = 0; c < 4; c++) {
-                        int qs = o + 48 + 32 * c;
+                        int qs = o + BlockQ5_K.QS + 32 * c;
                         int u1 = 1 << (2 * c);
                         int u2 = 2 << (2 * c);
                         for (int l = 0; l < 32; l++) {
                             int v = b[qs + l] & 0xFF;
-                            int h = b[o + 16 + l];
+                            int h = b[o + BlockQ5_K.QH + l];
                             q[y + 64 * c + l] = (byte) ((v & 0xF) + ((h & u1) != 0 ? 16 : 0));
                             q[y + 64 * c + 32 + l] = (byte) ((v >> 4) + ((h & u2) != 0 ? 16 : 0));
                         }
@@ -487,16 +489,16 @@ public final class MatMul {
             }
             case Q6_K -> {
                 for (int i = 0; i < nsb; i++) {
-                    int o = 210 * i;
-                    s.d[i] = Bytes.f16(b, o + 208);
+                    int o = BlockQ6_K.BYTES * i;
+                    s.d[i] = Bytes.f16(b, o + BlockQ6_K.D);
                     s.m[i] = 0;
                     for (int j = 0; j < 16; j++) {
-                        s.sc[16 * i + j] = b[o + 192 + j];
+                        s.sc[16 * i + j] = b[o + BlockQ6_K.SCALES + j];
                         s.mn[16 * i + j] = 0;
                     }
                     for (int h = 0; h < 2; h++) {
                         int ql = o + 64 * h;
-                        int qh = o + 128 + 32 * h;
+                        int qh = o + BlockQ6_K.QH + 32 * h;
                         int y = 256 * i + 128 * h;
                         for (int l = 0; l < 32; l++) {
                             int hb = b[qh + l] & 0xFF;
@@ -512,19 +514,19 @@ public final class MatMul {
             }
             case Q3_K -> {
                 for (int i = 0; i < nsb; i++) {
-                    int o = 110 * i;
-                    s.d[i] = Bytes.f16(b, o + 108);
+                    int o = BlockQ3_K.BYTES * i;
+                    s.d[i] = Bytes.f16(b, o + BlockQ3_K.D);
                     s.m[i] = 0;
                     for (int j = 0; j < 16; j++) {
-                        int lo = j < 8 ? b[o + 96 + j] & 0xF : (b[o + 96 + j - 8] & 0xFF) >> 4;
-                        int hi = ((b[o + 96 + 8 + j % 4] & 0xFF) >> (2 * (j / 4))) & 3;
+                        int lo = j < 8 ? b[o + BlockQ3_K.SCALES + j] & 0xF : (b[o + BlockQ3_K.SCALES + j - 8] & 0xFF) >> 4;
+                        int hi = ((b[o + BlockQ3_K.SCALES + 8 + j % 4] & 0xFF) >> (2 * (j / 4))) & 3;
                         s.sc[16 * i + j] = (lo | hi << 4) - 32;
                         s.mn[16 * i + j] = 0;
                     }
                     int y = 256 * i;
                     int m = 1;
                     for (int h = 0; h < 2; h++) {
-                        int qs = o + 32 + 32 * h;
+                        int qs = o + BlockQ3_K.QS + 32 * h;
                         for (int shift = 0; shift < 8; shift += 2) {
                             for (int l = 0; l < 16; l++) {
                                 q[y++] = (byte) ((((b[qs + l] & 0xFF) >> shift) & 3) - ((b[o + l] & m) != 0 ? 0 : 4));
@@ -540,9 +542,9 @@ public final class MatMul {
             }
             case Q2_K -> {
                 for (int i = 0; i < nsb; i++) {
-                    int o = 84 * i;
-                    s.d[i] = Bytes.f16(b, o + 80);
-                    s.m[i] = Bytes.f16(b, o + 82);
+                    int o = BlockQ2_K.BYTES * i;
+                    s.d[i] = Bytes.f16(b, o + BlockQ2_K.D);
+                    s.m[i] = Bytes.f16(b, o + BlockQ2_K.DMIN);
                     for (int j = 0; j < 16; j++) {
                         int v = b[o + j] & 0xFF;
                         s.sc[16 * i + j] = v & 0xF;
@@ -550,7 +552,7 @@ public final class MatMul {
                     }
                     int y = 256 * i;
                     for (int h = 0; h < 2; h++) {
-                        int qs = o + 16 + 32 * h;
+                        int qs = o + BlockQ2_K.QS + 32 * h;
                         for (int shift = 0; shift < 8; shift += 2) {
                             for (int l = 0; l < 16; l++) {
                                 q[y++] = (byte) (((b[qs + l] & 0xFF) >> shift) & 3);
@@ -565,15 +567,15 @@ public final class MatMul {
             case IQ4_XS -> {
                 int[] kv = BlockIQ4_NL.KVALUES;
                 for (int i = 0; i < nsb; i++) {
-                    int o = 136 * i;
+                    int o = BlockIQ4_XS.BYTES * i;
                     s.d[i] = Bytes.f16(b, o);
                     s.m[i] = 0;
-                    int scalesH = Bytes.u16(b, o + 2);
+                    int scalesH = Bytes.u16(b, o + BlockIQ4_XS.SCALES_H);
                     for (int ib = 0; ib < 8; ib++) {
-                        int ls = (((b[o + 4 + ib / 2] & 0xFF) >> (4 * (ib % 2))) & 0xF) | (((scalesH >> (2 * ib)) & 3) << 4);
+                        int ls = (((b[o + BlockIQ4_XS.SCALES_L + ib / 2] & 0xFF) >> (4 * (ib % 2))) & 0xF) | (((scalesH >> (2 * ib)) & 3) << 4);
                         s.sc[8 * i + ib] = ls - 32;
                         s.mn[8 * i + ib] = 0;
-                        int qs = o + 8 + 16 * ib;
+                        int qs = o + BlockIQ4_XS.QS + 16 * ib;
                         int y = 256 * i + 32 * ib;
                         for (int j = 0; j < 16; j++) {
                             int v = b[qs + j] & 0xFF;

@@ -67,12 +67,12 @@ final class ShortDots {
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + BlockQ4_0.BYTES * (long) b;
             int e = xo + 32 * b;
-            ShortVector u = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + 2, LE)
+            ShortVector u = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + BlockQ4_0.QS, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector p = u.and((short) 15).mul(ShortVector.fromArray(S, xq, e))
                     .add(u.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xq, e + 16)));
             if (SL == 8) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + 10, LE)
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + (BlockQ4_0.QS + 8), LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                 p = p.add(v.and((short) 15).mul(ShortVector.fromArray(S, xq, e + 8)))
                         .add(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S, xq, e + 24)));
@@ -98,8 +98,8 @@ final class ShortDots {
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + BlockQ5_0.BYTES * (long) b;
             int e = xo + 32 * b;
-            int qh = m.get(Bytes.LE_INT, o + 2);
-            ShortVector u = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + 6, LE)
+            int qh = m.get(Bytes.LE_INT, o + BlockQ5_0.QH);
+            ShortVector u = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + BlockQ5_0.QS, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             // bit j of qh is the fifth bit of value j: lanes where (qh >> k) & bit(j) == bit(j) get 16
             ShortVector h0 = ShortVector.broadcast(S, (short) qh).and(bits);
@@ -110,7 +110,7 @@ final class ShortDots {
                     .reinterpretAsShorts().and((short) 16));
             ShortVector p = lo.mul(ShortVector.fromArray(S, xq, e)).add(hi.mul(ShortVector.fromArray(S, xq, e + 16)));
             if (SL == 8) {
-                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + 14, LE)
+                ShortVector v = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + (BlockQ5_0.QS + 8), LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
                 ShortVector g0 = ShortVector.broadcast(S, (short) (qh >>> 8)).and(bits);
                 ShortVector g1 = ShortVector.broadcast(S, (short) (qh >>> 24)).and(bits);
@@ -141,18 +141,18 @@ final class ShortDots {
         for (int b = 0; b < n >> 5; b++) {
             long o = ro + BlockQ8_0.BYTES * (long) b;
             int e = xo + 32 * b;
-            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + 2, LE)
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + BlockQ8_0.QS, LE)
                     .convertShape(VectorOperators.B2S, S, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + 2 + 16, LE)
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + BlockQ8_0.QS + 16, LE)
                     .convertShape(VectorOperators.B2S, S, 0);
             ShortVector p = w0.mul(ShortVector.fromArray(S, xq, e)).add(w1.mul(ShortVector.fromArray(S, xq, e + 16)));
             IntVector pi = p.reinterpretAsInts();
             IntVector is = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(pi.lanewise(VectorOperators.ASHR, 16));
             if (SL == 8) {
-                ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + 2 + 8, LE)
+                ShortVector w2 = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + BlockQ8_0.QS + 8, LE)
                         .convertShape(VectorOperators.B2S, S, 0);
-                ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + 2 + 24, LE)
+                ShortVector w3 = (ShortVector) ByteVector.fromMemorySegment(BS, m, o + BlockQ8_0.QS + 24, LE)
                         .convertShape(VectorOperators.B2S, S, 0);
                 ShortVector p2 = w2.mul(ShortVector.fromArray(S, xq, e + 8)).add(w3.mul(ShortVector.fromArray(S, xq, e + 24)));
                 IntVector qi = p2.reinterpretAsInts();
@@ -183,8 +183,8 @@ final class ShortDots {
                 int h = g / (32 / SL);
                 int l = (g % (32 / SL)) * SL;
                 long ql = o + 64 * h + l;
-                long qo = o + 128 + 32 * h + l;
-                long sc = o + 192 + ((128 * h + l) >> 4); // the scale of value e's sub-block; +2 per 32 values
+                long qo = o + BlockQ6_K.QH + 32 * h + l;
+                long sc = o + BlockQ6_K.SCALES + ((128 * h + l) >> 4); // the scale of value e's sub-block; +2 per 32 values
                 int e = xo + 256 * sb + 128 * h + l;
                 ShortVector a = (ShortVector) ByteVector.fromMemorySegment(BS, m, ql, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
@@ -211,7 +211,7 @@ final class ShortDots {
                         .add(p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                                 .mul(m.get(ValueLayout.JAVA_BYTE, sc + 6)));
             }
-            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + 208));
+            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + BlockQ6_K.D));
             sum += (xd[xb + sb] * d) * is.reduceLanes(VectorOperators.ADD);
         }
         return sum;
@@ -231,9 +231,9 @@ final class ShortDots {
         for (int sb = 0; sb < n >> 8; sb++) {
             long o = ro + BlockQ4_K.BYTES * (long) sb;
             // the 8 six-bit scales and mins, four per 32-bit word (KQuants.scaleMinK4, all at once)
-            long q03 = m.get(Bytes.LE_INT, o + 4) & 0xFFFF_FFFFL;
-            long q47 = m.get(Bytes.LE_INT, o + 8) & 0xFFFF_FFFFL;
-            long q8b = m.get(Bytes.LE_INT, o + 12) & 0xFFFF_FFFFL;
+            long q03 = m.get(Bytes.LE_INT, o + BlockQ4_K.SCALES) & 0xFFFF_FFFFL;
+            long q47 = m.get(Bytes.LE_INT, o + (BlockQ4_K.SCALES + 4)) & 0xFFFF_FFFFL;
+            long q8b = m.get(Bytes.LE_INT, o + (BlockQ4_K.SCALES + 8)) & 0xFFFF_FFFFL;
             long scales = (q03 & 0x3F3F3F3FL) | (((q8b & 0x0F0F0F0FL) | ((q03 >>> 2) & 0x30303030L)) << 32);
             long mins = (q47 & 0x3F3F3F3FL) | ((((q8b >>> 4) & 0x0F0F0F0FL) | ((q47 >>> 2) & 0x30303030L)) << 32);
             IntVector is = IntVector.zero(I);
@@ -241,7 +241,7 @@ final class ShortDots {
                 // chunk c: byte l holds value 64c + l (sub-block 2c) and 64c + 32 + l (sub-block 2c + 1)
                 int lo = (int) (scales >>> (16 * c)) & 0xFF;
                 int hi = (int) (scales >>> (16 * c + 8)) & 0xFF;
-                long q = o + 16 + 32 * c;
+                long q = o + BlockQ4_K.QS + 32 * c;
                 int e = xo + 256 * sb + 64 * c;
                 for (int l = 0; l < 32; l += SL) {
                     ShortVector u = (ShortVector) ByteVector.fromMemorySegment(BS, m, q + l, LE)
@@ -260,7 +260,7 @@ final class ShortDots {
             }
             float dx = xd[xb + sb];
             sum += (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o))) * is.reduceLanes(VectorOperators.ADD);
-            sum -= (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + 2))) * msum;
+            sum -= (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + BlockQ4_K.DMIN))) * msum;
         }
         return sum;
     }

@@ -1,7 +1,11 @@
 package dev.pocketrag.generation.tensor;
 
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
+import dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Decoding and encoding of ggml tensor data, bit-exact with ggml's {@code to_float} and its reference
@@ -53,6 +57,11 @@ public final class Tensors {
         }
     }
 
+    /** The types {@link #canQuantize} accepts, in id order. */
+    public static List<GgmlType> quantizable() {
+        return Arrays.stream(GgmlType.values()).filter(Tensors::canQuantize).toList();
+    }
+
     /** Whether {@link #quantize} supports {@code type}. */
     public static boolean canQuantize(GgmlType type) {
         return switch (type) {
@@ -81,7 +90,7 @@ public final class Tensors {
             case Q4_K -> BlockQ4_K.quantize(src, srcOff, dst, off, n);
             case Q5_K -> BlockQ5_K.quantize(src, srcOff, dst, off, n);
             case Q6_K -> BlockQ6_K.quantize(src, srcOff, dst, off, n);
-            default -> throw new UnsupportedTensorTypeException(type, tensor, "quantize to");
+            default -> throw new UnsupportedTensorTypeException(type, tensor, "quantize to", quantizable());
         }
     }
 

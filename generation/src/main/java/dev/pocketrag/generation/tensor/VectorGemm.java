@@ -1,5 +1,6 @@
 package dev.pocketrag.generation.tensor;
 
+import dev.pocketrag.generation.gguf.GgmlType;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;

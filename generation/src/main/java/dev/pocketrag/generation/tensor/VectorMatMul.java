@@ -1,5 +1,6 @@
 package dev.pocketrag.generation.tensor;
 
+import dev.pocketrag.generation.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -240,13 +241,13 @@ final class VectorMatMul {
             int e = off + 32 * b;
             float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
             s.d[b] = d;
-            IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 2, LE)
+            IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + BlockQ4_0.QS, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
             ((FloatVector) u.and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e);
             ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
                     .intoArray(qf, e + 16);
             if (L == 8) {
-                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 10, LE)
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + (BlockQ4_0.QS + 8), LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 ((FloatVector) v.and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e + 8);
                 ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
@@ -265,11 +266,11 @@ final class VectorMatMul {
             int e = off + 32 * b;
             float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
             s.d[b] = d;
-            int qh = m.get(Bytes.LE_INT, o + 2);
+            int qh = m.get(Bytes.LE_INT, o + BlockQ5_0.QH);
             // the fifth bit of value j is bit j of qh: (qh >>> j & 1) << 4, lane-wise
             IntVector h0 = IntVector.broadcast(I, qh);
             IntVector h1 = IntVector.broadcast(I, qh >>> 16);
-            IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 6, LE)
+            IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + BlockQ5_0.QS, LE)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
             ((FloatVector) u.and(15).or(h0.lanewise(VectorOperators.LSHR, lane).and(1).lanewise(VectorOperators.LSHL, 4))
                     .sub(16).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e);
@@ -279,7 +280,7 @@ final class VectorMatMul {
             if (L == 8) {
                 IntVector g0 = IntVector.broadcast(I, qh >>> 8);
                 IntVector g1 = IntVector.broadcast(I, qh >>> 24);
-                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 14, LE)
+                IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + (BlockQ5_0.QS + 8), LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 ((FloatVector) v.and(15).or(g0.lanewise(VectorOperators.LSHR, lane).and(1).lanewise(VectorOperators.LSHL, 4))
                         .sub(16).convert(VectorOperators.I2F, 0)).mul(d).intoArray(qf, e + 8);
@@ -296,14 +297,14 @@ final class VectorMatMul {
             int e = off + 32 * b;
             float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o));
             s.d[b] = d;
-            ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 2, LE).convertShape(VectorOperators.B2F, F, 0))
+            ((FloatVector) ByteVector.fromMemorySegment(B, m, o + BlockQ8_0.QS, LE).convertShape(VectorOperators.B2F, F, 0))
                     .mul(d).intoArray(qf, e);
-            ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 2 + L, LE).convertShape(VectorOperators.B2F, F, 0))
+            ((FloatVector) ByteVector.fromMemorySegment(B, m, o + BlockQ8_0.QS + L, LE).convertShape(VectorOperators.B2F, F, 0))
                     .mul(d).intoArray(qf, e + L);
             if (L == 8) {
-                ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 18, LE).convertShape(VectorOperators.B2F, F, 0))
+                ((FloatVector) ByteVector.fromMemorySegment(B, m, o + (BlockQ8_0.QS + 16), LE).convertShape(VectorOperators.B2F, F, 0))
                         .mul(d).intoArray(qf, e + 16);
-                ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 26, LE).convertShape(VectorOperators.B2F, F, 0))
+                ((FloatVector) ByteVector.fromMemorySegment(B, m, o + (BlockQ8_0.QS + 24), LE).convertShape(VectorOperators.B2F, F, 0))
                         .mul(d).intoArray(qf, e + 24);
             }
         }
@@ -312,10 +313,10 @@ final class VectorMatMul {
     private static void decodeQ4_K(MemorySegment m, long ro, int n, MatMul.Scratch s, float[] qf, int off) {
         int[] sm = s.sm;
         for (int sb = 0; sb < n >> 8; sb++) {
-            long o = ro + 144L * sb;
+            long o = ro + (long) BlockQ4_K.BYTES * sb;
             s.d[sb] = f16(m, o);
-            s.m[sb] = f16(m, o + 2);
-            MemorySegment.copy(m, BYTE, o + 4, s.kb, 0, 12);
+            s.m[sb] = f16(m, o + BlockQ4_K.DMIN);
+            MemorySegment.copy(m, BYTE, o + BlockQ4_K.SCALES, s.kb, 0, 12);
             for (int j = 0; j < 8; j++) {
                 KQuants.scaleMinK4(j, s.kb, 0, sm);
                 s.sc[8 * sb + j] = sm[0];
@@ -325,7 +326,7 @@ final class VectorMatMul {
                 int scLo = s.sc[8 * sb + 2 * c];
                 int scHi = s.sc[8 * sb + 2 * c + 1];
                 for (int k = 0; k < 32; k += L) {
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 16 + 32 * c + k, LE)
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + BlockQ4_K.QS + 32 * c + k, LE)
                             .convertShape(VectorOperators.B2I, I, 0);
                     int e = off + 256 * sb + 64 * c + k;
                     ((FloatVector) v.and(15).mul(scLo).convert(VectorOperators.I2F, 0)).intoArray(qf, e);
@@ -338,7 +339,7 @@ final class VectorMatMul {
 
     private static void decodeQ6_K(MemorySegment m, long ro, int n, MatMul.Scratch s, float[] qf, int off) {
         for (int sb = 0; sb < n >> 8; sb++) {
-            long o = ro + 210L * sb;
+            long o = ro + (long) BlockQ6_K.BYTES * sb;
             for (int h = 0; h < 2; h++) {
                 for (int l = 0; l < 32; l += L) {
                     long ql = o + 64 * h + l;
@@ -346,10 +347,10 @@ final class VectorMatMul {
                             .convertShape(VectorOperators.B2I, I, 0);
                     IntVector lo1 = (IntVector) ByteVector.fromMemorySegment(B, m, ql + 32, LE)
                             .convertShape(VectorOperators.B2I, I, 0);
-                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, m, o + 128 + 32 * h + l, LE)
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, m, o + BlockQ6_K.QH + 32 * h + l, LE)
                             .convertShape(VectorOperators.B2I, I, 0);
                     int e = off + 256 * sb + 128 * h + l;
-                    long sc = o + 192 + ((128 * h + l) >> 4); // sub-block scale of value e; +2 per 32 values
+                    long sc = o + BlockQ6_K.SCALES + ((128 * h + l) >> 4); // sub-block scale of value e; +2 per 32 values
                     ((FloatVector) lo0.and(15).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32)
                             .mul(m.get(BYTE, sc)).convert(VectorOperators.I2F, 0)).intoArray(qf, e);
                     ((FloatVector) lo1.and(15).or(qh.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32)
@@ -361,9 +362,9 @@ final class VectorMatMul {
                             .mul(m.get(BYTE, sc + 6)).convert(VectorOperators.I2F, 0)).intoArray(qf, e + 96);
                 }
             }
-            s.d[sb] = f16(m, o + 208);
+            s.d[sb] = f16(m, o + BlockQ6_K.D);
             for (int j = 0; j < 16; j++) {
-                s.sc[16 * sb + j] = m.get(BYTE, o + 192 + j);
+                s.sc[16 * sb + j] = m.get(BYTE, o + BlockQ6_K.SCALES + j);
             }
         }
     }
@@ -476,11 +477,11 @@ final class VectorMatMul {
         FloatVector acc = FloatVector.zero(F);
         float off = 0;
         for (int b = 0; b < n >> 5; b++) {
-            long o = ro + 18L * b;
+            long o = ro + (long) BlockQ4_0.BYTES * b;
             int e = 32 * b;
             FloatVector p = FloatVector.zero(F);
             for (int k = 0; k < 16; k += L) { // 16 lanes: once; 8 lanes: the two halves of the packed bytes
-                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 2 + k, LE)
+                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + BlockQ4_0.QS + k, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 p = ((FloatVector) u.and(15).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xf, e + k), p);
                 p = ((FloatVector) u.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
@@ -500,12 +501,12 @@ final class VectorMatMul {
         FloatVector acc = FloatVector.zero(F);
         float off = 0;
         for (int b = 0; b < n >> 5; b++) {
-            long o = ro + 22L * b;
+            long o = ro + (long) BlockQ5_0.BYTES * b;
             int e = 32 * b;
-            long qh = m.get(Bytes.LE_INT, o + 2) & 0xFFFF_FFFFL;
+            long qh = m.get(Bytes.LE_INT, o + BlockQ5_0.QH) & 0xFFFF_FFFFL;
             FloatVector p = FloatVector.zero(F);
             for (int k = 0; k < 16; k += L) {
-                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + 6 + k, LE)
+                IntVector u = (IntVector) ByteVector.fromMemorySegment(B, m, o + BlockQ5_0.QS + k, LE)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 p = ((FloatVector) u.and(15).lanewise(VectorOperators.OR, 16, VectorMask.fromLong(I, (qh >>> k) & LANE_BITS))
                         .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xf, e + k), p);
@@ -525,11 +526,11 @@ final class VectorMatMul {
         float[] xf = x.xf;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < n >> 5; b++) {
-            long o = ro + 34L * b;
+            long o = ro + (long) BlockQ8_0.BYTES * b;
             int e = 32 * b;
             FloatVector p = FloatVector.zero(F);
             for (int v = 0; v < 32 / L; v++) {
-                p = ((FloatVector) ByteVector.fromMemorySegment(B, m, o + 2 + v * L, LE).convertShape(VectorOperators.B2F, F, 0))
+                p = ((FloatVector) ByteVector.fromMemorySegment(B, m, o + BlockQ8_0.QS + v * L, LE).convertShape(VectorOperators.B2F, F, 0))
                         .fma(FloatVector.fromArray(F, xf, e + v * L), p);
             }
             acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(m.get(Bytes.LE_SHORT, o))), acc);
@@ -548,11 +549,11 @@ final class VectorMatMul {
         int nsb = n >> 8;
         float sum = 0;
         for (int sb = 0; sb < nsb; sb++) {
-            long o = ro + 144L * sb;
+            long o = ro + (long) BlockQ4_K.BYTES * sb;
             // the 8 six-bit scales and mins, four per 32-bit word (KQuants.scaleMinK4, all lanes at once)
-            long q03 = m.get(Bytes.LE_INT, o + 4) & 0xFFFF_FFFFL;
-            long q47 = m.get(Bytes.LE_INT, o + 8) & 0xFFFF_FFFFL;
-            long q8b = m.get(Bytes.LE_INT, o + 12) & 0xFFFF_FFFFL;
+            long q03 = m.get(Bytes.LE_INT, o + BlockQ4_K.SCALES) & 0xFFFF_FFFFL;
+            long q47 = m.get(Bytes.LE_INT, o + (BlockQ4_K.SCALES + 4)) & 0xFFFF_FFFFL;
+            long q8b = m.get(Bytes.LE_INT, o + (BlockQ4_K.SCALES + 8)) & 0xFFFF_FFFFL;
             long scales = (q03 & 0x3F3F3F3FL) | (((q8b & 0x0F0F0F0FL) | ((q03 >>> 2) & 0x30303030L)) << 32);
             long mins = (q47 & 0x3F3F3F3FL) | ((((q8b >>> 4) & 0x0F0F0F0FL) | ((q47 >>> 2) & 0x30303030L)) << 32);
             FloatVector is = FloatVector.zero(F); // two accumulators: two chains of dependent FMAs, not one
@@ -561,7 +562,7 @@ final class VectorMatMul {
                 int lo = (int) (scales >>> (16 * c)) & 0xFF;
                 int hi = (int) (scales >>> (16 * c + 8)) & 0xFF;
                 for (int k = 0; k < 32; k += L) {
-                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + 16 + 32 * c + k, LE)
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(B, m, o + BlockQ4_K.QS + 32 * c + k, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     int e = 256 * sb + 64 * c + k;
                     is = ((FloatVector) v.and(15).mul(lo).convert(VectorOperators.I2F, 0))
@@ -577,7 +578,7 @@ final class VectorMatMul {
             }
             float dx = x.d[sb];
             sum += (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o))) * is.add(is2).reduceLanes(VectorOperators.ADD);
-            sum -= (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + 2))) * msum;
+            sum -= (dx * Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + BlockQ4_K.DMIN))) * msum;
         }
         return sum;
     }
@@ -594,7 +595,7 @@ final class VectorMatMul {
         int nsb = n >> 8;
         float sum = 0;
         for (int sb = 0; sb < nsb; sb++) {
-            long o = ro + 210L * sb;
+            long o = ro + (long) BlockQ6_K.BYTES * sb;
             FloatVector is = FloatVector.zero(F); // two accumulators: two chains of dependent FMAs, not one
             FloatVector is2 = is;
             for (int h = 0; h < 2; h++) {
@@ -604,10 +605,10 @@ final class VectorMatMul {
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     IntVector b = (IntVector) ByteVector.fromMemorySegment(B, m, o + 64 * h + 32 + l, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, m, o + 128 + 32 * h + l, LE)
+                    IntVector qh = (IntVector) ByteVector.fromMemorySegment(B, m, o + BlockQ6_K.QH + 32 * h + l, LE)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                     int e = 256 * sb + 128 * h + l;
-                    long sc = o + 192 + ((128 * h + l) >> 4); // the sub-block scale of value e; +2 per 32 values
+                    long sc = o + BlockQ6_K.SCALES + ((128 * h + l) >> 4); // the sub-block scale of value e; +2 per 32 values
                     is = ((FloatVector) a.and(15).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32).mul(m.get(BYTE, sc))
                             .convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xq, e), is);
                     is2 = ((FloatVector) b.and(15).or(qh.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32).mul(m.get(BYTE, sc + 2))
@@ -618,7 +619,7 @@ final class VectorMatMul {
                             .sub(32).mul(m.get(BYTE, sc + 6)).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, xq, e + 96), is2);
                 }
             }
-            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + 208));
+            float d = Float.float16ToFloat(m.get(Bytes.LE_SHORT, o + BlockQ6_K.D));
             sum += (xd[sb] * d) * is.add(is2).reduceLanes(VectorOperators.ADD);
         }
         return sum;

@@ -1,5 +1,6 @@
 package dev.pocketrag.generation.tensor;
 
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;

@@ -15,7 +15,7 @@ import java.util.Map;
  * The merge table maps a pair of ids to (rank, merged id), built once from the merge list; a word
  * of n bytes costs O(n log n).
  */
-final class BpeEncoder {
+final class BpeEncoder implements Encoder {
     private final TokenIndex index;
     private final int nVocab;
     private final PreTokenizer pre;
@@ -123,7 +123,8 @@ final class BpeEncoder {
     }
 
     /** Appends the tokens of {@code text} (no special tokens in it) to {@code out}. */
-    void encode(String text, IntList out) {
+    @Override
+    public void encode(String text, IntList out) {
         int[] cps = Unicode.codePoints(text, 0, text.length());
         IntList pieces = pre.split(cps);
         byte[] bytes = new byte[16];

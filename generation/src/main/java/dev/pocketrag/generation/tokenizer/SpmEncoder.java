@@ -9,7 +9,7 @@ package dev.pocketrag.generation.tokenizer;
  * <p>O(n log n) in the number of code points: every merge pushes at most two new candidates on a
  * heap, stale candidates are skipped when popped.
  */
-final class SpmEncoder {
+final class SpmEncoder implements Encoder {
     private final TokenIndex index;
     private final float[] scores;
     /** The token of each byte for the fallback, or the unknown token, or -1. */
@@ -22,7 +22,8 @@ final class SpmEncoder {
     }
 
     /** Appends the tokens of {@code text} (already escaped: spaces are U+2581) to {@code out}. */
-    void encode(String text, IntList out) {
+    @Override
+    public void encode(String text, IntList out) {
         char[] buf = text.toCharArray();
         int n = text.codePointCount(0, buf.length);
         if (n == 0) {

@@ -1,5 +1,6 @@
 package dev.pocketrag.generation.tokenizer;
 
+import dev.pocketrag.generation.gguf.UnsupportedTokenizerException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -112,69 +113,25 @@ public final class Tokenizer {
     private final byte[] pieceBytes;
     private final int[] pieceStart;
 
-    private final SpmEncoder spm;
-    private final BpeEncoder bpe;
-    private final WpmEncoder wpm;
+    /** The algorithm of {@link #kind}: SentencePiece, byte-level BPE or WordPiece. */
+    private final Encoder encoder;
+
+    /**
+     * llama.cpp's defaults for a vocabulary kind, which the file's metadata overrides.
+     *
+     * @param preConfig the BPE pre-tokenizer (null for SPM and WPM)
+     */
+    private record Defaults(Kind kind, int bos, int eos, int unk, int sep, int pad, boolean addBos, boolean addEos,
+            boolean addSpacePrefix, boolean cleanSpaces, PreTokenizer.Config preConfig) {}
 
     private Tokenizer(Vocabulary v) {
         this.model = v.model();
         int n = v.size();
-        // ---- kind, and llama.cpp's defaults for it
-        int dBos;
-        int dEos;
-        int dUnk;
-        int dSep = -1;
-        int dPad = -1;
-        boolean dAddBos;
-        boolean dAddEos = false;
-        boolean dAddSpacePrefix;
-        boolean dClean;
-        PreTokenizer.Config preConfig = null;
-        switch (v.model()) {
-            case "llama" -> {
-                kind = Kind.SPM;
-                dBos = 1;
-                dEos = 2;
-                dUnk = 0;
-                dAddBos = true;
-                dAddSpacePrefix = true;
-                dClean = false;
-            }
-            case "gpt2" -> {
-                kind = Kind.BPE;
-                preConfig = PreTokenizer.config(v.pre());
-                if (preConfig == null) {
-                    throw new UnsupportedTokenizerException("unsupported pre-tokenizer type '" + v.pre()
-                            + "' (tokenizer.ggml.pre) for tokenizer model 'gpt2'");
-                }
-                if (v.merges() == null) {
-                    throw new IllegalArgumentException("tokenizer model 'gpt2' needs merges (tokenizer.ggml.merges)");
-                }
-                dBos = 11;
-                dEos = 11;
-                dUnk = -1;
-                dAddBos = preConfig.addBos();
-                dAddSpacePrefix = false;
-                dClean = preConfig.cleanSpaces();
-            }
-            case "bert" -> {
-                kind = Kind.WPM;
-                dBos = 101;
-                dEos = -1;
-                dUnk = 100;
-                dSep = 102;
-                dPad = 0;
-                dAddBos = true;
-                dAddSpacePrefix = false;
-                dClean = true;
-            }
-            default -> throw new UnsupportedTokenizerException("unsupported tokenizer model '" + v.model()
-                    + "' (tokenizer.ggml.model): supported are 'llama' (SentencePiece), 'gpt2' (byte-level BPE)"
-                    + " and 'bert' (WordPiece)");
-        }
+        Defaults d = defaults(v);
+        this.kind = d.kind();
         this.pre = kind == Kind.BPE ? (v.pre() == null ? "default" : v.pre()) : null;
 
-        // ---- tokens
+        // ---- tokens: texts, scores, attributes by id, and the text -> id index
         texts = new String[n];
         scores = new float[n];
         attrs = new int[n];
@@ -196,29 +153,79 @@ public final class Tokenizer {
         }
 
         // ---- special ids: the metadata wins over the defaults (defaults outside the vocabulary are off)
-        bos = special(v.bosId(), dBos, n);
-        eos = special(v.eosId(), dEos, n);
-        unk = special(v.unkId(), dUnk, n);
-        sep = special(v.sepId(), dSep, n);
-        pad = special(v.padId(), dPad, n);
-        addBos = v.addBos() != null ? v.addBos() : dAddBos;
-        addEos = v.addEos() != null ? v.addEos() : dAddEos;
-        addSpacePrefix = v.addSpacePrefix() != null ? v.addSpacePrefix() : dAddSpacePrefix;
-        cleanSpaces = dClean;
+        bos = special(v.bosId(), d.bos(), n);
+        eos = special(v.eosId(), d.eos(), n);
+        unk = special(v.unkId(), d.unk(), n);
+        sep = special(v.sepId(), d.sep(), n);
+        pad = special(v.padId(), d.pad(), n);
+        addBos = v.addBos() != null ? v.addBos() : d.addBos();
+        addEos = v.addEos() != null ? v.addEos() : d.addEos();
+        addSpacePrefix = v.addSpacePrefix() != null ? v.addSpacePrefix() : d.addSpacePrefix();
+        cleanSpaces = d.cleanSpaces();
         if (addBos && bos < 0) {
             throw new IllegalArgumentException("add_bos_token is true, but bos_token_id is not set");
         }
         if (addEos && eos < 0) {
             throw new IllegalArgumentException("add_eos_token is true, but eos_token_id is not set");
         }
-
-        // ---- found by name, as llama.cpp does
         eot = v.eotId() >= 0 ? v.eotId() : findByName(EOT_NAMES);
         eom = v.eomId() >= 0 ? v.eomId() : findByName(EOM_NAMES);
+        markSpecialTokens();
+
+        // ---- caches: special tokens longest first, the rendering of every token
+        specials = specialsLongestFirst(texts, attrs);
+        byte[][] pieces = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            pieces[i] = render(i);
+        }
+        pieceStart = new int[n + 1];
+        pieceBytes = concat(pieces, pieceStart);
+
+        // ---- per-model token attributes llama.cpp sets by name (after the caches, as it does)
+        applyModelRules(v.modelName());
+
+        // ---- the algorithm
+        encoder = switch (kind) {
+            case SPM -> new SpmEncoder(index, scores, byteTokens());
+            case BPE -> new BpeEncoder(index, v.merges(), new PreTokenizer(d.preConfig().type()),
+                    d.preConfig().ignoreMerges());
+            case WPM -> new WpmEncoder(index, unk, texts);
+        };
+    }
+
+    /** The kind of {@code v} and llama.cpp's defaults for it (BPE: those of its pre-tokenizer). */
+    private static Defaults defaults(Vocabulary v) {
+        return switch (v.model()) {
+            case "llama" -> new Defaults(Kind.SPM, 1, 2, 0, -1, -1, true, false, true, false, null);
+            case "gpt2" -> {
+                PreTokenizer.Config preConfig = PreTokenizer.config(v.pre());
+                if (preConfig == null) {
+                    throw new UnsupportedTokenizerException("unsupported pre-tokenizer type '" + v.pre()
+                            + "' (tokenizer.ggml.pre) for tokenizer model 'gpt2'");
+                }
+                if (v.merges() == null) {
+                    throw new IllegalArgumentException("tokenizer model 'gpt2' needs merges (tokenizer.ggml.merges)");
+                }
+                yield new Defaults(Kind.BPE, 11, 11, -1, -1, -1, preConfig.addBos(), false, false,
+                        preConfig.cleanSpaces(), preConfig);
+            }
+            case "bert" -> new Defaults(Kind.WPM, 101, -1, 100, 102, 0, true, false, false, true, null);
+            default -> throw new UnsupportedTokenizerException("unsupported tokenizer model '" + v.model()
+                    + "' (tokenizer.ggml.model): supported are 'llama' (SentencePiece), 'gpt2' (byte-level BPE)"
+                    + " and 'bert' (WordPiece)");
+        };
+    }
+
+    /**
+     * llama.cpp's special-token rules by name: unused CONTROL tokens, the end-of-generation set
+     * (FIM tokens, known end names, EOS/EOT/EOM), gpt-oss's always-rendered markers, and harmony's
+     * {@code <|end|>} that is not an end.
+     */
+    private void markSpecialTokens() {
         int fimPad = findByName(FIM_PAD_NAMES);
         int fimRep = findByName(FIM_REP_NAMES);
         int fimSep = findByName(FIM_SEP_NAMES);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < texts.length; i++) {
             if ((attrs[i] & ATTR_CONTROL) != 0 && (attrs[i] & ATTR_UNUSED) == 0 && texts[i].contains("unused")) {
                 attrs[i] |= ATTR_UNUSED;
             }
@@ -253,35 +260,39 @@ public final class Tokenizer {
             eog.clear(end);
             attrs[end] = ATTR_USER_DEFINED;
         }
+    }
 
-        // ---- special token cache: longest first (ties: lower id first)
+    /** Ids of CONTROL, USER_DEFINED and UNKNOWN tokens, longest text first (ties: lower id first). */
+    private static int[] specialsLongestFirst(String[] texts, int[] attrs) {
         List<Integer> sp = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < texts.length; i++) {
             if ((attrs[i] & (ATTR_CONTROL | ATTR_USER_DEFINED | ATTR_UNKNOWN)) != 0) {
                 sp.add(i);
             }
         }
         sp.sort(Comparator.comparingInt((Integer i) -> -texts[i].length()).thenComparingInt(i -> i));
-        specials = sp.stream().mapToInt(Integer::intValue).toArray();
+        return sp.stream().mapToInt(Integer::intValue).toArray();
+    }
 
-        // ---- rendering cache
-        byte[][] pieces = new byte[n][];
+    /** {@code pieces} end to end; {@code start[i]} (n + 1 entries) is where piece i begins. */
+    private static byte[] concat(byte[][] pieces, int[] start) {
         int total = 0;
-        for (int i = 0; i < n; i++) {
-            pieces[i] = render(i);
-            total += pieces[i].length;
+        for (byte[] p : pieces) {
+            total += p.length;
         }
-        pieceBytes = new byte[total];
-        pieceStart = new int[n + 1];
-        for (int i = 0, off = 0; i < n; i++) {
-            pieceStart[i] = off;
-            System.arraycopy(pieces[i], 0, pieceBytes, off, pieces[i].length);
+        byte[] all = new byte[total];
+        for (int i = 0, off = 0; i < pieces.length; i++) {
+            start[i] = off;
+            System.arraycopy(pieces[i], 0, all, off, pieces[i].length);
             off += pieces[i].length;
-            pieceStart[i + 1] = off;
+            start[i + 1] = off;
         }
+        return all;
+    }
 
-        // ---- per-model token attributes llama.cpp sets by name (after the caches, as it does)
-        String name = v.modelName() == null ? "" : v.modelName().toLowerCase(Locale.ROOT);
+    /** Token attributes llama.cpp sets for some models by {@code general.name} (Phi-3: rstrip). */
+    private void applyModelRules(String modelName) {
+        String name = modelName == null ? "" : modelName.toLowerCase(Locale.ROOT);
         if (name.contains("phi-3") || name.contains("phi3")) {
             for (int id : specials) {
                 attrs[id] |= ATTR_RSTRIP;
@@ -291,33 +302,19 @@ public final class Tokenizer {
                 setAttr(t, ATTR_RSTRIP, false);
             }
         }
+    }
 
-        // ---- the algorithm
-        switch (kind) {
-            case SPM -> {
-                int[] byteTokens = new int[256];
-                for (int b = 0; b < 256; b++) {
-                    int id = index.get(String.format(Locale.ROOT, "<0x%02X>", b));
-                    if (id < 0 && b < 0x80) {
-                        id = index.get(String.valueOf((char) b));
-                    }
-                    byteTokens[b] = id >= 0 ? id : unk;
-                }
-                spm = new SpmEncoder(index, scores, byteTokens);
-                bpe = null;
-                wpm = null;
+    /** SentencePiece's byte fallback: the token of each byte ({@code <0xXX>}, else the ASCII character, else UNK). */
+    private int[] byteTokens() {
+        int[] byteTokens = new int[256];
+        for (int b = 0; b < 256; b++) {
+            int id = index.get(String.format(Locale.ROOT, "<0x%02X>", b));
+            if (id < 0 && b < 0x80) {
+                id = index.get(String.valueOf((char) b));
             }
-            case BPE -> {
-                spm = null;
-                bpe = new BpeEncoder(index, v.merges(), new PreTokenizer(preConfig.type()), preConfig.ignoreMerges());
-                wpm = null;
-            }
-            default -> {
-                spm = null;
-                bpe = null;
-                wpm = new WpmEncoder(index, unk, texts);
-            }
+            byteTokens[b] = id >= 0 ? id : unk;
         }
+        return byteTokens;
     }
 
     /**
@@ -507,7 +504,7 @@ public final class Tokenizer {
                     }
                     String raw = s.substring(f[1], f[2]);
                     String t = (addSpacePrefix && prevSpecial ? " " + raw : raw).replace(' ', '\u2581');
-                    spm.encode(t, out);
+                    encoder.encode(t, out);
                     prevSpecial = false;
                 }
                 if (addSpecial && addEos) {
@@ -522,7 +519,7 @@ public final class Tokenizer {
                     if (f[0] >= 0) {
                         out.add(f[0]);
                     } else {
-                        bpe.encode(s.substring(f[1], f[2]), out);
+                        encoder.encode(s.substring(f[1], f[2]), out);
                     }
                 }
                 if (addSpecial && addEos) {
@@ -540,7 +537,7 @@ public final class Tokenizer {
                     if (f[0] >= 0) {
                         out.add(f[0]);
                     } else {
-                        wpm.encode(s.substring(f[1], f[2]), out);
+                        encoder.encode(s.substring(f[1], f[2]), out);
                     }
                 }
                 if (addSpecial) {

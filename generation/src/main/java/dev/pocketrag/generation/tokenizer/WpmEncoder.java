@@ -14,7 +14,7 @@ import java.util.List;
  * front, is cut greedily into the longest vocabulary entries; a word that cannot be cut completely
  * becomes the unknown token.
  */
-final class WpmEncoder {
+final class WpmEncoder implements Encoder {
     private final TokenIndex index;
     private final int unk;
     /** The longest token, in UTF-8 bytes (llama.cpp bounds the search window in bytes). */
@@ -30,7 +30,8 @@ final class WpmEncoder {
         this.maxTokenBytes = max;
     }
 
-    void encode(String text, IntList out) {
+    @Override
+    public void encode(String text, IntList out) {
         for (String word : words(text)) {
             String w = "\u2581" + word;
             char[] buf = w.toCharArray();

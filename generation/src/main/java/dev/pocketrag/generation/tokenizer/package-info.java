@@ -6,3 +6,4 @@
  * for GGUF files, {@link dev.pocketrag.generation.Tokenizers}.
  */
 package dev.pocketrag.generation.tokenizer;
+

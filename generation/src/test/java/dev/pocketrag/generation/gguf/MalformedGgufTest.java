@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.pocketrag.generation.Gguf;
-import dev.pocketrag.generation.GgufFormatException;
 import dev.pocketrag.generation.gguf.RawGguf.Le;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;

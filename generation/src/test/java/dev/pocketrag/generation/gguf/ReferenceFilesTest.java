@@ -54,7 +54,7 @@ class ReferenceFilesTest {
             assertEquals("q4_K", g.getString("refdata.ggml_type")); // ggml_type_name
             assertEquals(12, g.getInt("refdata.ggml_type_id"));
             GgufTensorInfo w = g.tensor("w");
-            assertEquals(dev.pocketrag.generation.tensor.GgmlType.Q4_K, w.type());
+            assertEquals(dev.pocketrag.generation.gguf.GgmlType.Q4_K, w.type());
             assertEquals(512, w.ne(0));
             assertEquals(6, w.ne(1));
             assertEquals(1728, w.byteSize());

@@ -3,9 +3,10 @@ package dev.pocketrag.generation.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pocketrag.generation.Gguf;
-import dev.pocketrag.generation.Tokenizers;
-import dev.pocketrag.generation.tensor.GgmlType;
+import dev.pocketrag.generation.SyntheticModel;
+import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.GgufFile;
+import dev.pocketrag.generation.tokenizer.GgufVocabulary;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ class BatchConsistencyTest {
         Path f = dir.resolve("qwen3.gguf");
         SyntheticModel.write(new SyntheticModel.Shape("qwen3", 2, 256, 4, 2, 512, 4096, 1000000f, true, 128),
                 ReferenceCase.shared().resolve("models/stories260K.gguf"), GgmlType.Q8_0, 3, f);
-        try (Gguf g = Gguf.open(f)) {
+        try (GgufFile g = GgufFile.open(f)) {
             ModelConfig c = ModelConfig.from(g);
             assertEquals(Architecture.QWEN3, c.architecture());
             assertEquals(128, c.headDim());
@@ -70,7 +71,7 @@ class BatchConsistencyTest {
         Path f = dir.resolve("gemma2.gguf");
         SyntheticModel.write(new SyntheticModel.Shape("gemma2", 3, 256, 4, 2, 512, 8192, 10000f, true, 128),
                 ReferenceCase.shared().resolve("models/stories260K.gguf"), GgmlType.Q4_K, 4, f);
-        try (Gguf g = Gguf.open(f)) {
+        try (GgufFile g = GgufFile.open(f)) {
             ModelConfig c = ModelConfig.from(g);
             assertEquals(Architecture.GEMMA2, c.architecture());
             assertEquals(4096, c.window(0));
@@ -95,7 +96,7 @@ class BatchConsistencyTest {
         SyntheticModel.write(new SyntheticModel.Shape("gemma2", 2, 256, heads, kvHeads, 512, 8192, 10000f, true, 64),
                 ReferenceCase.shared().resolve("models/stories260K.gguf"), GgmlType.Q4_K, 5, f);
         ModelConfig full;
-        try (Gguf g = Gguf.open(f)) {
+        try (GgufFile g = GgufFile.open(f)) {
             full = ModelConfig.from(g);
         }
         ModelConfig c = new ModelConfig(full.architecture(), full.name(), full.layers(), full.dim(), full.heads(),
@@ -113,19 +114,19 @@ class BatchConsistencyTest {
     }
 
     private static float[][] check(Path model) throws IOException {
-        try (Gguf g = Gguf.open(model)) {
+        try (GgufFile g = GgufFile.open(model)) {
             return check(model, ModelConfig.from(g));
         }
     }
 
     /** Runs the checks with {@code cfg} (the model's own or a variant); returns the batched logits. */
     private static float[][] check(Path model, ModelConfig cfg) throws IOException {
-        try (Gguf g = Gguf.open(model)) {
+        try (GgufFile g = GgufFile.open(model)) {
             boolean exact = g.tensors().stream().noneMatch(t -> switch (t.type()) {
                 case Q4_0, Q5_0, Q8_0 -> true;
                 default -> false;
             });
-            int[] ids = Tokenizers.fromGguf(g).encode(PROMPT, true, false);
+            int[] ids = GgufVocabulary.tokenizer(g.metadata(), g.source()).encode(PROMPT, true, false);
             int v = cfg.vocabSize();
             float[][] batched = new float[ids.length][];
             try (Transformer t = new Transformer(g, cfg, 64, 3, 64)) {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.gguf.GgufFile;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +32,7 @@ class NoAllocationTest {
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("-Dpocketrag.simd") || a.startsWith("-XX:MaxVectorSize")
                         || a.startsWith("-XX:UseAVX")).toList());
-        cmd.addAll(List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), Probe.class.getName(),
-                model.toString()));
+        cmd.addAll(List.of("-Xmx256m", "-cp", probeClassPath(), Probe.class.getName(), model.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "probe did not finish");
@@ -46,11 +45,27 @@ class NoAllocationTest {
                 "bytes allocated by 100 single-token forward passes after warm-up (probe output:\n" + out + ")");
     }
 
+    /**
+     * The probe runs on the class path: this test's classes and the engine's, wherever surefire put
+     * them (on the module path, with the tests patched into the module, or on the class path).
+     */
+    static String probeClassPath() throws Exception {
+        List<String> parts = new java.util.ArrayList<>();
+        parts.add(Path.of(Probe.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        for (String key : List.of("jdk.module.path", "java.class.path")) {
+            String v = System.getProperty(key, "");
+            if (!v.isEmpty()) {
+                parts.add(v);
+            }
+        }
+        return String.join(java.io.File.pathSeparator, parts);
+    }
+
     /** Runs in its own JVM: warms up, then counts the bytes 100 single-token passes allocate. */
     public static final class Probe {
         public static void main(String[] args) throws IOException {
             var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-            try (Gguf g = Gguf.open(Path.of(args[0]))) {
+            try (GgufFile g = GgufFile.open(Path.of(args[0]))) {
                 ModelConfig cfg = ModelConfig.from(g);
                 try (Transformer t = new Transformer(g, cfg, 512, 2, 16)) {
                     int[] seq = new int[512];

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pocketrag.generation.Gguf;
-import dev.pocketrag.generation.Tokenizers;
-import dev.pocketrag.generation.tensor.GgmlType;
+import dev.pocketrag.generation.gguf.GgmlType;
+import dev.pocketrag.generation.gguf.GgufFile;
+import dev.pocketrag.generation.tokenizer.GgufVocabulary;
 import dev.pocketrag.generation.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -70,8 +70,8 @@ class ReferenceOutputsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void agrees_with_llama_cpp_at_every_position(ReferenceCase rc) throws Exception {
-        try (Gguf gguf = Gguf.open(rc.model())) {
-            Tokenizer tok = Tokenizers.fromGguf(gguf);
+        try (GgufFile gguf = GgufFile.open(rc.model())) {
+            Tokenizer tok = GgufVocabulary.tokenizer(gguf.metadata(), gguf.source());
             int[] ids = tok.encode(rc.prompt(), true, false);
             assertArrayEquals(rc.promptTokens(), ids, "prompt token ids");
             ModelConfig cfg = ModelConfig.from(gguf);

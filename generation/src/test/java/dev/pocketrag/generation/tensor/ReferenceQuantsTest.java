@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
+import dev.pocketrag.generation.gguf.UnsupportedTensorTypeException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.pocketrag.generation.GgufFormatException;
 import dev.pocketrag.generation.Tokenizers;
+import dev.pocketrag.generation.gguf.GgufFormatException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.pocketrag.generation.tokenizer;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.pocketrag.generation.Tokenizers;
+import dev.pocketrag.generation.gguf.GgufFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +32,9 @@ final class VocabFiles {
     static Tokenizer tokenizer(Path gguf) {
         return CACHE.computeIfAbsent(gguf, p -> {
             try {
-                return Tokenizers.open(p);
+                try (GgufFile f = GgufFile.open(p)) {
+                    return GgufVocabulary.tokenizer(f.metadata(), f.source());
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

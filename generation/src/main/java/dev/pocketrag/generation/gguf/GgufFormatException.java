@@ -1,4 +1,4 @@
-package dev.pocketrag.generation;
+package dev.pocketrag.generation.gguf;
 
 import java.io.Serial;
 
@@ -8,7 +8,7 @@ import java.io.Serial;
  * <pre>model.gguf: tensor[3] 'blk.0.attn_q.weight' n_dims = 5 at offset 1234: must be 1..4</pre>
  *
  * <p>Unchecked, so metadata getters can be used in lambdas and streams; every method of
- * {@link Gguf} that reads untrusted bytes documents that it throws it.
+ * {@link GgufFile} that reads untrusted bytes documents that it throws it.
  */
 public final class GgufFormatException extends RuntimeException {
     @Serial

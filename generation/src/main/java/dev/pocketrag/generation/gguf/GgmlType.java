@@ -1,4 +1,4 @@
-package dev.pocketrag.generation.tensor;
+package dev.pocketrag.generation.gguf;
 
 import java.util.Optional;
 

@@ -1,9 +1,8 @@
-package dev.pocketrag.generation.model;
+package dev.pocketrag.generation;
 
-import dev.pocketrag.generation.Gguf;
+import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.gguf.GgufValue;
 import dev.pocketrag.generation.gguf.GgufWriter;
-import dev.pocketrag.generation.tensor.GgmlType;
 import dev.pocketrag.generation.tensor.Tensors;
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,9 +1,7 @@
-package dev.pocketrag.generation.model;
-
-import dev.pocketrag.generation.tensor.Half;
+package dev.pocketrag.generation.tensor;
 
 /** The feed-forward activations, as ggml-cpu computes them. */
-final class Activation {
+public final class Activation {
     private Activation() {}
 
     private static final float GELU_COEF_A = 0.044715f;
@@ -18,12 +16,12 @@ final class Activation {
     }
 
     /** {@code x / (1 + e^-x)}. */
-    static float silu(float x) {
+    public static float silu(float x) {
         return x / (1.0f + (float) Math.exp(-x));
     }
 
     /** The tanh approximation of GELU in float, ggml's {@code ggml_gelu_f32}. */
-    static float geluExact(float x) {
+    public static float geluExact(float x) {
         return 0.5f * x * (1.0f + (float) Math.tanh(SQRT_2_OVER_PI * x * (1.0f + GELU_COEF_A * x * x)));
     }
 
@@ -31,7 +29,7 @@ final class Activation {
      * GELU as ggml-cpu's {@code ggml_vec_gelu_f32} (GGML_GELU_FP16): 0 below -10, x above 10, else the
      * table value of x rounded to f16.
      */
-    static float gelu(float x) {
+    public static float gelu(float x) {
         if (x <= -10.0f) {
             return 0.0f;
         }

@@ -1,7 +1,11 @@
-package dev.pocketrag.chat;
+package dev.pocketrag.chat.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.GenerationParams;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,4 +1,4 @@
-package dev.pocketrag.generation.tokenizer;
+package dev.pocketrag.generation.gguf;
 
 import java.io.Serial;
 

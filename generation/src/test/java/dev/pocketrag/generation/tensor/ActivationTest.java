@@ -1,4 +1,4 @@
-package dev.pocketrag.generation.model;
+package dev.pocketrag.generation.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.pocketrag.chat;
+package dev.pocketrag.chat.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.GenerationParams;
+import dev.pocketrag.chat.TokenListener;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

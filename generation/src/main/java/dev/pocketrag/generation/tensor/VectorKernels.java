@@ -1,6 +1,5 @@
-package dev.pocketrag.generation.model;
+package dev.pocketrag.generation.tensor;
 
-import dev.pocketrag.generation.tensor.LaneSum;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;

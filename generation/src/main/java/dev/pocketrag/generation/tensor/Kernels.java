@@ -1,6 +1,5 @@
-package dev.pocketrag.generation.model;
+package dev.pocketrag.generation.tensor;
 
-import dev.pocketrag.generation.tensor.Simd;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -12,10 +11,10 @@ import java.lang.foreign.ValueLayout;
  * {@code exp} with their own polynomial and the softmax sum adds in lanes, so those differ from
  * the twins by float rounding only, and give the same bits in every run.
  */
-final class Kernels {
+public final class Kernels {
     private Kernels() {}
 
-    static final boolean SIMD = Simd.enabled();
+    public static final boolean SIMD = Simd.enabled();
 
     /**
      * Bounded work per call of a vector attention kernel (the same bits as one call: tiles are
@@ -29,10 +28,10 @@ final class Kernels {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT;
 
     /**
-     * Positions per key tile of the {@link KvCache}: one float vector of the attention kernels (8 for
+     * Positions per key tile of the {@code KvCache}: one float vector of the attention kernels (8 for
      * the scalar twins, whose results do not depend on it).
      */
-    static final int TILE = SIMD ? VectorKernels.LANES : 8;
+    public static final int TILE = SIMD ? VectorKernels.LANES : 8;
 
     /**
      * {@code dst[dstOff + i] = f16 value i} of {@code src} from byte {@code off}, for i in [0, n). A plain
@@ -40,14 +39,14 @@ final class Kernels {
      * {@code fcvtl}) a vector at a time, several times faster than the same conversion written with
      * the Vector API's integer operations, which have no f16 type.
      */
-    static void f16ToF32(MemorySegment src, long off, float[] dst, int dstOff, int n) {
+    public static void f16ToF32(MemorySegment src, long off, float[] dst, int dstOff, int n) {
         for (int i = 0; i < n; i++) {
             dst[dstOff + i] = Float.float16ToFloat(src.get(F16, off + 2L * i));
         }
     }
 
     /**
-     * Attention scores of 4 query rows against {@code nTiles} key tiles ({@link KvCache} layout, tile
+     * Attention scores of 4 query rows against {@code nTiles} key tiles ({@code KvCache} layout, tile
      * {@link #TILE}):
      * <pre>
      * q  (4, hd) at q[qo + r hd + i]               f16-representable
@@ -58,7 +57,7 @@ final class Kernels {
      * f16 values are exact in float, so fused and unfused multiply-adds give the same bits and the
      * vector kernel equals this twin exactly, at every vector width.
      */
-    static void scores4(float[] q, int qo, int hd, float[] kt, int ko, int nTiles, float[] s, int so, int ss) {
+    public static void scores4(float[] q, int qo, int hd, float[] kt, int ko, int nTiles, float[] s, int so, int ss) {
         if (SIMD) {
             // a few tiles per call (see CHUNK)
             for (int b = 0; b < nTiles; b += TILES_PER_CALL) {
@@ -71,7 +70,7 @@ final class Kernels {
     }
 
     /** {@link #scores4} for one query row. */
-    static void scores1(float[] q, int qo, int hd, float[] kt, int ko, int nTiles, float[] s, int so) {
+    public static void scores1(float[] q, int qo, int hd, float[] kt, int ko, int nTiles, float[] s, int so) {
         if (SIMD) {
             for (int b = 0; b < nTiles; b += TILES_PER_CALL) {
                 VectorKernels.scores1(q, qo, hd, kt, ko + b * hd * TILE, Math.min(TILES_PER_CALL, nTiles - b), s,
@@ -82,7 +81,7 @@ final class Kernels {
         }
     }
 
-    static void scoresScalar(float[] q, int qo, int rows, int hd, float[] kt, int ko, int nTiles, int tile, float[] s,
+    public static void scoresScalar(float[] q, int qo, int rows, int hd, float[] kt, int ko, int nTiles, int tile, float[] s,
                              int so, int ss) {
         for (int r = 0; r < rows; r++) {
             for (int b = 0; b < nTiles; b++) {
@@ -110,7 +109,7 @@ final class Kernels {
      * so the vector kernel equals this twin exactly; a range split into consecutive calls gives the
      * same bits as one call.
      */
-    static void weightedSum4(float[] p, int po, int ps, float[] v, int vo, int hdv, int j0, int j1, float[] o, int oo) {
+    public static void weightedSum4(float[] p, int po, int ps, float[] v, int vo, int hdv, int j0, int j1, float[] o, int oo) {
         if (SIMD) {
             for (int j = j0; j < j1; j += POSITIONS_PER_CALL) {
                 VectorKernels.weightedSum4(p, po, ps, v, vo, hdv, j, Math.min(j1, j + POSITIONS_PER_CALL), o, oo);
@@ -121,7 +120,7 @@ final class Kernels {
     }
 
     /** {@link #weightedSum4} for one row. */
-    static void weightedSum1(float[] p, int po, float[] v, int vo, int hdv, int j0, int j1, float[] o, int oo) {
+    public static void weightedSum1(float[] p, int po, float[] v, int vo, int hdv, int j0, int j1, float[] o, int oo) {
         if (SIMD) {
             for (int j = j0; j < j1; j += POSITIONS_PER_CALL) {
                 VectorKernels.weightedSum1(p, po, v, vo, hdv, j, Math.min(j1, j + POSITIONS_PER_CALL), o, oo);
@@ -131,7 +130,7 @@ final class Kernels {
         }
     }
 
-    static void weightedSumScalar(float[] p, int po, int ps, int rows, float[] v, int vo, int hdv, int j0, int j1,
+    public static void weightedSumScalar(float[] p, int po, int ps, int rows, float[] v, int vo, int hdv, int j0, int j1,
                                   float[] o, int oo) {
         for (int r = 0; r < rows; r++) {
             for (int d = 0; d < hdv; d++) {
@@ -145,7 +144,7 @@ final class Kernels {
     }
 
     /** {@code out[oo + i] = silu(g[go + i]) * u[uo + i]}, silu(x) = x / (1 + e^-x). */
-    static void siluMul(float[] g, int go, float[] u, int uo, float[] out, int oo, int n) {
+    public static void siluMul(float[] g, int go, float[] u, int uo, float[] out, int oo, int n) {
         if (SIMD) {
             VectorKernels.siluMul(g, go, u, uo, out, oo, n);
         } else {
@@ -153,7 +152,7 @@ final class Kernels {
         }
     }
 
-    static void siluMulScalar(float[] g, int go, float[] u, int uo, float[] out, int oo, int n) {
+    public static void siluMulScalar(float[] g, int go, float[] u, int uo, float[] out, int oo, int n) {
         for (int i = 0; i < n; i++) {
             out[oo + i] = Activation.silu(g[go + i]) * u[uo + i];
         }
@@ -168,7 +167,7 @@ final class Kernels {
      * hot-call size limit) into the large attention method, ran out of its node budget there and left
      * the Vector API calls boxed, now and then, for the whole run.
      */
-    static void softmax(float[] s, int from, int to, float scale) {
+    public static void softmax(float[] s, int from, int to, float scale) {
         if (SIMD) {
             VectorKernels.softmax(s, from, to, scale);
         } else {
@@ -176,7 +175,7 @@ final class Kernels {
         }
     }
 
-    static void softmaxScalar(float[] s, int from, int to, float scale) {
+    public static void softmaxScalar(float[] s, int from, int to, float scale) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = from; j < to; j++) {
             float v = s[j] * scale;

@@ -1,5 +1,10 @@
-package dev.pocketrag.chat;
+package dev.pocketrag.chat.testing;
 
+import dev.pocketrag.chat.ChatCompletion;
+import dev.pocketrag.chat.ChatMessage;
+import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.chat.GenerationParams;
+import dev.pocketrag.chat.TokenListener;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -261,8 +261,7 @@ class NoteIndexTest {
             String body = "The harbor lantern glows. " + "Filler words about nothing much here. ".repeat(10)
                     + "Quartz violin meadow.";
             Note n = note("doc", "Ttl", body, T0);
-            Chunker chunker = new Chunker(TestSupport::countTokens, 20, 0);
-            List<Chunk> chunks = chunker.split(n);
+            List<Chunk> chunks = TestSupport.split(n, 20, 0);
             assertTrue(chunks.size() >= 3);
             List<float[]> vecs = new ArrayList<>();
             for (Chunk c : chunks) {

@@ -573,21 +573,19 @@ public final class Notebook implements AutoCloseable {
         checkLength(question, "question");
         long t0 = System.nanoTime();
         float[] q = embedder.embedQuery(question);
-        List<SearchHit> hits = index.stats().chunks() == 0 ? List.of()
-                : index.search(SearchRequest.hybrid(q, question, options.passages()).withFilter(options.filter()));
+        // an empty notebook finds nothing (no stats() per question: it lists the index's files)
+        List<SearchHit> hits = index.search(SearchRequest.hybrid(q, question, options.passages()).withFilter(options.filter()));
         List<Passage> candidates = new ArrayList<>(hits.size());
         Map<String, String> dates = new HashMap<>(); // note id -> the day it was written, for focused prompts
         double best = Double.NEGATIVE_INFINITY;
         for (SearchHit h : hits) {
-            Optional<Note> note = index.get(h.noteId());
-            String source = note.map(Note::source).orElse("");
-            note.ifPresent(n -> dates.put(n.id(), LocalDate.ofInstant(n.created(), ZoneOffset.UTC).toString()));
+            dates.put(h.noteId(), LocalDate.ofInstant(h.created(), ZoneOffset.UTC).toString());
             // the index reports kNN scores as (1 + cos) / 2; NaN when the chunk came from BM25 only
             double sim = Double.isNaN(h.denseScore()) ? Double.NaN : 2 * h.denseScore() - 1;
             if (!Double.isNaN(sim)) {
                 best = Math.max(best, sim);
             }
-            candidates.add(new Passage(candidates.size() + 1, h.noteId(), h.title(), source, h.chunkText(),
+            candidates.add(new Passage(candidates.size() + 1, h.noteId(), h.title(), h.source(), h.chunkText(),
                     h.start(), h.end(), sim));
         }
         long t1 = System.nanoTime();

@@ -15,7 +15,6 @@ import dev.pocketrag.retrieval.SearchOptions;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -196,22 +195,14 @@ final class NotebookApi {
         SearchOptions options = SearchOptions.defaults().withK(k).withMode(mode).withFilter(filter(tags(q)));
         List<SearchHit> hits;
         try (ModelGate.Slot work = mode == SearchMode.BM25 ? null : server.embedding.enter()) {
-            hits = storage("searching", () -> nb().stats().chunks() == 0 ? List.of() : nb().search(query.strip(), options));
+            hits = storage("searching", () -> nb().search(query.strip(), options)); // empty notebook: no hits
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiError.internal("interrupted while waiting for the embedder");
         }
         List<Object> data = new ArrayList<>(hits.size());
-        Map<String, String> sources = new HashMap<>();
         for (SearchHit h : hits) {
-            String source = sources.computeIfAbsent(h.noteId(), id -> {
-                try {
-                    return nb().get(id).map(Note::source).orElse("");
-                } catch (IOException e) {
-                    return "";
-                }
-            });
-            data.add(AnswerJson.hit(h, source));
+            data.add(AnswerJson.hit(h));
         }
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("object", "list");

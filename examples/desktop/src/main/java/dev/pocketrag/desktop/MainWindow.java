@@ -4,6 +4,7 @@ import dev.pocketrag.retrieval.Settings;
 import com.formdev.flatlaf.FlatClientProperties;
 import com.formdev.flatlaf.icons.FlatSearchIcon;
 import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.generation.GgufChatModel;
 import dev.pocketrag.index.IndexStats;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
@@ -886,7 +887,8 @@ final class MainWindow extends JFrame implements Host {
         background.execute(() -> {
             try {
                 ChatModel m = model == null ? null
-                        : ChatModels.load(model, ctx, session.directory().resolve(ChatModels.PROMPT_CACHE));
+                        : GgufChatModel.load(model, GgufChatModel.Options.defaults().withContextLength(ctx)
+                                .withPromptCache(session.directory().resolve(GgufChatModel.Options.PROMPT_CACHE_FOLDER)));
                 session.setChatModel(m);
                 SwingUtilities.invokeLater(() -> {
                     modeLabel.setText(answerMode());

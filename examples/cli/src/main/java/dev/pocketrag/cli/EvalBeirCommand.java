@@ -15,6 +15,7 @@ import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
 import dev.pocketrag.index.SearchRequest;
 import dev.pocketrag.retrieval.Chunker;
+import dev.pocketrag.server.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;

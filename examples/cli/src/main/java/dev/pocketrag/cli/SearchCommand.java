@@ -8,6 +8,7 @@ import dev.pocketrag.index.SearchMode;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.retrieval.AnswerJson;
 import dev.pocketrag.retrieval.SearchOptions;
+import dev.pocketrag.server.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -294,7 +294,7 @@ final class NotebookApi {
             try {
                 Answer a;
                 try {
-                    a = answer(question, asked, piece -> sse.send("delta", Http.GSON.toJson(Map.of("delta", piece))), () -> {
+                    a = answer(question, asked, piece -> sse.send("delta", Json.of(Map.of("delta", piece))), () -> {
                         work.close();
                         if (model != null) {
                             model.await(sse::lost);
@@ -305,13 +305,13 @@ final class NotebookApi {
                         model.close(); // the model is free before the last bytes go out
                     }
                 }
-                sse.send("answer", Http.GSON.toJson(AnswerJson.toJson(a)));
+                sse.send("answer", Json.of(AnswerJson.toJson(a)));
                 sse.send("[DONE]");
             } catch (ApiError e) {
-                sse.send("error", Http.GSON.toJson(Http.errorBody(e)));
+                sse.send("error", Json.of(Http.errorBody(e)));
                 sse.send("[DONE]");
             } catch (RuntimeException e) {
-                sse.send("error", Http.GSON.toJson(Http.errorBody(ApiError.internal("answering failed: "
+                sse.send("error", Json.of(Http.errorBody(ApiError.internal("answering failed: "
                         + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))))));
                 sse.send("[DONE]");
                 throw e;

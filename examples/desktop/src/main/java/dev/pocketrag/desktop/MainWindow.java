@@ -10,6 +10,7 @@ import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.retrieval.AskOptions;
+import dev.pocketrag.retrieval.Errors;
 import dev.pocketrag.retrieval.ImportProgress;
 import dev.pocketrag.retrieval.SearchOptions;
 import java.awt.BorderLayout;
@@ -24,9 +25,6 @@ import java.awt.event.KeyEvent;
 import java.awt.event.WindowAdapter;
 import java.awt.event.WindowEvent;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +38,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -940,27 +937,9 @@ final class MainWindow extends JFrame implements Host {
         status("Waiting for the notebook\u2026");
     }
 
-    /** One line for an error: the most specific message in the cause chain. */
+    /** One line for an error: {@link Errors#describe}. */
     static String describe(Throwable t) {
-        Throwable cur = t;
-        while ((cur instanceof ExecutionException || cur.getMessage() == null) && cur.getCause() != null) {
-            cur = cur.getCause();
-        }
-        if (cur instanceof NoSuchFileException e) {
-            return "no such file: " + e.getFile();
-        }
-        if (cur instanceof NotDirectoryException e) {
-            return "not a folder: " + e.getFile();
-        }
-        if (cur instanceof AccessDeniedException e) {
-            return "permission denied: " + e.getFile();
-        }
-        String msg = cur.getMessage();
-        if (msg == null) {
-            return cur.getClass().getSimpleName();
-        }
-        int nl = msg.indexOf('\n');
-        return nl < 0 ? msg : msg.substring(0, nl);
+        return Errors.describe(t);
     }
 
     // ---- the notes table

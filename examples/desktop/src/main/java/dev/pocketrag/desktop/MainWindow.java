@@ -11,13 +11,11 @@ import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.Errors;
-import dev.pocketrag.retrieval.ImportProgress;
 import dev.pocketrag.retrieval.SearchOptions;
 import java.awt.BorderLayout;
 import java.awt.CardLayout;
 import java.awt.Component;
 import java.awt.Dimension;
-import java.awt.FlowLayout;
 import java.awt.event.ComponentAdapter;
 import java.awt.event.ComponentEvent;
 import java.awt.event.InputEvent;
@@ -39,9 +37,7 @@ import java.util.NoSuchElementException;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.swing.AbstractAction;
@@ -57,7 +53,6 @@ import javax.swing.JFrame;
 import javax.swing.JLabel;
 import javax.swing.JList;
 import javax.swing.JPanel;
-import javax.swing.JProgressBar;
 import javax.swing.JScrollPane;
 import javax.swing.JSplitPane;
 import javax.swing.JTabbedPane;
@@ -93,7 +88,8 @@ final class MainWindow extends JFrame implements Host {
 
     private final transient AppOptions options;
     private final transient NotebookSession session;
-    private final transient Map<Lane, ExecutorService> lanes = new HashMap<>();
+    /** The background lanes (see {@link Lanes}). */
+    private final transient Lanes lanes;
     /** Work that does not need the notebook: loading a model, estimating memory, writing the config. */
     private final transient ExecutorService background;
 
@@ -122,14 +118,8 @@ final class MainWindow extends JFrame implements Host {
     private final JTabbedPane tabs = new JTabbedPane();
     private final NoteEditor editor;
     private final AskPanel askPanel;
-    private final JLabel statusLabel = new JLabel("Starting\u2026");
-    private final JLabel modeLabel = new JLabel(" ");
-    private final JLabel statsLabel = new JLabel(" ");
-    private final JPanel statusBar = new JPanel(new BorderLayout(12, 0));
-    private final JPanel importPanel = new JPanel(new FlowLayout(FlowLayout.RIGHT, 8, 0));
-    private final JProgressBar importProgress = new JProgressBar();
-    private final JLabel importLabel = new JLabel();
-    private final JButton cancelImport = new JButton("Cancel");
+    private final ImportBar importBar;
+    private final StatusBar statusBar;
     private final Timer searchTimer;
 
     private transient List<Note> allNotes = List.of();
@@ -137,9 +127,6 @@ final class MainWindow extends JFrame implements Host {
     private String resultsQuery;
     private transient List<String> resultsTerms = List.of();
     private boolean updatingLists;
-    private boolean importing;
-    private transient AtomicBoolean importCancel = new AtomicBoolean();
-    private long importStarted;
     private long lastRefresh;
     private String lastError;
     private transient Path modelPath;
@@ -152,10 +139,6 @@ final class MainWindow extends JFrame implements Host {
         this.options = options;
         this.modelPath = options.model();
         this.modelCtx = options.ctx();
-        for (Lane lane : Lane.values()) {
-            lanes.put(lane, Executors.newSingleThreadExecutor(daemon("pocketrag-" + lane.name().toLowerCase(Locale.ROOT))));
-        }
-        background = Executors.newCachedThreadPool(daemon("pocketrag-background"));
         session = new NotebookSession(options.directory(), options.embedders(), options.retryEvery(),
                 options.idleAfter(), new NotebookSession.Listener() {
                     @Override
@@ -176,6 +159,10 @@ final class MainWindow extends JFrame implements Host {
                         SwingUtilities.invokeLater(() -> showError("Closing the idle notebook", e));
                     }
                 });
+        lanes = new Lanes(session, () -> closing, this::showError);
+        background = lanes.background();
+        importBar = new ImportBar(this, importButton);
+        statusBar = new StatusBar(importBar);
         editor = new NoteEditor(this);
         askPanel = new AskPanel(this);
         searchTimer = new Timer(SEARCH_DEBOUNCE_MILLIS, e -> runSearch());
@@ -194,7 +181,7 @@ final class MainWindow extends JFrame implements Host {
             @Override
             public void windowGainedFocus(WindowEvent e) {
                 // pick up notes the CLI added while the window was in the background
-                if (!importing && System.nanoTime() - lastRefresh > TimeUnit.SECONDS.toNanos(5)) {
+                if (!importBar.isImporting() && System.nanoTime() - lastRefresh > TimeUnit.SECONDS.toNanos(5)) {
                     refreshNotes();
                 }
             }
@@ -218,7 +205,7 @@ final class MainWindow extends JFrame implements Host {
         split.setResizeWeight(0.4);
         split.setDividerLocation(480);
         root.add(split, BorderLayout.CENTER);
-        root.add(statusBar(), BorderLayout.SOUTH);
+        root.add(statusBar, BorderLayout.SOUTH);
         setContentPane(root);
 
         bindKey(root, KeyStroke.getKeyStroke(KeyEvent.VK_F, InputEvent.CTRL_DOWN_MASK), "focus-search", () -> {
@@ -230,15 +217,6 @@ final class MainWindow extends JFrame implements Host {
         setMinimumSize(new Dimension(900, 600));
         setSize(1280, 820);
         setLocationByPlatform(true);
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicLong n = new AtomicLong();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     private static void bindKey(JComponent c, KeyStroke key, String name, Runnable r) {
@@ -429,41 +407,11 @@ final class MainWindow extends JFrame implements Host {
         return p;
     }
 
-    private JComponent statusBar() {
-        statusLabel.setName("status");
-        modeLabel.setName("mode");
-        importProgress.setName("importProgress");
-        importProgress.setStringPainted(true);
-        importProgress.setPreferredSize(new Dimension(220, importProgress.getPreferredSize().height));
-        importLabel.setName("importText");
-        cancelImport.setName("cancelImport");
-        cancelImport.addActionListener(e -> {
-            importCancel.set(true);
-            cancelImport.setEnabled(false);
-            importLabel.setText("Cancelling after this file\u2026");
-        });
-        importPanel.add(importLabel);
-        importPanel.add(importProgress);
-        importPanel.add(cancelImport);
-        importPanel.setVisible(false);
-        JPanel p = statusBar;
-        p.add(statusLabel, BorderLayout.CENTER);
-        JPanel right = new JPanel(new FlowLayout(FlowLayout.RIGHT, 12, 0));
-        right.add(importPanel);
-        statsLabel.setName("stats");
-        right.add(statsLabel);
-        right.add(modeLabel);
-        p.add(right, BorderLayout.EAST);
-        return p;
-    }
-
     /** Colours that are ours (not the look's): set again after a theme change. */
     private void applyOwnColors() {
         errorBar.setBackground(Theme.errorBackground());
         busyBar.setBackground(Theme.warningBackground());
-        statusBar.setBorder(BorderFactory.createCompoundBorder(
-                BorderFactory.createMatteBorder(1, 0, 0, 0, javax.swing.UIManager.getColor("Separator.foreground")),
-                BorderFactory.createEmptyBorder(4, 10, 4, 10)));
+        statusBar.applyOwnColors();
     }
 
     // ---- start and stop
@@ -471,7 +419,7 @@ final class MainWindow extends JFrame implements Host {
     /** Shows the window and starts loading: the notes, then the chat model if one is configured. */
     void start() {
         applyOwnColors();
-        modeLabel.setText(answerMode());
+        statusBar.mode(answerMode());
         setVisible(true);
         status("Opening " + options.directory() + "\u2026 (loading the embedding model)");
         leftHeader.setText("Loading notes\u2026");
@@ -492,20 +440,12 @@ final class MainWindow extends JFrame implements Host {
         }
         closing = true;
         searchTimer.stop();
-        importCancel.set(true);
+        importBar.cancel();
         askPanel.cancel();
         setVisible(false);
         Thread t = new Thread(() -> {
             try {
-                for (ExecutorService lane : lanes.values()) {
-                    lane.shutdown();
-                }
-                for (ExecutorService lane : lanes.values()) {
-                    if (!lane.awaitTermination(2, TimeUnit.MINUTES)) {
-                        System.err.println("pocketrag desktop: background work did not finish in 2 minutes");
-                    }
-                }
-                background.shutdownNow();
+                lanes.shutdownAndAwait();
                 session.close();
             } catch (IOException | RuntimeException e) {
                 System.err.println("pocketrag desktop: error closing the notebook: " + describe(e));
@@ -534,36 +474,7 @@ final class MainWindow extends JFrame implements Host {
 
     @Override
     public <T> void run(Lane lane, String what, NotebookSession.Task<T> task, Consumer<T> onDone, Runnable onFinally) {
-        if (closing) {
-            return;
-        }
-        lanes.get(lane).execute(() -> {
-            T result;
-            try {
-                result = session.call(task);
-            } catch (Throwable t) {
-                SwingUtilities.invokeLater(() -> {
-                    if (!closing) {
-                        showError(what, t);
-                    }
-                    if (onFinally != null) {
-                        onFinally.run();
-                    }
-                });
-                return;
-            }
-            SwingUtilities.invokeLater(() -> {
-                try {
-                    if (!closing) {
-                        onDone.accept(result);
-                    }
-                } finally {
-                    if (onFinally != null) {
-                        onFinally.run();
-                    }
-                }
-            });
-        });
+        lanes.run(lane, what, task, onDone, onFinally);
     }
 
     @Override
@@ -578,7 +489,7 @@ final class MainWindow extends JFrame implements Host {
 
     @Override
     public void status(String message) {
-        statusLabel.setText(message);
+        statusBar.status(message);
     }
 
     @Override
@@ -642,9 +553,9 @@ final class MainWindow extends JFrame implements Host {
                     updateTags();
                     showNotes();
                     IndexStats s = listing.stats();
-                    statsLabel.setText(String.format(Locale.ROOT, "%d notes \u00b7 %d chunks", s.notes(), s.chunks()));
-                    statsLabel.setToolTipText(options.directory().toAbsolutePath().toString());
-                    if (statusLabel.getText().startsWith("Opening ")) {
+                    statusBar.stats(String.format(Locale.ROOT, "%d notes \u00b7 %d chunks", s.notes(), s.chunks()),
+                            options.directory().toAbsolutePath().toString());
+                    if (statusBar.status().startsWith("Opening ")) {
                         status("Ready: " + options.directory().toAbsolutePath());
                     }
                 }, null);
@@ -799,56 +710,9 @@ final class MainWindow extends JFrame implements Host {
         }
     }
 
-    /** Imports {@code folder} in the background with a cancellable progress bar. */
+    /** Imports {@code folder} in the background with a cancellable progress bar (see {@link ImportBar}). */
     void startImport(Path folder) {
-        if (importing) {
-            showError("Importing " + folder, new IllegalStateException("an import is already running"));
-            return;
-        }
-        importing = true;
-        importCancel = new AtomicBoolean();
-        AtomicBoolean cancel = importCancel;
-        importStarted = System.nanoTime();
-        importButton.setEnabled(false);
-        cancelImport.setEnabled(true);
-        importProgress.setIndeterminate(true);
-        importProgress.setString("scanning");
-        importLabel.setText("Importing " + folder.getFileName() + "\u2026");
-        importPanel.setVisible(true);
-        status("Importing " + folder + "\u2026");
-        run(Lane.IMPORT, "Importing " + folder, nb -> nb.importFolder(folder, p -> {
-            SwingUtilities.invokeLater(() -> showImportProgress(p));
-            return !cancel.get();
-        }), p -> {
-            double secs = (System.nanoTime() - importStarted) / 1e9;
-            String counts = String.format(Locale.ROOT,
-                    "%d added, %d updated, %d unchanged, %d deleted, %d skipped, %d failed (%d chunks embedded) in %.1f s",
-                    p.added(), p.updated(), p.unchanged(), p.deleted(), p.skipped(), p.failed(), p.chunks(), secs);
-            status(p.done() < p.total()
-                    ? "Import cancelled after " + p.done() + " of " + p.total() + " files: " + counts
-                            + ". Import the folder again to carry on."
-                    : "Imported " + folder.getFileName() + ": " + counts);
-        }, () -> {
-            importing = false;
-            importPanel.setVisible(false);
-            importButton.setEnabled(true);
-            notesChanged();
-        });
-    }
-
-    private void showImportProgress(ImportProgress p) {
-        if (!importing) {
-            return;
-        }
-        importProgress.setIndeterminate(false);
-        importProgress.setMaximum(Math.max(1, p.total()));
-        importProgress.setValue(p.done());
-        importProgress.setString(p.done() + " / " + p.total() + " files");
-        if (!importCancel.get()) {
-            double secs = Math.max(1e-3, (System.nanoTime() - importStarted) / 1e9);
-            importLabel.setText(String.format(Locale.ROOT, "%d new, %d updated, %d unchanged \u00b7 %d chunks \u00b7 %.1f files/s",
-                    p.added(), p.updated(), p.unchanged(), p.chunks(), p.done() / secs));
-        }
+        importBar.startImport(folder);
     }
 
     // ---- settings, model, theme
@@ -888,14 +752,14 @@ final class MainWindow extends JFrame implements Host {
                                 .withPromptCache(session.directory().resolve(GgufChatModel.Options.PROMPT_CACHE_FOLDER)));
                 session.setChatModel(m);
                 SwingUtilities.invokeLater(() -> {
-                    modeLabel.setText(answerMode());
+                    statusBar.mode(answerMode());
                     askPanel.render();
                     status(m == null ? "Answers are extractive now" : "Loaded " + m.name());
                 });
             } catch (Exception e) {
                 SwingUtilities.invokeLater(() -> {
                     showError("Chat model", e);
-                    modeLabel.setText(answerMode());
+                    statusBar.mode(answerMode());
                     status(answerMode());
                 });
             }
@@ -1032,11 +896,11 @@ final class MainWindow extends JFrame implements Host {
     }
 
     boolean isImporting() {
-        return importing;
+        return importBar.isImporting();
     }
 
     JLabel statusLabel() {
-        return statusLabel;
+        return statusBar.statusLabel();
     }
 
     String lastError() {

@@ -106,6 +106,12 @@ public final class GgufChatModel implements ChatModel {
      *                      the next process (see "Work done once" above); null = none
      */
     public record Options(int contextLength, int threads, OptionalLong seed, int batchSize, Path promptCache) {
+        /**
+         * The folder of a notebook directory the apps give as {@link #promptCache()}, so that the CLI,
+         * the server and the desktop app share one cache per notebook.
+         */
+        public static final String PROMPT_CACHE_FOLDER = "prompt-cache";
+
         public Options {
             if (contextLength < 0) {
                 throw new IllegalArgumentException("contextLength must be >= 0 (0 = default); contextLength="
@@ -230,14 +236,24 @@ public final class GgufChatModel implements ChatModel {
     }
 
     /**
-     * Maps and checks {@code path} and allocates the KV cache.
+     * Maps and checks {@code path} and allocates the KV cache: the one loader of GGUF chat models
+     * (the CLI, the server and the desktop app call it).
      *
+     * @throws java.nio.file.NoSuchFileException if there is no such file ("model file not found")
+     * @throws IllegalArgumentException  if {@code path} is a folder (the message names it)
      * @throws IOException               if the file cannot be read
      * @throws GgufFormatException       if it is not a valid GGUF model (missing tensor, wrong shape, ...)
      * @throws UnsupportedModelException if its architecture or a feature is not implemented
      */
     public static GgufChatModel load(Path path, Options options) throws IOException {
+        Objects.requireNonNull(path, "path");
         Objects.requireNonNull(options, "options");
+        if (!Files.exists(path)) {
+            throw new java.nio.file.NoSuchFileException(path.toString(), null, "model file not found");
+        }
+        if (Files.isDirectory(path)) {
+            throw new IllegalArgumentException("model " + path + " is a folder, not a .gguf file");
+        }
         Gguf gguf = Gguf.open(path);
         boolean ok = false;
         try {

@@ -219,6 +219,17 @@ class GgufChatModelTest {
     }
 
     @Test
+    void load_says_model_file_not_found_and_refuses_a_folder_by_name(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.gguf");
+        java.nio.file.NoSuchFileException e = assertThrows(java.nio.file.NoSuchFileException.class,
+                () -> GgufChatModel.load(missing));
+        assertEquals(missing.toString(), e.getFile());
+        assertEquals("model file not found", e.getReason());
+        IllegalArgumentException folder = assertThrows(IllegalArgumentException.class, () -> GgufChatModel.load(dir));
+        assertEquals("model " + dir + " is a folder, not a .gguf file", folder.getMessage());
+    }
+
+    @Test
     void unsupported_architecture_names_the_supported_ones(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("gpt2.gguf");
         GgufWriter w = tinyModel("gpt2", 2);

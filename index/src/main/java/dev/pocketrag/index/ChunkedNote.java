@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A note ready to index: its chunks (from a {@link Chunker}), one vector per chunk, and a
- * fingerprint of what the note was made from.
+ * A note ready to index: its chunks (from a chunker, e.g. retrieval's {@code Chunker}), one
+ * vector per chunk, and a fingerprint of what the note was made from.
  *
  * <p>Validated: at least one chunk, ordinals 0..n-1 in order, each chunk's text equal to its slice
  * of the body, one non-null vector per chunk. Vector length and norm are checked by the index,

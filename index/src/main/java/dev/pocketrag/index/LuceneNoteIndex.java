@@ -91,11 +91,13 @@ import org.apache.lucene.util.BytesRef;
  *       field, as Anserini's "flat" BEIR indexes); English analyzer (Porter stemming, English
  *       stop words)</li>
  *   <li>{@code tag} (indexed keyword, stored, repeated): the note's tags</li>
+ *   <li>{@code source} (stored): where the note came from (on chunk 0 only in indexes written
+ *       before search hits carried it; a hit on another chunk of such a note reads chunk 0's)</li>
  *   <li>{@code created}, {@code updated} (long point, stored, numeric doc values): epoch
  *       milliseconds</li>
  *   <li>{@code vector} (float vector, dot-product similarity: the vectors are unit length)</li>
  *   <li>chunk 0 only: {@code head} (indexed keyword "1": one per note, for counting and listing),
- *       {@code body} and {@code source} (stored), {@code fingerprint} (stored, only when not
+ *       {@code body} (stored), {@code fingerprint} (stored, only when not
  *       empty)</li>
  * </ul>
  * Commit user data: {@code pocketrag.schema} ("1"), {@code pocketrag.model} (embedding model id),
@@ -678,6 +680,7 @@ final class LuceneNoteIndex implements NoteIndex {
             d.add(new StoredField(F_END, c.end()));
             d.add(new StoredField(F_TITLE, n.title()));
             d.add(new StoredField(F_CHUNK, c.text()));
+            d.add(new StoredField(F_SOURCE, n.source())); // on every chunk, so a hit carries it
             d.add(new TextField(F_TEXT, n.title().isEmpty() ? c.text() : n.title() + "\n" + c.text(), Field.Store.NO));
             for (String t : n.tags()) {
                 d.add(new StringField(F_TAG, t, Field.Store.YES));
@@ -688,7 +691,6 @@ final class LuceneNoteIndex implements NoteIndex {
             if (c.ordinal() == 0) {
                 d.add(new StringField(F_HEAD, "1", Field.Store.NO));
                 d.add(new StoredField(F_BODY, n.body()));
-                d.add(new StoredField(F_SOURCE, n.source()));
                 if (!cn.fingerprint().isEmpty()) {
                     d.add(new StoredField(F_FINGERPRINT, cn.fingerprint()));
                 }
@@ -973,6 +975,9 @@ final class LuceneNoteIndex implements NoteIndex {
         }
         IndexSearcher s = acquire();
         try {
+            if (s.getIndexReader().numDocs() == 0) {
+                return List.of(); // nothing to find (and Lucene's kNN rescoring expects a non-empty index)
+            }
             Query filter = filterQuery(r.filter());
             int depth = r.mode() == SearchMode.HYBRID ? r.depth() : r.k();
             List<ListHit> dense = r.mode() == SearchMode.BM25 ? List.of() : dense(s, r.vector(), filter, depth, r.groupByNote());
@@ -983,13 +988,13 @@ final class LuceneNoteIndex implements NoteIndex {
                 case DENSE -> {
                     for (int i = 0; i < dense.size(); i++) {
                         ListHit h = dense.get(i);
-                        out.add(hit(sf, h.doc, i + 1, h.score, i + 1, h.score, 0, Double.NaN));
+                        out.add(hit(s, sf, h.doc, i + 1, h.score, i + 1, h.score, 0, Double.NaN));
                     }
                 }
                 case BM25 -> {
                     for (int i = 0; i < bm25.size(); i++) {
                         ListHit h = bm25.get(i);
-                        out.add(hit(sf, h.doc, i + 1, h.score, 0, Double.NaN, i + 1, h.score));
+                        out.add(hit(s, sf, h.doc, i + 1, h.score, 0, Double.NaN, i + 1, h.score));
                     }
                 }
                 case HYBRID -> {
@@ -1017,7 +1022,7 @@ final class LuceneNoteIndex implements NoteIndex {
                         int br = f.ranks()[1];
                         // the chunk shown: from the list where the item ranks better (dense on ties)
                         int doc = d != null && (b == null || dr <= br) ? d.doc : b.doc;
-                        out.add(hit(sf, doc, i + 1, f.score(), dr, d == null ? Double.NaN : d.score,
+                        out.add(hit(s, sf, doc, i + 1, f.score(), dr, d == null ? Double.NaN : d.score,
                                 br, b == null ? Double.NaN : b.score));
                     }
                 }
@@ -1153,12 +1158,21 @@ final class LuceneNoteIndex implements NoteIndex {
     }
 
     /** Stored fields a hit needs (not the note body kept on chunk 0). */
-    private static final Set<String> HIT_FIELDS = Set.of(F_ID, F_TITLE, F_TAG, F_ORD, F_CHUNK, F_START, F_END);
+    private static final Set<String> HIT_FIELDS = Set.of(F_ID, F_TITLE, F_TAG, F_ORD, F_CHUNK, F_START, F_END,
+            F_SOURCE, F_CREATED);
+    private static final Set<String> SOURCE_FIELD = Set.of(F_SOURCE);
 
-    private static SearchHit hit(StoredFields sf, int doc, int rank, double score, int dr, double ds, int br, double bs)
-            throws IOException {
+    private static SearchHit hit(IndexSearcher s, StoredFields sf, int doc, int rank, double score, int dr, double ds,
+            int br, double bs) throws IOException {
         Document d = sf.document(doc, HIT_FIELDS);
-        return new SearchHit(d.get(F_ID), d.get(F_TITLE), List.of(d.getValues(F_TAG)), intField(d, F_ORD),
+        String source = d.get(F_SOURCE);
+        if (source == null) {
+            // a chunk other than 0 written before every chunk stored the source: read it from chunk 0
+            int head = headDoc(s, d.get(F_ID));
+            source = head < 0 ? "" : Objects.requireNonNullElse(sf.document(head, SOURCE_FIELD).get(F_SOURCE), "");
+        }
+        return new SearchHit(d.get(F_ID), d.get(F_TITLE), List.of(d.getValues(F_TAG)), source,
+                Instant.ofEpochMilli(longField(d, F_CREATED)), intField(d, F_ORD),
                 d.get(F_CHUNK), intField(d, F_START), intField(d, F_END), rank, score, dr, ds, br, bs);
     }
 

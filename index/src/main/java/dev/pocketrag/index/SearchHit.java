@@ -1,5 +1,6 @@
 package dev.pocketrag.index;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -9,6 +10,8 @@ import java.util.Objects;
  * @param noteId the note's id
  * @param title the note's title
  * @param tags the note's tags
+ * @param source where the note came from (its {@link Note#source()}: a path or URL, empty when unknown)
+ * @param created when the note was created ({@link Note#created()})
  * @param chunkOrdinal which chunk of the note (from 0)
  * @param chunkText the chunk's text
  * @param start offset of the chunk in the note's body (UTF-16 units)
@@ -21,13 +24,15 @@ import java.util.Objects;
  * @param bm25Rank 1-based rank in the BM25 list, 0 if not in it
  * @param bm25Score its BM25 score, NaN if not in the list
  */
-public record SearchHit(String noteId, String title, List<String> tags, int chunkOrdinal, String chunkText,
-        int start, int end, int rank, double score, int denseRank, double denseScore, int bm25Rank,
+public record SearchHit(String noteId, String title, List<String> tags, String source, Instant created,
+        int chunkOrdinal, String chunkText, int start, int end, int rank, double score, int denseRank, double denseScore, int bm25Rank,
         double bm25Score) {
     public SearchHit {
         Objects.requireNonNull(noteId, "noteId");
         Objects.requireNonNull(title, "title");
         tags = List.copyOf(tags);
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(created, "created");
         Objects.requireNonNull(chunkText, "chunkText");
         if (rank < 1) {
             throw new IllegalArgumentException("rank=" + rank + ", must be >= 1");

@@ -2,9 +2,9 @@
  * Notes in a Lucene index on local disk (HNSW + BM25): the public facade is {@link
  * dev.pocketrag.index.NoteIndex}.
  *
- * <p>Typical use, with any embedder (the index never embeds anything itself):
+ * <p>Typical use, with any embedder (the index never embeds anything itself) and a chunker (the
+ * notebook's is {@code dev.pocketrag.retrieval.Chunker}, above this module):
  * <pre>{@code
- * Chunker chunker = new Chunker(embedder::countTokens, embedder.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
  * try (NoteIndex index = NoteIndex.open(dir, IndexOptions.of(embedder.modelId(), embedder.dimension()))) {
  *     List<Chunk> chunks = chunker.split(note);
  *     index.put(note, chunks, embedder.embedAll(chunks.stream().map(Chunk::embeddingText).toList()));

@@ -18,7 +18,6 @@ public final class CrashChild {
 
     static final int IDS = 300;
     static final int DIM = 8;
-    static final Chunker CHUNKER = new Chunker(TestSupport::countTokens, 32, 6);
 
     static IndexOptions options() {
         return IndexOptions.of("crash-model", DIM).withHnsw(8, 20);
@@ -32,7 +31,7 @@ public final class CrashChild {
     }
 
     static ChunkedNote chunked(Note n) {
-        List<Chunk> chunks = CHUNKER.split(n);
+        List<Chunk> chunks = TestSupport.split(n, 32, 3);
         List<float[]> vs = new ArrayList<>();
         Random r = new Random(n.title().hashCode());
         for (int i = 0; i < chunks.size(); i++) {

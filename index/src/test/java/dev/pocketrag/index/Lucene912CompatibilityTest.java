@@ -84,6 +84,9 @@ class Lucene912CompatibilityTest {
             assertEquals(1, knn.get(0).chunkOrdinal());
             assertEquals("A second chunk mentions monsoon again.", knn.get(0).chunkText());
             assertEquals(1.0, knn.get(0).score(), 1e-5);
+            // chunk 1 of an old note has no source of its own: the hit reads chunk 0's
+            assertEquals("fixture:note-7", knn.get(0).source());
+            assertEquals(index.get("note-7").orElseThrow().created(), knn.get(0).created());
 
             // filter inside kNN on the old segments: nearest to note 7 among group-2 notes
             List<SearchHit> filtered = index.search(SearchRequest.dense(vector(7, 1), 20)

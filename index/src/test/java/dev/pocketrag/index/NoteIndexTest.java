@@ -261,8 +261,7 @@ class NoteIndexTest {
             String body = "The harbor lantern glows. " + "Filler words about nothing much here. ".repeat(10)
                     + "Quartz violin meadow.";
             Note n = note("doc", "Ttl", body, T0);
-            Chunker chunker = new Chunker(TestSupport::countTokens, 20, 0);
-            List<Chunk> chunks = chunker.split(n);
+            List<Chunk> chunks = TestSupport.split(n, 20, 0);
             assertTrue(chunks.size() >= 3);
             List<float[]> vecs = new ArrayList<>();
             for (Chunk c : chunks) {
@@ -314,6 +313,31 @@ class NoteIndexTest {
             List<SearchHit> hyGrouped = index.search(SearchRequest.hybrid(axis(9, DIM), "harbor lantern", 10).groupedByNote());
             assertEquals(2, hyGrouped.size());
             assertEquals(Set.of("doc", "doc2"), ids(hyGrouped));
+        }
+    }
+
+    @Test
+    void every_hit_carries_its_notes_source_and_creation_time_whichever_chunk_it_is() throws IOException {
+        try (NoteIndex index = open()) {
+            String body = "The harbor lantern glows. " + "Filler words about nothing much here. ".repeat(10)
+                    + "Quartz violin meadow.";
+            Note n = new Note("doc", "Ttl", body, List.of(), "/notes/a b.md", T0, T0.plusSeconds(5));
+            Note plain = new Note("doc2", "", "quartz quartz quartz", List.of(), "", T0.plusSeconds(7),
+                    T0.plusSeconds(9));
+            index.put(chunked(n, axis(1, DIM), 20));
+            index.put(chunked(plain, axis(2, DIM), 256));
+            index.commit();
+            List<SearchHit> hits = index.search(SearchRequest.dense(axis(1, DIM), 50));
+            assertTrue(hits.stream().anyMatch(h -> h.noteId().equals("doc") && h.chunkOrdinal() > 0));
+            for (SearchHit h : hits) {
+                Note of = h.noteId().equals("doc") ? n : plain;
+                assertEquals(of.source(), h.source(), "chunk " + h.chunkOrdinal() + " of " + h.noteId());
+                assertEquals(of.created(), h.created(), "chunk " + h.chunkOrdinal() + " of " + h.noteId());
+            }
+            SearchHit last = index.search(SearchRequest.bm25("quartz violin meadow", 10)).stream()
+                    .filter(h -> h.noteId().equals("doc")).findFirst().orElseThrow();
+            assertTrue(last.chunkOrdinal() > 0);
+            assertEquals("/notes/a b.md", last.source());
         }
     }
 
@@ -420,6 +444,24 @@ class NoteIndexTest {
             s.add(h.noteId());
         }
         return s;
+    }
+
+    @Test
+    void an_empty_index_finds_nothing_in_every_mode_writable_or_read_only() throws IOException {
+        Path missing = dir.resolve("missing");
+        try (NoteIndex writable = open(); NoteIndex readOnly = NoteIndex.openReadOnly(missing, IndexOptions.of(MODEL, DIM))) {
+            for (NoteIndex index : List.of(writable, readOnly)) {
+                for (SearchRequest r : List.of(SearchRequest.dense(axis(0, DIM), 5), SearchRequest.bm25("harbor", 5),
+                        SearchRequest.hybrid(axis(0, DIM), "harbor", 5),
+                        SearchRequest.hybrid(axis(0, DIM), "harbor", 5).groupedByNote())) {
+                    assertEquals(List.of(), index.search(r), r.toString());
+                }
+            }
+            writable.put(chunked(note("n", "T", "harbor text", T0), axis(0, DIM), 256));
+            writable.delete("n");
+            assertEquals(List.of(), writable.search(SearchRequest.hybrid(axis(0, DIM), "harbor", 5)),
+                    "deleted notes leave nothing to find");
+        }
     }
 
     @Test

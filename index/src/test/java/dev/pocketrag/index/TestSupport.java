@@ -57,10 +57,41 @@ final class TestSupport {
         return v;
     }
 
-    /** Chunks a note with the test tokenizer and gives every chunk the same vector. */
+    /**
+     * The index's tests' own chunker (the real one, retrieval's {@code Chunker}, is above this
+     * module): windows of whole words (runs of non-space characters), at most {@code maxTokens - 2}
+     * words of {@link #countTokens} each and consecutive windows sharing {@code overlapWords}; an
+     * empty body gives one empty chunk. The embedding text is the title, a line break and the text.
+     */
+    static List<Chunk> split(Note note, int maxTokens, int overlapWords) {
+        List<int[]> words = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\S+").matcher(note.body());
+        while (m.find()) {
+            words.add(new int[] {m.start(), m.end()});
+        }
+        String prefix = note.title().isBlank() ? "" : note.title().strip() + "\n";
+        List<Chunk> chunks = new ArrayList<>();
+        if (words.isEmpty()) {
+            chunks.add(new Chunk(0, 0, 0, "", prefix.strip()));
+            return chunks;
+        }
+        int window = Math.max(1, (maxTokens - 2) / 2); // a word may count as more than one token
+        int step = Math.max(1, window - overlapWords);
+        for (int from = 0; ; from += step) {
+            int to = Math.min(words.size(), from + window);
+            int start = words.get(from)[0];
+            int end = words.get(to - 1)[1];
+            String text = note.body().substring(start, end);
+            chunks.add(new Chunk(chunks.size(), start, end, text, prefix + text));
+            if (to == words.size()) {
+                return chunks;
+            }
+        }
+    }
+
+    /** Chunks a note with the test chunker and gives every chunk the same vector. */
     static ChunkedNote chunked(Note note, float[] vector, int maxTokens) {
-        Chunker chunker = new Chunker(TestSupport::countTokens, maxTokens, Math.min(8, (maxTokens - 3) / 2));
-        List<Chunk> chunks = chunker.split(note);
+        List<Chunk> chunks = split(note, maxTokens, Math.min(8, (maxTokens - 3) / 4));
         List<float[]> vectors = new ArrayList<>();
         for (int i = 0; i < chunks.size(); i++) {
             vectors.add(vector);

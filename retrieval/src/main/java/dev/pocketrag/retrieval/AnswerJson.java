@@ -87,13 +87,13 @@ public final class AnswerJson {
      * "note_id", "title", "tags", "source", "passage", "start", "end", "score", "dense_rank",
      * "bm25_rank"}} (a rank of 0: not in that list).
      */
-    public static Map<String, Object> hit(SearchHit h, String source) {
+    public static Map<String, Object> hit(SearchHit h) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("rank", h.rank());
         o.put("note_id", h.noteId());
         o.put("title", h.title());
         o.put("tags", h.tags());
-        o.put("source", source);
+        o.put("source", h.source());
         o.put("passage", h.chunkText());
         o.put("start", h.start());
         o.put("end", h.end());

@@ -7,7 +7,6 @@ import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.index.Chunk;
 import dev.pocketrag.index.ChunkedNote;
-import dev.pocketrag.index.Chunker;
 import dev.pocketrag.index.IndexCheck;
 import dev.pocketrag.index.IndexOptions;
 import dev.pocketrag.index.IndexStats;
@@ -120,7 +119,7 @@ public final class Notebook implements AutoCloseable {
             synchronized (chunkerLock) {
                 c = chunker;
                 if (c == null) {
-                    c = new Chunker(embedder::countTokens, embedder.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+                    c = Chunker.forEmbedder(embedder);
                     chunker = c;
                 }
             }
@@ -251,7 +250,7 @@ public final class Notebook implements AutoCloseable {
             boolean own = embedder == null;
             Embedder e = own ? Embedders.miniLmOnFirstUse() : embedder;
             try {
-                Chunker chunker = new Chunker(e::countTokens, e.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+                Chunker chunker = Chunker.forEmbedder(e);
                 return NoteIndex.repair(directory.resolve("index"), IndexOptions.of(e.modelId(), e.dimension())
                         .withVectorFormat(vectorFormat), backup, notes -> chunkAndEmbed(notes, chunker, e, null));
             } finally {
@@ -476,40 +475,15 @@ public final class Notebook implements AutoCloseable {
     /** {@code cancelled}: asked between batches of chunks (null: never cancelled). */
     private static List<ChunkedNote> chunkAndEmbed(List<Note> given, Chunker chunker, Embedder embedder,
             java.util.function.BooleanSupplier cancelled) {
-        List<Note> notes = new ArrayList<>(given.size());
-        for (Note n : given) {
-            notes.add(n.withBoundedTitle());
-        }
-        List<List<Chunk>> chunks = new ArrayList<>(notes.size());
-        List<String> texts = new ArrayList<>();
-        for (Note n : notes) {
-            List<Chunk> cs = chunker.split(n);
-            chunks.add(cs);
-            for (Chunk c : cs) {
-                texts.add(c.embeddingText());
-            }
-        }
-        List<float[]> vectors;
         if (cancelled == null) {
-            vectors = embedder.embedAll(texts);
-        } else {
-            vectors = new ArrayList<>(texts.size());
-            for (int i = 0; i < texts.size(); i += CANCELLABLE_BATCH) {
-                if (cancelled.getAsBoolean()) {
-                    throw new java.util.concurrent.CancellationException("cancelled after " + i + " of " + texts.size()
-                            + " chunks were embedded");
-                }
-                vectors.addAll(embedder.embedAll(texts.subList(i, Math.min(texts.size(), i + CANCELLABLE_BATCH))));
+            return chunker.chunkAndEmbed(given, embedder);
+        }
+        return chunker.chunkAndEmbed(given, embedder::embedAll, CANCELLABLE_BATCH, (embedded, total) -> {
+            if (embedded < total && cancelled.getAsBoolean()) {
+                throw new java.util.concurrent.CancellationException("cancelled after " + embedded + " of " + total
+                        + " chunks were embedded");
             }
-        }
-        List<ChunkedNote> out = new ArrayList<>(notes.size());
-        int k = 0;
-        for (int i = 0; i < notes.size(); i++) {
-            int size = chunks.get(i).size();
-            out.add(new ChunkedNote(notes.get(i), chunks.get(i), vectors.subList(k, k + size)));
-            k += size;
-        }
-        return out;
+        });
     }
 
     // ---- search and ask
@@ -599,21 +573,19 @@ public final class Notebook implements AutoCloseable {
         checkLength(question, "question");
         long t0 = System.nanoTime();
         float[] q = embedder.embedQuery(question);
-        List<SearchHit> hits = index.stats().chunks() == 0 ? List.of()
-                : index.search(SearchRequest.hybrid(q, question, options.passages()).withFilter(options.filter()));
+        // an empty notebook finds nothing (no stats() per question: it lists the index's files)
+        List<SearchHit> hits = index.search(SearchRequest.hybrid(q, question, options.passages()).withFilter(options.filter()));
         List<Passage> candidates = new ArrayList<>(hits.size());
         Map<String, String> dates = new HashMap<>(); // note id -> the day it was written, for focused prompts
         double best = Double.NEGATIVE_INFINITY;
         for (SearchHit h : hits) {
-            Optional<Note> note = index.get(h.noteId());
-            String source = note.map(Note::source).orElse("");
-            note.ifPresent(n -> dates.put(n.id(), LocalDate.ofInstant(n.created(), ZoneOffset.UTC).toString()));
+            dates.put(h.noteId(), LocalDate.ofInstant(h.created(), ZoneOffset.UTC).toString());
             // the index reports kNN scores as (1 + cos) / 2; NaN when the chunk came from BM25 only
             double sim = Double.isNaN(h.denseScore()) ? Double.NaN : 2 * h.denseScore() - 1;
             if (!Double.isNaN(sim)) {
                 best = Math.max(best, sim);
             }
-            candidates.add(new Passage(candidates.size() + 1, h.noteId(), h.title(), source, h.chunkText(),
+            candidates.add(new Passage(candidates.size() + 1, h.noteId(), h.title(), h.source(), h.chunkText(),
                     h.start(), h.end(), sim));
         }
         long t1 = System.nanoTime();

@@ -8,6 +8,7 @@ import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ContextMode;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.retrieval.AnswerJson;
+import dev.pocketrag.server.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;

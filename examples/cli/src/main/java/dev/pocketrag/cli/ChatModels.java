@@ -3,11 +3,14 @@ package dev.pocketrag.cli;
 import dev.pocketrag.generation.GgufChatModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** Opens the chat model a user names: a GGUF file run in-process by {@link GgufChatModel}. */
+/**
+ * The CLI's words for {@link GgufChatModel#load(Path, GgufChatModel.Options)}, the one GGUF loader
+ * (the desktop app calls it too): the options from {@code --ctx} and {@code --threads}, errors
+ * naming the flags.
+ */
 final class ChatModels {
     private ChatModels() {}
 
@@ -22,7 +25,7 @@ final class ChatModels {
     }
 
     /** The folder of a notebook directory that keeps the system prompt's keys and values between runs. */
-    static final String PROMPT_CACHE = "prompt-cache";
+    static final String PROMPT_CACHE = GgufChatModel.Options.PROMPT_CACHE_FOLDER;
 
     /**
      * {@link #load(Path, int, int)}, saving the system prompt's keys and values in {@code promptCache}
@@ -35,17 +38,13 @@ final class ChatModels {
         if (threads < 0) {
             throw new UserException("--threads must be >= 0 (0 = one per core); got " + threads);
         }
-        if (!Files.exists(file)) {
-            throw new UserException("model file not found: " + file);
-        }
-        if (Files.isDirectory(file)) {
-            throw new UserException("model " + file + " is a folder, not a .gguf file");
-        }
         try {
             return GgufChatModel.load(file, GgufChatModel.Options.defaults().withContextLength(ctx).withThreads(threads)
                     .withPromptCache(promptCache));
         } catch (NoSuchFileException e) {
             throw new UserException("model file not found: " + file);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage()); // a folder: "model DIR is a folder, not a .gguf file"
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model " + file + ": " + e.getMessage(), e);
         }

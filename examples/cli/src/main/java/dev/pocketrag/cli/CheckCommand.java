@@ -3,6 +3,7 @@ package dev.pocketrag.cli;
 import dev.pocketrag.index.IndexCheck;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.retrieval.Settings;
+import dev.pocketrag.server.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.server.Json;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;

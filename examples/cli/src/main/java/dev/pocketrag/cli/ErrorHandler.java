@@ -1,7 +1,6 @@
 package dev.pocketrag.cli;
 
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
+import dev.pocketrag.retrieval.Errors;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -28,39 +27,18 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         return EXIT_ERROR;
     }
 
-    /** A one-line description of a failure: the most specific message in the cause chain. */
+    /**
+     * A one-line description of a failure ({@link Errors#describe}); a damaged index also says how
+     * to check and repair it.
+     */
     static String describe(Throwable t) {
-        Throwable cur = t;
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof dev.pocketrag.index.DamagedIndexException) {
-                cur = c; // however it was wrapped
-                break;
-            }
-        }
-        while (cur.getMessage() == null && cur.getCause() != null) {
-            cur = cur.getCause();
-        }
-        if (cur instanceof NoSuchFileException e) {
-            return "no such file: " + e.getFile();
-        }
-        if (cur instanceof AccessDeniedException e) {
-            return "permission denied: " + e.getFile();
-        }
-        String msg = cur.getMessage();
-        if (cur instanceof dev.pocketrag.index.DamagedIndexException) {
+        String line = Errors.describe(t);
+        if (Errors.damage(t) != null) {
             // never Lucene's own words alone: what is wrong, and the way back
-            return firstLine(msg) + "; run `pocketrag check` to see what is damaged, and `pocketrag check --repair`"
+            return line + "; run `pocketrag check` to see what is damaged, and `pocketrag check --repair`"
                     + " to keep every note that can still be read (it writes a backup first)";
         }
-        if (msg == null) {
-            return cur.getClass().getSimpleName();
-        }
-        return firstLine(msg);
-    }
-
-    private static String firstLine(String msg) {
-        int nl = msg.indexOf('\n');
-        return nl < 0 ? msg : msg.substring(0, nl);
+        return line;
     }
 
     private static boolean isExpected(Throwable t) {

@@ -6,9 +6,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
-import dev.pocketrag.index.Chunk;
 import dev.pocketrag.index.ChunkedNote;
-import dev.pocketrag.index.Chunker;
 import dev.pocketrag.index.IndexOptions;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.NoteIndex;
@@ -16,6 +14,8 @@ import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
 import dev.pocketrag.index.SearchRequest;
+import dev.pocketrag.retrieval.Chunker;
+import dev.pocketrag.server.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -118,7 +118,7 @@ final class EvalBeirCommand implements Callable<Integer> {
         Path tmp = Files.createTempDirectory("pocketrag-beir-");
         List<Map<String, Object>> results = new ArrayList<>();
         try (Embedder embedder = Embedders.miniLm()) {
-            Chunker chunker = new Chunker(embedder::countTokens, embedder.maxTokens(), Chunker.DEFAULT_OVERLAP_TOKENS);
+            Chunker chunker = Chunker.forEmbedder(embedder);
             String modelId = needVectors ? embedder.modelId() : "none (bm25 only)";
             try (NoteIndex index = NoteIndex.open(tmp, IndexOptions.of(modelId, embedder.dimension()))) {
                 build(index, corpus, chunker, embedder, needVectors);
@@ -156,39 +156,45 @@ final class EvalBeirCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Indexes the corpus through the notebook's chunk -> embed pipeline ({@link Chunker#chunkAndEmbed}). */
     private void build(NoteIndex index, List<Doc> corpus, Chunker chunker, Embedder embedder, boolean needVectors)
             throws IOException {
         Instant t = Instant.EPOCH;
         List<Note> notes = new ArrayList<>(corpus.size());
-        List<List<Chunk>> chunks = new ArrayList<>(corpus.size());
-        List<String> texts = new ArrayList<>();
         for (Doc d : corpus) {
-            Note n = new Note(d.id(), d.title(), d.text(), List.of(), "", t, t);
-            List<Chunk> c = chunker.split(n);
-            notes.add(n);
-            chunks.add(c);
-            c.forEach(x -> texts.add(x.embeddingText()));
+            notes.add(new Note(d.id(), d.title(), d.text(), List.of(), "", t, t));
         }
-        List<float[]> vectors;
+        List<ChunkedNote> chunked;
         if (needVectors) {
-            vectors = embed(embedder, texts, "embedding " + corpus.size() + " documents, " + texts.size() + " chunks:");
+            ProgressBar[] bar = new ProgressBar[1];
+            try {
+                chunked = chunker.chunkAndEmbed(notes, embedder::embedAll, 64, new Chunker.EmbedProgress() {
+                    private int shown;
+
+                    @Override
+                    public void embedded(int embedded, int total) {
+                        if (bar[0] == null) {
+                            bar[0] = new ProgressBar("embedding " + corpus.size() + " documents, " + total
+                                    + " chunks:", total);
+                        }
+                        bar[0].step(embedded - shown);
+                        shown = embedded;
+                    }
+                });
+            } finally {
+                if (bar[0] != null) {
+                    bar[0].close();
+                }
+            }
         } else {
             float[] unit = new float[embedder.dimension()];
             unit[0] = 1; // BM25 only: the vector is never searched
-            vectors = new ArrayList<>(java.util.Collections.nCopies(texts.size(), unit));
+            chunked = chunker.chunkAndEmbed(notes, texts -> java.util.Collections.nCopies(texts.size(), unit),
+                    Integer.MAX_VALUE, null);
         }
-        int v = 0;
-        List<ChunkedNote> batch = new ArrayList<>();
-        for (int i = 0; i < notes.size(); i++) {
-            int nc = chunks.get(i).size();
-            batch.add(new ChunkedNote(notes.get(i), chunks.get(i), vectors.subList(v, v + nc)));
-            v += nc;
-            if (batch.size() == 500) {
-                index.putAll(batch);
-                batch.clear();
-            }
+        for (int i = 0; i < chunked.size(); i += 500) {
+            index.putAll(chunked.subList(i, Math.min(chunked.size(), i + 500)));
         }
-        index.putAll(batch);
         index.commit();
     }
 

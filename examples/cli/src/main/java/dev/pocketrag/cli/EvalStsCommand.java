@@ -2,6 +2,7 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.server.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -2,6 +2,7 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.generation.Gguf;
 import dev.pocketrag.generation.MemoryEstimate;
+import dev.pocketrag.server.Json;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

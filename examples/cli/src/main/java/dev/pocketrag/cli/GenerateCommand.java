@@ -3,6 +3,7 @@ package dev.pocketrag.cli;
 import dev.pocketrag.chat.ChatCompletion;
 import dev.pocketrag.chat.GenerationParams;
 import dev.pocketrag.generation.GgufChatModel;
+import dev.pocketrag.server.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

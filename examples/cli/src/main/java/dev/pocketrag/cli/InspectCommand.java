@@ -6,6 +6,7 @@ import dev.pocketrag.generation.gguf.GgmlType;
 import dev.pocketrag.generation.gguf.GgufTensorInfo;
 import dev.pocketrag.generation.gguf.GgufValue;
 import dev.pocketrag.generation.gguf.GgufValueType;
+import dev.pocketrag.server.Json;
 import java.io.PrintWriter;
 import java.lang.reflect.Array;
 import java.nio.file.Path;

@@ -5,6 +5,7 @@ import dev.pocketrag.retrieval.Settings;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.server.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.ZoneId;

@@ -2,13 +2,13 @@ package dev.pocketrag.cli;
 
 import dev.pocketrag.retrieval.Settings;
 
-import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.retrieval.AnswerJson;
 import dev.pocketrag.retrieval.SearchOptions;
+import dev.pocketrag.server.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -69,7 +69,7 @@ final class SearchCommand implements Callable<Integer> {
             hits = nb.stats().chunks() == 0 ? List.of() : nb.search(q, o);
             if (json) {
                 for (SearchHit h : hits) {
-                    rows.add(AnswerJson.hit(h, nb.get(h.noteId()).map(Note::source).orElse("")));
+                    rows.add(AnswerJson.hit(h));
                 }
             }
         }

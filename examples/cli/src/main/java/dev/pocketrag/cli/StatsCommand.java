@@ -4,6 +4,7 @@ import dev.pocketrag.retrieval.Settings;
 
 import dev.pocketrag.index.IndexStats;
 import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.server.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;

@@ -3,6 +3,7 @@ package dev.pocketrag.cli;
 import dev.pocketrag.generation.GgufTokenizer;
 import dev.pocketrag.generation.Tokenizers;
 import dev.pocketrag.generation.gguf.UnsupportedTokenizerException;
+import dev.pocketrag.server.Json;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -2,55 +2,34 @@ package dev.pocketrag.desktop;
 
 import dev.pocketrag.retrieval.Settings;
 import com.formdev.flatlaf.FlatClientProperties;
-import com.formdev.flatlaf.icons.FlatSearchIcon;
 import dev.pocketrag.chat.ChatModel;
-import dev.pocketrag.index.IndexStats;
+import dev.pocketrag.generation.GgufChatModel;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.retrieval.AskOptions;
-import dev.pocketrag.retrieval.ImportProgress;
-import dev.pocketrag.retrieval.SearchOptions;
+import dev.pocketrag.retrieval.Errors;
 import java.awt.BorderLayout;
 import java.awt.CardLayout;
-import java.awt.Component;
 import java.awt.Dimension;
-import java.awt.FlowLayout;
-import java.awt.event.ComponentAdapter;
-import java.awt.event.ComponentEvent;
 import java.awt.event.InputEvent;
 import java.awt.event.KeyEvent;
 import java.awt.event.WindowAdapter;
 import java.awt.event.WindowEvent;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.swing.AbstractAction;
 import javax.swing.BorderFactory;
-import javax.swing.DefaultComboBoxModel;
-import javax.swing.DefaultListCellRenderer;
-import javax.swing.DefaultListModel;
 import javax.swing.JButton;
 import javax.swing.JComboBox;
 import javax.swing.JComponent;
@@ -59,8 +38,6 @@ import javax.swing.JFrame;
 import javax.swing.JLabel;
 import javax.swing.JList;
 import javax.swing.JPanel;
-import javax.swing.JProgressBar;
-import javax.swing.JScrollPane;
 import javax.swing.JSplitPane;
 import javax.swing.JTabbedPane;
 import javax.swing.JTable;
@@ -68,39 +45,29 @@ import javax.swing.JTextField;
 import javax.swing.JToggleButton;
 import javax.swing.JToolBar;
 import javax.swing.KeyStroke;
-import javax.swing.ListSelectionModel;
-import javax.swing.SwingConstants;
 import javax.swing.SwingUtilities;
-import javax.swing.Timer;
-import javax.swing.event.DocumentEvent;
-import javax.swing.event.DocumentListener;
-import javax.swing.table.AbstractTableModel;
-import javax.swing.table.DefaultTableCellRenderer;
 
 /**
  * The app's window: notes list (filterable by tag) or search results on the left, the note editor
  * and the Ask panel on the right, import progress and status at the bottom, errors in a bar at the
  * top. Everything that touches the notebook runs on one of three background lanes (see
  * {@link Host.Lane}); the event thread only builds and updates components.
+ *
+ * <p>The window puts the parts together and is their {@link Host}: {@link NotesPane} (the notes
+ * table and the tag box), {@link SearchPane} (the search box and the results), {@link NoteEditor},
+ * {@link AskPanel}, {@link ImportBar} inside the {@link StatusBar}, and the {@link Lanes} that run
+ * the work.
  */
 final class MainWindow extends JFrame implements Host {
     private static final long serialVersionUID = 1L;
-    /** Delay after the last key before a search runs. */
-    static final int SEARCH_DEBOUNCE_MILLIS = 250;
-    /** Notes listed at most (the list is for browsing; search finds the rest). */
-    static final int LIST_LIMIT = 5000;
-    private static final String ALL_TAGS = "All tags";
-    private static final DateTimeFormatter UPDATED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT)
-            .withZone(ZoneId.systemDefault());
 
     private final transient AppOptions options;
     private final transient NotebookSession session;
-    private final transient Map<Lane, ExecutorService> lanes = new HashMap<>();
+    /** The background lanes (see {@link Lanes}). */
+    private final transient Lanes lanes;
     /** Work that does not need the notebook: loading a model, estimating memory, writing the config. */
     private final transient ExecutorService background;
 
-    private final JTextField searchField = new JTextField();
-    private final JComboBox<String> tagFilter = new JComboBox<>();
     private final JToggleButton darkToggle = new JToggleButton("Dark");
     private final JButton importButton = new JButton("Import folder\u2026");
     private final JPanel errorBar = new JPanel(new BorderLayout(8, 0));
@@ -110,38 +77,13 @@ final class MainWindow extends JFrame implements Host {
     private final CardLayout leftCards = new CardLayout();
     private final JPanel left = new JPanel(leftCards);
     private final JLabel leftHeader = new JLabel(" ");
-    private final NotesModel notesModel = new NotesModel();
-    private final JTable notesTable = new JTable(notesModel);
-    private final DefaultListModel<SearchHit> resultsModel = new DefaultListModel<>();
-    private final JList<SearchHit> resultsList = new JList<>(resultsModel) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public boolean getScrollableTracksViewportWidth() {
-            return true; // the cells wrap to the visible width instead of scrolling sideways
-        }
-    };
+    private final NotesPane notesPane;
+    private final SearchPane searchPane;
     private final JTabbedPane tabs = new JTabbedPane();
     private final NoteEditor editor;
     private final AskPanel askPanel;
-    private final JLabel statusLabel = new JLabel("Starting\u2026");
-    private final JLabel modeLabel = new JLabel(" ");
-    private final JLabel statsLabel = new JLabel(" ");
-    private final JPanel statusBar = new JPanel(new BorderLayout(12, 0));
-    private final JPanel importPanel = new JPanel(new FlowLayout(FlowLayout.RIGHT, 8, 0));
-    private final JProgressBar importProgress = new JProgressBar();
-    private final JLabel importLabel = new JLabel();
-    private final JButton cancelImport = new JButton("Cancel");
-    private final Timer searchTimer;
-
-    private transient List<Note> allNotes = List.of();
-    private final AtomicLong searchSeq = new AtomicLong();
-    private String resultsQuery;
-    private transient List<String> resultsTerms = List.of();
-    private boolean updatingLists;
-    private boolean importing;
-    private transient AtomicBoolean importCancel = new AtomicBoolean();
-    private long importStarted;
+    private final ImportBar importBar;
+    private final StatusBar statusBar;
     private long lastRefresh;
     private String lastError;
     private transient Path modelPath;
@@ -154,10 +96,6 @@ final class MainWindow extends JFrame implements Host {
         this.options = options;
         this.modelPath = options.model();
         this.modelCtx = options.ctx();
-        for (Lane lane : Lane.values()) {
-            lanes.put(lane, Executors.newSingleThreadExecutor(daemon("pocketrag-" + lane.name().toLowerCase(Locale.ROOT))));
-        }
-        background = Executors.newCachedThreadPool(daemon("pocketrag-background"));
         session = new NotebookSession(options.directory(), options.embedders(), options.retryEvery(),
                 options.idleAfter(), new NotebookSession.Listener() {
                     @Override
@@ -178,10 +116,35 @@ final class MainWindow extends JFrame implements Host {
                         SwingUtilities.invokeLater(() -> showError("Closing the idle notebook", e));
                     }
                 });
+        lanes = new Lanes(session, () -> closing, this::showError);
+        background = lanes.background();
+        importBar = new ImportBar(this, importButton);
+        statusBar = new StatusBar(importBar);
         editor = new NoteEditor(this);
         askPanel = new AskPanel(this);
-        searchTimer = new Timer(SEARCH_DEBOUNCE_MILLIS, e -> runSearch());
-        searchTimer.setRepeats(false);
+        notesPane = new NotesPane(this, this::tagChanged);
+        searchPane = new SearchPane(this, new SearchPane.Listener() {
+            @Override
+            public void cleared() {
+                showNotes();
+            }
+
+            @Override
+            public void header(String text) {
+                leftHeader.setText(text);
+            }
+
+            @Override
+            public void showResults(String header) {
+                leftHeader.setText(header);
+                leftCards.show(left, "results");
+            }
+
+            @Override
+            public void toNotes() {
+                notesPane.focusFirst();
+            }
+        }, notesPane::selectedTag);
 
         setDefaultCloseOperation(DO_NOTHING_ON_CLOSE);
         addWindowListener(new WindowAdapter() {
@@ -196,7 +159,7 @@ final class MainWindow extends JFrame implements Host {
             @Override
             public void windowGainedFocus(WindowEvent e) {
                 // pick up notes the CLI added while the window was in the background
-                if (!importing && System.nanoTime() - lastRefresh > TimeUnit.SECONDS.toNanos(5)) {
+                if (!importBar.isImporting() && System.nanoTime() - lastRefresh > TimeUnit.SECONDS.toNanos(5)) {
                     refreshNotes();
                 }
             }
@@ -220,27 +183,18 @@ final class MainWindow extends JFrame implements Host {
         split.setResizeWeight(0.4);
         split.setDividerLocation(480);
         root.add(split, BorderLayout.CENTER);
-        root.add(statusBar(), BorderLayout.SOUTH);
+        root.add(statusBar, BorderLayout.SOUTH);
         setContentPane(root);
 
         bindKey(root, KeyStroke.getKeyStroke(KeyEvent.VK_F, InputEvent.CTRL_DOWN_MASK), "focus-search", () -> {
-            searchField.requestFocusInWindow();
-            searchField.selectAll();
+            searchPane.field().requestFocusInWindow();
+            searchPane.field().selectAll();
         });
         bindKey(root, KeyStroke.getKeyStroke(KeyEvent.VK_N, InputEvent.CTRL_DOWN_MASK), "new-note", this::newNote);
 
         setMinimumSize(new Dimension(900, 600));
         setSize(1280, 820);
         setLocationByPlatform(true);
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicLong n = new AtomicLong();
-        return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     private static void bindKey(JComponent c, KeyStroke key, String name, Runnable r) {
@@ -262,67 +216,9 @@ final class MainWindow extends JFrame implements Host {
         bar.setFloatable(false);
         bar.setBorder(BorderFactory.createEmptyBorder(6, 8, 6, 8));
 
-        searchField.setName("search");
-        searchField.putClientProperty(FlatClientProperties.PLACEHOLDER_TEXT, "Search your notes (Ctrl+F)");
-        searchField.putClientProperty(FlatClientProperties.TEXT_FIELD_LEADING_ICON, new FlatSearchIcon());
-        searchField.putClientProperty(FlatClientProperties.TEXT_FIELD_SHOW_CLEAR_BUTTON, true);
-        searchField.setPreferredSize(new Dimension(420, searchField.getPreferredSize().height + 4));
-        searchField.getDocument().addDocumentListener(new DocumentListener() {
-            @Override
-            public void insertUpdate(DocumentEvent e) {
-                queryChanged();
-            }
-
-            @Override
-            public void removeUpdate(DocumentEvent e) {
-                queryChanged();
-            }
-
-            @Override
-            public void changedUpdate(DocumentEvent e) {
-                // attributes only
-            }
-        });
-        searchField.getInputMap().put(KeyStroke.getKeyStroke(KeyEvent.VK_ESCAPE, 0), "clear-search");
-        searchField.getActionMap().put("clear-search", new AbstractAction() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            public void actionPerformed(java.awt.event.ActionEvent e) {
-                searchField.setText("");
-            }
-        });
-        searchField.getInputMap().put(KeyStroke.getKeyStroke(KeyEvent.VK_DOWN, 0), "to-results");
-        searchField.getActionMap().put("to-results", new AbstractAction() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            public void actionPerformed(java.awt.event.ActionEvent e) {
-                if (resultsQuery != null && !resultsModel.isEmpty()) {
-                    resultsList.requestFocusInWindow();
-                    resultsList.setSelectedIndex(0);
-                } else if (notesModel.getRowCount() > 0) {
-                    notesTable.requestFocusInWindow();
-                    notesTable.setRowSelectionInterval(0, 0);
-                }
-            }
-        });
-        bar.add(searchField);
+        bar.add(searchPane.field());
         bar.addSeparator(new Dimension(8, 0));
-
-        tagFilter.setName("tagFilter");
-        tagFilter.setModel(new DefaultComboBoxModel<>(new String[] {ALL_TAGS}));
-        tagFilter.setToolTipText("Only notes with this tag (the list, search and Ask)");
-        tagFilter.setMaximumSize(new Dimension(180, 40));
-        tagFilter.addActionListener(e -> {
-            if (!updatingLists) {
-                showNotes();
-                if (!searchField.getText().isBlank()) {
-                    runSearch();
-                }
-            }
-        });
-        bar.add(tagFilter);
+        bar.add(notesPane.tagFilter());
         bar.add(javax.swing.Box.createHorizontalGlue());
 
         JButton newNote = new JButton("New note");
@@ -368,59 +264,8 @@ final class MainWindow extends JFrame implements Host {
     }
 
     private JComponent leftPane() {
-        notesTable.setName("notes");
-        notesTable.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
-        notesTable.setFillsViewportHeight(true);
-        notesTable.setRowHeight(notesTable.getRowHeight() + 8);
-        notesTable.setAutoCreateRowSorter(true);
-        notesTable.getColumnModel().getColumn(0).setPreferredWidth(250);
-        notesTable.getColumnModel().getColumn(1).setPreferredWidth(110);
-        notesTable.getColumnModel().getColumn(2).setPreferredWidth(140);
-        notesTable.getColumnModel().getColumn(2).setMinWidth(140);
-        notesTable.getColumnModel().getColumn(2).setCellRenderer(new DefaultTableCellRenderer() {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected void setValue(Object value) {
-                setText(value instanceof Instant i ? UPDATED.format(i) : "");
-            }
-        });
-        notesTable.getSelectionModel().addListSelectionListener(e -> {
-            if (e.getValueIsAdjusting() || updatingLists) {
-                return;
-            }
-            int view = notesTable.getSelectedRow();
-            if (view >= 0) {
-                Note n = notesModel.note(notesTable.convertRowIndexToModel(view));
-                openNote(n.id(), -1, -1, List.of());
-            }
-        });
-
-        resultsList.setName("results");
-        resultsList.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
-        resultsList.setCellRenderer(new ResultRenderer());
-        resultsList.addListSelectionListener(e -> {
-            if (e.getValueIsAdjusting() || updatingLists) {
-                return;
-            }
-            SearchHit h = resultsList.getSelectedValue();
-            if (h != null) {
-                openNote(h.noteId(), h.start(), h.end(), resultsTerms);
-            }
-        });
-        JScrollPane resultsScroll = new JScrollPane(resultsList, JScrollPane.VERTICAL_SCROLLBAR_AS_NEEDED,
-                JScrollPane.HORIZONTAL_SCROLLBAR_NEVER);
-        resultsScroll.addComponentListener(new ComponentAdapter() {
-            @Override
-            public void componentResized(ComponentEvent e) {
-                // the HTML cells wrap to the list's width: make the list measure them again
-                resultsList.setFixedCellHeight(10);
-                resultsList.setFixedCellHeight(-1);
-            }
-        });
-
-        left.add(new JScrollPane(notesTable), "notes");
-        left.add(resultsScroll, "results");
+        left.add(notesPane.view(), "notes");
+        left.add(searchPane.resultsView(), "results");
         leftHeader.setName("leftHeader");
         leftHeader.setBorder(BorderFactory.createEmptyBorder(6, 10, 6, 10));
         leftHeader.putClientProperty(FlatClientProperties.STYLE_CLASS, "h4");
@@ -431,41 +276,11 @@ final class MainWindow extends JFrame implements Host {
         return p;
     }
 
-    private JComponent statusBar() {
-        statusLabel.setName("status");
-        modeLabel.setName("mode");
-        importProgress.setName("importProgress");
-        importProgress.setStringPainted(true);
-        importProgress.setPreferredSize(new Dimension(220, importProgress.getPreferredSize().height));
-        importLabel.setName("importText");
-        cancelImport.setName("cancelImport");
-        cancelImport.addActionListener(e -> {
-            importCancel.set(true);
-            cancelImport.setEnabled(false);
-            importLabel.setText("Cancelling after this file\u2026");
-        });
-        importPanel.add(importLabel);
-        importPanel.add(importProgress);
-        importPanel.add(cancelImport);
-        importPanel.setVisible(false);
-        JPanel p = statusBar;
-        p.add(statusLabel, BorderLayout.CENTER);
-        JPanel right = new JPanel(new FlowLayout(FlowLayout.RIGHT, 12, 0));
-        right.add(importPanel);
-        statsLabel.setName("stats");
-        right.add(statsLabel);
-        right.add(modeLabel);
-        p.add(right, BorderLayout.EAST);
-        return p;
-    }
-
     /** Colours that are ours (not the look's): set again after a theme change. */
     private void applyOwnColors() {
         errorBar.setBackground(Theme.errorBackground());
         busyBar.setBackground(Theme.warningBackground());
-        statusBar.setBorder(BorderFactory.createCompoundBorder(
-                BorderFactory.createMatteBorder(1, 0, 0, 0, javax.swing.UIManager.getColor("Separator.foreground")),
-                BorderFactory.createEmptyBorder(4, 10, 4, 10)));
+        statusBar.applyOwnColors();
     }
 
     // ---- start and stop
@@ -473,7 +288,7 @@ final class MainWindow extends JFrame implements Host {
     /** Shows the window and starts loading: the notes, then the chat model if one is configured. */
     void start() {
         applyOwnColors();
-        modeLabel.setText(answerMode());
+        statusBar.mode(answerMode());
         setVisible(true);
         status("Opening " + options.directory() + "\u2026 (loading the embedding model)");
         leftHeader.setText("Loading notes\u2026");
@@ -481,7 +296,7 @@ final class MainWindow extends JFrame implements Host {
         if (modelPath != null) {
             loadModel(modelPath, modelCtx);
         }
-        searchField.requestFocusInWindow();
+        searchPane.field().requestFocusInWindow();
     }
 
     /**
@@ -493,21 +308,13 @@ final class MainWindow extends JFrame implements Host {
             return;
         }
         closing = true;
-        searchTimer.stop();
-        importCancel.set(true);
+        searchPane.stop();
+        importBar.cancel();
         askPanel.cancel();
         setVisible(false);
         Thread t = new Thread(() -> {
             try {
-                for (ExecutorService lane : lanes.values()) {
-                    lane.shutdown();
-                }
-                for (ExecutorService lane : lanes.values()) {
-                    if (!lane.awaitTermination(2, TimeUnit.MINUTES)) {
-                        System.err.println("pocketrag desktop: background work did not finish in 2 minutes");
-                    }
-                }
-                background.shutdownNow();
+                lanes.shutdownAndAwait();
                 session.close();
             } catch (IOException | RuntimeException e) {
                 System.err.println("pocketrag desktop: error closing the notebook: " + describe(e));
@@ -536,36 +343,7 @@ final class MainWindow extends JFrame implements Host {
 
     @Override
     public <T> void run(Lane lane, String what, NotebookSession.Task<T> task, Consumer<T> onDone, Runnable onFinally) {
-        if (closing) {
-            return;
-        }
-        lanes.get(lane).execute(() -> {
-            T result;
-            try {
-                result = session.call(task);
-            } catch (Throwable t) {
-                SwingUtilities.invokeLater(() -> {
-                    if (!closing) {
-                        showError(what, t);
-                    }
-                    if (onFinally != null) {
-                        onFinally.run();
-                    }
-                });
-                return;
-            }
-            SwingUtilities.invokeLater(() -> {
-                try {
-                    if (!closing) {
-                        onDone.accept(result);
-                    }
-                } finally {
-                    if (onFinally != null) {
-                        onFinally.run();
-                    }
-                }
-            });
-        });
+        lanes.run(lane, what, task, onDone, onFinally);
     }
 
     @Override
@@ -580,7 +358,7 @@ final class MainWindow extends JFrame implements Host {
 
     @Override
     public void status(String message) {
-        statusLabel.setText(message);
+        statusBar.status(message);
     }
 
     @Override
@@ -603,15 +381,14 @@ final class MainWindow extends JFrame implements Host {
     @Override
     public void notesChanged() {
         refreshNotes();
-        if (!searchField.getText().isBlank()) {
-            runSearch();
+        if (!searchPane.isBlank()) {
+            searchPane.runSearch();
         }
     }
 
     @Override
     public SearchFilter filter() {
-        String tag = selectedTag();
-        return tag == null ? SearchFilter.NONE : SearchFilter.tags(tag);
+        return notesPane.filter();
     }
 
     @Override
@@ -628,165 +405,44 @@ final class MainWindow extends JFrame implements Host {
         return m == null ? full : Math.max(16, Math.min(full, m.contextLength() / 4));
     }
 
-    private String selectedTag() {
-        Object t = tagFilter.getSelectedItem();
-        return t == null || ALL_TAGS.equals(t) ? null : t.toString();
-    }
-
     // ---- notes list
 
     /** Reloads the notes and the tags (in the background). */
     void refreshNotes() {
         lastRefresh = System.nanoTime();
-        run(Lane.READ, "Loading the notes", nb -> new Listing(nb.list(SearchFilter.NONE, 0, LIST_LIMIT), nb.stats()),
-                listing -> {
-                    allNotes = listing.notes();
-                    updateTags();
-                    showNotes();
-                    IndexStats s = listing.stats();
-                    statsLabel.setText(String.format(Locale.ROOT, "%d notes \u00b7 %d chunks", s.notes(), s.chunks()));
-                    statsLabel.setToolTipText(options.directory().toAbsolutePath().toString());
-                    if (statusLabel.getText().startsWith("Opening ")) {
-                        status("Ready: " + options.directory().toAbsolutePath());
-                    }
-                }, null);
+        notesPane.refresh(s -> {
+            showNotes();
+            statusBar.stats(String.format(Locale.ROOT, "%d notes \u00b7 %d chunks", s.notes(), s.chunks()),
+                    options.directory().toAbsolutePath().toString());
+            if (statusBar.status().startsWith("Opening ")) {
+                status("Ready: " + options.directory().toAbsolutePath());
+            }
+        });
     }
 
-    private record Listing(List<Note> notes, IndexStats stats) {}
-
-    private void updateTags() {
-        TreeSet<String> tags = new TreeSet<>();
-        for (Note n : allNotes) {
-            tags.addAll(n.tags());
-        }
-        String selected = selectedTag();
-        updatingLists = true;
-        try {
-            DefaultComboBoxModel<String> m = new DefaultComboBoxModel<>();
-            m.addElement(ALL_TAGS);
-            tags.forEach(m::addElement);
-            tagFilter.setModel(m);
-            tagFilter.setSelectedItem(selected != null && tags.contains(selected) ? selected : ALL_TAGS);
-        } finally {
-            updatingLists = false;
+    /** Another tag was chosen: list its notes, and search again if there is a query. */
+    private void tagChanged() {
+        showNotes();
+        if (!searchPane.isBlank()) {
+            searchPane.runSearch();
         }
     }
 
     /** The notes with the selected tag; the list is shown when the search box is empty. */
     private void showNotes() {
-        String tag = selectedTag();
-        List<Note> shown = new ArrayList<>();
-        for (Note n : allNotes) {
-            if (tag == null || n.tags().contains(tag)) {
-                shown.add(n);
-            }
-        }
-        String selectedId = editor.noteId();
-        updatingLists = true;
-        try {
-            notesModel.set(shown);
-            for (int i = 0; i < shown.size() && selectedId != null; i++) {
-                if (shown.get(i).id().equals(selectedId)) {
-                    int view = notesTable.convertRowIndexToView(i);
-                    notesTable.setRowSelectionInterval(view, view);
-                }
-            }
-        } finally {
-            updatingLists = false;
-        }
-        if (searchField.getText().isBlank()) {
+        String header = notesPane.show(editor.noteId());
+        if (searchPane.isBlank()) {
             leftCards.show(left, "notes");
-            leftHeader.setText(allNotes.isEmpty() ? "No notes yet: import a folder or create a note"
-                    : shown.size() + (shown.size() == 1 ? " note" : " notes") + (tag == null ? "" : " tagged " + tag));
+            leftHeader.setText(header);
         }
     }
 
     private void newNote() {
         if (editor.confirmLeave()) {
             tabs.setSelectedComponent(editor);
-            notesTable.clearSelection();
-            resultsList.clearSelection();
+            notesPane.clearSelection();
+            searchPane.clearSelection();
             editor.newNote();
-        }
-    }
-
-    // ---- search
-
-    private void queryChanged() {
-        if (searchField.getText().isBlank()) {
-            searchTimer.stop();
-            searchSeq.incrementAndGet(); // a search still running is stale now
-            resultsQuery = null;
-            showNotes();
-        } else {
-            searchTimer.restart();
-        }
-    }
-
-    private void runSearch() {
-        String q = searchField.getText().strip();
-        if (q.isEmpty()) {
-            return;
-        }
-        long seq = searchSeq.incrementAndGet();
-        SearchOptions o = SearchOptions.defaults().withK(20).withFilter(filter());
-        leftHeader.setText("Searching\u2026");
-        run(Lane.READ, "Searching \u201c" + q + "\u201d", nb -> seq == searchSeq.get() ? nb.search(q, o) : null, hits -> {
-            if (hits != null && seq == searchSeq.get()) {
-                showResults(q, hits);
-            }
-        }, null);
-    }
-
-    private void showResults(String q, List<SearchHit> hits) {
-        resultsQuery = q;
-        resultsTerms = Highlighter.terms(q);
-        updatingLists = true;
-        try {
-            resultsModel.clear();
-            resultsModel.addAll(hits);
-            resultsList.setFixedCellHeight(10);
-            resultsList.setFixedCellHeight(-1);
-        } finally {
-            updatingLists = false;
-        }
-        String tag = selectedTag();
-        leftHeader.setText((hits.isEmpty() ? "No results" : hits.size() + (hits.size() == 1 ? " result" : " results"))
-                + " for \u201c" + q + "\u201d" + (tag == null ? "" : " tagged " + tag));
-        leftCards.show(left, "results");
-    }
-
-    /** Renders a hit: title, tags, and the passage with the query terms marked. */
-    private final class ResultRenderer extends DefaultListCellRenderer {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public Component getListCellRendererComponent(JList<?> list, Object value, int index, boolean selected,
-                boolean focused) {
-            super.getListCellRendererComponent(list, "", index, selected, focused);
-            SearchHit h = (SearchHit) value;
-            // wrap to the visible width: the viewport's, minus this cell's border and a margin
-            Component viewport = list.getParent();
-            int width = Math.max(160, (viewport != null ? viewport.getWidth() : list.getWidth()) - 36);
-            String muted = selected ? "" : " style='color:" + Theme.hex(Theme.muted()) + "'";
-            // Swing's CSS scales px by 1.3 (javax.swing.text.html.CSS: "determined by experimentation"); pt is 1:1
-            StringBuilder b = new StringBuilder("<html><div style='width:").append(width).append("pt'>");
-            b.append("<b>").append(Highlighter.escape(h.title().isEmpty() ? h.noteId() : h.title())).append("</b>");
-            if (!h.tags().isEmpty()) {
-                b.append("&nbsp;&nbsp;<span").append(muted).append(">");
-                for (String t : h.tags()) {
-                    b.append('#').append(Highlighter.escape(t)).append(' ');
-                }
-                b.append("</span>");
-            }
-            // on the selection colour a marker background is hard to read: underline instead
-            b.append("<br>").append(Highlighter.html(Highlighter.excerpt(h.chunkText(), resultsTerms, 260),
-                    resultsTerms, selected ? "<b><u>" : Theme.markOpen(), selected ? "</u></b>" : Theme.markClose()));
-            b.append("</div></html>");
-            setText(b.toString());
-            setVerticalAlignment(SwingConstants.TOP);
-            setBorder(BorderFactory.createEmptyBorder(8, 10, 8, 10));
-            return this;
         }
     }
 
@@ -801,56 +457,9 @@ final class MainWindow extends JFrame implements Host {
         }
     }
 
-    /** Imports {@code folder} in the background with a cancellable progress bar. */
+    /** Imports {@code folder} in the background with a cancellable progress bar (see {@link ImportBar}). */
     void startImport(Path folder) {
-        if (importing) {
-            showError("Importing " + folder, new IllegalStateException("an import is already running"));
-            return;
-        }
-        importing = true;
-        importCancel = new AtomicBoolean();
-        AtomicBoolean cancel = importCancel;
-        importStarted = System.nanoTime();
-        importButton.setEnabled(false);
-        cancelImport.setEnabled(true);
-        importProgress.setIndeterminate(true);
-        importProgress.setString("scanning");
-        importLabel.setText("Importing " + folder.getFileName() + "\u2026");
-        importPanel.setVisible(true);
-        status("Importing " + folder + "\u2026");
-        run(Lane.IMPORT, "Importing " + folder, nb -> nb.importFolder(folder, p -> {
-            SwingUtilities.invokeLater(() -> showImportProgress(p));
-            return !cancel.get();
-        }), p -> {
-            double secs = (System.nanoTime() - importStarted) / 1e9;
-            String counts = String.format(Locale.ROOT,
-                    "%d added, %d updated, %d unchanged, %d deleted, %d skipped, %d failed (%d chunks embedded) in %.1f s",
-                    p.added(), p.updated(), p.unchanged(), p.deleted(), p.skipped(), p.failed(), p.chunks(), secs);
-            status(p.done() < p.total()
-                    ? "Import cancelled after " + p.done() + " of " + p.total() + " files: " + counts
-                            + ". Import the folder again to carry on."
-                    : "Imported " + folder.getFileName() + ": " + counts);
-        }, () -> {
-            importing = false;
-            importPanel.setVisible(false);
-            importButton.setEnabled(true);
-            notesChanged();
-        });
-    }
-
-    private void showImportProgress(ImportProgress p) {
-        if (!importing) {
-            return;
-        }
-        importProgress.setIndeterminate(false);
-        importProgress.setMaximum(Math.max(1, p.total()));
-        importProgress.setValue(p.done());
-        importProgress.setString(p.done() + " / " + p.total() + " files");
-        if (!importCancel.get()) {
-            double secs = Math.max(1e-3, (System.nanoTime() - importStarted) / 1e9);
-            importLabel.setText(String.format(Locale.ROOT, "%d new, %d updated, %d unchanged \u00b7 %d chunks \u00b7 %.1f files/s",
-                    p.added(), p.updated(), p.unchanged(), p.chunks(), p.done() / secs));
-        }
+        importBar.startImport(folder);
     }
 
     // ---- settings, model, theme
@@ -886,17 +495,18 @@ final class MainWindow extends JFrame implements Host {
         background.execute(() -> {
             try {
                 ChatModel m = model == null ? null
-                        : ChatModels.load(model, ctx, session.directory().resolve(ChatModels.PROMPT_CACHE));
+                        : GgufChatModel.load(model, GgufChatModel.Options.defaults().withContextLength(ctx)
+                                .withPromptCache(session.directory().resolve(GgufChatModel.Options.PROMPT_CACHE_FOLDER)));
                 session.setChatModel(m);
                 SwingUtilities.invokeLater(() -> {
-                    modeLabel.setText(answerMode());
+                    statusBar.mode(answerMode());
                     askPanel.render();
                     status(m == null ? "Answers are extractive now" : "Loaded " + m.name());
                 });
             } catch (Exception e) {
                 SwingUtilities.invokeLater(() -> {
                     showError("Chat model", e);
-                    modeLabel.setText(answerMode());
+                    statusBar.mode(answerMode());
                     status(answerMode());
                 });
             }
@@ -910,7 +520,7 @@ final class MainWindow extends JFrame implements Host {
         applyOwnColors();
         askPanel.render();
         editor.paintMarks();
-        resultsList.repaint();
+        searchPane.repaint();
         if (remember) {
             saveConfig(Map.of(AppOptions.THEME_KEY, dark ? "dark" : "light"));
         }
@@ -938,104 +548,36 @@ final class MainWindow extends JFrame implements Host {
         status("Waiting for the notebook\u2026");
     }
 
-    /** One line for an error: the most specific message in the cause chain. */
+    /** One line for an error: {@link Errors#describe}. */
     static String describe(Throwable t) {
-        Throwable cur = t;
-        while ((cur instanceof ExecutionException || cur.getMessage() == null) && cur.getCause() != null) {
-            cur = cur.getCause();
-        }
-        if (cur instanceof NoSuchFileException e) {
-            return "no such file: " + e.getFile();
-        }
-        if (cur instanceof NotDirectoryException e) {
-            return "not a folder: " + e.getFile();
-        }
-        if (cur instanceof AccessDeniedException e) {
-            return "permission denied: " + e.getFile();
-        }
-        String msg = cur.getMessage();
-        if (msg == null) {
-            return cur.getClass().getSimpleName();
-        }
-        int nl = msg.indexOf('\n');
-        return nl < 0 ? msg : msg.substring(0, nl);
-    }
-
-    // ---- the notes table
-
-    private static final class NotesModel extends AbstractTableModel {
-        private static final long serialVersionUID = 1L;
-        private transient List<Note> notes = List.of();
-
-        void set(List<Note> n) {
-            notes = List.copyOf(n);
-            fireTableDataChanged();
-        }
-
-        Note note(int row) {
-            return notes.get(row);
-        }
-
-        @Override
-        public int getRowCount() {
-            return notes.size();
-        }
-
-        @Override
-        public int getColumnCount() {
-            return 3;
-        }
-
-        @Override
-        public String getColumnName(int column) {
-            return switch (column) {
-                case 0 -> "Title";
-                case 1 -> "Tags";
-                default -> "Updated";
-            };
-        }
-
-        @Override
-        public Class<?> getColumnClass(int column) {
-            return column == 2 ? Instant.class : String.class;
-        }
-
-        @Override
-        public Object getValueAt(int row, int column) {
-            Note n = notes.get(row);
-            return switch (column) {
-                case 0 -> n.title().isEmpty() ? n.id() : n.title();
-                case 1 -> String.join(", ", n.tags());
-                default -> n.updated();
-            };
-        }
+        return Errors.describe(t);
     }
 
     // ---- for tests
 
     JTextField searchField() {
-        return searchField;
+        return searchPane.field();
     }
 
     JList<SearchHit> resultsList() {
-        return resultsList;
+        return searchPane.resultsList();
     }
 
     /** The query the results shown are for; null while the notes list is shown. */
     String resultsQuery() {
-        return resultsQuery;
+        return searchPane.resultsQuery();
     }
 
     List<String> resultsTerms() {
-        return resultsTerms;
+        return searchPane.resultsTerms();
     }
 
     JTable notesTable() {
-        return notesTable;
+        return notesPane.table();
     }
 
     JComboBox<String> tagFilter() {
-        return tagFilter;
+        return notesPane.tagFilter();
     }
 
     JTabbedPane tabs() {
@@ -1051,11 +593,11 @@ final class MainWindow extends JFrame implements Host {
     }
 
     boolean isImporting() {
-        return importing;
+        return importBar.isImporting();
     }
 
     JLabel statusLabel() {
-        return statusLabel;
+        return statusBar.statusLabel();
     }
 
     String lastError() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.generation.GgufChatModel;
 import dev.pocketrag.generation.gguf.GgufFormatException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,6 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The settings dialog's model chooser: loading a chosen file, and what fits says about it. */
 class ModelSettingsTest {
 
+    /** As the window loads the model the dialog chose (GgufChatModel.load, the one GGUF loader). */
+    private static ChatModel load(Path file, int ctx) throws Exception {
+        return GgufChatModel.load(file, GgufChatModel.Options.defaults().withContextLength(ctx));
+    }
+
     private static Path stories() {
         String shared = System.getProperty("pocketrag.shared");
         assumeTrue(shared != null && Files.isDirectory(Path.of(shared)), "../shared not found (pocketrag.shared)");
@@ -27,24 +33,24 @@ class ModelSettingsTest {
 
     @Test
     void rejects_a_missing_file_a_folder_and_a_file_that_is_not_gguf(@TempDir Path tmp) throws Exception {
-        assertThrows(NoSuchFileException.class, () -> ChatModels.load(tmp.resolve("nope.gguf"), 0));
-        IllegalArgumentException dir = assertThrows(IllegalArgumentException.class, () -> ChatModels.load(tmp, 0));
+        assertThrows(NoSuchFileException.class, () -> load(tmp.resolve("nope.gguf"), 0));
+        IllegalArgumentException dir = assertThrows(IllegalArgumentException.class, () -> load(tmp, 0));
         assertTrue(dir.getMessage().contains(tmp.toString()), dir.getMessage());
         Path text = tmp.resolve("notes.gguf");
         Files.writeString(text, "these are notes, not a model\n".repeat(10));
-        assertThrows(GgufFormatException.class, () -> ChatModels.load(text, 0));
-        IllegalArgumentException ctx = assertThrows(IllegalArgumentException.class, () -> ChatModels.load(text, -1));
-        assertTrue(ctx.getMessage().contains("ctx=-1"), ctx.getMessage());
+        assertThrows(GgufFormatException.class, () -> load(text, 0));
+        IllegalArgumentException ctx = assertThrows(IllegalArgumentException.class, () -> load(text, -1));
+        assertTrue(ctx.getMessage().contains("contextLength=-1"), ctx.getMessage());
     }
 
     @Test
     void a_valid_gguf_loads_with_the_context_chosen() throws Exception {
         Path model = stories();
-        try (ChatModel m = ChatModels.load(model, 256)) {
+        try (ChatModel m = load(model, 256)) {
             assertEquals(256, m.contextLength());
             assertTrue(m.countTokens("Once upon a time") > 0);
         }
-        try (ChatModel m = ChatModels.load(model, 0)) {
+        try (ChatModel m = load(model, 0)) {
             assertEquals(FitsReport.defaultContext(2048), m.contextLength(), "0: the model's own (2048), at most 4096");
         }
     }

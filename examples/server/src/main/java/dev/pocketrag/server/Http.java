@@ -1,7 +1,5 @@
 package dev.pocketrag.server;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -26,9 +24,6 @@ import java.util.Map;
 
 /** Reading requests and writing JSON answers. */
 final class Http {
-    /** The JSON writer of the server: no HTML escaping, nulls kept (as the CLI's {@code --json}). */
-    static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
-
     private Http() {}
 
     /**
@@ -83,7 +78,7 @@ final class Http {
         JsonElement root;
         try (JsonReader r = new JsonReader(new StringReader(text))) {
             r.setStrictness(Strictness.STRICT);
-            root = GSON.getAdapter(JsonElement.class).read(r);
+            root = Json.GSON.getAdapter(JsonElement.class).read(r);
             if (r.peek() != JsonToken.END_DOCUMENT) {
                 throw ApiError.badRequest("the request body has more than one JSON value", null);
             }
@@ -101,7 +96,7 @@ final class Http {
 
     /** Writes {@code body} as JSON with {@code status} and closes the exchange. */
     static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
-        byte[] bytes = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = Json.of(body).getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         boolean head = ex.getRequestMethod().equals("HEAD");

@@ -78,7 +78,7 @@ final class LongResponse implements AutoCloseable {
             Http.sendJson(exchange, status, body);
             return;
         }
-        writeRest(Http.GSON.toJson(body));
+        writeRest(Json.of(body));
     }
 
     /**
@@ -90,7 +90,7 @@ final class LongResponse implements AutoCloseable {
         if (!finish()) {
             throw e;
         }
-        writeRest(Http.GSON.toJson(Http.errorBody(e)));
+        writeRest(Json.of(Http.errorBody(e)));
     }
 
     /** Stops the spaces; returns whether the status went out already. */

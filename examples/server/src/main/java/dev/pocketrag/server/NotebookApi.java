@@ -15,7 +15,6 @@ import dev.pocketrag.retrieval.SearchOptions;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -196,22 +195,14 @@ final class NotebookApi {
         SearchOptions options = SearchOptions.defaults().withK(k).withMode(mode).withFilter(filter(tags(q)));
         List<SearchHit> hits;
         try (ModelGate.Slot work = mode == SearchMode.BM25 ? null : server.embedding.enter()) {
-            hits = storage("searching", () -> nb().stats().chunks() == 0 ? List.of() : nb().search(query.strip(), options));
+            hits = storage("searching", () -> nb().search(query.strip(), options)); // empty notebook: no hits
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiError.internal("interrupted while waiting for the embedder");
         }
         List<Object> data = new ArrayList<>(hits.size());
-        Map<String, String> sources = new HashMap<>();
         for (SearchHit h : hits) {
-            String source = sources.computeIfAbsent(h.noteId(), id -> {
-                try {
-                    return nb().get(id).map(Note::source).orElse("");
-                } catch (IOException e) {
-                    return "";
-                }
-            });
-            data.add(AnswerJson.hit(h, source));
+            data.add(AnswerJson.hit(h));
         }
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("object", "list");
@@ -303,7 +294,7 @@ final class NotebookApi {
             try {
                 Answer a;
                 try {
-                    a = answer(question, asked, piece -> sse.send("delta", Http.GSON.toJson(Map.of("delta", piece))), () -> {
+                    a = answer(question, asked, piece -> sse.send("delta", Json.of(Map.of("delta", piece))), () -> {
                         work.close();
                         if (model != null) {
                             model.await(sse::lost);
@@ -314,13 +305,13 @@ final class NotebookApi {
                         model.close(); // the model is free before the last bytes go out
                     }
                 }
-                sse.send("answer", Http.GSON.toJson(AnswerJson.toJson(a)));
+                sse.send("answer", Json.of(AnswerJson.toJson(a)));
                 sse.send("[DONE]");
             } catch (ApiError e) {
-                sse.send("error", Http.GSON.toJson(Http.errorBody(e)));
+                sse.send("error", Json.of(Http.errorBody(e)));
                 sse.send("[DONE]");
             } catch (RuntimeException e) {
-                sse.send("error", Http.GSON.toJson(Http.errorBody(ApiError.internal("answering failed: "
+                sse.send("error", Json.of(Http.errorBody(ApiError.internal("answering failed: "
                         + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))))));
                 sse.send("[DONE]");
                 throw e;

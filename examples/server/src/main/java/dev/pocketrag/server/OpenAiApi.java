@@ -142,22 +142,22 @@ final class OpenAiApi {
         }
         try {
             try {
-                sse.send(Http.GSON.toJson(OpenAiWire.roleChunk(id, created, model.name())));
+                sse.send(Json.of(OpenAiWire.roleChunk(id, created, model.name())));
                 completion = generate(model, messages, params,
-                        piece -> sse.send(Http.GSON.toJson(OpenAiWire.contentChunk(id, created, model.name(), piece))));
+                        piece -> sse.send(Json.of(OpenAiWire.contentChunk(id, created, model.name(), piece))));
             } finally {
                 slot.close(); // the model is free before the last bytes go out
             }
-            sse.send(Http.GSON.toJson(OpenAiWire.finalChunk(id, created, model.name(), completion)));
+            sse.send(Json.of(OpenAiWire.finalChunk(id, created, model.name(), completion)));
             if (includeUsage) {
-                sse.send(Http.GSON.toJson(OpenAiWire.usageChunk(id, created, model.name(), completion.usage())));
+                sse.send(Json.of(OpenAiWire.usageChunk(id, created, model.name(), completion.usage())));
             }
             sse.send("[DONE]");
         } catch (ApiError e) {
-            sse.send(Http.GSON.toJson(Http.errorBody(e)));
+            sse.send(Json.of(Http.errorBody(e)));
             sse.send("[DONE]");
         } catch (RuntimeException e) {
-            sse.send(Http.GSON.toJson(Http.errorBody(ApiError.internal("generation failed: "
+            sse.send(Json.of(Http.errorBody(ApiError.internal("generation failed: "
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))))));
             sse.send("[DONE]");
             throw e;

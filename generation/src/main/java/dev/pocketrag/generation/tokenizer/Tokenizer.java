@@ -3,7 +3,6 @@ package dev.pocketrag.generation.tokenizer;
 import dev.pocketrag.generation.gguf.UnsupportedTokenizerException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
@@ -104,14 +103,12 @@ public final class Tokenizer {
     private final boolean addBos;
     private final boolean addEos;
     private final boolean addSpacePrefix;
-    private final boolean cleanSpaces;
     private final BitSet eog = new BitSet();
 
     /** Ids of CONTROL, USER_DEFINED and UNKNOWN tokens, longest text first. */
     private final int[] specials;
-    /** The rendering of every token with special = true: bytes [pieceStart[i], pieceStart[i+1]). */
-    private final byte[] pieceBytes;
-    private final int[] pieceStart;
+    /** Ids back to bytes and text: the rendering of every token, llama.cpp's decoding rules. */
+    private final Detokenizer detokenizer;
 
     /** The algorithm of {@link #kind}: SentencePiece, byte-level BPE or WordPiece. */
     private final Encoder encoder;
@@ -161,7 +158,6 @@ public final class Tokenizer {
         addBos = v.addBos() != null ? v.addBos() : d.addBos();
         addEos = v.addEos() != null ? v.addEos() : d.addEos();
         addSpacePrefix = v.addSpacePrefix() != null ? v.addSpacePrefix() : d.addSpacePrefix();
-        cleanSpaces = d.cleanSpaces();
         if (addBos && bos < 0) {
             throw new IllegalArgumentException("add_bos_token is true, but bos_token_id is not set");
         }
@@ -172,14 +168,11 @@ public final class Tokenizer {
         eom = v.eomId() >= 0 ? v.eomId() : findByName(EOM_NAMES);
         markSpecialTokens();
 
-        // ---- caches: special tokens longest first, the rendering of every token
+        // ---- caches: special tokens longest first, the rendering of every token (the detokenizer
+        // reads attrs, which the per-model rules below may still change, as llama.cpp's does)
         specials = specialsLongestFirst(texts, attrs);
-        byte[][] pieces = new byte[n][];
-        for (int i = 0; i < n; i++) {
-            pieces[i] = render(i);
-        }
-        pieceStart = new int[n + 1];
-        pieceBytes = concat(pieces, pieceStart);
+        detokenizer = new Detokenizer(kind, texts, attrs, addSpacePrefix, d.cleanSpaces(), addBos ? bos : -1,
+                addEos ? eos : -1);
 
         // ---- per-model token attributes llama.cpp sets by name (after the caches, as it does)
         applyModelRules(v.modelName());
@@ -274,22 +267,6 @@ public final class Tokenizer {
         return sp.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** {@code pieces} end to end; {@code start[i]} (n + 1 entries) is where piece i begins. */
-    private static byte[] concat(byte[][] pieces, int[] start) {
-        int total = 0;
-        for (byte[] p : pieces) {
-            total += p.length;
-        }
-        byte[] all = new byte[total];
-        for (int i = 0, off = 0; i < pieces.length; i++) {
-            start[i] = off;
-            System.arraycopy(pieces[i], 0, all, off, pieces[i].length);
-            off += pieces[i].length;
-            start[i + 1] = off;
-        }
-        return all;
-    }
-
     /** Token attributes llama.cpp sets for some models by {@code general.name} (Phi-3: rstrip). */
     private void applyModelRules(String modelName) {
         String name = modelName == null ? "" : modelName.toLowerCase(Locale.ROOT);
@@ -367,59 +344,6 @@ public final class Tokenizer {
         if (id >= 0) {
             attrs[id] = on ? attrs[id] | attr : attrs[id] & ~attr;
         }
-    }
-
-    /** llama.cpp's {@code token_to_piece(id, special = true)}: the bytes a token stands for. */
-    private byte[] render(int id) {
-        int a = attrs[id];
-        String t = texts[id];
-        if ((a & (ATTR_UNKNOWN | ATTR_CONTROL | ATTR_USER_DEFINED)) != 0) {
-            return t.getBytes(StandardCharsets.UTF_8);
-        }
-        if ((a & ATTR_NORMAL) != 0) {
-            if (kind == Kind.BPE) {
-                return decodeByteLevel(t);
-            }
-            return t.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
-        }
-        if ((a & ATTR_BYTE) != 0 && kind != Kind.WPM) {
-            return new byte[] {(byte) parseHexByte(t)};
-        }
-        return new byte[0];
-    }
-
-    /** The two hex digits of {@code <0xXX>} (as C's strtol would read them; 0 if none). */
-    private static int parseHexByte(String t) {
-        int v = 0;
-        for (int i = 3; i < Math.min(5, t.length()); i++) {
-            int d = Character.digit(t.charAt(i), 16);
-            if (d < 0) {
-                break;
-            }
-            v = v * 16 + d;
-        }
-        return v;
-    }
-
-    /** A byte-level BPE token text back to its bytes (llama.cpp's {@code llama_decode_text}). */
-    private static byte[] decodeByteLevel(String t) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(t.length());
-        for (int i = 0; i < t.length(); ) {
-            int cp = t.codePointAt(i);
-            i += Character.charCount(cp);
-            int b = Unicode.charToByte(cp);
-            if (b >= 0) {
-                out.write(b);
-            } else {
-                StringBuilder s = new StringBuilder("[UNK_BYTE_0x");
-                for (byte x : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8)) {
-                    s.append(String.format(Locale.ROOT, "%02x", x & 0xFF));
-                }
-                s.append(t).append(']');
-                out.writeBytes(s.toString().getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        return out.toByteArray();
     }
 
     // =============================================================================================
@@ -720,10 +644,7 @@ public final class Tokenizer {
      */
     public byte[] pieceBytes(int id, boolean special) {
         checkId(id);
-        if (!special && (attrs[id] & (ATTR_UNKNOWN | ATTR_CONTROL)) != 0) {
-            return new byte[0];
-        }
-        return Arrays.copyOfRange(pieceBytes, pieceStart[id], pieceStart[id + 1]);
+        return detokenizer.pieceBytes(id, special);
     }
 
     /**
@@ -733,7 +654,7 @@ public final class Tokenizer {
      */
     public String tokenPiece(int id) {
         checkId(id);
-        return new String(pieceBytes, pieceStart[id], pieceStart[id + 1] - pieceStart[id], StandardCharsets.UTF_8);
+        return detokenizer.tokenPiece(id);
     }
 
     /** The token string as stored in the vocabulary ({@code "▁Hello"}, {@code "ĠHello"}, {@code "<0x0A>"}). */
@@ -788,24 +709,8 @@ public final class Tokenizer {
      * removed. Spaces are kept exactly, unlike {@link #detokenize}.
      */
     public String decode(int[] ids) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(ids.length * 4);
-        boolean strip = addSpacePrefix;
-        for (int id : ids) {
-            checkId(id);
-            if ((attrs[id] & (ATTR_UNKNOWN | ATTR_CONTROL)) != 0) {
-                continue;
-            }
-            int from = pieceStart[id];
-            int to = pieceStart[id + 1];
-            if (strip && from < to) {
-                if (pieceBytes[from] == ' ') {
-                    from++;
-                }
-                strip = false;
-            }
-            out.write(pieceBytes, from, to - from);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        checkIds(ids);
+        return detokenizer.decode(ids);
     }
 
     /**
@@ -824,82 +729,8 @@ public final class Tokenizer {
 
     /** The bytes of {@link #detokenize} (before UTF-8 decoding). */
     byte[] detokenizeBytes(int[] ids, boolean removeSpecial, boolean unparseSpecial) {
-        int from = 0;
-        int to = ids.length;
-        boolean removeSpace = addSpacePrefix;
-        if (removeSpecial && addBos && to > from && ids[from] == bos) {
-            removeSpace = false;
-            from++;
-        }
-        if (removeSpecial && addEos && to > from && ids[to - 1] == eos) {
-            to--;
-        }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (int i = from; i < to; i++) {
-            int id = ids[i];
-            checkId(id);
-            if (!unparseSpecial && (attrs[id] & (ATTR_UNKNOWN | ATTR_CONTROL)) != 0) {
-                removeSpace = false;
-                continue;
-            }
-            int a = pieceStart[id];
-            int b = pieceStart[id + 1];
-            if (removeSpace && a < b && pieceBytes[a] == ' ') {
-                a++;
-            }
-            removeSpace = false;
-            out.write(pieceBytes, a, b - a);
-        }
-        byte[] text = out.toByteArray();
-        int total = text.length;
-        if (cleanSpaces) {
-            total = cleanSpaces(text, total);
-        }
-        return Arrays.copyOf(text, total);
-    }
-
-    /** llama.cpp's three clean-up passes, in place over the bytes; returns the new length. */
-    private static int cleanSpaces(byte[] text, int length) {
-        // 1: " ?", " !", " .", " ,"  lose the space
-        int total1 = length;
-        int total = total1 > 0 ? 1 : 0;
-        for (int i = 1; i < total1; i++) {
-            byte x = text[i];
-            if (text[i - 1] == ' ' && (x == '?' || x == '!' || x == '.' || x == ',')) {
-                total--;
-            }
-            text[total++] = x;
-        }
-        // 2: " ' " becomes "'"
-        int total2 = total;
-        total = total2 > 0 ? 1 : 0;
-        for (int i = 1; i < total2; i++) {
-            byte x = text[i];
-            if (x == '\'' && i + 1 < total2 && text[i - 1] == ' ' && text[i + 1] == ' ') {
-                total--;
-                text[++i] = 0;
-            }
-            text[total++] = x;
-        }
-        // 3: " 's", " 'm", " 're", " 've" lose the space (" 't", " 'd", " 'll" keep it)
-        int total3 = total;
-        total = total3 > 0 ? 1 : 0;
-        for (int i = 1; i < total3; i++) {
-            byte x = text[i];
-            if (text[i - 1] == ' ' && x == '\'' && i + 1 < total3) {
-                byte x1 = text[i + 1];
-                if (x1 == 's' || x1 == 'm') {
-                    total--;
-                } else if (x1 != 't' && x1 != 'd' && i + 2 < total3) {
-                    byte x2 = text[i + 2];
-                    if ((x1 == 'r' && x2 == 'e') || (x1 == 'v' && x2 == 'e')) {
-                        total--;
-                    }
-                }
-            }
-            text[total++] = x;
-        }
-        return total;
+        checkIds(ids);
+        return detokenizer.detokenizeBytes(ids, removeSpecial, unparseSpecial);
     }
 
     /** A decoder for a stream of generated tokens (CONTROL tokens render as nothing). */
@@ -915,10 +746,7 @@ public final class Tokenizer {
     /** Appends the bytes of {@code id} to {@code out} (for the streaming decoder). */
     void appendPiece(int id, boolean special, java.io.ByteArrayOutputStream out) {
         checkId(id);
-        if (!special && (attrs[id] & (ATTR_UNKNOWN | ATTR_CONTROL)) != 0) {
-            return;
-        }
-        out.write(pieceBytes, pieceStart[id], pieceStart[id + 1] - pieceStart[id]);
+        detokenizer.appendPiece(id, special, out);
     }
 
     // =============================================================================================
@@ -1007,6 +835,12 @@ public final class Tokenizer {
     public boolean isControl(int id) {
         checkId(id);
         return (attrs[id] & ATTR_CONTROL) != 0;
+    }
+
+    private void checkIds(int[] ids) {
+        for (int id : ids) {
+            checkId(id);
+        }
     }
 
     private void checkId(int id) {

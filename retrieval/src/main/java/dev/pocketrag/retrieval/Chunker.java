@@ -1,10 +1,15 @@
-package dev.pocketrag.index;
+package dev.pocketrag.retrieval;
 
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.index.Chunk;
+import dev.pocketrag.index.ChunkedNote;
+import dev.pocketrag.index.Note;
 import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
 /**
@@ -25,6 +30,10 @@ import java.util.function.ToIntFunction;
  * once per chunk (to verify the packed chunk; counts are treated as nearly additive and corrected
  * when they are not), and a few times per piece of a sentence that is over the budget, each time
  * on about the piece's length. Thread-safe if the counter is.
+ *
+ * <p>{@link #chunkAndEmbed} is the one chunk -> embed pipeline: {@link Notebook} (adding,
+ * importing, repairing) and the apps that fill a {@link dev.pocketrag.index.NoteIndex} themselves
+ * ({@code pocketrag eval beir}) go through it, so what they index is what a notebook indexes.
  */
 public final class Chunker {
     /** Default budget: MiniLM's 256 word pieces, [CLS] and [SEP] included. */
@@ -76,12 +85,90 @@ public final class Chunker {
         this.maxChars = maxTokens * MAX_CHARS_PER_TOKEN;
     }
 
+    /** The chunker a notebook uses with {@code embedder}: its token counter and budget, the default overlap. */
+    public static Chunker forEmbedder(Embedder embedder) {
+        return new Chunker(embedder::countTokens, embedder.maxTokens(), DEFAULT_OVERLAP_TOKENS);
+    }
+
     public int maxTokens() {
         return maxTokens;
     }
 
     public int overlapTokens() {
         return overlapTokens;
+    }
+
+    /**
+     * Told before each batch of chunks is embedded and once when all are; may throw {@link
+     * java.util.concurrent.CancellationException} to give up (nothing is returned then).
+     */
+    @FunctionalInterface
+    public interface EmbedProgress {
+        /**
+         * @param embedded chunks embedded so far
+         * @param total chunks of all the notes
+         */
+        void embedded(int embedded, int total);
+    }
+
+    /** {@link #chunkAndEmbed(List, Function, int, EmbedProgress)} with {@code embedder}, in one batch. */
+    public List<ChunkedNote> chunkAndEmbed(List<Note> notes, Embedder embedder) {
+        Objects.requireNonNull(embedder, "embedder");
+        return chunkAndEmbed(notes, embedder::embedAll, Integer.MAX_VALUE, null);
+    }
+
+    /**
+     * Notes ready to index: each title bounded ({@link Note#withBoundedTitle()}), the body split
+     * into chunks, every chunk's {@link Chunk#embeddingText()} embedded.
+     *
+     * @param embedAll the vectors of a batch of texts, one per text, in order (e.g. {@code
+     *     embedder::embedAll})
+     * @param batchSize the most texts given to {@code embedAll} at once
+     * @param progress told between batches (null: nobody)
+     */
+    public List<ChunkedNote> chunkAndEmbed(List<Note> notes, Function<List<String>, List<float[]>> embedAll,
+            int batchSize, EmbedProgress progress) {
+        Objects.requireNonNull(notes, "notes");
+        Objects.requireNonNull(embedAll, "embedAll");
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize=" + batchSize + ", must be >= 1");
+        }
+        List<Note> bounded = new ArrayList<>(notes.size());
+        for (Note n : notes) {
+            bounded.add(n.withBoundedTitle());
+        }
+        List<List<Chunk>> chunks = new ArrayList<>(bounded.size());
+        List<String> texts = new ArrayList<>();
+        for (Note n : bounded) {
+            List<Chunk> cs = split(n);
+            chunks.add(cs);
+            for (Chunk c : cs) {
+                texts.add(c.embeddingText());
+            }
+        }
+        List<float[]> vectors = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i += batchSize) {
+            if (progress != null) {
+                progress.embedded(i, texts.size());
+            }
+            List<String> batch = texts.subList(i, Math.min(texts.size(), i + batchSize));
+            List<float[]> vs = embedAll.apply(batch);
+            if (vs.size() != batch.size()) {
+                throw new IllegalStateException("embedAll gave " + vs.size() + " vectors for " + batch.size() + " texts");
+            }
+            vectors.addAll(vs);
+        }
+        if (progress != null) {
+            progress.embedded(texts.size(), texts.size());
+        }
+        List<ChunkedNote> out = new ArrayList<>(bounded.size());
+        int k = 0;
+        for (int i = 0; i < bounded.size(); i++) {
+            int size = chunks.get(i).size();
+            out.add(new ChunkedNote(bounded.get(i), chunks.get(i), vectors.subList(k, k + size)));
+            k += size;
+        }
+        return out;
     }
 
     /** The chunks of a note's body, with its title as context in each embedding text. */

@@ -112,7 +112,7 @@ public final class FollowUps {
             }
         }
         Reason reason;
-        if (words.stream().anyMatch(POINTING::contains) && !(content.size() >= 3 && known == 0)) {
+        if (words.stream().anyMatch(w -> POINTING.contains(w.toLowerCase(Locale.ROOT))) && !(content.size() >= 3 && known == 0)) {
             reason = Reason.POINTS_BACK;
         } else if (startsWithContinuation(q) || content.size() <= 1) {
             reason = Reason.ELLIPTICAL;
@@ -152,31 +152,32 @@ public final class FollowUps {
         return false;
     }
 
-    /** The words of {@code text}, lower case, apostrophes normalised. */
+    /** The words of {@code text} as written, apostrophes normalised. */
     static List<String> words(String text) {
         List<String> out = new ArrayList<>();
         Matcher m = WORD.matcher(text);
         while (m.find()) {
-            out.add(m.group().toLowerCase(Locale.ROOT).replace('’', '\''));
+            out.add(m.group().replace('’', '\''));
         }
         return out;
     }
 
-    /** The words that carry meaning: not function words, not single letters. */
+    /** The words that carry meaning (as written): not function words, not single letters. */
     static List<String> content(List<String> words) {
         List<String> out = new ArrayList<>();
         for (String w : words) {
-            String base = w.endsWith("'s") ? w.substring(0, w.length() - 2) : w;
-            if (base.length() > 1 && !STOP.contains(w) && !STOP.contains(base)) {
+            String lower = w.toLowerCase(Locale.ROOT);
+            String base = lower.endsWith("'s") ? w.substring(0, w.length() - 2) : w;
+            if (base.length() > 1 && !STOP.contains(lower) && !STOP.contains(base.toLowerCase(Locale.ROOT))) {
                 out.add(base);
             }
         }
         return out;
     }
 
-    /** A crude English stem, enough to match "owns" with "owner" and "renew" with "renewal". */
+    /** A crude English stem, lower case, enough to match "owns" with "owner" and "renew" with "renewal". */
     static String stem(String w) {
-        String s = w;
+        String s = w.toLowerCase(Locale.ROOT);
         if (s.length() > 4 && s.endsWith("ies")) {
             s = s.substring(0, s.length() - 3) + "y";
         } else if (s.length() > 3 && s.endsWith("s") && !s.endsWith("ss")) {

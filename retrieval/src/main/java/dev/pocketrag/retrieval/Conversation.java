@@ -179,7 +179,8 @@ public final class Conversation implements AutoCloseable {
                 }
                 rewritten = ModelRewrite.rewrite(model.get(), question, recent, options.generation().seed());
             }
-            FollowUps.Rewrite rules = FollowUps.rewrite(question, previous(last));
+            FollowUps.Rewrite rules = rewritten != null ? null
+                    : FollowUps.rewrite(question, previous(last), () -> aloneSimilarity(question, options));
             if (rewritten != null) {
                 query = rewritten.length() > Notebook.MAX_QUESTION_CHARS
                         ? rewritten.substring(0, Notebook.MAX_QUESTION_CHARS) : rewritten;
@@ -209,6 +210,22 @@ public final class Conversation implements AutoCloseable {
             save();
         }
         return a;
+    }
+
+    /** The cosine similarity of the best passage for {@code question} alone (-1 if none). */
+    private double aloneSimilarity(String question, AskOptions options) {
+        try {
+            double best = -1;
+            for (dev.pocketrag.index.SearchHit h : notebook.search(question,
+                    SearchOptions.defaults().withK(5).withFilter(options.filter()))) {
+                if (!Double.isNaN(h.denseScore())) {
+                    best = Math.max(best, 2 * h.denseScore() - 1); // the index reports (1 + cos) / 2
+                }
+            }
+            return best;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static FollowUps.Previous previous(Turn t) {

@@ -23,10 +23,12 @@ import java.util.regex.Pattern;
  *       turn (its query, answer, cited notes' titles and passages), as "Who owns the rollback?"
  *       after an answer from the cut-over runbook.</li>
  * </ul>
- * Anything else is a topic switch and carries nothing. A follow-up's query is the question, then
- * the content words of the previous turn's query that it lacks (at most {@link #MAX_CARRIED}, so
- * a chain of follow-ups does not grow without bound), then the words of the title of the note the
- * previous answer cited first.
+ * A question with new words whose best passage alone is weak ({@link #CONFIDENT_SIMILARITY}) is
+ * a vague follow-up too ("How much should I take each day?"). Anything else is a topic switch
+ * and carries nothing. A follow-up's query is the question, then the content words of the
+ * previous turn's query that it lacks (numbers left out; at most {@link #MAX_CARRIED}, so a chain
+ * of follow-ups does not grow without bound), then, when that query gave fewer than two words,
+ * the words of the title of the note the previous answer cited first.
  */
 public final class FollowUps {
     /** The most words carried over from the previous turn. */
@@ -52,7 +54,16 @@ public final class FollowUps {
     }
 
     /** Why a question was or was not read as a follow-up (for tests and the bench). */
-    public enum Reason { NO_PREVIOUS_TURN, POINTS_BACK, ELLIPTICAL, SAME_TOPIC, NEW_TOPIC }
+    public enum Reason { NO_PREVIOUS_TURN, POINTS_BACK, ELLIPTICAL, SAME_TOPIC, VAGUE, NEW_TOPIC }
+
+    /**
+     * The cosine similarity (MiniLM) of the best passage for a question alone at which it counts
+     * as answerable on its own: a question with new words whose best passage is less similar is
+     * too vague to be a new topic ("How much should I take each day?") and is read as a
+     * follow-up. Topic switches of the follow-up bench score 0.50 to 0.69, the vague follow-ups
+     * 0.25 to 0.33.
+     */
+    public static final double CONFIDENT_SIMILARITY = 0.45;
 
     /**
      * The standalone query and why.
@@ -63,7 +74,7 @@ public final class FollowUps {
     public record Rewrite(String query, Reason reason) {
         /** Whether the previous turn's context was carried. */
         public boolean followUp() {
-            return reason == Reason.POINTS_BACK || reason == Reason.ELLIPTICAL || reason == Reason.SAME_TOPIC;
+            return reason != Reason.NO_PREVIOUS_TURN && reason != Reason.NEW_TOPIC;
         }
     }
 
@@ -92,6 +103,17 @@ public final class FollowUps {
      * The standalone query of {@code question} after {@code previous} (null: the first turn).
      */
     public static Rewrite rewrite(String question, Previous previous) {
+        return rewrite(question, previous, () -> Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * The standalone query of {@code question} after {@code previous} (null: the first turn).
+     *
+     * @param aloneSimilarity the similarity of the best passage for the question alone (asked only
+     *     when the words say it is a new topic); below {@link #CONFIDENT_SIMILARITY} it is a vague
+     *     follow-up instead
+     */
+    public static Rewrite rewrite(String question, Previous previous, java.util.function.DoubleSupplier aloneSimilarity) {
         Objects.requireNonNull(question, "question");
         String q = question.strip();
         if (previous == null) {
@@ -118,6 +140,8 @@ public final class FollowUps {
             reason = Reason.ELLIPTICAL;
         } else if (known * 2 >= content.size()) {
             reason = Reason.SAME_TOPIC;
+        } else if (aloneSimilarity.getAsDouble() < CONFIDENT_SIMILARITY) {
+            reason = Reason.VAGUE;
         } else {
             return new Rewrite(q, Reason.NEW_TOPIC);
         }
@@ -127,13 +151,16 @@ public final class FollowUps {
         }
         List<String> carried = new ArrayList<>();
         for (String w : content(words(previous.query()))) {
-            if (carried.size() < MAX_CARRIED && have.add(stem(w))) {
+            // numbers belong to the question that asked them ("step 3"), not to the topic
+            if (carried.size() < MAX_CARRIED && !w.chars().allMatch(Character::isDigit) && have.add(stem(w))) {
                 carried.add(w);
             }
         }
-        if (!previous.citedTitles().isEmpty()) {
+        // the cited note's title only when the previous query says little: a title often names
+        // what else that note is about ("weekly sync 29 April: date moved") and pulls toward it
+        if (carried.size() < 2 && !previous.citedTitles().isEmpty()) {
             for (String w : content(words(previous.citedTitles().get(0)))) {
-                if (carried.size() < MAX_CARRIED + 6 && have.add(stem(w))) {
+                if (carried.size() < 6 && have.add(stem(w))) {
                     carried.add(w);
                 }
             }

@@ -36,7 +36,7 @@ class FollowUpsTest {
     @Test
     void an_elliptical_question_carries_the_previous_topic() {
         Rewrite r = FollowUps.rewrite("And the premium?", INSURANCE);
-        Rewrite titled = FollowUps.rewrite("Is there a deductible?", new Previous("When does the policy renew?",
+        Rewrite titled = FollowUps.rewrite("Is there a deductible?", new Previous("When does it renew?",
                 "On 1 September [1].", List.of("Car insurance renewal"), "The policy renews on 1 September."));
         assertTrue(lower(titled).contains("car") && lower(titled).contains("insurance"),
                 "the cited note's title weighs in: " + titled);
@@ -64,6 +64,26 @@ class FollowUpsTest {
             assertEquals(q, r.query(), "nothing carried: " + r);
             assertFalse(lower(r).contains("atlas"), r::toString);
         }
+    }
+
+    @Test
+    void a_question_with_new_words_that_finds_nothing_on_its_own_is_a_vague_follow_up() {
+        Previous vitaminD = new Previous("What were my vitamin D results in February?", "18 ng/mL, low [1].",
+                List.of("Blood tests, February"), "Vitamin D: 18 ng/mL, low (ref. >30).");
+        double[] asked = {0};
+        Rewrite vague = FollowUps.rewrite("How much should I take each day?", vitaminD, () -> {
+            asked[0]++;
+            return 0.31;
+        });
+        assertEquals(Reason.VAGUE, vague.reason(), vague::toString);
+        assertTrue(lower(vague).contains("vitamin"), vague::toString);
+        Rewrite clear = FollowUps.rewrite("How many clamshells should I do for my knee?", ATLAS, () -> 0.50);
+        assertEquals(Reason.NEW_TOPIC, clear.reason(), clear::toString);
+        assertEquals("How many clamshells should I do for my knee?", clear.query());
+        FollowUps.rewrite("Who owns the rollback?", ATLAS, () -> {
+            throw new AssertionError("the similarity is asked only when the words say new topic");
+        });
+        assertEquals(1, asked[0]);
     }
 
     @Test

@@ -132,6 +132,7 @@ class LauncherIT {
         assertFalse(second.err().contains("starting a new thread"), "the thread continues: " + second);
         JsonObject a = JsonParser.parseString(second.out()).getAsJsonObject();
         assertTrue(a.get("searched_for").getAsString().contains("Atlas"), second::toString);
+        assertTrue(a.get("answer").getAsString().contains("Priya"), "the rollback owner, from the runbook: " + second);
         JsonArray citations = a.getAsJsonArray("citations");
         assertFalse(citations.isEmpty(), second::toString);
         for (var c : citations) {

@@ -40,11 +40,15 @@ final class FollowupsBench {
 
     static int run(String[] args) throws IOException {
         boolean json = false;
-        for (String a : args) {
-            if (a.equals("--json")) {
+        Path kvModel = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--json")) {
                 json = true;
+            } else if (args[i].equals("--kv") && i + 1 < args.length) {
+                kvModel = Path.of(args[++i]);
             } else {
-                System.err.println("error: unknown argument '" + a + "'; usage: bench/run followups [--json]");
+                System.err.println("error: unknown argument '" + args[i] + "'; usage: bench/run followups [--json]"
+                        + " [--kv FILE.gguf]");
                 return 2;
             }
         }
@@ -58,6 +62,9 @@ final class FollowupsBench {
             }
         }
         List<Dialogue> dialogues = dialogues(file);
+        if (kvModel != null) {
+            return kv(notes, kvModel);
+        }
         Path work = Files.createTempDirectory("pocketrag-followups-");
         List<Map<String, Object>> rows = new ArrayList<>();
         int[] right = new int[4]; // a, a', b, c
@@ -128,6 +135,37 @@ final class FollowupsBench {
             System.out.printf(Locale.ROOT, "  (b)  rule-based rewrite, top search hit:            %.2f  (%+.2f vs a)%n", b, b - a);
             System.out.printf(Locale.ROOT, "  (c)  extractive answer in the conversation:         %.2f  (%+.2f vs a')%n", c, c - a2);
             System.out.println("  goal (b >= 0.90 and b - a >= 0.30): " + (b >= 0.9 && b - a >= 0.3 ? "met" : "NOT met"));
+        }
+        return 0;
+    }
+
+    /**
+     * {@code --kv FILE.gguf}: one three-turn conversation answered by the GGUF model (8 answer
+     * tokens, 3 passages): per turn the answer prompt's tokens, how many of them the engine reused
+     * from earlier calls, and the time it took to read the rest. Each follow-up also makes one
+     * rewrite call, which runs between two answers.
+     */
+    private static int kv(Path notes, Path model) throws IOException {
+        Path work = Files.createTempDirectory("pocketrag-followups-kv-");
+        try (Notebook nb = Notebook.builder(work.resolve("notebook"))
+                .chatModel(dev.pocketrag.generation.GgufChatModel.load(model,
+                        dev.pocketrag.generation.GgufChatModel.Options.defaults().withContextLength(4096)))
+                .build()) {
+            nb.importFolder(notes, ImportListener.NONE);
+            dev.pocketrag.retrieval.AskOptions o = dev.pocketrag.retrieval.AskOptions.defaults().withMaxAnswerTokens(8)
+                    .withPassages(3);
+            try (Conversation c = nb.conversation()) {
+                for (String q : List.of("When is the Atlas cut-over?", "Who owns the rollback?",
+                        "And what if it slips again?")) {
+                    Answer a = c.ask(q, o, dev.pocketrag.chat.TokenListener.NONE);
+                    Answer.Timings t = a.timings();
+                    System.out.printf(Locale.ROOT, "%-30s prompt %5d tokens, reused %5d, read in %7.0f ms; earlier turns"
+                            + " left out: %d%n", q, t.promptTokens(), t.cachedPromptTokens(), t.promptMillis(),
+                            a.leftOut().stream().filter(l -> l.noteId().isEmpty()).count());
+                }
+            }
+        } finally {
+            deleteTree(work);
         }
         return 0;
     }

@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  *
  * <p>Each turn searches the notes for a standalone query: with a chat model, the model rewrites
- * the question from the recent turns (a short, bounded prompt; on an unusable reply the rules
- * below decide); without one, rules: a question that points back ("it", "that"), is elliptical
+ * the question from the recent turns (a short, bounded prompt; when the reply is empty, too
+ * long, or shares no word with the conversation, the rules below decide); without one, rules: a question that points back ("it", "that"), is elliptical
  * ("and the budget?") or stays on the previous turn's topic gets the previous query's words and
  * the first cited note's title added; a new topic carries nothing (see {@code FollowUps}). After
  * a follow-up, the passages the previous answer cited stay candidates. A chat model's prompt
@@ -178,6 +178,13 @@ public final class Conversation implements AutoCloseable {
                     recent.add(new ModelRewrite.Turn(t.question(), t.answer()));
                 }
                 rewritten = ModelRewrite.rewrite(model.get(), question, recent, options.generation().seed());
+                StringBuilder said = new StringBuilder(question);
+                for (ModelRewrite.Turn t : recent) {
+                    said.append('\n').append(t.question()).append('\n').append(t.answer());
+                }
+                if (rewritten != null && !FollowUps.grounded(rewritten, said.toString())) {
+                    rewritten = null; // not one word of the conversation: the rules decide
+                }
             }
             FollowUps.Rewrite rules = rewritten != null ? null
                     : FollowUps.rewrite(question, previous(last), () -> aloneSimilarity(question, options));

@@ -119,11 +119,15 @@ class ConversationTest {
                 assertEquals(4, answer.size(), answer.toString());
                 assertEquals(ChatMessage.Role.ASSISTANT, answer.get(2).role());
                 assertTrue(answer.get(3).content().endsWith("Question: Who owns it?"));
-                // an unusable rewrite falls back to the rules
+                // an unusable rewrite falls back to the rules: empty, or not one word of the conversation
                 model.reply = "   ";
                 Answer b = c.ask("And the go/no-go call?");
                 assertTrue(b.searchedFor().startsWith("And the go/no-go call?") && b.searchedFor().length() > 30,
                         b.searchedFor());
+                model.reply = "zebra quantum pancakes";
+                Answer d = c.ask("And the go/no-go call?");
+                assertTrue(d.searchedFor().startsWith("And the go/no-go call?") && !d.searchedFor().contains("zebra"),
+                        d.searchedFor());
             }
         }
     }

@@ -169,6 +169,24 @@ public final class FollowUps {
         return new Rewrite(query, reason);
     }
 
+    /**
+     * Whether a model's rewrite is grounded in the conversation: it shares at least one content
+     * word (stemmed) with the question or the recent turns' text. A rewrite that does not (a small
+     * model's invention, or noise) is not used.
+     */
+    public static boolean grounded(String rewrite, String conversation) {
+        Set<String> known = new java.util.HashSet<>();
+        for (String w : content(words(conversation))) {
+            known.add(stem(w));
+        }
+        for (String w : content(words(rewrite))) {
+            if (known.contains(stem(w))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean startsWithContinuation(String q) {
         String lower = q.toLowerCase(Locale.ROOT);
         for (String c : CONTINUATIONS) {

@@ -27,8 +27,8 @@ import java.util.Map;
  * the longest shared prefix (the GGUF engine does) reads only the last exchange and the new
  * passages again. The passages stay in the last user message: put before the history they would
  * change every turn and break that prefix. (With a model rewrite, the rewrite call runs between two
- * answers and the engine's cache then holds the rewrite prompt: only the system turn, which the
- * engine keeps aside, is reused; see {@code bench/run followups --kv}.)
+ * answers and moves the engine's live cache on; the GGUF engine keeps the earlier turns of a chat
+ * prompt aside for that reason; see {@code bench/run followups --kv}.)
  *
  * <p>With focused packing the note's date comes with its title ({@code <note n="1" title="Dentist"
  * date="2026-02-16">}), so the model can tell a newer note from an older one.

@@ -27,6 +27,7 @@ public final class Main {
         BENCHMARKS.put("attention", AttentionBench::run);
         BENCHMARKS.put("ask", AskBench::run);
         BENCHMARKS.put("startup", StartupBench::run);
+        BENCHMARKS.put("followups", FollowupsBench::run);
     }
 
     public static void main(String[] args) throws Exception {

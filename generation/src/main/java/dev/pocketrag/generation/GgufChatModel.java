@@ -377,7 +377,26 @@ public final class GgufChatModel implements ChatModel {
             stop.add(template.endOfTurn().get());
             p = params.withStop(stop);
         }
-        return generate(prompt, p, listener, systemTurn(messages, prompt)).completion();
+        return generate(prompt, p, listener, systemTurn(messages, prompt), earlierTurns(messages, prompt)).completion();
+    }
+
+    /**
+     * How many leading tokens of {@code prompt} are the turns before its last message (the system
+     * turn and the earlier exchanges of a conversation): those it shares with all messages but the
+     * last rendered alone; 0 when there is no earlier exchange. The next turn of the conversation
+     * starts with them, so they are kept (in memory only) even when other calls, such as a
+     * follow-up's query rewrite, move the live cache on in between.
+     */
+    private int earlierTurns(List<ChatMessage> messages, int[] prompt) {
+        if (messages.size() < 3) {
+            return 0;
+        }
+        try {
+            int[] head = tokens(template.prompt(messages.subList(0, messages.size() - 1), false));
+            return PromptCache.common(head, head.length, prompt, prompt.length);
+        } catch (RuntimeException e) {
+            return 0; // a template that cannot render them alone: nothing to keep
+        }
     }
 
     /**
@@ -425,6 +444,15 @@ public final class GgufChatModel implements ChatModel {
 
     /** {@link #generate(int[], GenerationParams, TokenListener)}, keeping {@code promptTokens[0..keep)} (when long enough). */
     private Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener, int keep) {
+        return generate(promptTokens, params, listener, keep, 0);
+    }
+
+    /**
+     * {@link #generate(int[], GenerationParams, TokenListener, int)}, also keeping
+     * {@code promptTokens[0..remember)} in memory only (not in the prefix file).
+     */
+    private Generation generate(int[] promptTokens, GenerationParams params, TokenListener listener, int keep,
+            int remember) {
         Objects.requireNonNull(promptTokens, "promptTokens");
         Objects.requireNonNull(params, "params");
         Objects.requireNonNull(listener, "listener");
@@ -449,7 +477,7 @@ public final class GgufChatModel implements ChatModel {
             if (closed.get() || closing) {
                 throw new IllegalStateException("the model is closed");
             }
-            return run(prompt, params, listener, keep);
+            return run(prompt, params, listener, keep, remember);
         } finally {
             lock.unlock();
         }
@@ -496,6 +524,16 @@ public final class GgufChatModel implements ChatModel {
                 LOG.log(System.Logger.Level.DEBUG, "cannot save the prompt prefix to " + prefixFile + ": " + e);
             }
         }
+    }
+
+    /** Keeps the keys and values of {@code prompt[0..n)} (in the cache now) in memory, not in the file. */
+    private void remember(int[] prompt, int n) {
+        if (n < MIN_PREFIX || prefixes.holds(prompt, n)) {
+            return;
+        }
+        short[] kv = new short[n * transformer.kvValuesPerPosition()];
+        transformer.readKv(0, n, kv, 0);
+        prefixes.put(new PromptCache.Prefix(Arrays.copyOf(prompt, n), kv));
     }
 
     /** Loads the prefix file once, when there is one for this model, context and engine. */
@@ -571,7 +609,7 @@ public final class GgufChatModel implements ChatModel {
         }
     }
 
-    private Generation run(int[] prompt, GenerationParams params, TokenListener listener, int keep) {
+    private Generation run(int[] prompt, GenerationParams params, TokenListener listener, int keep, int remember) {
         int vocab = config.vocabSize();
         int[] seq = Arrays.copyOf(prompt, prompt.length + params.maxTokens());
         long t0 = System.nanoTime();
@@ -642,6 +680,9 @@ public final class GgufChatModel implements ChatModel {
         }
         long t2 = System.nanoTime();
         keep(prompt, Math.min(keep, prompt.length - 1));
+        if (remember > keep) {
+            remember(prompt, Math.min(remember, prompt.length - 1));
+        }
         ChatCompletion.Timings timings = new ChatCompletion.Timings((t1 - t0) / 1e6, (t2 - t1) / 1e6,
                 prompt.length - reuse, generated);
         ChatCompletion c = new ChatCompletion(text.toString(), reason,

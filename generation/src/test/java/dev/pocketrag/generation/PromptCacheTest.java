@@ -140,6 +140,35 @@ class PromptCacheTest {
         assertArrayEquals(fresh(model, other), logits, "logits after a partly reused prefix");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void the_earlier_turns_of_a_conversation_are_reused_after_a_call_in_between(String name, @TempDir Path dir)
+            throws IOException {
+        Path model = model(name, dir);
+        List<ChatMessage> second = List.of(ChatMessage.system(SYSTEM), ChatMessage.user("Tell me about Max."),
+                ChatMessage.assistant("Max is a little dog who loves his ball."),
+                ChatMessage.user("Where does he live? Here are some notes about the house by the sea."));
+        List<ChatMessage> third = List.of(second.get(0), second.get(1), second.get(2),
+                ChatMessage.user("Where does he live?"), ChatMessage.assistant("In a red house by the sea."),
+                ChatMessage.user("What does he play with? More notes about the ball."));
+        float[] logits;
+        int[] reused = new int[1];
+        try (GgufChatModel m = load(model, null)) {
+            int[] p2 = m.tokenizer().encode(m.renderPrompt(second), true, true);
+            int[] p3 = m.tokenizer().encode(m.renderPrompt(third), true, true);
+            int[] earlier = m.tokenizer().encode(m.chatTemplate().render(second.subList(0, 3), false), true, true);
+            int expected = PromptCache.common(earlier, earlier.length, p3, p3.length);
+            int[] head = m.tokenizer().encode(m.chatTemplate().render(List.of(second.get(0)), false), true, true);
+            int systemTurn = PromptCache.common(head, head.length, p2, p2.length);
+            assertTrue(expected > systemTurn + 8, "the first exchange is in both prompts: " + expected);
+            m.chat(second, GenerationParams.greedy().withMaxTokens(2));
+            m.chat(ask("Rewrite the question.", "Lily had a cat."), GenerationParams.greedy().withMaxTokens(2));
+            logits = m.chatLogits(third, reused);
+            assertEquals(expected, reused[0], "the system turn and the first exchange are reused, of " + p3.length);
+        }
+        assertArrayEquals(fresh(model, third), logits, "logits after reused earlier turns");
+    }
+
     @Test
     void the_next_turn_of_a_chat_reuses_the_previous_prompt_and_the_reply_tokens_it_shares(@TempDir Path dir)
             throws IOException {

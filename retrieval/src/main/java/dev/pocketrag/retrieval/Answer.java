@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param passages the passages given to the model (or used for the extractive answer), numbered
  *     from 1
  * @param leftOut retrieved passages that did not fit in the chat model's context window, in rank
- *     order (never silently dropped)
+ *     order (never silently dropped); in a conversation also the earlier turns left out of the
+ *     prompt (oldest first, {@code noteId} empty, {@code title} "turn N: question")
  * @param note a line for the user about how the answer was made (e.g. how to enable generation),
  *     empty if none
  * @param timings where the time went
@@ -21,9 +22,12 @@ import java.util.Objects;
  *     ({@link ContextMode#FOCUSED}: the sentences that matter; {@link ContextMode#WHOLE}: whole
  *     chunks); extractive answers use whole chunks; when nothing relevant was found, the packing
  *     asked for
+ * @param searchedFor what the notes were searched for: the question itself, or in a {@link
+ *     Conversation} the standalone query a follow-up was rewritten to ("Who owns the rollback?"
+ *     after a question about the Atlas cut-over: "Who owns the rollback? atlas cut-over ...")
  */
 public record Answer(String text, Kind kind, List<Citation> citations, List<Passage> passages,
-        List<LeftOut> leftOut, String note, Timings timings, ContextMode context) {
+        List<LeftOut> leftOut, String note, Timings timings, ContextMode context, String searchedFor) {
 
     /** How an answer was made. */
     public enum Kind {
@@ -105,5 +109,17 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
         Objects.requireNonNull(note, "note");
         Objects.requireNonNull(timings, "timings");
         Objects.requireNonNull(context, "context");
+        Objects.requireNonNull(searchedFor, "searchedFor");
+    }
+
+    /** An answer that searched for the question itself (no rewrite): {@code searchedFor} empty. */
+    public Answer(String text, Kind kind, List<Citation> citations, List<Passage> passages, List<LeftOut> leftOut,
+            String note, Timings timings, ContextMode context) {
+        this(text, kind, citations, passages, leftOut, note, timings, context, "");
+    }
+
+    /** This answer with {@code searchedFor} set. */
+    public Answer withSearchedFor(String query) {
+        return new Answer(text, kind, citations, passages, leftOut, note, timings, context, query);
     }
 }

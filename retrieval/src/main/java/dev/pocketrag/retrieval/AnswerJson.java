@@ -20,7 +20,9 @@ import java.util.Map;
  * (where it is in the note), "similarity" (null when the passage came from the word search
  * only)}], "left_out": [{"note_id", "title", "tokens", "reason"}], "timings": {"retrieval_ms",
  * "packing_ms", "prompt_ms", "generation_ms", "total_ms", "prompt_tokens", "cached_prompt_tokens", "answer_tokens",
- * "first_token_ms" (from the question to the first answer token; 0 without a model)}, "note"}}.
+ * "first_token_ms" (from the question to the first answer token; 0 without a model)}, "note",
+ * "searched_for" (what the notes were searched for: the question, or a follow-up's standalone
+ * query)}}.
  */
 public final class AnswerJson {
     private AnswerJson() {}
@@ -79,6 +81,7 @@ public final class AnswerJson {
         tm.put("first_token_ms", round(t.firstTokenMillis()));
         o.put("timings", tm);
         o.put("note", a.note());
+        o.put("searched_for", a.searchedFor());
         return o;
     }
 

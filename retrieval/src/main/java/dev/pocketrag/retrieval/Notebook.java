@@ -26,6 +26,7 @@ import dev.pocketrag.retrieval.internal.FocusedPassages;
 import dev.pocketrag.retrieval.internal.FolderImporter;
 import dev.pocketrag.retrieval.internal.NoteExport;
 import dev.pocketrag.retrieval.internal.NoteFiles;
+import dev.pocketrag.retrieval.internal.PromptBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -55,6 +56,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Layout of the notebook directory: {@code index/} holds the Lucene index (notes, chunks,
  * vectors, BM25 postings). The index records the embedding model, and refuses another one.
+ * {@code threads/} holds the stored conversations ({@link #conversation(String)}), one file each.
  *
  * <p>Every write ({@link #add}, {@link #addAll}, {@link #update}, {@link #delete}) is durable when
  * it returns; {@link #importFolder} commits as it goes, so a crash loses at most the file being
@@ -562,6 +564,17 @@ public final class Notebook implements AutoCloseable {
      */
     public Answer ask(String question, AskOptions options, TokenListener listener, ModelTurn turn)
             throws IOException {
+        return answer(question, question, List.of(), List.of(), options, listener, turn);
+    }
+
+    /**
+     * {@link #ask(String, AskOptions, TokenListener, ModelTurn)} with the notes searched for
+     * {@code query} (a follow-up's standalone query), {@code carried} passages (cited in the last
+     * turns) added to the candidates after the retrieved ones, and the earlier turns {@code
+     * history} (oldest first) in the chat model's prompt within its budget.
+     */
+    Answer answer(String question, String query, List<Passage> carried, List<PromptBuilder.Exchange> history,
+            AskOptions options, TokenListener listener, ModelTurn turn) throws IOException {
         Objects.requireNonNull(turn, "turn");
         checkOpen();
         Objects.requireNonNull(question, "question");
@@ -571,11 +584,12 @@ public final class Notebook implements AutoCloseable {
             throw new IllegalArgumentException("the question is empty");
         }
         checkLength(question, "question");
+        checkLength(query, "query");
         long t0 = System.nanoTime();
-        float[] q = embedder.embedQuery(question);
+        float[] q = embedder.embedQuery(query);
         // an empty notebook finds nothing (no stats() per question: it lists the index's files)
-        List<SearchHit> hits = index.search(SearchRequest.hybrid(q, question, options.passages()).withFilter(options.filter()));
-        List<Passage> candidates = new ArrayList<>(hits.size());
+        List<SearchHit> hits = index.search(SearchRequest.hybrid(q, query, options.passages()).withFilter(options.filter()));
+        List<Passage> candidates = new ArrayList<>(hits.size() + carried.size());
         Map<String, String> dates = new HashMap<>(); // note id -> the day it was written, for focused prompts
         double best = Double.NEGATIVE_INFINITY;
         for (SearchHit h : hits) {
@@ -587,6 +601,12 @@ public final class Notebook implements AutoCloseable {
             }
             candidates.add(new Passage(candidates.size() + 1, h.noteId(), h.title(), h.source(), h.chunkText(),
                     h.start(), h.end(), sim));
+        }
+        for (Passage p : carried) { // cited in the last turns: still a candidate unless retrieved again
+            if (!candidates.isEmpty() && candidates.stream().noneMatch(c -> c.noteId().equals(p.noteId())
+                    && c.start() == p.start())) {
+                candidates.add(ContextPacker.renumber(p, candidates.size() + 1));
+            }
         }
         long t1 = System.nanoTime();
         double retrievalMs = (t1 - t0) / 1e6;
@@ -602,24 +622,28 @@ public final class Notebook implements AutoCloseable {
                             options.minSimilarity());
             return new Answer(text, Answer.Kind.NOTHING_RELEVANT, List.of(), List.of(), List.of(), note,
                     new Answer.Timings(retrievalMs, 0, 0, 0, (System.nanoTime() - t0) / 1e6, 0, 0, 0, 0),
-                    options.context());
+                    options.context(), query);
         }
 
         if (chatModel == null) {
-            String text = Extractive.answer(embedder, question, q, candidates);
+            // the sentences that answer the question as asked, from the passages the query found
+            // (bench/run followups: 0.77 of second turns cite the expected note first, vs 0.69 when
+            // the sentences are chosen for the query)
+            String text = Extractive.answer(embedder, question,
+                    query.equals(question) ? q : embedder.embedQuery(question), candidates);
             listener.onText(text);
             long t2 = System.nanoTime();
             return new Answer(text, Answer.Kind.EXTRACTIVE, citations(text, candidates), candidates, List.of(),
                     "Extractive answer (no chat model). To generate answers, pass --model FILE.gguf,"
                             + " set POCKETRAG_MODEL, or put model=FILE.gguf in the config file.",
-                    new Answer.Timings(retrievalMs, 0, 0, 0, (t2 - t0) / 1e6, 0, 0, 0, 0), ContextMode.WHOLE);
+                    new Answer.Timings(retrievalMs, 0, 0, 0, (t2 - t0) / 1e6, 0, 0, 0, 0), ContextMode.WHOLE, query);
         }
 
         boolean focused = options.context() == ContextMode.FOCUSED;
         List<Passage> shown = focused
-                ? FocusedPassages.focus(embedder, question, q, candidates, chatModel::countTokens) : candidates;
+                ? FocusedPassages.focus(embedder, query, q, candidates, chatModel::countTokens) : candidates;
         ContextPacker.Packed packed = ContextPacker.pack(chatModel, question, shown, options.maxAnswerTokens(),
-                focused ? dates : Map.of());
+                focused ? dates : Map.of(), history);
         long t2 = System.nanoTime();
         long[] firstToken = {0}; // nanoTime of the model's first piece of text
         Citations.Stream stream = new Citations.Stream(packed.passages().size(), piece -> {
@@ -664,7 +688,7 @@ public final class Notebook implements AutoCloseable {
                         (t3 - t0) / 1e6, completion.usage().promptTokens(), completion.usage().completionTokens(),
                         completion.usage().cachedPromptTokens(),
                         firstToken[0] == 0 ? 0 : (firstToken[0] - t0) / 1e6),
-                options.context());
+                options.context(), query);
     }
 
     private static void checkLength(String text, String what) {
@@ -688,6 +712,48 @@ public final class Notebook implements AutoCloseable {
             out.add(new Citation(n, passages.get(n - 1)));
         }
         return out;
+    }
+
+    // ---- conversations
+
+    /** The folder of the stored threads in the notebook directory. */
+    private Path threadsDir() {
+        return directory.resolve("threads");
+    }
+
+    /**
+     * The conversation thread {@code name}: continued if it is stored in the notebook directory,
+     * else started (see {@link Conversation#isNew()}; a damaged file is set aside, see {@link
+     * Conversation#warning()}). Its file is written after each turn.
+     *
+     * @throws IllegalArgumentException if the name is not 1 to 64 letters, digits, '.', '_' or '-'
+     *     starting with a letter or digit
+     */
+    public Conversation conversation(String name) throws IOException {
+        checkOpen();
+        return Conversation.open(this, threadsDir(), name);
+    }
+
+    /** A conversation kept in memory only (an interactive session). */
+    public Conversation conversation() {
+        checkOpen();
+        return Conversation.inMemory(this);
+    }
+
+    /** The stored threads, by name ({@code turns} is -1 for a damaged file). */
+    public List<Conversation.Info> threads() throws IOException {
+        checkOpen();
+        return Conversation.list(threadsDir());
+    }
+
+    /**
+     * Deletes the stored thread {@code name}; whether it existed.
+     *
+     * @throws IllegalArgumentException if the name is not a valid thread name
+     */
+    public boolean deleteThread(String name) throws IOException {
+        checkOpen();
+        return Conversation.delete(threadsDir(), name);
     }
 
     // ---- information

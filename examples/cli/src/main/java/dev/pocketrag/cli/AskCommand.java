@@ -55,6 +55,11 @@ final class AskCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with the answer, citations, passages, left-out passages and timings.")
     boolean json;
 
+    @Option(names = "--thread", paramLabel = "NAME",
+            description = "Continue the conversation thread NAME (an unknown name starts it): a follow-up like \"who owns"
+                    + " it?\" is searched with the context of the turns before it. See `pocketrag threads`.")
+    String thread;
+
     @Spec
     CommandSpec spec;
 
@@ -82,13 +87,15 @@ final class AskCommand implements Callable<Integer> {
         try (Notebook nb = notebook.openToEmbedWhileLoading(config,
                 () -> modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE)))) {
             asked = System.currentTimeMillis();
-            answer = nb.ask(q, options, piece -> {
+            dev.pocketrag.chat.TokenListener stream = piece -> {
                 if (!json) {
                     out.print(piece);
                     out.flush();
                 }
                 return true;
-            });
+            };
+            answer = thread == null ? nb.ask(q, options, stream)
+                    : Threads.ask(nb, thread, q, options, stream, spec.commandLine().getErr());
         }
         if (json) {
             Map<String, Object> o = toJson(answer);
@@ -102,6 +109,10 @@ final class AskCommand implements Callable<Integer> {
             out.println(Json.of(o));
         } else {
             out.println();
+            if (!answer.searchedFor().isEmpty() && !answer.searchedFor().equals(q)) {
+                out.println();
+                out.println("searched for: " + answer.searchedFor());
+            }
             print(out, answer);
         }
         return 0;

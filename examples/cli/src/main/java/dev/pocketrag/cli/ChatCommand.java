@@ -19,14 +19,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "chat", mixinStandardHelpOptions = true,
-        description = {"Chat with a GGUF model in the terminal.",
+        description = {"Chat with a GGUF model in the terminal, or (--notes) over the notes.",
                 "Type a message, the reply streams in; /exit (or end of input) leaves. The model's chat "
                         + "template formats the conversation; when the conversation outgrows the context, the "
                         + "oldest turns are dropped (the system message stays)."})
 final class ChatCommand implements Callable<Integer> {
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE.gguf", description = "The model file.")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE.gguf",
+            description = "The model file (required without --notes; with --notes default: $POCKETRAG_MODEL or model= in"
+                    + " the config file, none: extractive answers).")
     Path model;
+
+    @Option(names = "--notes", description = "Chat over the notes: each line a question, follow-ups keep the context,"
+            + " answers streamed with citations; /sources lists the last answer's passages, /new starts over.")
+    boolean notes;
+
+    @picocli.CommandLine.Mixin
+    NotebookOptions notebook;
 
     @Option(names = {"-s", "--system"}, paramLabel = "TEXT", description = "A system message.")
     String system;
@@ -59,6 +68,20 @@ final class ChatCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (notes) {
+            dev.pocketrag.retrieval.Settings config = dev.pocketrag.retrieval.Settings.load();
+            java.util.Optional<Path> file = config.model(model);
+            int c = ctx != 0 ? ctx : config.intSetting("ctx", 0);
+            try (dev.pocketrag.retrieval.Notebook nb = notebook.openToEmbedWhileLoading(config,
+                    () -> file.map(f -> ChatModels.load(f, c, threads)).orElse(null))) {
+                NotesChat.run(nb, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), out, err,
+                        System.console() != null, dev.pocketrag.retrieval.AskOptions.defaults().withMaxAnswerTokens(maxTokens));
+            }
+            return 0;
+        }
+        if (model == null) {
+            throw new UserException("chat needs --model FILE.gguf (or --notes to chat over the notes)");
+        }
         try (GgufChatModel m = ChatModels.load(model, ctx, threads)) {
             boolean interactive = System.console() != null;
             err.println(m.name() + " (" + m.describe().architecture() + ", context " + m.contextLength()

@@ -30,6 +30,7 @@ public final class PocketragCommand implements Runnable {
             "import", ImportCommand.class,
             "search", SearchCommand.class,
             "ask", AskCommand.class,
+            "threads", ThreadsCommand.class,
             "desktop", DesktopCommand.class,
             "serve", ServeCommand.class,
             "list", ListCommand.class,

@@ -122,6 +122,31 @@ class LauncherIT {
     }
 
     @Test
+    @Order(3)
+    void a_follow_up_in_a_thread_cites_the_notes_of_the_first_question() throws Exception {
+        Run first = pocketrag("ask", "--thread", "t1", "When is the Atlas cut-over?");
+        assertEquals(0, first.exit(), first::toString);
+        assertTrue(first.err().contains("starting a new thread 't1'"), first::toString);
+        Run second = pocketrag("ask", "--thread", "t1", "--json", "Who owns the rollback?");
+        assertEquals(0, second.exit(), second::toString);
+        assertFalse(second.err().contains("starting a new thread"), "the thread continues: " + second);
+        JsonObject a = JsonParser.parseString(second.out()).getAsJsonObject();
+        assertTrue(a.get("searched_for").getAsString().contains("Atlas"), second::toString);
+        assertTrue(a.get("answer").getAsString().contains("Priya"), "the rollback owner, from the runbook: " + second);
+        JsonArray citations = a.getAsJsonArray("citations");
+        assertFalse(citations.isEmpty(), second::toString);
+        for (var c : citations) {
+            assertTrue(c.getAsJsonObject().get("source").getAsString().contains("work/atlas-"),
+                    "every citation is an Atlas note: " + second);
+        }
+        Run threads = pocketrag("threads", "--json");
+        assertEquals(0, threads.exit(), threads::toString);
+        assertEquals(2, JsonParser.parseString(threads.out()).getAsJsonArray().get(0).getAsJsonObject()
+                .get("turns").getAsInt(), threads::toString);
+        assertTrue(Files.isRegularFile(home.resolve("data/pocketrag/threads/t1.thread")), "kept in the notebook directory");
+    }
+
+    @Test
     @Order(4)
     void ask_with_a_gguf_model_generates_end_to_end() throws Exception {
         Path model = Path.of(System.getProperty("pocketrag.shared", "../shared")).resolve("models/stories260K.gguf");

@@ -440,7 +440,8 @@ class ServerApiTest {
         }
         assertTrue(deltas > 3, "the answer came in pieces: " + deltas);
         assertNotNull(answer);
-        assertEquals(List.of("answer", "kind", "context", "citations", "passages", "left_out", "timings", "note"),
+        assertEquals(List.of("answer", "kind", "context", "citations", "passages", "left_out", "timings", "note",
+                "searched_for"),
                 new ArrayList<>(answer.keySet()), "the keys of ask --json, in order");
         assertEquals(REPLY, answer.get("answer").getAsString());
         assertEquals(REPLY, streamed.toString());

@@ -20,6 +20,16 @@ import java.util.Map;
  *         Question: When is the dentist appointment?
  * </pre>
  *
+ * <p>In a conversation the earlier turns come between the system message and the last user
+ * message, as user and assistant messages (the question as asked, the answer without its
+ * citation numbers, which named other passages): so the prompt of turn n+1 starts with the
+ * prompt of turn n up to its last user message, and an engine that keeps the keys and values of
+ * the longest shared prefix (the GGUF engine does) reads only the last exchange and the new
+ * passages again. The passages stay in the last user message: put before the history they would
+ * change every turn and break that prefix. (With a model rewrite, the rewrite call runs between two
+ * answers and moves the engine's live cache on; the GGUF engine keeps the earlier turns of a chat
+ * prompt aside for that reason; see {@code bench/run followups --kv}.)
+ *
  * <p>With focused packing the note's date comes with its title ({@code <note n="1" title="Dentist"
  * date="2026-02-16">}), so the model can tell a newer note from an older one.
  */
@@ -57,6 +67,49 @@ public final class PromptBuilder {
         }
         user.append("Question: ").append(question.strip());
         return List.of(ChatMessage.system(SYSTEM), ChatMessage.user(user.toString()));
+    }
+
+    /**
+     * An earlier turn of a conversation as the answer prompt carries it.
+     *
+     * @param question the question as asked
+     * @param answer the answer's text (citation numbers are removed when it is rendered)
+     */
+    public record Exchange(String question, String answer) {
+        public Exchange {
+            java.util.Objects.requireNonNull(question, "question");
+            java.util.Objects.requireNonNull(answer, "answer");
+        }
+    }
+
+    /**
+     * The messages for {@code question} after the earlier turns {@code history} (oldest first),
+     * with these passages.
+     */
+    public static List<ChatMessage> messages(String question, List<Passage> passages, Map<String, String> dates,
+            List<Exchange> history) {
+        List<ChatMessage> base = messages(question, passages, dates);
+        if (history.isEmpty()) {
+            return base;
+        }
+        List<ChatMessage> out = new java.util.ArrayList<>(2 + 2 * history.size());
+        out.add(base.get(0));
+        for (Exchange e : history) {
+            out.add(ChatMessage.user(e.question().strip()));
+            out.add(ChatMessage.assistant(withoutCitations(e.answer())));
+        }
+        out.add(base.get(1));
+        return List.copyOf(out);
+    }
+
+    /** The user and assistant messages of one earlier turn, for counting. */
+    public static List<ChatMessage> exchange(Exchange e) {
+        return List.of(ChatMessage.user(e.question().strip()), ChatMessage.assistant(withoutCitations(e.answer())));
+    }
+
+    /** {@code text} without {@code [1]}, {@code [2][3]} markers. */
+    static String withoutCitations(String text) {
+        return text.replaceAll("\\s*\\[\\d{1,3}\\]", "").strip();
     }
 
     /** One fenced passage as it appears in the user message, without a date. */

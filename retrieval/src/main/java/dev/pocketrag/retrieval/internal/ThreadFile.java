@@ -1,0 +1,263 @@
+package dev.pocketrag.retrieval.internal;
+
+import dev.pocketrag.retrieval.Answer.Passage;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+
+/**
+ * One conversation thread on disk: {@code threads/NAME.thread} in the notebook directory.
+ *
+ * <p>Layout (big-endian), version 1:
+ * <pre>
+ * magic     4 bytes  "PRTH"
+ * version   int32    1
+ * turns     int32    0..{@link #MAX_TURNS}
+ * per turn:
+ *   question     string
+ *   searchedFor  string (the standalone query it searched for)
+ *   answer       string
+ *   at           int64  epoch milliseconds
+ *   cited        int32  0..{@link #MAX_CITED}, then per passage:
+ *     noteId, title, source, text  string
+ *     start, end                   int32 (offsets in the note's body)
+ * crc32     int64    CRC32 of every byte before it
+ * string = int32 length in bytes (0..{@link #MAX_STRING_BYTES}) + UTF-8 bytes
+ * </pre>
+ *
+ * <p>Written crash-safe: to a temporary file in the same folder, forced to disk, then renamed over
+ * the old file atomically (and the folder forced), so after a crash the file is the old version or
+ * the new one, never a mix. Read defensively: every length is checked against the bytes that
+ * remain, the CRC32 against the content; any failure is a {@link DamagedThreadException}.
+ */
+public final class ThreadFile {
+    /** The most turns a thread keeps; older ones are dropped first. */
+    public static final int MAX_TURNS = 200;
+    static final int MAX_CITED = 100;
+    static final int MAX_STRING_BYTES = 1 << 20;
+    static final int MAGIC = 0x50525448; // "PRTH"
+    static final int VERSION = 1;
+    /** File name suffix of a thread. */
+    public static final String SUFFIX = ".thread";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    private ThreadFile() {}
+
+    /** One stored turn. */
+    public record StoredTurn(String question, String searchedFor, String answer, Instant at, List<Passage> cited) {
+        public StoredTurn {
+            Objects.requireNonNull(question, "question");
+            Objects.requireNonNull(searchedFor, "searchedFor");
+            Objects.requireNonNull(answer, "answer");
+            Objects.requireNonNull(at, "at");
+            cited = List.copyOf(cited);
+        }
+    }
+
+    /** A thread file that cannot be read: wrong magic or version, truncated, or a checksum mismatch. */
+    public static final class DamagedThreadException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DamagedThreadException(Path file, String why) {
+            super("thread file " + file + " is damaged: " + why);
+        }
+    }
+
+    /**
+     * Checks a thread name: 1 to 64 letters, digits, {@code .}, {@code _} or {@code -}, starting
+     * with a letter or digit (so no path, no hidden file, no {@code ..}).
+     *
+     * @throws IllegalArgumentException naming the bad value
+     */
+    public static String checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("bad thread name '" + name.replaceAll("\\p{Cntrl}", "?")
+                    + "': use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        return name;
+    }
+
+    /** The thread's bytes in the layout above. */
+    static byte[] encode(List<StoredTurn> turns) {
+        if (turns.size() > MAX_TURNS) {
+            throw new IllegalArgumentException("a thread keeps at most " + MAX_TURNS + " turns; turns=" + turns.size());
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(turns.size());
+            for (StoredTurn t : turns) {
+                string(out, t.question());
+                string(out, t.searchedFor());
+                string(out, t.answer());
+                out.writeLong(t.at().toEpochMilli());
+                List<Passage> cited = t.cited().subList(0, Math.min(MAX_CITED, t.cited().size()));
+                out.writeInt(cited.size());
+                for (Passage p : cited) {
+                    string(out, p.noteId());
+                    string(out, p.title());
+                    string(out, p.source());
+                    string(out, p.text());
+                    out.writeInt(p.start());
+                    out.writeInt(p.end());
+                }
+            }
+            CRC32 crc = new CRC32();
+            crc.update(bytes.toByteArray());
+            out.writeLong(crc.getValue());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void string(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > MAX_STRING_BYTES) {
+            // cut on a character boundary: a thread keeps the start of an overlong text
+            String cut = s;
+            while (cut.getBytes(StandardCharsets.UTF_8).length > MAX_STRING_BYTES) {
+                cut = cut.substring(0, cut.length() * 3 / 4);
+            }
+            b = cut.getBytes(StandardCharsets.UTF_8);
+        }
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    /** Reads a thread file written by {@link #write}. */
+    public static List<StoredTurn> read(Path file) throws IOException {
+        return decode(file, Files.readAllBytes(file));
+    }
+
+    static List<StoredTurn> decode(Path file, byte[] bytes) throws DamagedThreadException {
+        if (bytes.length < 20) {
+            throw new DamagedThreadException(file, "only " + bytes.length + " bytes");
+        }
+        ByteBuffer in = ByteBuffer.wrap(bytes, 0, bytes.length - 8);
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, bytes.length - 8);
+        long stored = ByteBuffer.wrap(bytes, bytes.length - 8, 8).getLong();
+        try {
+            int magic = in.getInt();
+            if (magic != MAGIC) {
+                throw new DamagedThreadException(file, String.format("not a thread file (magic 0x%08x)", magic));
+            }
+            int version = in.getInt();
+            if (version != VERSION) {
+                throw new DamagedThreadException(file, "version " + version + " (this pocketrag reads version "
+                        + VERSION + ")");
+            }
+            if (stored != crc.getValue()) {
+                throw new DamagedThreadException(file, String.format("checksum 0x%08x, expected 0x%08x",
+                        crc.getValue(), stored));
+            }
+            int count = count(file, in.getInt(), MAX_TURNS, "turns");
+            List<StoredTurn> turns = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                String question = string(file, in);
+                String searchedFor = string(file, in);
+                String answer = string(file, in);
+                Instant at = Instant.ofEpochMilli(in.getLong());
+                int cited = count(file, in.getInt(), MAX_CITED, "cited passages");
+                List<Passage> passages = new ArrayList<>(cited);
+                for (int j = 0; j < cited; j++) {
+                    String noteId = string(file, in);
+                    String title = string(file, in);
+                    String source = string(file, in);
+                    String text = string(file, in);
+                    passages.add(new Passage(j + 1, noteId, title, source, text, in.getInt(), in.getInt(), Double.NaN));
+                }
+                turns.add(new StoredTurn(question, searchedFor, answer, at, passages));
+            }
+            if (in.hasRemaining()) {
+                throw new DamagedThreadException(file, in.remaining() + " bytes after the last turn");
+            }
+            return turns;
+        } catch (BufferUnderflowException e) {
+            throw new DamagedThreadException(file, "truncated");
+        }
+    }
+
+    private static int count(Path file, int n, int max, String what) throws DamagedThreadException {
+        if (n < 0 || n > max) {
+            throw new DamagedThreadException(file, what + " " + n + " (0.." + max + " allowed)");
+        }
+        return n;
+    }
+
+    private static String string(Path file, ByteBuffer in) throws DamagedThreadException {
+        int n = in.getInt();
+        if (n < 0 || n > MAX_STRING_BYTES || n > in.remaining()) {
+            throw new DamagedThreadException(file, "a string of " + n + " bytes with " + in.remaining() + " left");
+        }
+        byte[] b = new byte[n];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes the thread crash-safe: a temporary file beside {@code file}, forced, then renamed over
+     * it atomically; the folder is forced too where the platform allows.
+     */
+    public static void write(Path file, List<StoredTurn> turns) throws IOException {
+        byte[] bytes = encode(turns);
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Thread.currentThread().threadId() + ".tmp");
+        boolean ok = false;
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            ok = true;
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not every platform can force a folder (Windows); the rename itself is atomic
+        }
+    }
+
+    /**
+     * Moves a damaged thread file aside to {@code NAME.thread.damaged-<millis>} so the thread can
+     * start again; returns where it went.
+     */
+    public static Path setAside(Path file) throws IOException {
+        Path to = file.resolveSibling(file.getFileName() + ".damaged-" + System.currentTimeMillis());
+        Files.move(file, to);
+        return to;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.pocketrag.retrieval.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ThreadFileTest {
+
+    @Test
+    void a_thread_reads_back_as_written(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("t.thread");
+        List<ThreadFile.StoredTurn> v = ThreadFileWriter.version(5);
+        ThreadFile.write(f, v);
+        assertEquals(v, ThreadFile.read(f));
+        ThreadFile.write(f, List.of());
+        assertEquals(List.of(), ThreadFile.read(f));
+    }
+
+    @Test
+    void every_truncation_and_flipped_byte_is_reported_as_damaged_with_the_path(@TempDir Path dir) throws Exception {
+        long seed = Long.getLong("pocketrag.seed", 16L);
+        System.out.println("ThreadFileTest seed " + seed + " (-Dpocketrag.seed=" + seed + " repeats it)");
+        Random rnd = new Random(seed);
+        byte[] good = ThreadFile.encode(ThreadFileWriter.version(2));
+        Path f = dir.resolve("bad.thread");
+        for (int i = 0; i < 200; i++) {
+            byte[] bad;
+            if (i % 2 == 0) {
+                bad = java.util.Arrays.copyOf(good, rnd.nextInt(good.length));
+            } else {
+                bad = good.clone();
+                bad[rnd.nextInt(bad.length)] ^= (byte) (1 << rnd.nextInt(8));
+            }
+            Files.write(f, bad);
+            ThreadFile.DamagedThreadException e = assertThrows(ThreadFile.DamagedThreadException.class,
+                    () -> ThreadFile.read(f), "case " + i);
+            assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+        }
+    }
+
+    @Test
+    void names_with_path_tricks_are_refused_with_the_name() {
+        for (String bad : List.of("", "../x", "a/b", ".hidden", "a\\b", "x".repeat(65), "tab\there", "..")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ThreadFile.checkName(bad), bad);
+            assertTrue(e.getMessage().contains("bad thread name"), e.getMessage());
+        }
+        for (String ok : List.of("t1", "atlas-2026.06", "A_b", "x".repeat(64))) {
+            assertEquals(ok, ThreadFile.checkName(ok));
+        }
+    }
+
+    @Test
+    void more_than_the_bound_of_turns_is_refused() {
+        assertThrows(IllegalArgumentException.class, () -> ThreadFile.encode(ThreadFileWriter.version(ThreadFile.MAX_TURNS + 1)));
+    }
+
+    @Test
+    void a_thread_file_survives_a_kill_9_mid_write(@TempDir Path dir) throws Exception {
+        long seed = Long.getLong("pocketrag.seed", 16L);
+        Random rnd = new Random(seed);
+        Path f = dir.resolve("t.thread");
+        List<ThreadFile.StoredTurn> a = ThreadFileWriter.version(3);
+        List<ThreadFile.StoredTurn> b = ThreadFileWriter.version(150);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (int round = 0; round < 3; round++) {
+            Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                    ThreadFileWriter.class.getName(), f.toString()).redirectErrorStream(true).start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                int writes = 5 + rnd.nextInt(40);
+                for (int i = 0; i < writes; i++) {
+                    String line = out.readLine();
+                    assertTrue(line != null && line.startsWith("wrote"), "the writer runs: " + line);
+                }
+                Thread.sleep(rnd.nextInt(5));
+            } finally {
+                p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flush
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            }
+            List<ThreadFile.StoredTurn> read = ThreadFile.read(f);
+            assertTrue(read.equals(a) || read.equals(b), "round " + round + ": the old or the new version, never torn: "
+                    + read.size() + " turns");
+        }
+    }
+}

@@ -249,6 +249,34 @@ public final class ThreadFile {
         } catch (IOException | UnsupportedOperationException ignored) {
             // not every platform can force a folder (Windows); the rename itself is atomic
         }
+        removeStaleTemporaries(file);
+    }
+
+    /**
+     * Deletes the temporary files of {@code file} that a process killed mid-write left behind
+     * ({@code .NAME.thread.<pid>.<thread>.tmp} of a process that is gone); those of live processes
+     * (a write under way) are left alone.
+     */
+    static void removeStaleTemporaries(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        String prefix = "." + file.getFileName() + ".";
+        try (var files = Files.newDirectoryStream(dir, p -> {
+            String n = p.getFileName().toString();
+            return n.startsWith(prefix) && n.endsWith(".tmp");
+        })) {
+            for (Path t : files) {
+                String[] parts = t.getFileName().toString().substring(prefix.length()).split("\\.");
+                long pid;
+                try {
+                    pid = parts.length == 3 ? Long.parseLong(parts[0]) : -1;
+                } catch (NumberFormatException e) {
+                    continue; // not one of ours
+                }
+                if (pid > 0 && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    Files.deleteIfExists(t);
+                }
+            }
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.pocketrag.retrieval.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,6 +48,23 @@ class ThreadFileTest {
                     () -> ThreadFile.read(f), "case " + i);
             assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
         }
+    }
+
+    @Test
+    void a_write_removes_what_a_killed_writer_left_and_keeps_a_live_writers_file(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("t1.thread");
+        long dead = 999_999_999L; // above any pid_max: no such process
+        Path left = dir.resolve(".t1.thread." + dead + ".1.tmp");
+        Path live = dir.resolve(".t1.thread." + ProcessHandle.current().pid() + ".99.tmp");
+        Path other = dir.resolve(".t2.thread." + dead + ".1.tmp");
+        for (Path p : List.of(left, live, other)) {
+            Files.writeString(p, "partial");
+        }
+        ThreadFile.write(file, List.of());
+        assertFalse(Files.exists(left), "a dead process's temporary of this thread is removed");
+        assertTrue(Files.exists(live), "a live process's temporary is left alone");
+        assertTrue(Files.exists(other), "another thread's temporaries are not this write's business");
+        assertEquals(List.of(), ThreadFile.read(file));
     }
 
     @Test

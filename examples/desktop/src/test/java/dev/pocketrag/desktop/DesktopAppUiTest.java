@@ -153,6 +153,7 @@ class DesktopAppUiTest {
             assertEquals(java.util.List.of(cutOver), onEdt(ask::earlierQuestions));
             assertEquals(2, onEdt(() -> w.session().askThread().turns()).size());
             assertTrue(onEdt(() -> ask.newConversationButton().isEnabled()));
+            Ui.save(Ui.paint(w), Ui.moduleDir().resolve("target/desktop-ui-conversation.png"));
             Ui.click(ask.newConversationButton(), new Point(5, 5));
             waitUntil("the second new conversation", STEP, () -> ask.answer() == null && ask.earlierQuestions().isEmpty(),
                     () -> "answer=" + ask.answer() + ", earlier=" + ask.earlierQuestions());

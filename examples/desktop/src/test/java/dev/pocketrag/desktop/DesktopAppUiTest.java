@@ -154,6 +154,18 @@ class DesktopAppUiTest {
             assertEquals(2, onEdt(() -> w.session().askThread().turns()).size());
             assertTrue(onEdt(() -> ask.newConversationButton().isEnabled()));
             Ui.save(Ui.paint(w), Ui.moduleDir().resolve("target/desktop-ui-conversation.png"));
+            // a citation of the earlier turn opens its note at the passage
+            assertFalse(atlas.citations().isEmpty(), atlas::toString);
+            Answer.Citation earlierCite = atlas.citations().get(0);
+            Point turnLink = Ui.linkPoint(ask.answerPane(), "turn:0:" + earlierCite.n());
+            assertNotNull(turnLink, "link turn:0:" + earlierCite.n() + " in " + convo);
+            onEdt(() -> w.editor().clear());
+            Ui.click(ask.answerPane(), turnLink);
+            waitUntil("the note cited in the earlier turn to open", STEP,
+                    () -> earlierCite.passage().noteId().equals(w.editor().noteId())
+                            && w.editor().bodyArea().getSelectionStart() == earlierCite.passage().start(),
+                    () -> "editor shows " + w.editor().noteId() + ", error=" + w.lastError());
+            onEdt(() -> w.tabs().setSelectedComponent(ask));
             Ui.click(ask.newConversationButton(), new Point(5, 5));
             waitUntil("the second new conversation", STEP, () -> ask.answer() == null && ask.earlierQuestions().isEmpty(),
                     () -> "answer=" + ask.answer() + ", earlier=" + ask.earlierQuestions());

@@ -101,6 +101,13 @@ public final class Conversation implements AutoCloseable {
         return new Conversation(notebook, "", null, List.of(), null, true);
     }
 
+    /** An unnamed conversation kept in memory that continues {@code earlier} (the last MAX_TURNS). */
+    static Conversation inMemory(Notebook notebook, List<Turn> earlier) {
+        List<Turn> kept = List.copyOf(earlier); // also: no null turns
+        kept = kept.subList(Math.max(0, kept.size() - MAX_TURNS), kept.size());
+        return new Conversation(notebook, "", null, kept, null, kept.isEmpty());
+    }
+
     /** The thread {@code name} in {@code dir}: read if its file exists, else started. */
     static Conversation open(Notebook notebook, Path dir, String name) throws IOException {
         ThreadFile.checkName(name);

@@ -740,6 +740,16 @@ public final class Notebook implements AutoCloseable {
         return Conversation.inMemory(this);
     }
 
+    /**
+     * A conversation kept in memory that continues {@code earlier} turns (oldest first; the last
+     * {@link Conversation#MAX_TURNS} are kept): a thread held by the caller, for example one whose
+     * file cannot be written, or one that outlives this notebook being closed and opened again.
+     */
+    public Conversation conversation(List<Conversation.Turn> earlier) {
+        checkOpen();
+        return Conversation.inMemory(this, earlier);
+    }
+
     /** The stored threads, by name ({@code turns} is -1 for a damaged file). */
     public List<Conversation.Info> threads() throws IOException {
         checkOpen();

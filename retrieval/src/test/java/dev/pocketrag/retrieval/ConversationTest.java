@@ -41,6 +41,32 @@ class ConversationTest {
     }
 
     @Test
+    void an_in_memory_conversation_continues_the_turns_it_is_given_and_writes_nothing(@TempDir Path dir)
+            throws Exception {
+        try (Notebook nb = open(dir, null)) {
+            nb.addAll(NOTES);
+            List<Conversation.Turn> earlier;
+            try (Conversation c = nb.conversation()) {
+                c.ask("When is the Atlas cut-over?");
+                earlier = c.history();
+            }
+            try (Conversation c = nb.conversation(earlier)) {
+                assertFalse(c.isNew());
+                Answer a = c.ask("Who owns the rollback?");
+                assertTrue(a.searchedFor().toLowerCase(Locale.ROOT).contains("atlas"), a.searchedFor());
+                assertEquals(List.of("When is the Atlas cut-over?", "Who owns the rollback?"),
+                        c.history().stream().map(Conversation.Turn::question).toList());
+            }
+            try (Conversation fresh = nb.conversation(List.of())) {
+                assertTrue(fresh.isNew());
+                assertEquals("Who owns the rollback?", fresh.ask("Who owns the rollback?").searchedFor(),
+                        "no earlier turns: nothing carried");
+            }
+            assertTrue(nb.threads().isEmpty(), "no thread file written: " + nb.threads());
+        }
+    }
+
+    @Test
     void a_follow_up_without_a_model_is_searched_with_the_previous_topic_and_the_thread_is_kept(@TempDir Path dir)
             throws Exception {
         try (Notebook nb = open(dir, null)) {

@@ -22,7 +22,10 @@ import javax.swing.event.HyperlinkEvent;
 
 /**
  * Ask a question of the notes: the answer streams in, its citations are links that open the cited
- * note at the passage. Event thread only (the question runs on the ask lane).
+ * note at the passage. Questions form a conversation ({@link AskThread}): a follow-up is searched
+ * for with the context of the turns before it (the rewritten query is shown as "searched for: ..."),
+ * the earlier turns are listed below the answer, and "New conversation" starts afresh. Event
+ * thread only (the question runs on the ask lane).
  */
 final class AskPanel extends JPanel {
     private static final long serialVersionUID = 1L;
@@ -32,11 +35,16 @@ final class AskPanel extends JPanel {
     private final JTextField question = new JTextField();
     private final JButton ask = new JButton("Ask");
     private final JButton stop = new JButton("Stop");
+    private final JButton newConversation = new JButton("New conversation");
     private final JEditorPane answerPane = new JEditorPane();
     private final JLabel mode = new JLabel(" ");
     private final Timer repaintWhileStreaming;
 
     private transient Answer answer;
+    /** A finished turn shown in the panel. */
+    private record Shown(String question, Answer answer) {}
+    /** The earlier turns of the conversation, oldest first (the current one is {@link #answer}). */
+    private final transient List<Shown> earlier = new java.util.ArrayList<>();
     private String asked = "";
     private boolean busy;
     private transient AtomicBoolean cancel = new AtomicBoolean();
@@ -69,12 +77,17 @@ final class AskPanel extends JPanel {
         stop.setName("stop");
         stop.setEnabled(false);
         stop.addActionListener(e -> cancel.set(true));
+        newConversation.setName("newConversation");
+        newConversation.setToolTipText("Start again: the next question carries nothing of the earlier ones");
+        newConversation.setEnabled(false);
+        newConversation.addActionListener(e -> newConversation());
 
         JPanel top = new JPanel(new BorderLayout(6, 0));
         top.add(question, BorderLayout.CENTER);
         JPanel buttons = new JPanel(new FlowLayout(FlowLayout.RIGHT, 6, 0));
         buttons.add(ask);
         buttons.add(stop);
+        buttons.add(newConversation);
         top.add(buttons, BorderLayout.EAST);
         mode.setName("answerMode");
         mode.putClientProperty(FlatClientProperties.STYLE_CLASS, "small");
@@ -104,6 +117,9 @@ final class AskPanel extends JPanel {
             return;
         }
         busy = true;
+        if (answer != null) {
+            earlier.add(new Shown(asked, answer));
+        }
         asked = q;
         answer = null;
         cancel = new AtomicBoolean();
@@ -114,10 +130,13 @@ final class AskPanel extends JPanel {
         shownLength = -1;
         ask.setEnabled(false);
         stop.setEnabled(true);
-        answerPane.setText(html("<p style='color:" + Theme.hex(Theme.muted()) + "'>Searching your notes\u2026</p>"));
+        newConversation.setEnabled(false);
+        answerPane.setText(html("<p style='color:" + Theme.hex(Theme.muted()) + "'>Searching your notes\u2026</p>"
+                + earlierHtml()));
         repaintWhileStreaming.start();
         AskOptions options = AskOptions.defaults().withFilter(host.filter()).withMaxAnswerTokens(host.answerTokens());
-        host.run(Host.Lane.ASK, "Asking \u201c" + q + "\u201d", nb -> nb.ask(q, options, piece -> {
+        AskThread thread = host.askThread();
+        host.run(Host.Lane.ASK, "Asking \u201c" + q + "\u201d", nb -> thread.ask(nb, q, options, piece -> {
             synchronized (streamed) {
                 streamed.append(piece);
             }
@@ -125,16 +144,36 @@ final class AskPanel extends JPanel {
         }), a -> {
             answer = a;
             render();
-            host.status(statusLine(a));
+            String warning = thread.takeWarning();
+            String notSaved = thread.notSaved();
+            host.status(statusLine(a) + (notSaved == null ? "" : " \u00b7 this conversation is not saved: " + notSaved)
+                    + (warning == null ? "" : " \u00b7 " + warning));
         }, () -> {
             busy = false;
             repaintWhileStreaming.stop();
             ask.setEnabled(true);
             stop.setEnabled(false);
+            newConversation.setEnabled(answer != null || !earlier.isEmpty());
             if (answer == null) {
-                answerPane.setText(placeholder());
+                answerPane.setText(earlier.isEmpty() ? placeholder() : html(earlierHtml()));
             }
         });
+    }
+
+    /** Starts a new conversation: the next question carries nothing of the earlier ones. */
+    void newConversation() {
+        if (busy) {
+            return;
+        }
+        host.askThread().reset();
+        earlier.clear();
+        answer = null;
+        asked = "";
+        question.setText("");
+        newConversation.setEnabled(false);
+        answerPane.setText(placeholder());
+        host.status("New conversation");
+        question.requestFocusInWindow();
     }
 
     /** Stops a question being answered (the text so far stays). */
@@ -153,7 +192,7 @@ final class AskPanel extends JPanel {
         }
         if (answer == null && !text.isEmpty()) {
             answerPane.setText(html(paragraphs(Highlighter.escape(text)) + "<p style='color:"
-                    + Theme.hex(Theme.muted()) + "'>\u2026</p>"));
+                    + Theme.hex(Theme.muted()) + "'>\u2026</p>" + earlierHtml()));
         }
     }
 
@@ -162,7 +201,7 @@ final class AskPanel extends JPanel {
         mode.setText(host.answerMode());
         if (answer == null) {
             if (!busy) {
-                answerPane.setText(placeholder());
+                answerPane.setText(earlier.isEmpty() ? placeholder() : html(earlierHtml()));
             }
             return;
         }
@@ -171,7 +210,11 @@ final class AskPanel extends JPanel {
         String link = Theme.hex(Theme.link());
         StringBuilder b = new StringBuilder();
         b.append("<p style='color:").append(muted).append("'>").append(Highlighter.escape(asked)).append("</p>");
-        b.append(paragraphs(linkCitations(Highlighter.escape(a.text()), a, link)));
+        if (rewritten(asked, a)) {
+            b.append("<p style='color:").append(muted).append("'><i>searched for: ")
+                    .append(Highlighter.escape(a.searchedFor())).append("</i></p>");
+        }
+        b.append(paragraphs(linkCitations(Highlighter.escape(a.text()), a, link, "cite:")));
         if (!a.citations().isEmpty()) {
             b.append("<h3>Sources</h3>");
             List<String> terms = Highlighter.terms(asked);
@@ -204,17 +247,56 @@ final class AskPanel extends JPanel {
         if (!note.isEmpty()) {
             b.append("<p style='color:").append(muted).append("'><i>").append(Highlighter.escape(note)).append("</i></p>");
         }
+        b.append(earlierHtml());
         answerPane.setText(html(b.toString()));
         answerPane.setCaretPosition(0);
     }
 
-    private static String linkCitations(String escapedText, Answer a, String linkColor) {
+    /** Whether a follow-up was searched for with a query other than the question. */
+    private static boolean rewritten(String question, Answer a) {
+        return !a.searchedFor().isBlank() && !a.searchedFor().strip().equalsIgnoreCase(question.strip());
+    }
+
+    /** The earlier turns, newest first: question, "searched for", answer with citation links, sources. */
+    private String earlierHtml() {
+        if (earlier.isEmpty()) {
+            return "";
+        }
+        String muted = Theme.hex(Theme.muted());
+        String link = Theme.hex(Theme.link());
+        StringBuilder b = new StringBuilder("<hr><h3>Earlier in this conversation</h3>");
+        for (int i = earlier.size() - 1; i >= 0; i--) {
+            Shown t = earlier.get(i);
+            String prefix = "turn:" + i + ":";
+            b.append("<p><b>").append(Highlighter.escape(t.question())).append("</b></p>");
+            if (rewritten(t.question(), t.answer())) {
+                b.append("<p style='color:").append(muted).append("'><i>searched for: ")
+                        .append(Highlighter.escape(t.answer().searchedFor())).append("</i></p>");
+            }
+            b.append(paragraphs(linkCitations(Highlighter.escape(t.answer().text()), t.answer(), link, prefix)));
+            if (!t.answer().citations().isEmpty()) {
+                b.append("<p style='color:").append(muted).append("'>Sources: ");
+                List<Answer.Citation> cs = t.answer().citations();
+                for (int k = 0; k < cs.size(); k++) {
+                    Answer.Passage p = cs.get(k).passage();
+                    b.append(k == 0 ? "" : ", ").append("<a href='").append(prefix).append(cs.get(k).n())
+                            .append("' style='color:").append(link).append("; text-decoration:none'>[")
+                            .append(cs.get(k).n()).append("] ")
+                            .append(Highlighter.escape(p.title().isEmpty() ? p.noteId() : p.title())).append("</a>");
+                }
+                b.append("</p>");
+            }
+        }
+        return b.toString();
+    }
+
+    private static String linkCitations(String escapedText, Answer a, String linkColor, String prefix) {
         Matcher m = CITATION.matcher(escapedText);
         StringBuilder b = new StringBuilder();
         while (m.find()) {
             int n = Integer.parseInt(m.group(1));
             boolean known = a.citations().stream().anyMatch(c -> c.n() == n);
-            m.appendReplacement(b, known ? "<a href='cite:" + n + "' style='color:" + linkColor
+            m.appendReplacement(b, known ? "<a href='" + prefix + n + "' style='color:" + linkColor
                     + "; text-decoration:none'><b>[" + n + "]</b></a>" : "$0");
         }
         m.appendTail(b);
@@ -238,19 +320,34 @@ final class AskPanel extends JPanel {
                 + " like [1] that open the note at the passage.<br>Try: <i>How many clamshells should I do for my knee?</i></p>");
     }
 
+    /** Opens the passage of a citation link: {@code cite:N} (the current answer) or {@code turn:I:N} (an earlier turn). */
     private void followLink(String description) {
-        if (description == null || !description.startsWith("cite:") || answer == null) {
+        if (description == null) {
             return;
         }
+        Answer in;
+        String q;
         int n;
         try {
-            n = Integer.parseInt(description.substring(5));
-        } catch (NumberFormatException e) {
+            if (description.startsWith("cite:") && answer != null) {
+                in = answer;
+                q = asked;
+                n = Integer.parseInt(description.substring(5));
+            } else if (description.startsWith("turn:")) {
+                String[] parts = description.split(":");
+                Shown t = earlier.get(Integer.parseInt(parts[1]));
+                in = t.answer();
+                q = t.question();
+                n = Integer.parseInt(parts[2]);
+            } else {
+                return;
+            }
+        } catch (RuntimeException e) { // not a link of ours (malformed, or a turn no longer shown)
             return;
         }
-        for (Answer.Passage p : answer.passages()) {
+        for (Answer.Passage p : in.passages()) {
             if (p.n() == n) {
-                host.openNote(p.noteId(), p.start(), p.end(), Highlighter.terms(asked));
+                host.openNote(p.noteId(), p.start(), p.end(), Highlighter.terms(q));
                 return;
             }
         }
@@ -284,5 +381,14 @@ final class AskPanel extends JPanel {
 
     boolean isBusy() {
         return busy;
+    }
+
+    JButton newConversationButton() {
+        return newConversation;
+    }
+
+    /** The questions of the earlier turns shown, oldest first. */
+    List<String> earlierQuestions() {
+        return earlier.stream().map(Shown::question).toList();
     }
 }

@@ -47,6 +47,9 @@ interface Host {
     /** A line saying how answers are made (the chat model or extractive). */
     String answerMode();
 
+    /** The Ask panel's conversation (kept by the session, used on the ask lane). */
+    AskThread askThread();
+
     /** Tokens to keep free for an answer: 384, or a quarter of a small model's context window. */
     int answerTokens();
 }

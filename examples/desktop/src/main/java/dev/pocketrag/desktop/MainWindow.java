@@ -392,6 +392,11 @@ final class MainWindow extends JFrame implements Host {
     }
 
     @Override
+    public AskThread askThread() {
+        return session.askThread();
+    }
+
+    @Override
     public String answerMode() {
         ChatModel m = session.chatModel();
         return m == null ? "Answers: extractive (no chat model)"

@@ -59,6 +59,7 @@ final class NotebookSession implements AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService idleTimer;
+    private final AskThread askThread;
 
     // written under the write lock; volatile so the idle timer may peek without it
     private volatile Notebook notebook;
@@ -84,6 +85,7 @@ final class NotebookSession implements AutoCloseable {
         this.retryEvery = retryEvery;
         this.idleAfter = idleAfter;
         this.listener = Objects.requireNonNull(listener, "listener");
+        this.askThread = new AskThread(directory, java.time.LocalDateTime::now);
         this.idleTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pocketrag-notebook-idle");
             t.setDaemon(true);
@@ -95,6 +97,14 @@ final class NotebookSession implements AutoCloseable {
 
     Path directory() {
         return directory;
+    }
+
+    /**
+     * The conversation of the Ask panel: it outlives the notebook being closed when idle (ask with
+     * {@code call(nb -> askThread().ask(nb, ...))}).
+     */
+    AskThread askThread() {
+        return askThread;
     }
 
     /**

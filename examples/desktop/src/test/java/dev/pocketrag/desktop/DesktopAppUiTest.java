@@ -123,6 +123,55 @@ class DesktopAppUiTest {
                             + w.editor().bodyArea().getSelectionStart() + ", error=" + w.lastError());
             assertEquals(first.passage().end(), (int) onEdt(() -> w.editor().bodyArea().getSelectionEnd()));
 
+            // a conversation: New conversation clears the panel; a follow-up is searched for with the
+            // context of the first question ("searched for: ..."), which is listed below the answer
+            onEdt(() -> w.tabs().setSelectedComponent(ask));
+            assertTrue(onEdt(() -> ask.newConversationButton().isEnabled()), "a conversation to leave");
+            Ui.click(ask.newConversationButton(), new Point(5, 5));
+            waitUntil("the new conversation", STEP, () -> ask.answer() == null && ask.questionField().getText().isEmpty(),
+                    () -> "answer=" + ask.answer());
+            assertTrue(onEdt(() -> w.session().askThread().turns()).isEmpty(), "nothing carried");
+            assertFalse(onEdt(() -> ask.newConversationButton().isEnabled()));
+            assertFalse(onEdt(() -> ask.answerPane().getText()).contains("Earlier in this conversation"));
+            String cutOver = "When is the Atlas cut-over?";
+            Ui.type(ask.questionField(), cutOver);
+            Ui.pressEnter(ask.questionField());
+            waitUntil("the answer to the first question", STEP, () -> !ask.isBusy() && ask.answer() != null,
+                    () -> "busy=" + ask.isBusy() + ", error=" + w.lastError());
+            Answer atlas = onEdt(ask::answer);
+            onEdt(() -> ask.questionField().setText(""));
+            Ui.type(ask.questionField(), "Who owns the rollback?");
+            Ui.pressEnter(ask.questionField());
+            waitUntil("the answer to the follow-up", STEP, () -> !ask.isBusy() && ask.answer() != null && ask.answer() != atlas,
+                    () -> "busy=" + ask.isBusy() + ", error=" + w.lastError());
+            Answer rollback = onEdt(ask::answer);
+            assertTrue(rollback.searchedFor().toLowerCase(java.util.Locale.ROOT).contains("atlas"), rollback.searchedFor());
+            assertTrue(rollback.citations().get(0).passage().source().contains("atlas"), rollback::toString);
+            String convo = onEdt(() -> ask.answerPane().getText());
+            assertTrue(convo.contains("searched for: " + rollback.searchedFor()), "searched for shown: " + convo);
+            assertTrue(convo.contains("Earlier in this conversation") && convo.contains(cutOver), "earlier turn listed: " + convo);
+            assertEquals(java.util.List.of(cutOver), onEdt(ask::earlierQuestions));
+            assertEquals(2, onEdt(() -> w.session().askThread().turns()).size());
+            assertTrue(onEdt(() -> ask.newConversationButton().isEnabled()));
+            Ui.save(Ui.paint(w), Ui.moduleDir().resolve("target/desktop-ui-conversation.png"));
+            // a citation of the earlier turn opens its note at the passage
+            assertFalse(atlas.citations().isEmpty(), atlas::toString);
+            Answer.Citation earlierCite = atlas.citations().get(0);
+            Point turnLink = Ui.linkPoint(ask.answerPane(), "turn:0:" + earlierCite.n());
+            assertNotNull(turnLink, "link turn:0:" + earlierCite.n() + " in " + convo);
+            onEdt(() -> w.editor().clear());
+            Ui.click(ask.answerPane(), turnLink);
+            waitUntil("the note cited in the earlier turn to open", STEP,
+                    () -> earlierCite.passage().noteId().equals(w.editor().noteId())
+                            && w.editor().bodyArea().getSelectionStart() == earlierCite.passage().start(),
+                    () -> "editor shows " + w.editor().noteId() + ", error=" + w.lastError());
+            onEdt(() -> w.tabs().setSelectedComponent(ask));
+            Ui.click(ask.newConversationButton(), new Point(5, 5));
+            waitUntil("the second new conversation", STEP, () -> ask.answer() == null && ask.earlierQuestions().isEmpty(),
+                    () -> "answer=" + ask.answer() + ", earlier=" + ask.earlierQuestions());
+            assertTrue(onEdt(() -> w.session().askThread().turns()).isEmpty(), "nothing carried");
+            assertNull(onEdt(w::lastError));
+
             // with a chat model the answer streams in (shown before it is finished) and keeps its citations
             java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
             ScriptedChatModel scripted = new ScriptedChatModel("fake-model", 4096,

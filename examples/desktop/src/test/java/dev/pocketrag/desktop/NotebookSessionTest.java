@@ -3,6 +3,9 @@ package dev.pocketrag.desktop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,11 +16,15 @@ import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.index.IndexInUseException;
 import dev.pocketrag.index.Note;
+import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.retrieval.Answer;
+import dev.pocketrag.retrieval.AskOptions;
+import dev.pocketrag.retrieval.Conversation;
 import dev.pocketrag.retrieval.Notebook;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -225,6 +232,86 @@ class NotebookSessionTest {
             s.setChatModel(last);
             s.close();
             assertTrue(last.closed, "closing the session closes its model");
+        }
+    }
+
+    /** The Atlas note and a note on rollbacks in general, which the follow-up alone would find first. */
+    static final List<Note> ATLAS_NOTES = List.of(
+            Note.of("dentist", "Dentist", "Dentist appointment on 14 March at 09:30 with Dr. Sousa. Bring the X-rays."),
+            Note.of("atlas", "Atlas cut-over",
+                    "The Atlas migration cut-over is planned for the weekend of 7 June. Rollback owner is Priya."),
+            Note.of("bread", "Sourdough", "Sourdough at 75% hydration: 500 g flour, 375 g water, 10 g salt, 100 g starter."),
+            Note.of("release", "Release checklist", "Every release has a rollback owner on call and a go/no-go call."));
+
+    private static void waitUntilClosed(NotebookSession s) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (s.isNotebookOpen() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(s.isNotebookOpen(), "closed when idle");
+    }
+
+    @Test
+    void a_follow_up_continues_the_thread_across_the_notebook_closing_when_idle_and_is_stored(@TempDir Path dir)
+            throws Exception {
+        try (NotebookSession s = new NotebookSession(dir, shared(), Duration.ofMillis(100), Duration.ofMillis(200),
+                new Recorder())) {
+            s.call(nb -> nb.addAll(ATLAS_NOTES));
+            AskThread t = s.askThread();
+            Answer first = s.call(nb -> t.ask(nb, "When is the Atlas cut-over?", AskOptions.defaults(), TokenListener.NONE));
+            assertEquals("atlas", first.citations().get(0).passage().noteId(), first::toString);
+            waitUntilClosed(s); // the notebook (and any Conversation bound to it) is gone
+            Answer second = s.call(nb -> t.ask(nb, "Who owns the rollback?", AskOptions.defaults(), TokenListener.NONE));
+            assertTrue(second.searchedFor().toLowerCase(Locale.ROOT).contains("atlas"), second.searchedFor());
+            assertEquals("atlas", second.citations().get(0).passage().noteId(), second::toString);
+            assertNull(t.notSaved());
+            assertTrue(t.name().startsWith("desktop-"), t.name());
+            assertEquals(List.of("When is the Atlas cut-over?", "Who owns the rollback?"),
+                    t.turns().stream().map(Conversation.Turn::question).toList());
+            List<Conversation.Info> stored = s.call(Notebook::threads);
+            assertEquals(1, stored.size(), stored::toString);
+            assertEquals(t.name(), stored.get(0).name());
+            assertEquals(2, stored.get(0).turns(), "the thread file has both turns");
+        }
+    }
+
+    @Test
+    void a_new_conversation_carries_nothing_and_keeps_the_old_thread(@TempDir Path dir) throws Exception {
+        try (NotebookSession s = new NotebookSession(dir, shared(), Duration.ofMillis(100), Duration.ofMinutes(5),
+                new Recorder())) {
+            s.call(nb -> nb.addAll(ATLAS_NOTES));
+            AskThread t = s.askThread();
+            s.call(nb -> t.ask(nb, "When is the Atlas cut-over?", AskOptions.defaults(), TokenListener.NONE));
+            String old = t.name();
+            t.reset();
+            assertEquals(List.of(), t.turns());
+            Answer alone = s.call(nb -> t.ask(nb, "Who owns the rollback?", AskOptions.defaults(), TokenListener.NONE));
+            assertEquals("Who owns the rollback?", alone.searchedFor(), "nothing of the Atlas turn carried");
+            assertEquals("release", alone.citations().get(0).passage().noteId(),
+                    "alone, the question finds the general note first: " + alone);
+            assertEquals(1, t.turns().size());
+            assertNotEquals(old, t.name(), "a new thread");
+            List<Conversation.Info> stored = s.call(Notebook::threads);
+            assertEquals(2, stored.size(), stored::toString);
+            assertEquals(1, stored.get(0).turns());
+            assertEquals(1, stored.get(1).turns());
+        }
+    }
+
+    @Test
+    void a_thread_that_cannot_be_written_goes_on_in_memory_and_says_so(@TempDir Path dir) throws Exception {
+        try (NotebookSession s = new NotebookSession(dir, shared(), Duration.ofMillis(100), Duration.ofMinutes(5),
+                new Recorder())) {
+            s.call(nb -> nb.addAll(ATLAS_NOTES));
+            java.nio.file.Files.writeString(dir.resolve("threads"), "a file where the folder should be");
+            AskThread t = s.askThread();
+            s.call(nb -> t.ask(nb, "When is the Atlas cut-over?", AskOptions.defaults(), TokenListener.NONE));
+            assertNotNull(t.notSaved(), "says it is not saved");
+            assertTrue(t.notSaved().contains(dir.resolve("threads").toString()), t.notSaved());
+            Answer second = s.call(nb -> t.ask(nb, "Who owns the rollback?", AskOptions.defaults(), TokenListener.NONE));
+            assertTrue(second.searchedFor().toLowerCase(Locale.ROOT).contains("atlas"), second.searchedFor());
+            assertEquals("atlas", second.citations().get(0).passage().noteId(), second::toString);
+            assertEquals(2, t.turns().size());
         }
     }
 

@@ -84,6 +84,7 @@ public final class Conversation implements AutoCloseable {
     private final Path file;
     private final List<Turn> turns = new ArrayList<>();
     private final String warning;
+    private String notSaved;
     private final boolean started;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -144,6 +145,15 @@ public final class Conversation implements AutoCloseable {
         return Optional.ofNullable(warning);
     }
 
+    /**
+     * Why the last turn could not be written to the thread's file (a read-only folder, a full
+     * disk), if it could not: the answer was given and the turn is kept in this conversation, but
+     * a later open of the thread will not have it.
+     */
+    public Optional<String> notSaved() {
+        return Optional.ofNullable(notSaved);
+    }
+
     /** The turns so far, oldest first. */
     public List<Turn> history() {
         return List.copyOf(turns);
@@ -157,7 +167,8 @@ public final class Conversation implements AutoCloseable {
     /**
      * Answers the next question of the conversation (see {@link Notebook#ask(String, AskOptions,
      * TokenListener)}; the answer's {@link Answer#searchedFor()} is the standalone query), then
-     * records the turn (and, for a named thread, writes its file).
+     * records the turn (and, for a named thread, writes its file; if that fails, see {@link
+     * #notSaved()}).
      *
      * @throws IllegalArgumentException if the question is blank or too long
      */
@@ -221,7 +232,13 @@ public final class Conversation implements AutoCloseable {
             turns.remove(0);
         }
         if (file != null) {
-            save();
+            try {
+                save();
+                notSaved = null;
+            } catch (IOException e) { // the answer stands; the turn stays in this conversation
+                notSaved = "the thread was not saved to " + file + " (" + e.getClass().getSimpleName() + ": "
+                        + e.getMessage() + ")";
+            }
         }
         return a;
     }

@@ -123,6 +123,31 @@ class ConversationTest {
     }
 
     @Test
+    void a_thread_that_cannot_be_written_still_answers_keeps_the_turn_and_says_why(@TempDir Path dir) throws Exception {
+        try (Notebook nb = open(dir, null)) {
+            nb.addAll(NOTES);
+            // the write's temporary file cannot be made (a folder has its name): like a full disk or a read-only folder
+            Path blocker = dir.resolve("threads/.t3.thread." + ProcessHandle.current().pid() + "."
+                    + Thread.currentThread().threadId() + ".tmp");
+            Files.createDirectories(blocker);
+            Files.writeString(blocker.resolve("keep"), "so the folder cannot be deleted");
+            try (Conversation c = nb.conversation("t3")) {
+                Answer a = c.ask("When is the dentist?");
+                assertFalse(a.text().isBlank());
+                String w = c.notSaved().orElseThrow();
+                assertTrue(w.contains(dir.resolve("threads/t3.thread").toString()), w);
+                assertEquals(1, c.history().size(), "the turn is kept in the conversation");
+                assertFalse(Files.exists(dir.resolve("threads/t3.thread")));
+                Files.delete(blocker.resolve("keep"));
+                Files.delete(blocker);
+                c.ask("And where?");
+                assertTrue(c.notSaved().isEmpty(), "saved once the cause is gone");
+            }
+            assertEquals(2, nb.conversation("t3").history().size());
+        }
+    }
+
+    @Test
     void with_a_model_the_model_rewrites_the_follow_up_from_fenced_turns(@TempDir Path dir) throws Exception {
         ScriptedChatModel model = NotebookTest.fakeModel(4096, "The cut-over is on 7 June [1].", 7);
         try (Notebook nb = open(dir, model)) {

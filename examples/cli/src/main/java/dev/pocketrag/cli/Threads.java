@@ -24,7 +24,9 @@ final class Threads {
                 err.println("starting a new thread '" + name + "'");
             }
             err.flush();
-            return c.ask(question, options, listener);
+            Answer a = c.ask(question, options, listener);
+            c.notSaved().ifPresent(w -> err.println("warning: " + w));
+            return a;
         }
     }
 

@@ -552,6 +552,13 @@ public final class Notebook implements AutoCloseable {
          * caller of {@code ask}).
          */
         void await() throws InterruptedException;
+
+        /**
+         * The chat model is done for now and {@link #await()} comes again before it is used next
+         * (a follow-up's query rewrite, then retrieval, then the answer): a queue may let others
+         * use the model meanwhile. Does nothing by default.
+         */
+        default void release() {}
     }
 
     /**
@@ -738,6 +745,17 @@ public final class Notebook implements AutoCloseable {
     public Conversation conversation() {
         checkOpen();
         return Conversation.inMemory(this);
+    }
+
+    /**
+     * A conversation kept in memory only that continues from {@code earlier} turns (oldest first),
+     * e.g. the history a client sends with each request.
+     *
+     * @throws IllegalArgumentException if there are more than {@link Conversation#MAX_TURNS} turns
+     */
+    public Conversation conversation(List<Conversation.Turn> earlier) {
+        checkOpen();
+        return Conversation.seeded(this, earlier);
     }
 
     /** The stored threads, by name ({@code turns} is -1 for a damaged file). */

@@ -132,6 +132,16 @@ public final class Conversation implements AutoCloseable {
         return new Conversation(notebook, name, file, turns, warning, started);
     }
 
+    /**
+     * Returns {@code name} if a thread may have it: 1 to 64 letters, digits, '.', '_' or '-',
+     * starting with a letter or digit.
+     *
+     * @throws IllegalArgumentException naming the name otherwise
+     */
+    public static String checkName(String name) {
+        return ThreadFile.checkName(name);
+    }
+
     /** Its name; empty for an unnamed conversation. */
     public String name() {
         return name;

@@ -198,6 +198,10 @@ class ServerConversationTest {
             Thread.sleep(100);
             assertEquals(2, model.started.get(), "the rewrite did not reach the model before its turn");
             assertEquals(0, s.embedding.admitted(), "no embedder place is held while waiting for the model");
+            // one question at a time per thread: the second would lose the first's turn
+            JsonObject busy = assertError(post(s.uri(), "/v1/ask", """
+                    {"question": "And the date?", "thread": "q1", "stream": false}"""), 409, "thread");
+            assertTrue(busy.get("message").getAsString().contains("'q1'"), busy.toString());
             model.hold.countDown();
             assertEquals(200, blocker.get().statusCode());
             HttpResponse<String> r = followUp.get();
@@ -207,6 +211,7 @@ class ServerConversationTest {
             String rewrite = model.calls.get(2).messages().toString();
             assertTrue(rewrite.contains("Last question: Who owns it?"), rewrite);
             assertEquals(1, model.maxActive.get(), "never two model calls at once");
+            assertEquals(2, nb.conversation("q1").history().size());
         }
     }
 }

@@ -85,7 +85,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * OpenAI's shape {@code {"error": {"message", "type", "param", "code"}}}: 400 bad JSON or a bad
  * parameter (named in {@code param}), 401 missing or wrong API key, 403 a cross-site request
  * (another {@code Origin}, or a foreign {@code Host} on loopback: DNS rebinding), 404, 405 (with
- * {@code Allow}), 413 body over the limit, 429 queue full, 500 a bug or a failed write (named),
+ * {@code Allow}), 409 a question on a thread that is still answering one, 413 body over the
+ * limit, 429 queue full, 500 a bug or a failed write (named),
  * 503 no chat model, 507 the disk is full (the failing request is logged; reads go on, and writes
  * work again once there is room, without a restart). A non-streaming answer that takes longer than
  * {@code longAfter} (2 s) sends its status early and spaces until the JSON (see below); an error

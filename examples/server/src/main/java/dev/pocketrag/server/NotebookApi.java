@@ -512,12 +512,15 @@ final class NotebookApi {
 
     /** {@code GET /v1/threads/NAME}: every turn, as {@code pocketrag threads show NAME --json}. */
     void getThread(HttpExchange ex, String name) throws IOException {
-        requireThread(name);
+        validThreadName(name);
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("object", "thread");
         o.put("name", name);
         List<Object> turns = new ArrayList<>();
         try (Conversation c = storage("reading thread '" + name + "'", () -> nb().conversation(name))) {
+            if (c.isNew() && c.warning().isEmpty()) { // no file of that name (a damaged one is set aside)
+                throw ApiError.notFound("no thread named '" + name + "'");
+            }
             for (Conversation.Turn t : c.history()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("question", t.question());
@@ -543,7 +546,7 @@ final class NotebookApi {
 
     /** {@code DELETE /v1/threads/NAME}. */
     void deleteThread(HttpExchange ex, String name) throws IOException {
-        requireThread(name);
+        validThreadName(name);
         if (!storage("deleting thread '" + name + "'", () -> nb().deleteThread(name))) {
             throw ApiError.notFound("no thread named '" + name + "'");
         }
@@ -554,15 +557,12 @@ final class NotebookApi {
         Http.sendJson(ex, 200, o);
     }
 
-    /** @throws ApiError 400 for a name no thread can have, 404 if no thread has it */
-    private void requireThread(String name) throws IOException {
+    /** @throws ApiError 400 for a name no thread can have */
+    private static void validThreadName(String name) {
         try {
             checkThreadName(name);
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(Http.oneLine(e.getMessage()), "name");
-        }
-        if (storage("listing threads", () -> nb().threads()).stream().noneMatch(t -> t.name().equals(name))) {
-            throw ApiError.notFound("no thread named '" + name + "'");
         }
     }
 

@@ -130,6 +130,16 @@ public final class Conversation implements AutoCloseable {
         return new Conversation(notebook, name, file, turns, warning, started);
     }
 
+    /**
+     * Returns {@code name} if a thread may have it: 1 to 64 letters, digits, '.', '_' or '-',
+     * starting with a letter or digit.
+     *
+     * @throws IllegalArgumentException naming the name otherwise
+     */
+    public static String checkName(String name) {
+        return ThreadFile.checkName(name);
+    }
+
     /** Its name; empty for an unnamed conversation. */
     public String name() {
         return name;
@@ -173,6 +183,21 @@ public final class Conversation implements AutoCloseable {
      * @throws IllegalArgumentException if the question is blank or too long
      */
     public Answer ask(String question, AskOptions options, TokenListener listener) throws IOException {
+        return ask(question, options, listener, () -> {});
+    }
+
+    /**
+     * {@link #ask(String, AskOptions, TokenListener)} for a caller that queues for the chat model
+     * (a server): {@code turn.await()} is called before the model rewrites a follow-up, then
+     * {@code turn.release()} once the rewrite is done (retrieval needs no model), then {@code
+     * turn.await()} again just before the model writes the answer (see {@link
+     * Notebook#ask(String, AskOptions, TokenListener, Notebook.ModelTurn)}).
+     *
+     * @throws java.io.InterruptedIOException if interrupted while waiting for the turn
+     */
+    public Answer ask(String question, AskOptions options, TokenListener listener, Notebook.ModelTurn turn)
+            throws IOException {
+        Objects.requireNonNull(turn, "turn");
         checkOpen();
         Objects.requireNonNull(question, "question");
         Objects.requireNonNull(options, "options");
@@ -195,7 +220,17 @@ public final class Conversation implements AutoCloseable {
                 for (Turn t : turns.subList(Math.max(0, turns.size() - ModelRewrite.TURNS), turns.size())) {
                     recent.add(new ModelRewrite.Turn(t.question(), t.answer()));
                 }
-                rewritten = ModelRewrite.rewrite(model.get(), question, recent, options.generation().seed());
+                try {
+                    turn.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting for the chat model");
+                }
+                try {
+                    rewritten = ModelRewrite.rewrite(model.get(), question, recent, options.generation().seed());
+                } finally {
+                    turn.release();
+                }
                 StringBuilder said = new StringBuilder(question);
                 for (ModelRewrite.Turn t : recent) {
                     said.append('\n').append(t.question()).append('\n').append(t.answer());
@@ -220,7 +255,7 @@ public final class Conversation implements AutoCloseable {
         for (Turn t : turns.subList(Math.max(0, turns.size() - PROMPT_TURNS), turns.size())) {
             history.add(new PromptBuilder.Exchange(t.question(), t.answer()));
         }
-        Answer a = notebook.answer(question, query, carried, history, options, listener, () -> {});
+        Answer a = notebook.answer(question, query, carried, history, options, listener, turn);
         List<Passage> cited = new ArrayList<>();
         for (Answer.Citation c : a.citations()) {
             if (!cited.contains(c.passage())) {

@@ -552,6 +552,13 @@ public final class Notebook implements AutoCloseable {
          * caller of {@code ask}).
          */
         void await() throws InterruptedException;
+
+        /**
+         * The chat model is done for now and {@link #await()} comes again before it is used next
+         * (a follow-up's query rewrite, then retrieval, then the answer): a queue may let others
+         * use the model meanwhile. Does nothing by default.
+         */
+        default void release() {}
     }
 
     /**

@@ -182,4 +182,63 @@ class ConversationTest {
             }
         }
     }
+
+    @Test
+    void a_conversation_seeded_with_earlier_turns_searches_the_follow_up_with_their_topic(@TempDir Path dir)
+            throws Exception {
+        try (Notebook nb = open(dir, null)) {
+            nb.addAll(NOTES);
+            List<Conversation.Turn> earlier = List.of(new Conversation.Turn("When is the Atlas cut-over?",
+                    "When is the Atlas cut-over?", "On the weekend of 7 June.", java.time.Instant.now(), List.of()));
+            try (Conversation c = nb.conversation(earlier)) {
+                assertEquals("", c.name());
+                assertEquals(earlier, c.history());
+                Answer a = c.ask("Who owns it?");
+                assertTrue(a.searchedFor().toLowerCase(Locale.ROOT).contains("atlas"), a.searchedFor());
+                assertEquals("atlas", a.citations().get(0).passage().noteId(), a.toString());
+                assertEquals(2, c.history().size());
+            }
+            assertEquals(List.of(), nb.threads(), "a seeded conversation is not stored");
+            List<Conversation.Turn> tooMany = new java.util.ArrayList<>();
+            for (int i = 0; i <= Conversation.MAX_TURNS; i++) {
+                tooMany.add(new Conversation.Turn("question " + i, "question " + i, "answer " + i, java.time.Instant.now(),
+                        List.of()));
+            }
+            try (Conversation c = nb.conversation(tooMany)) { // bounded as a stored thread: the oldest dropped
+                assertEquals(tooMany.subList(1, tooMany.size()), c.history());
+            }
+        }
+    }
+
+    @Test
+    void the_model_turn_is_awaited_for_the_rewrite_released_for_retrieval_and_awaited_again_for_the_answer(
+            @TempDir Path dir) throws Exception {
+        ScriptedChatModel model = NotebookTest.fakeModel(4096, "The cut-over is on 7 June [1].", 7);
+        try (Notebook nb = open(dir, model)) {
+            nb.addAll(NOTES);
+            List<String> events = new java.util.ArrayList<>();
+            Notebook.ModelTurn turn = new Notebook.ModelTurn() {
+                @Override
+                public void await() {
+                    events.add("await:" + model.calls.size());
+                }
+
+                @Override
+                public void release() {
+                    events.add("release:" + model.calls.size());
+                }
+            };
+            try (Conversation c = nb.conversation()) {
+                c.ask("When is the Atlas cut-over?", AskOptions.defaults(), dev.pocketrag.chat.TokenListener.NONE, turn);
+                assertEquals(List.of("await:0"), events, "a first question: no rewrite, one turn for the answer");
+                events.clear();
+                model.reply = "Atlas rollback owner";
+                Answer a = c.ask("Who owns it?", AskOptions.defaults(), dev.pocketrag.chat.TokenListener.NONE, turn);
+                assertEquals("Atlas rollback owner", a.searchedFor());
+                // the rewrite (call 2) inside the first turn, the answer (call 3) after the second await
+                assertEquals(List.of("await:1", "release:2", "await:2"), events);
+                assertEquals(3, model.calls.size());
+            }
+        }
+    }
 }

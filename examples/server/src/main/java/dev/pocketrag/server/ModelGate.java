@@ -80,6 +80,18 @@ final class ModelGate {
             }
         }
 
+        /**
+         * Gives the turn back but keeps the place in the queue: the next {@link #await} waits
+         * again behind those that came meanwhile (a follow-up's rewrite, then its retrieval, then
+         * its answer). Does nothing without the turn.
+         */
+        synchronized void release() {
+            if (held && !closed) {
+                held = false;
+                permit.release();
+            }
+        }
+
         /** Gives the turn back early (the place in the queue with it); idempotent. */
         @Override
         public synchronized void close() {

@@ -2,6 +2,7 @@ package dev.pocketrag.server;
 
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
+import dev.pocketrag.chat.ChatMessage;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
@@ -10,8 +11,10 @@ import dev.pocketrag.retrieval.Answer;
 import dev.pocketrag.retrieval.AnswerJson;
 import dev.pocketrag.retrieval.AskOptions;
 import dev.pocketrag.retrieval.ContextMode;
+import dev.pocketrag.retrieval.Conversation;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.retrieval.SearchOptions;
+import dev.pocketrag.remote.OpenAiWire;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -213,16 +216,23 @@ final class NotebookApi {
 
     // ---- ask
 
+    /** Names of the threads answering a question now: a second question on one of them is a 409. */
+    private final java.util.Set<String> busyThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * What a request asks: the question, and the thread it continues (null if none) or the earlier
+     * turns a client sent as {@code messages} (null if none).
+     */
+    private record Asked(String question, String thread, List<Conversation.Turn> earlier) {}
+
+    /**
+     * {@code POST /v1/ask}: a question alone, {@code {"question", "thread"}} (a stored thread,
+     * continued or started) or {@code {"messages": [...]}} (OpenAI-style history ending with the
+     * user's question, an in-memory conversation).
+     */
     void ask(HttpExchange ex) throws IOException {
         JsonObject req = Http.readJsonObject(ex, server.maxBodyBytes);
-        String question = Params.requiredString(req, "question").strip();
-        if (question.isEmpty()) {
-            throw ApiError.badRequest("'question' is empty", "question");
-        }
-        if (question.length() > Notebook.MAX_QUESTION_CHARS) {
-            throw ApiError.badRequest("'question' has " + question.length() + " characters; at most "
-                    + Notebook.MAX_QUESTION_CHARS + " are allowed", "question");
-        }
+        Asked asked = asked(req);
         boolean stream = Params.bool(req, "stream", true);
         AskOptions options = AskOptions.defaults();
         long k = Params.present(req, "passages") ? Params.integer(req, "passages", 1, 100, 6)
@@ -245,8 +255,151 @@ final class NotebookApi {
                         "context");
             }
         }
+        String thread = asked.thread();
+        if (thread == null) {
+            try (Conversation c = asked.earlier() == null ? null : nb().conversation(asked.earlier())) {
+                answer(ex, asked.question(), options, stream, c);
+            }
+            return;
+        }
+        try {
+            checkThreadName(thread);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(Http.oneLine(e.getMessage()), "thread");
+        }
+        if (!busyThreads.add(thread)) {
+            throw new ApiError(409, "invalid_request_error", "thread '" + thread
+                    + "' is answering another question; ask again when it is done", "thread", "thread_busy");
+        }
+        try (Conversation c = storage("reading thread '" + thread + "'", () -> nb().conversation(thread))) {
+            c.warning().ifPresent(w -> LOG.log(System.Logger.Level.WARNING, w));
+            answer(ex, asked.question(), options, stream, c);
+        } finally {
+            busyThreads.remove(thread);
+        }
+    }
+
+    /** The question and its conversation; a malformed request is a 400 naming the value. */
+    private static Asked asked(JsonObject req) {
+        String thread = Params.string(req, "thread", null);
+        if (!Params.present(req, "messages")) {
+            return new Asked(question(Params.requiredString(req, "question"), "question"), thread, null);
+        }
+        if (Params.present(req, "question")) {
+            throw ApiError.badRequest("send either 'question' or 'messages' (whose last user message is the question),"
+                    + " not both", "messages");
+        }
+        if (thread != null) {
+            throw ApiError.badRequest("'thread' continues a stored thread with 'question'; with 'messages' the history"
+                    + " is in the request (got thread '" + Http.oneLine(thread) + "')", "thread");
+        }
+        List<ChatMessage> messages = OpenAiApi.decode(() -> OpenAiWire.decodeMessages(req));
+        List<Conversation.Turn> earlier = new ArrayList<>();
+        String pending = null; // a user question not yet followed by its answer
+        Instant now = Instant.now();
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = messages.get(i);
+            String where = "messages[" + i + "]";
+            switch (m.role()) {
+                case SYSTEM -> { } // the notebook's own instructions say how to answer from the notes
+                case USER -> {
+                    if (pending != null) {
+                        throw ApiError.badRequest("'" + where + ".role' is 'user' right after another user message;"
+                                + " the history alternates user and assistant messages", "messages");
+                    }
+                    pending = question(m.content(), where + ".content");
+                }
+                case ASSISTANT -> {
+                    if (pending == null) {
+                        throw ApiError.badRequest("'" + where + ".role' is 'assistant' without a user message before"
+                                + " it; the history alternates user and assistant messages", "messages");
+                    }
+                    earlier.add(new Conversation.Turn(pending, pending, m.content(), now, List.of()));
+                    pending = null;
+                }
+            }
+        }
+        if (pending == null) {
+            throw ApiError.badRequest("the last message of 'messages' must be the user's question; got "
+                    + (earlier.isEmpty() ? "no user message" : "'assistant' last"), "messages");
+        }
+        while (earlier.size() > Conversation.MAX_TURNS) { // bounded as a stored thread: oldest dropped
+            earlier.remove(0);
+        }
+        return new Asked(pending, null, earlier);
+    }
+
+    /** A question, stripped; empty or too long is a 400 naming {@code where}. */
+    private static String question(String text, String where) {
+        String question = text.strip();
+        if (question.isEmpty()) {
+            throw ApiError.badRequest("'" + where + "' is empty", where.startsWith("messages") ? "messages" : where);
+        }
+        if (question.length() > Notebook.MAX_QUESTION_CHARS) {
+            throw ApiError.badRequest("'" + where + "' has " + question.length() + " characters; at most "
+                    + Notebook.MAX_QUESTION_CHARS + " are allowed", where.startsWith("messages") ? "messages" : where);
+        }
+        return question;
+    }
+
+    /**
+     * The server's side of {@link Notebook.ModelTurn}: a place of the embedder while the question is
+     * embedded and searched, the chat model's turn while the model works (a follow-up's rewrite,
+     * then the answer); between the two, the model is free for others. Used by one request thread.
+     */
+    private final class Turns implements Notebook.ModelTurn, AutoCloseable {
+        private final ModelGate.Slot model; // null without a chat model
+        private ModelGate.Slot work;        // the embedder's place; null while the model works
+        java.util.function.BooleanSupplier gone = () -> false;
+
+        Turns(ModelGate.Slot model, ModelGate.Slot work) {
+            this.model = model;
+            this.work = work;
+        }
+
+        @Override
+        public void await() throws InterruptedException {
+            closeWork();
+            if (model != null) {
+                model.await(gone);
+            }
+        }
+
+        @Override
+        public void release() {
+            if (model != null) {
+                model.release();
+            }
+            if (work == null) {
+                try {
+                    work = server.embedding.enter();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw ApiError.internal("interrupted while waiting for the embedder");
+                }
+            }
+        }
+
+        private void closeWork() {
+            if (work != null) {
+                work.close();
+                work = null;
+            }
+        }
+
+        /** Gives back the embedder's place and the model's turn; idempotent. */
+        @Override
+        public void close() {
+            closeWork();
+            if (model != null) {
+                model.close();
+            }
+        }
+    }
+
+    private void answer(HttpExchange ex, String question, AskOptions options, boolean stream, Conversation c)
+            throws IOException {
         boolean usesModel = nb().chatModel().isPresent();
-        final AskOptions asked = options;
 
         // a place in the model's queue first (429 before any status); the turn comes after retrieval,
         // which holds one of the embedder's places instead
@@ -264,17 +417,13 @@ final class NotebookApi {
             }
             throw (RuntimeException) e;
         }
-        try (model; work) {
+        try (Turns turns = new Turns(model, work)) {
             if (!stream) {
                 try (LongResponse resp = new LongResponse(ex, 200, server.longAfter, server.longInterval)) {
+                    turns.gone = resp::clientGone;
                     Answer a;
                     try {
-                        a = answer(question, asked, piece -> !server.closing() && !resp.clientGone(), () -> {
-                            work.close();
-                            if (model != null) {
-                                model.await(resp::clientGone);
-                            }
-                        });
+                        a = answer(question, options, piece -> !server.closing() && !resp.clientGone(), turns, c);
                     } catch (ApiError e) {
                         resp.fail(e);
                         return;
@@ -284,28 +433,22 @@ final class NotebookApi {
                                 + (e.getMessage() == null ? "" : ": " + Http.oneLine(e.getMessage()))));
                         return;
                     }
-                    resp.send(AnswerJson.toJson(a));
+                    resp.send(json(a, c));
                 }
                 return;
             }
 
             SseStream sse = new SseStream(ex, server.stallTimeout, server.maxPendingBytes, server.keepAlive,
                     server::closing);
+            turns.gone = sse::lost;
             try {
                 Answer a;
                 try {
-                    a = answer(question, asked, piece -> sse.send("delta", Json.of(Map.of("delta", piece))), () -> {
-                        work.close();
-                        if (model != null) {
-                            model.await(sse::lost);
-                        }
-                    });
+                    a = answer(question, options, piece -> sse.send("delta", Json.of(Map.of("delta", piece))), turns, c);
                 } finally {
-                    if (model != null) {
-                        model.close(); // the model is free before the last bytes go out
-                    }
+                    turns.close(); // the model is free before the last bytes go out
                 }
-                sse.send("answer", Json.of(AnswerJson.toJson(a)));
+                sse.send("answer", Json.of(json(a, c)));
                 sse.send("[DONE]");
             } catch (ApiError e) {
                 sse.send("error", Json.of(Http.errorBody(e)));
@@ -322,12 +465,110 @@ final class NotebookApi {
     }
 
     private Answer answer(String question, AskOptions options, dev.pocketrag.chat.TokenListener listener,
-            Notebook.ModelTurn turn) {
+            Notebook.ModelTurn turn, Conversation c) {
         try {
-            return storage("answering", () -> nb().ask(question, options, listener, turn));
+            return storage("answering", () -> c == null ? nb().ask(question, options, listener, turn)
+                    : c.ask(question, options, listener, turn));
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(Http.oneLine(e.getMessage()), "question");
         }
+    }
+
+    /**
+     * {@code ask --json}'s object; in a stored thread also {@code "thread": {"name", "started",
+     * "turns", "warning"?}} ({@code started} is true in the first answer of a new thread only).
+     */
+    private static Map<String, Object> json(Answer a, Conversation c) {
+        Map<String, Object> o = new LinkedHashMap<>(AnswerJson.toJson(a));
+        if (c != null && !c.name().isEmpty()) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("name", c.name());
+            t.put("started", c.isNew());
+            t.put("turns", c.history().size());
+            c.warning().ifPresent(w -> t.put("warning", w));
+            o.put("thread", t);
+        }
+        return o;
+    }
+
+    // ---- threads
+
+    /** {@code GET /v1/threads}: the stored threads, as {@code pocketrag threads --json} lists them. */
+    void listThreads(HttpExchange ex) throws IOException {
+        List<Object> data = new ArrayList<>();
+        for (Conversation.Info t : storage("listing threads", () -> nb().threads())) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("name", t.name());
+            o.put("turns", t.turns());
+            o.put("updated", t.updated().toString());
+            o.put("first_question", t.firstQuestion());
+            data.add(o);
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("object", "list");
+        o.put("data", data);
+        Http.sendJson(ex, 200, o);
+    }
+
+    /** {@code GET /v1/threads/NAME}: every turn, as {@code pocketrag threads show NAME --json}. */
+    void getThread(HttpExchange ex, String name) throws IOException {
+        validThreadName(name);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("object", "thread");
+        o.put("name", name);
+        List<Object> turns = new ArrayList<>();
+        try (Conversation c = storage("reading thread '" + name + "'", () -> nb().conversation(name))) {
+            if (c.isNew() && c.warning().isEmpty()) { // no file of that name (a damaged one is set aside)
+                throw ApiError.notFound("no thread named '" + name + "'");
+            }
+            for (Conversation.Turn t : c.history()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("question", t.question());
+                m.put("searched_for", t.searchedFor());
+                m.put("answer", t.answer());
+                m.put("at", t.at().toString());
+                List<Object> cited = new ArrayList<>();
+                for (Answer.Passage p : t.cited()) {
+                    Map<String, Object> n = new LinkedHashMap<>();
+                    n.put("note_id", p.noteId());
+                    n.put("title", p.title());
+                    n.put("source", p.source());
+                    cited.add(n);
+                }
+                m.put("cited", cited);
+                turns.add(m);
+            }
+            o.put("turns", turns);
+            c.warning().ifPresent(w -> o.put("warning", w));
+        }
+        Http.sendJson(ex, 200, o);
+    }
+
+    /** {@code DELETE /v1/threads/NAME}. */
+    void deleteThread(HttpExchange ex, String name) throws IOException {
+        validThreadName(name);
+        if (!storage("deleting thread '" + name + "'", () -> nb().deleteThread(name))) {
+            throw ApiError.notFound("no thread named '" + name + "'");
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", name);
+        o.put("object", "thread.deleted");
+        o.put("deleted", true);
+        Http.sendJson(ex, 200, o);
+    }
+
+    /** @throws ApiError 400 for a name no thread can have */
+    private static void validThreadName(String name) {
+        try {
+            checkThreadName(name);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(Http.oneLine(e.getMessage()), "name");
+        }
+    }
+
+    /** @throws IllegalArgumentException naming the name unless a thread may have it */
+    private static void checkThreadName(String name) {
+        Conversation.checkName(name);
     }
 
     // ---- helpers

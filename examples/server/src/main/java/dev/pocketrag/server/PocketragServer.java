@@ -66,7 +66,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       "seed"?, "stream"? (default true)}}: server-sent events {@code event: delta} /
  *       {@code data: {"delta": "..."}} as the answer is written, then {@code event: answer} with
  *       the object {@code pocketrag ask --json} prints ({@link dev.pocketrag.retrieval.AnswerJson}), then
- *       {@code data: [DONE]}; with {@code "stream": false} just that object.</li>
+ *       {@code data: [DONE]}; with {@code "stream": false} just that object. A follow-up:
+ *       {@code "thread": NAME} continues (or starts) the thread stored in the notebook, and the
+ *       object adds {@code "thread": {"name", "started", "turns"}}; or, instead of {@code question},
+ *       {@code "messages"}: OpenAI-style history (user and assistant turns, system messages
+ *       ignored) whose last user message is the question. {@code searched_for} says what the
+ *       notes were searched for.</li>
+ *   <li>{@code GET /v1/threads} → {@code {"object": "list", "data": [{"name", "turns", "updated",
+ *       "first_question"}]}}; {@code GET /v1/threads/NAME} → {@code {"object": "thread", "name",
+ *       "turns": [{"question", "searched_for", "answer", "at", "cited"}]}}; {@code DELETE
+ *       /v1/threads/NAME} → {@code {"name", "object": "thread.deleted", "deleted": true}} (404 if
+ *       there is no such thread).</li>
  *   <li>{@code GET /}: the chat page (plain HTML, CSS and JS from this jar, nothing from
  *       elsewhere).</li>
  * </ul>
@@ -75,7 +85,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * OpenAI's shape {@code {"error": {"message", "type", "param", "code"}}}: 400 bad JSON or a bad
  * parameter (named in {@code param}), 401 missing or wrong API key, 403 a cross-site request
  * (another {@code Origin}, or a foreign {@code Host} on loopback: DNS rebinding), 404, 405 (with
- * {@code Allow}), 413 body over the limit, 429 queue full, 500 a bug or a failed write (named),
+ * {@code Allow}), 409 a question on a thread that is still answering one, 413 body over the
+ * limit, 429 queue full, 500 a bug or a failed write (named),
  * 503 no chat model, 507 the disk is full (the failing request is logged; reads go on, and writes
  * work again once there is room, without a restart). A non-streaming answer that takes longer than
  * {@code longAfter} (2 s) sends its status early and spaces until the JSON (see below); an error
@@ -451,6 +462,10 @@ public final class PocketragServer implements AutoCloseable {
                 allow(ex, method, "POST");
                 notebookApi.ask(ex);
             }
+            case "/threads" -> {
+                allow(ex, method, "GET");
+                notebookApi.listThreads(ex);
+            }
             default -> {
                 if (path.startsWith("/notes/")) {
                     String id = Http.decode(path.substring("/notes/".length()), false);
@@ -459,6 +474,14 @@ public final class PocketragServer implements AutoCloseable {
                         notebookApi.deleteNote(ex, id);
                     } else {
                         notebookApi.getNote(ex, id);
+                    }
+                } else if (path.startsWith("/threads/")) {
+                    String name = Http.decode(path.substring("/threads/".length()), false);
+                    allow(ex, method, "GET, DELETE");
+                    if (method.equals("DELETE")) {
+                        notebookApi.deleteThread(ex, name);
+                    } else {
+                        notebookApi.getThread(ex, name);
                     }
                 } else if (path.startsWith("/models/")) {
                     allow(ex, method, "GET");

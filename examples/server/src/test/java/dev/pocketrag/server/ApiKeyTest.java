@@ -57,6 +57,11 @@ class ApiKeyTest {
                     HttpRequest.newBuilder(base.resolve("/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(
                             "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")),
                     HttpRequest.newBuilder(base.resolve("/v1/embeddings")).POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"x\"}")),
+                    HttpRequest.newBuilder(base.resolve("/v1/threads")).GET(),
+                    HttpRequest.newBuilder(base.resolve("/v1/threads/t1")).GET(),
+                    HttpRequest.newBuilder(base.resolve("/v1/threads/t1")).DELETE(),
+                    HttpRequest.newBuilder(base.resolve("/v1/ask")).POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"question\": \"Kyoto?\", \"thread\": \"t1\"}")),
                     HttpRequest.newBuilder(base.resolve("/v1/no-such-endpoint")).GET());
             for (HttpRequest.Builder rb : requests) {
                 HttpRequest r = rb.copy().header("Content-Type", "application/json").build();
@@ -70,6 +75,7 @@ class ApiKeyTest {
                         .header("Authorization", "Bearer " + KEY.substring(0, 10)).build());
                 ServerApiTest.assertError(prefix, 401, null);
             }
+            assertEquals(List.of(), nb.threads(), "no thread was started without the key");
             assertEquals(1, nb.get("kyoto").stream().count(), "the unauthorised DELETE deleted nothing");
             assertEquals(0, model.calls.size(), "no unauthorised request reached the model");
 

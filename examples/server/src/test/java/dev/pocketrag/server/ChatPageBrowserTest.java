@@ -17,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -157,6 +158,80 @@ class ChatPageBrowserTest {
                 service.stop();
             }
         }
+    }
+
+    @Test
+    void the_page_keeps_its_thread_shows_what_a_follow_up_searched_for_and_starts_a_new_thread(@TempDir Path dir,
+            @TempDir Path profile) throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
+                        + ".ci/run installs them");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        // no chat model: extractive answers, follow-ups rewritten by the rules (deterministic)
+        try (Notebook nb = Notebook.builder(dir).embedder(TestSupport.embedder()).build();
+             PocketragServer server = PocketragServer.builder(nb).port(0).start()) {
+            nb.addAll(TestSupport.NOTES);
+            nb.addAll(List.of(ServerConversationTest.ATLAS, ServerConversationTest.CHECKLIST));
+            WebDriver driver = new ChromeDriver(service, options(profile));
+            try {
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+                driver.get(server.uri().toString());
+                wait.until(d -> d.findElement(By.id("status")).getText().startsWith("no chat model"));
+                String thread = (String) ((JavascriptExecutor) driver).executeScript(
+                        "return sessionStorage.getItem('pocketrag.thread')");
+                assertTrue(thread != null && thread.matches("web-[0-9]{8}-[0-9a-f]{12}"), thread);
+                assertEquals("thread " + thread, driver.findElement(By.id("thread-info")).getText());
+
+                List<WebElement> answers = askAndWait(driver, wait, "When is the Atlas cut-over?", 1);
+                assertTrue(answers.get(0).findElements(By.cssSelector(".searched-for")).isEmpty(),
+                        "a first question is searched for as asked");
+                answers = askAndWait(driver, wait, "Who owns the rollback?", 2);
+                WebElement followUp = answers.get(1);
+                String searched = followUp.findElement(By.cssSelector(".searched-for")).getText();
+                assertTrue(searched.startsWith("searched for: Who owns the rollback?")
+                        && searched.toLowerCase(java.util.Locale.ROOT).contains("atlas"), searched);
+                assertEquals("Atlas cut-over", followUp.findElement(By.cssSelector(".sources li .source-link")).getText());
+                // text from the question is inserted as text, never as HTML
+                answers = askAndWait(driver, wait, "And the <b>go/no-go</b> call?", 3);
+                WebElement third = answers.get(2);
+                assertTrue(third.findElement(By.cssSelector(".searched-for")).getText()
+                        .startsWith("searched for: And the <b>go/no-go</b> call?"));
+                assertTrue(third.findElements(By.cssSelector(".searched-for b")).isEmpty(), "no markup from text");
+                assertEquals(3, nb.conversation(thread).history().size(), "the page's thread is stored");
+
+                // a reload keeps the thread and shows its turns
+                driver.navigate().refresh();
+                wait.until(d -> d.findElements(By.cssSelector(".message.assistant.done")).size() == 3);
+                assertEquals(thread, ((JavascriptExecutor) driver).executeScript(
+                        "return sessionStorage.getItem('pocketrag.thread')"));
+                assertEquals(searched, driver.findElements(By.cssSelector(".message.assistant .searched-for"))
+                        .get(0).getText());
+
+                // a new thread carries nothing
+                driver.findElement(By.id("new-thread")).click();
+                assertTrue(driver.findElements(By.cssSelector(".message")).isEmpty());
+                String next = (String) ((JavascriptExecutor) driver).executeScript(
+                        "return sessionStorage.getItem('pocketrag.thread')");
+                assertFalse(thread.equals(next), next);
+                assertEquals("thread " + next, driver.findElement(By.id("thread-info")).getText());
+                answers = askAndWait(driver, wait, "Who owns the rollback?", 1);
+                assertTrue(answers.get(0).findElements(By.cssSelector(".searched-for")).isEmpty(),
+                        "searched for as asked in a new thread");
+                assertEquals(3, nb.conversation(thread).history().size(), "the old thread is left as it was");
+            } finally {
+                driver.quit();
+                service.stop();
+            }
+        }
+    }
+
+    /** Asks {@code question} on the page and returns the answers once {@code n} are done. */
+    private static List<WebElement> askAndWait(WebDriver driver, WebDriverWait wait, String question, int n) {
+        driver.findElement(By.id("ask-input")).sendKeys(question);
+        driver.findElement(By.id("ask-button")).click();
+        wait.until(d -> d.findElements(By.cssSelector(".message.assistant.done")).size() == n);
+        return driver.findElements(By.cssSelector(".message.assistant"));
     }
 
     static ChromeOptions options(Path profile) {

@@ -137,6 +137,66 @@ $('#note-form').addEventListener('submit', async (event) => {
 
 let asking = false;
 
+// The conversation thread of this tab: a generated name kept in sessionStorage, so that a
+// follow-up ("who owns it?") is searched with the questions before it, even after a reload.
+const THREAD_KEY = 'pocketrag.thread';
+
+function newThreadName() {
+  const bytes = new Uint8Array(6);
+  crypto.getRandomValues(bytes);
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+  return 'web-' + day + '-' + hex; // letters, digits and '-': a valid thread name
+}
+
+function currentThread() {
+  let name = sessionStorage.getItem(THREAD_KEY);
+  if (!name) {
+    name = newThreadName();
+    sessionStorage.setItem(THREAD_KEY, name);
+  }
+  $('#thread-info').textContent = 'thread ' + name;
+  return name;
+}
+
+function clearMessages() {
+  $('#messages').replaceChildren(el('p', 'muted hint',
+    'Answers come from your notes only, with numbered citations. Click one to see the passage.'));
+}
+
+$('#new-thread').addEventListener('click', () => {
+  if (asking) return;
+  sessionStorage.setItem(THREAD_KEY, newThreadName());
+  currentThread();
+  clearMessages();
+  $('#ask-input').focus();
+});
+
+// what the notes were searched for, under a follow-up's answer whose query differs from the question
+function addSearchedFor(msg, question, searchedFor) {
+  if (searchedFor && searchedFor !== question) {
+    msg.append(el('p', 'muted small searched-for', 'searched for: ' + searchedFor));
+  }
+}
+
+// the turns of this tab's thread so far (after a reload)
+async function loadThread() {
+  const name = currentThread();
+  try {
+    const res = await fetch(new URL('/v1/threads/' + encodeURIComponent(name), window.location.origin));
+    if (!res.ok) return; // not started yet
+    const thread = await res.json();
+    for (const t of thread.turns) {
+      addMessage('user', t.question);
+      const msg = addMessage('assistant', t.answer);
+      addSearchedFor(msg, t.question, t.searched_for);
+      msg.classList.add('done');
+    }
+  } catch (ignored) {
+    // the server is unreachable: loadStatus says so
+  }
+}
+
 function addMessage(role, text) {
   const hint = $('#messages .hint');
   if (hint) hint.remove();
@@ -203,7 +263,8 @@ async function ask(question) {
   const textEl = msg.querySelector('.text');
   let text = '';
   try {
-    const res = await api('/v1/ask', { method: 'POST', body: JSON.stringify({ question, stream: true }) });
+    const thread = currentThread();
+    const res = await api('/v1/ask', { method: 'POST', body: JSON.stringify({ question, thread, stream: true }) });
     for await (const ev of sseEvents(res)) {
       if (ev.data === '[DONE]') break;
       const obj = JSON.parse(ev.data);
@@ -213,6 +274,8 @@ async function ask(question) {
         msg.scrollIntoView({ block: 'end' });
       } else if (ev.event === 'answer') {
         renderAnswer(msg, obj);
+        addSearchedFor(msg, question, obj.searched_for);
+        if (obj.thread && obj.thread.warning) msg.append(el('p', 'muted small', obj.thread.warning));
         msg.classList.add('done');
       } else if (ev.event === 'error') {
         throw new Error(obj.error.message);
@@ -277,3 +340,4 @@ $('#source-close').addEventListener('click', () => {
 });
 
 loadStatus();
+loadThread();

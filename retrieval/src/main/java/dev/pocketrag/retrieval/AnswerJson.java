@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * The JSON shapes shared by the CLI's {@code --json} output and the server's API: an answer
  * ({@code ask --json}, {@code /v1/ask}), a search hit ({@code search --json}, {@code /v1/search}),
- * a note (maps and lists for gson, in field order).
+ * a note, a conversation thread ({@code threads --json}, {@code /v1/threads}) (maps and lists for
+ * gson, in field order).
  *
  * <p>An answer: {@code {"answer", "kind" (generated | extractive | nothing_relevant),
  * "context" (focused | whole: what of each passage the model was given), "citations": [{"n",
@@ -124,5 +125,41 @@ public final class AnswerJson {
 
     private static double round(double v) {
         return Math.round(v * 10) / 10.0;
+    }
+
+    /** A stored thread as listed: {@code {"name", "turns" (-1: damaged), "updated", "first_question"}}. */
+    public static Map<String, Object> threadInfo(Conversation.Info t) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", t.name());
+        o.put("turns", t.turns());
+        o.put("updated", t.updated().toString());
+        o.put("first_question", t.firstQuestion());
+        return o;
+    }
+
+    /**
+     * A thread's turns, oldest first: {@code [{"question", "searched_for", "answer", "at", "cited":
+     * [{"note_id", "title", "source"}]}]}.
+     */
+    public static List<Map<String, Object>> turns(List<Conversation.Turn> turns) {
+        List<Map<String, Object>> out = new ArrayList<>(turns.size());
+        for (Conversation.Turn t : turns) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("question", t.question());
+            o.put("searched_for", t.searchedFor());
+            o.put("answer", t.answer());
+            o.put("at", t.at().toString());
+            List<Map<String, Object>> cited = new ArrayList<>();
+            for (Answer.Passage p : t.cited()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("note_id", p.noteId());
+                m.put("title", p.title());
+                m.put("source", p.source());
+                cited.add(m);
+            }
+            o.put("cited", cited);
+            out.add(o);
+        }
+        return out;
     }
 }

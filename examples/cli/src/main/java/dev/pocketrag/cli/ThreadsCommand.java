@@ -1,6 +1,7 @@
 package dev.pocketrag.cli;
 
 import dev.pocketrag.retrieval.Answer;
+import dev.pocketrag.retrieval.AnswerJson;
 import dev.pocketrag.retrieval.Conversation;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.retrieval.Settings;
@@ -99,12 +100,7 @@ final class ThreadsCommand implements Callable<Integer> {
         if (json) {
             List<Map<String, Object>> a = new ArrayList<>();
             for (Conversation.Info t : threads) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("name", t.name());
-                o.put("turns", t.turns());
-                o.put("updated", t.updated().toString());
-                o.put("first_question", t.firstQuestion());
-                a.add(o);
+                a.add(AnswerJson.threadInfo(t));
             }
             out.println(Json.of(a));
             return;
@@ -135,27 +131,9 @@ final class ThreadsCommand implements Callable<Integer> {
         try (Conversation c = Threads.open(nb, n)) {
             c.warning().ifPresent(w -> spec.commandLine().getErr().println("warning: " + w));
             if (json) {
-                List<Map<String, Object>> turns = new ArrayList<>();
-                for (Conversation.Turn t : c.history()) {
-                    Map<String, Object> o = new LinkedHashMap<>();
-                    o.put("question", t.question());
-                    o.put("searched_for", t.searchedFor());
-                    o.put("answer", t.answer());
-                    o.put("at", t.at().toString());
-                    List<Map<String, Object>> cited = new ArrayList<>();
-                    for (Answer.Passage p : t.cited()) {
-                        Map<String, Object> m = new LinkedHashMap<>();
-                        m.put("note_id", p.noteId());
-                        m.put("title", p.title());
-                        m.put("source", p.source());
-                        cited.add(m);
-                    }
-                    o.put("cited", cited);
-                    turns.add(o);
-                }
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("name", n);
-                o.put("turns", turns);
+                o.put("turns", AnswerJson.turns(c.history()));
                 out.println(Json.of(o));
                 return;
             }

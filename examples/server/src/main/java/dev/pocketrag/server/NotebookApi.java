@@ -497,12 +497,7 @@ final class NotebookApi {
     void listThreads(HttpExchange ex) throws IOException {
         List<Object> data = new ArrayList<>();
         for (Conversation.Info t : storage("listing threads", () -> nb().threads())) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("name", t.name());
-            o.put("turns", t.turns());
-            o.put("updated", t.updated().toString());
-            o.put("first_question", t.firstQuestion());
-            data.add(o);
+            data.add(AnswerJson.threadInfo(t));
         }
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("object", "list");
@@ -516,29 +511,11 @@ final class NotebookApi {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("object", "thread");
         o.put("name", name);
-        List<Object> turns = new ArrayList<>();
         try (Conversation c = storage("reading thread '" + name + "'", () -> nb().conversation(name))) {
             if (c.isNew() && c.warning().isEmpty()) { // no file of that name (a damaged one is set aside)
                 throw ApiError.notFound("no thread named '" + name + "'");
             }
-            for (Conversation.Turn t : c.history()) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("question", t.question());
-                m.put("searched_for", t.searchedFor());
-                m.put("answer", t.answer());
-                m.put("at", t.at().toString());
-                List<Object> cited = new ArrayList<>();
-                for (Answer.Passage p : t.cited()) {
-                    Map<String, Object> n = new LinkedHashMap<>();
-                    n.put("note_id", p.noteId());
-                    n.put("title", p.title());
-                    n.put("source", p.source());
-                    cited.add(n);
-                }
-                m.put("cited", cited);
-                turns.add(m);
-            }
-            o.put("turns", turns);
+            o.put("turns", AnswerJson.turns(c.history()));
             c.warning().ifPresent(w -> o.put("warning", w));
         }
         Http.sendJson(ex, 200, o);

@@ -83,6 +83,8 @@ public final class Conversation implements AutoCloseable {
     private final String name;
     private final Path file;
     private final List<Turn> turns = new ArrayList<>();
+    /** Turns asked here and not yet written to the file. */
+    private final List<Turn> unsaved = new ArrayList<>();
     private final String warning;
     private String notSaved;
     private final boolean started;
@@ -262,7 +264,14 @@ public final class Conversation implements AutoCloseable {
                 cited.add(c.passage());
             }
         }
-        turns.add(new Turn(question.strip(), query, a.text(), Instant.now(), cited));
+        Turn asked = new Turn(question.strip(), query, a.text(), Instant.now(), cited);
+        turns.add(asked);
+        if (file != null) {
+            unsaved.add(asked);
+            if (unsaved.size() > MAX_TURNS) {
+                unsaved.remove(0);
+            }
+        }
         while (turns.size() > MAX_TURNS) {
             turns.remove(0);
         }
@@ -304,13 +313,46 @@ public final class Conversation implements AutoCloseable {
         return new FollowUps.Previous(t.searchedFor(), t.answer(), titles, text.toString());
     }
 
+    /**
+     * Writes the thread, keeping the turns another conversation on the same thread (another process,
+     * another window) wrote since this one read it: under a lock, the file is read again and this
+     * conversation's unsaved turns are added after its turns (the newest {@link #MAX_TURNS} kept);
+     * that becomes this conversation's history.
+     */
     private void save() throws IOException {
-        List<ThreadFile.StoredTurn> stored = new ArrayList<>(turns.size());
-        for (Turn t : turns) {
-            stored.add(new ThreadFile.StoredTurn(t.question(), t.searchedFor(), t.answer(), t.at(), t.cited()));
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Object local = SAVING.computeIfAbsent(dir.normalize(), d -> new Object());
+        synchronized (local) { // a FileLock is per process: threads of this one wait here
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(dir.resolve(LOCK_FILE),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                    java.nio.channels.FileLock lock = ch.lock()) {
+                List<Turn> merged = new ArrayList<>();
+                try {
+                    for (ThreadFile.StoredTurn t : ThreadFile.read(file)) {
+                        merged.add(new Turn(t.question(), t.searchedFor(), t.answer(), t.at(), t.cited()));
+                    }
+                    merged.addAll(unsaved); // the file as it is now, then this conversation's new turns
+                } catch (NoSuchFileException | ThreadFile.DamagedThreadException e) {
+                    merged = new ArrayList<>(turns); // nothing (readable) there: this conversation's turns
+                }
+                List<Turn> kept = merged.subList(Math.max(0, merged.size() - MAX_TURNS), merged.size());
+                List<ThreadFile.StoredTurn> stored = new ArrayList<>(kept.size());
+                for (Turn t : kept) {
+                    stored.add(new ThreadFile.StoredTurn(t.question(), t.searchedFor(), t.answer(), t.at(), t.cited()));
+                }
+                ThreadFile.write(file, stored);
+                List<Turn> now = List.copyOf(kept);
+                turns.clear();
+                turns.addAll(now);
+                unsaved.clear();
+            }
         }
-        ThreadFile.write(file, stored);
     }
+
+    /** One lock file per threads folder, held while a thread is read again and written. */
+    private static final String LOCK_FILE = ".lock";
+    private static final java.util.concurrent.ConcurrentMap<Path, Object> SAVING = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The stored threads in {@code dir}, by name. */
     static List<Info> list(Path dir) throws IOException {

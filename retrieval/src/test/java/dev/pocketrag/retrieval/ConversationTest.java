@@ -148,6 +148,20 @@ class ConversationTest {
     }
 
     @Test
+    void two_conversations_on_one_thread_keep_each_other_s_turns(@TempDir Path dir) throws Exception {
+        try (Notebook nb = open(dir, null); Conversation first = nb.conversation("shared");
+                Conversation second = nb.conversation("shared")) { // as two processes or windows would
+            first.ask("When is the dentist?");
+            second.ask("When is the Atlas cut-over?");
+            first.ask("And where?");
+            List<String> asked = nb.conversation("shared").history().stream().map(Conversation.Turn::question).toList();
+            assertEquals(List.of("When is the dentist?", "When is the Atlas cut-over?", "And where?"), asked);
+            assertEquals(asked, first.history().stream().map(Conversation.Turn::question).toList(),
+                    "a save also brings in what the other wrote");
+        }
+    }
+
+    @Test
     void with_a_model_the_model_rewrites_the_follow_up_from_fenced_turns(@TempDir Path dir) throws Exception {
         ScriptedChatModel model = NotebookTest.fakeModel(4096, "The cut-over is on 7 June [1].", 7);
         try (Notebook nb = open(dir, model)) {

@@ -28,9 +28,15 @@ import java.util.Locale;
  * about 80 MiB for the JVM with a tiny vocabulary (stories260K), plus roughly 700 bytes a token for the
  * token strings, merges and lookup maps (Llama-3: 128,256 tokens, Qwen2: 151,936).
  *
- * <p>Measured (synthetic models of real shapes, 2 threads): Llama-3.2-1B Q4_0 at 4096 estimates 969.6 MiB,
- * peak RSS 1012.8 MiB; at 1024, 873.6 vs 872.7 MiB; Qwen2.5-0.5B Q4_0 at 512, 463.2 vs 462.6 MiB;
- * stories260K at 512, 82.0 vs 83.2 MiB: within 5% each.
+ * <p>Measured when calibrated (synthetic models of real shapes, 2 threads, prompt batches of 64 and the
+ * kernels before the batch GEMM): Llama-3.2-1B Q4_0 at 4096 estimated 969.6 MiB, peak RSS 1012.8 MiB; at
+ * 1024, 873.6 vs 872.7 MiB; Qwen2.5-0.5B Q4_0 at 512, 463.2 vs 462.6 MiB; stories260K at 512, 82.0 vs
+ * 83.2 MiB: within 5% each. <b>Stale since:</b> with the current engine (batches of 256, per-thread GEMM
+ * panels) and the launcher's default heap, peak RSS runs well above the estimate (2 December 2026,
+ * {@code ./pocketrag generate -n 32}: Qwen2.5-0.5B Q4_0 at 512 estimates 547 MiB, peak RSS 830-1,020 MiB,
+ * 1,317 MiB with a 400-word prompt; stories260K 82.8 vs 158 MiB); the gap is mostly the Java heap, which
+ * the runtime term does not bound. Read the estimate as what the model needs, not as the process's size,
+ * until the runtime term is calibrated again.
  *
  * <h2>Worked example: Llama-3.2-1B at a 4096-token context</h2>
  * 16 layers, 32 query heads, 8 KV heads, head dim 64, nEmbd 2048, nFf 8192, vocabulary 128256:

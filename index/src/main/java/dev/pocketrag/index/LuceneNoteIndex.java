@@ -762,22 +762,14 @@ final class LuceneNoteIndex implements NoteIndex {
         }
     }
 
-    private void release(IndexSearcher s) throws IOException {
-        s.getIndexReader().decRef(); // what SearcherManager.release does, whichever manager it came from
-    }
-
-    @Override
-    public Optional<Note> get(String id) throws IOException {
+    /**
+     * {@code r} on a searcher that sees every write made before this call, released after; what
+     * reading damaged files throws becomes a {@link DamagedIndexException}.
+     */
+    private <T> T read(SearcherRead<T> r) throws IOException {
         IndexSearcher s = acquire();
         try {
-            TopDocs td = s.search(new BooleanQuery.Builder()
-                    .add(new TermQuery(new Term(F_ID, id)), Occur.FILTER)
-                    .add(new TermQuery(new Term(F_HEAD, "1")), Occur.FILTER)
-                    .build(), 1);
-            if (td.scoreDocs.length == 0) {
-                return Optional.empty();
-            }
-            return Optional.of(note(s.storedFields().document(td.scoreDocs[0].doc)));
+            return r.apply(s);
         } catch (IOException | RuntimeException e) {
             throw damagedOr(path, e);
         } finally {
@@ -785,10 +777,26 @@ final class LuceneNoteIndex implements NoteIndex {
         }
     }
 
+    @FunctionalInterface
+    private interface SearcherRead<T> {
+        T apply(IndexSearcher s) throws IOException;
+    }
+
+    private void release(IndexSearcher s) throws IOException {
+        s.getIndexReader().decRef(); // what SearcherManager.release does, whichever manager it came from
+    }
+
+    @Override
+    public Optional<Note> get(String id) throws IOException {
+        return read(s -> {
+            int doc = headDoc(s, id);
+            return doc < 0 ? Optional.<Note>empty() : Optional.of(note(s.storedFields().document(doc)));
+        });
+    }
+
     @Override
     public List<Chunk> chunks(String id) throws IOException {
-        IndexSearcher s = acquire();
-        try {
+        return read(s -> {
             TopDocs td = s.search(new TermQuery(new Term(F_ID, id)), 100_000);
             StoredFields sf = s.storedFields();
             List<Chunk> out = new ArrayList<>(td.scoreDocs.length);
@@ -801,34 +809,24 @@ final class LuceneNoteIndex implements NoteIndex {
             }
             out.sort(Comparator.comparingInt(Chunk::ordinal));
             return out;
-        } catch (IOException | RuntimeException e) {
-            throw damagedOr(path, e);
-        } finally {
-            release(s);
-        }
+        });
     }
 
     @Override
     public Optional<String> fingerprint(String id) throws IOException {
-        IndexSearcher s = acquire();
-        try {
+        return read(s -> {
             int doc = headDoc(s, id);
             if (doc < 0) {
                 return Optional.empty();
             }
             String f = s.storedFields().document(doc, Set.of(F_FINGERPRINT)).get(F_FINGERPRINT);
             return Optional.of(f == null ? "" : f);
-        } catch (IOException | RuntimeException e) {
-            throw damagedOr(path, e);
-        } finally {
-            release(s);
-        }
+        });
     }
 
     @Override
     public Optional<ChunkedNote> getChunked(String id) throws IOException {
-        IndexSearcher s = acquire();
-        try {
+        return read(s -> {
             int head = headDoc(s, id);
             if (head < 0) {
                 return Optional.empty();
@@ -858,11 +856,7 @@ final class LuceneNoteIndex implements NoteIndex {
                 }
             }
             return Optional.of(new ChunkedNote(note, List.of(chunks), List.of(vectors), fingerprint));
-        } catch (IOException | RuntimeException e) {
-            throw damagedOr(path, e);
-        } finally {
-            release(s);
-        }
+        });
     }
 
     /** Stored fields of a chunk that {@link #getChunked} reads. */
@@ -898,8 +892,7 @@ final class LuceneNoteIndex implements NoteIndex {
         if (limit < 0 || (long) offset + limit > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("limit=" + limit + ", must be in [0, " + (Integer.MAX_VALUE - 16 - offset) + "]");
         }
-        IndexSearcher s = acquire();
-        try {
+        return read(s -> {
             BooleanQuery.Builder q = new BooleanQuery.Builder().add(new TermQuery(new Term(F_HEAD, "1")), Occur.FILTER);
             Query f = filterQuery(filter);
             if (f != null) {
@@ -917,17 +910,12 @@ final class LuceneNoteIndex implements NoteIndex {
                 out.add(note(sf.document(td.scoreDocs[i].doc)));
             }
             return out;
-        } catch (IOException | RuntimeException e) {
-            throw damagedOr(path, e);
-        } finally {
-            release(s);
-        }
+        });
     }
 
     @Override
     public IndexStats stats() throws IOException {
-        IndexSearcher s = acquire();
-        try {
+        return read(s -> {
             long notes = s.count(new TermQuery(new Term(F_HEAD, "1")));
             long chunks = s.getIndexReader().numDocs();
             long size = 0;
@@ -940,11 +928,7 @@ final class LuceneNoteIndex implements NoteIndex {
             }
             return new IndexStats(notes, chunks, size, options.modelId(), options.dimension(),
                     options.vectorFormat(), s.getIndexReader().leaves().size());
-        } catch (IOException | RuntimeException e) {
-            throw damagedOr(path, e);
-        } finally {
-            release(s);
-        }
+        });
     }
 
     private static Note note(Document d) {
@@ -973,8 +957,7 @@ final class LuceneNoteIndex implements NoteIndex {
             throw new IllegalArgumentException("query vector has " + r.vector().length + " dimensions, the index holds "
                     + options.dimension() + "-dimensional vectors of model '" + options.modelId() + "'");
         }
-        IndexSearcher s = acquire();
-        try {
+        return read(s -> {
             if (s.getIndexReader().numDocs() == 0) {
                 return List.of(); // nothing to find (and Lucene's kNN rescoring expects a non-empty index)
             }
@@ -1028,11 +1011,7 @@ final class LuceneNoteIndex implements NoteIndex {
                 }
             }
             return out;
-        } catch (IOException | RuntimeException e) {
-            throw damagedOr(path, e);
-        } finally {
-            release(s);
-        }
+        });
     }
 
     private List<ListHit> dense(IndexSearcher s, float[] vector, Query filter, int n, boolean group) throws IOException {

@@ -11,30 +11,6 @@ final class TestSupport {
     static final String MODEL = "test-model@1";
     static final int DIM = 16;
 
-    /**
-     * A stand-in for a word-piece tokenizer: 2 special tokens plus one token per run of letters or
-     * digits and one per other non-space character.
-     */
-    static int countTokens(String s) {
-        int n = 2;
-        int i = 0;
-        while (i < s.length()) {
-            char c = s.charAt(i);
-            if (Character.isWhitespace(c)) {
-                i++;
-            } else if (Character.isLetterOrDigit(c)) {
-                while (i < s.length() && Character.isLetterOrDigit(s.charAt(i))) {
-                    i++;
-                }
-                n++;
-            } else {
-                i++;
-                n++;
-            }
-        }
-        return n;
-    }
-
     static float[] randomUnit(Random rnd, int dim) {
         float[] v = new float[dim];
         double sq = 0;
@@ -59,9 +35,9 @@ final class TestSupport {
 
     /**
      * The index's tests' own chunker (the real one, retrieval's {@code Chunker}, is above this
-     * module): windows of whole words (runs of non-space characters), at most {@code maxTokens - 2}
-     * words of {@link #countTokens} each and consecutive windows sharing {@code overlapWords}; an
-     * empty body gives one empty chunk. The embedding text is the title, a line break and the text.
+     * module): windows of whole words (runs of non-space characters), at most
+     * {@code (maxTokens - 2) / 2} words each (a word may count as more than one token) and
+     * consecutive windows sharing {@code overlapWords}; an empty body gives one empty chunk. The embedding text is the title, a line break and the text.
      */
     static List<Chunk> split(Note note, int maxTokens, int overlapWords) {
         List<int[]> words = new ArrayList<>();

@@ -82,6 +82,16 @@ public interface Embedder extends AutoCloseable {
     String modelId();
 
     /**
+     * What turns this model's outputs into vectors, in one canonical line ({@link
+     * EmbedderOptions#recipe()}: pooling, normalisation, max tokens, query and passage prefixes). An
+     * index records it beside {@link #modelId()}: the same model file with another recipe makes
+     * other vectors. Empty when the implementation does not say.
+     */
+    default String recipe() {
+        return "";
+    }
+
+    /**
      * The number of tokens this embedder sees for {@code text}, special tokens included, before
      * truncation (of the first {@link #maxChars(int)} characters); a chunker keeps each chunk at or
      * below {@link #maxTokens()}.

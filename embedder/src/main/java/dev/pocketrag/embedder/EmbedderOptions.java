@@ -85,6 +85,31 @@ public record EmbedderOptions(
         return new EmbedderOptions(pooling, normalize, maxTokens, queryPrefix, passagePrefix, threads, maxCount, maxWaitMillis);
     }
 
+    /**
+     * The recipe part of these options (what changes vectors; not the run settings) in one canonical
+     * line, e.g. {@code pooling=mean normalize=true maxTokens=256 query="" passage=""}: an index
+     * records it with the model id and refuses vectors made with another.
+     */
+    public String recipe() {
+        return "pooling=" + pooling.name().toLowerCase(java.util.Locale.ROOT) + " normalize=" + normalize
+                + " maxTokens=" + maxTokens + " query=" + quote(queryPrefix) + " passage=" + quote(passagePrefix);
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+
     /** The number of model threads these options ask for, with 0 resolved to the processor count. */
     public int effectiveThreads() {
         return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;

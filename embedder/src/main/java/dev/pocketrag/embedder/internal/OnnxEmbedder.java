@@ -371,6 +371,11 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     @Override
+    public String recipe() {
+        return options.recipe();
+    }
+
+    @Override
     public int countTokens(String text) {
         Objects.requireNonNull(text, "text");
         checkOpen();

@@ -305,6 +305,18 @@ public final class Notebook implements AutoCloseable {
         return new Builder(directory);
     }
 
+    /**
+     * What the index of the notebook in {@code directory} records about its vectors (model id,
+     * dimension, recipe; the recipe filled in for an index written before recipes were recorded),
+     * read without opening the notebook or loading a model; empty for a new notebook. {@link
+     * Embedders#modelWithId} names it when it is a built-in one.
+     *
+     * @throws dev.pocketrag.index.DamagedIndexException if its commit point cannot be read
+     */
+    public static Optional<RecordedModel> recordedModel(Path directory) throws IOException {
+        return NoteIndex.recorded(IndexLayout.current(directory)).map(Notebook::filled);
+    }
+
     /** Settings of a notebook. */
     public static final class Builder {
         private final Path directory;

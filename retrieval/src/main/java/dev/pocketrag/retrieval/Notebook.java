@@ -53,7 +53,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * A notebook: notes in, searchable by meaning and by words, questions answered with citations.
  *
  * <pre>{@code
- * try (Notebook nb = Notebook.open(Path.of("notes-db"))) {          // built-in MiniLM, no chat model
+ * try (Notebook nb = Notebook.open(Path.of("notes-db"))) {          // its own embedder (new: MiniLM), no chat model
  *     nb.add(Note.of("Dentist", "Appointment on 14 March at 09:30 with Dr. Sousa.", List.of("health")));
  *     Answer a = nb.ask("When is the dentist appointment?");        // extractive, with citations
  * }
@@ -63,8 +63,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * }</pre>
  *
  * <p>Layout of the notebook directory: {@code index/} holds the Lucene index (notes, chunks,
- * vectors, BM25 postings). The index records the embedding model, and refuses another one.
- * {@code threads/} holds the stored conversations ({@link #conversation(String)}), one file each.
+ * vectors, BM25 postings); after a {@link #reindex re-index} it is {@code index-N/}, which the small
+ * file {@code index.current} names (see {@code IndexLayout} for the folders and the states a crash
+ * can leave). The index records the embedding model (id, dimension, recipe): a notebook opened
+ * without an embedder uses that one (if it is built in), and one opened with another refuses it
+ * ({@link EmbedderMismatchException}). {@code threads/} holds the stored conversations ({@link
+ * #conversation(String)}), one file each.
  *
  * <p>Every write ({@link #add}, {@link #addAll}, {@link #update}, {@link #delete}) is durable when
  * it returns; {@link #importFolder} commits as it goes, so a crash loses at most the file being

@@ -28,9 +28,12 @@ import java.util.Optional;
  *     #MAX_PROBLEMS}
  * @param backup where a repair copied the index before changing it; empty for a check, and for a
  *     repair of a sound index (which changes nothing)
+ * @param model the embedding model the index's last commit records (id, dimension, recipe); empty
+ *     when there is no index, or its commit cannot be read or records none
  */
 public record IndexCheck(boolean repaired, long sound, long rebuilt, long lost, long unidentified, long chunks,
-        List<String> problems, long problemCount, List<NoteRef> lostNotes, Optional<Path> backup) {
+        List<String> problems, long problemCount, List<NoteRef> lostNotes, Optional<Path> backup,
+        Optional<RecordedModel> model) {
 
     /** The most problems and lost notes listed. */
     public static final int MAX_PROBLEMS = 100;
@@ -39,6 +42,7 @@ public record IndexCheck(boolean repaired, long sound, long rebuilt, long lost, 
         problems = List.copyOf(problems);
         lostNotes = List.copyOf(lostNotes);
         Objects.requireNonNull(backup, "backup");
+        Objects.requireNonNull(model, "model");
     }
 
     /** A note named in a report: its id and, when it could be read, its title (else empty). */

@@ -97,6 +97,8 @@ final class IndexDoctor {
     private final Set<String> seen = new HashSet<>();
     private final List<String> brokenSegments = new ArrayList<>();
     private boolean unreadableCommit;
+    /** What the commit records, once read. */
+    private RecordedModel recorded;
 
     /** A note to index again, and the fingerprint it had. */
     record Rebuild(Note note, String fingerprint) {}
@@ -201,21 +203,21 @@ final class IndexDoctor {
         return status;
     }
 
-    private void checkRecorded(Map<String, String> recorded) throws IOException {
-        String model = recorded.get(LuceneNoteIndex.UD_MODEL);
-        String dim = recorded.get(LuceneNoteIndex.UD_DIMENSION);
+    private void checkRecorded(Map<String, String> userData) throws IOException {
+        String model = userData.get(LuceneNoteIndex.UD_MODEL);
+        String dim = userData.get(LuceneNoteIndex.UD_DIMENSION);
         if (model == null || dim == null) {
             problem("the last commit records no embedding model");
             return;
         }
-        if (!model.equals(options.modelId()) || !dim.equals(Integer.toString(options.dimension()))) {
-            int d;
-            try {
-                d = Integer.parseInt(dim);
-            } catch (NumberFormatException e) {
-                d = -1;
-            }
-            throw new ModelMismatchException(path, model, d, options.modelId(), options.dimension());
+        try {
+            recorded = new RecordedModel(model, Integer.parseInt(dim), userData.getOrDefault(LuceneNoteIndex.UD_RECIPE, ""));
+        } catch (IllegalArgumentException e) {
+            problem("the last commit records dimension '" + dim + "', not a number in [1, " + IndexOptions.MAX_DIMENSION + "]");
+            return;
+        }
+        if (!recorded.accepts(options.model())) {
+            throw new ModelMismatchException(path, recorded, options.model());
         }
     }
 
@@ -483,7 +485,7 @@ final class IndexDoctor {
             problemCount++; // lost notes are always a problem
         }
         return new IndexCheck(repaired, sound, rebuild.size(), lost.size(), unidentified, chunks, problems,
-                problemCount, refs, backup);
+                problemCount, refs, backup, Optional.ofNullable(recorded));
     }
 
     /** A failure in words: damage as {@link LuceneNoteIndex#damage} says it, else its message. */

@@ -16,9 +16,13 @@ import java.util.Objects;
  * @param knnCandidates HNSW candidates a kNN search collects (at least k) before keeping the
  *     best k, 1 to 10000 (default 100, like efSearch); with quantized formats the candidates are
  *     rescored with the full-precision vectors
+ * @param recipe how the model's outputs became vectors ({@code Embedder.recipe()}: pooling,
+ *     normalisation, max tokens, prefixes), at most 4000 characters; recorded with the model id,
+ *     and an index that records another one is refused. Empty: not said (any recorded recipe is
+ *     accepted and kept)
  */
 public record IndexOptions(String modelId, int dimension, VectorFormat vectorFormat, int maxConn,
-        int beamWidth, float bm25K1, float bm25B, int knnCandidates) {
+        int beamWidth, float bm25K1, float bm25B, int knnCandidates, String recipe) {
 
     public static final int DEFAULT_MAX_CONN = 16;
     public static final int DEFAULT_BEAM_WIDTH = 100;
@@ -30,6 +34,11 @@ public record IndexOptions(String modelId, int dimension, VectorFormat vectorFor
     public IndexOptions {
         Objects.requireNonNull(modelId, "modelId");
         Objects.requireNonNull(vectorFormat, "vectorFormat");
+        Objects.requireNonNull(recipe, "recipe");
+        if (recipe.length() > 4000 || recipe.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new IllegalArgumentException("recipe must be one line of at most 4000 characters, got '"
+                    + Note.abbreviate(recipe) + "'");
+        }
         if (modelId.isBlank() || modelId.length() > 1000) {
             throw new IllegalArgumentException("modelId must have 1 to 1000 characters and not be blank, got '"
                     + Note.abbreviate(modelId) + "'");
@@ -54,25 +63,42 @@ public record IndexOptions(String modelId, int dimension, VectorFormat vectorFor
         }
     }
 
-    /** Defaults: int8 HNSW, M=16, beam width 100, BM25 k1=0.9 b=0.4, 100 kNN candidates. */
+    /**
+     * Defaults: int8 HNSW, M=16, beam width 100, BM25 k1=0.9 b=0.4, 100 kNN candidates, no recipe
+     * said.
+     */
     public static IndexOptions of(String modelId, int dimension) {
         return new IndexOptions(modelId, dimension, VectorFormat.INT8, DEFAULT_MAX_CONN, DEFAULT_BEAM_WIDTH,
-                DEFAULT_BM25_K1, DEFAULT_BM25_B, DEFAULT_KNN_CANDIDATES);
+                DEFAULT_BM25_K1, DEFAULT_BM25_B, DEFAULT_KNN_CANDIDATES, "");
+    }
+
+    /** {@link #of(String, int)} for the model {@code m} with its recipe. */
+    public static IndexOptions of(RecordedModel m) {
+        return of(m.modelId(), m.dimension()).withRecipe(m.recipe());
+    }
+
+    /** The model these options open an index for. */
+    public RecordedModel model() {
+        return new RecordedModel(modelId, dimension, recipe);
+    }
+
+    public IndexOptions withRecipe(String r) {
+        return new IndexOptions(modelId, dimension, vectorFormat, maxConn, beamWidth, bm25K1, bm25B, knnCandidates, r);
     }
 
     public IndexOptions withVectorFormat(VectorFormat format) {
-        return new IndexOptions(modelId, dimension, format, maxConn, beamWidth, bm25K1, bm25B, knnCandidates);
+        return new IndexOptions(modelId, dimension, format, maxConn, beamWidth, bm25K1, bm25B, knnCandidates, recipe);
     }
 
     public IndexOptions withHnsw(int newMaxConn, int newBeamWidth) {
-        return new IndexOptions(modelId, dimension, vectorFormat, newMaxConn, newBeamWidth, bm25K1, bm25B, knnCandidates);
+        return new IndexOptions(modelId, dimension, vectorFormat, newMaxConn, newBeamWidth, bm25K1, bm25B, knnCandidates, recipe);
     }
 
     public IndexOptions withBm25(float k1, float b) {
-        return new IndexOptions(modelId, dimension, vectorFormat, maxConn, beamWidth, k1, b, knnCandidates);
+        return new IndexOptions(modelId, dimension, vectorFormat, maxConn, beamWidth, k1, b, knnCandidates, recipe);
     }
 
     public IndexOptions withKnnCandidates(int candidates) {
-        return new IndexOptions(modelId, dimension, vectorFormat, maxConn, beamWidth, bm25K1, bm25B, candidates);
+        return new IndexOptions(modelId, dimension, vectorFormat, maxConn, beamWidth, bm25K1, bm25B, candidates, recipe);
     }
 }

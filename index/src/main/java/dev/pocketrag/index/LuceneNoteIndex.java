@@ -101,8 +101,11 @@ import org.apache.lucene.util.BytesRef;
  *       empty)</li>
  * </ul>
  * Commit user data: {@code pocketrag.schema} ("1"), {@code pocketrag.model} (embedding model id),
- * {@code pocketrag.dimension} (decimal), {@code pocketrag.vectorFormat} (the {@link VectorFormat}
- * name new segments are written with).
+ * {@code pocketrag.dimension} (decimal), {@code pocketrag.recipe} (the embedder's recipe line, see
+ * {@link RecordedModel#recipe()}; absent in indexes written before it was recorded, and while no
+ * opener has said one), {@code pocketrag.vectorFormat} (the {@link VectorFormat} name new segments
+ * are written with). An index without a recipe takes the first one an opener says, at its next
+ * commit; one with a recipe refuses an opener that says another.
  *
  * <p>Vectors use a per-field format through Lucene's default codec with {@code
  * getKnnVectorsFormatForField} overridden; the format name is written per segment, so an index
@@ -141,6 +144,7 @@ final class LuceneNoteIndex implements NoteIndex {
     static final String UD_SCHEMA = "pocketrag.schema";
     static final String UD_MODEL = "pocketrag.model";
     static final String UD_DIMENSION = "pocketrag.dimension";
+    static final String UD_RECIPE = "pocketrag.recipe";
     static final String UD_FORMAT = "pocketrag.vectorFormat";
     static final String SCHEMA_VERSION = "1";
 
@@ -158,6 +162,8 @@ final class LuceneNoteIndex implements NoteIndex {
 
     private final Path path;
     private final IndexOptions options;
+    /** The recipe recorded at each commit: the options', else the one the index had recorded, else none. */
+    private final String recipe;
     private final Directory directory;
     private final boolean readOnly;
     private final Analyzer analyzer;
@@ -179,10 +185,11 @@ final class LuceneNoteIndex implements NoteIndex {
 
     private static final System.Logger LOG = System.getLogger(LuceneNoteIndex.class.getName());
 
-    private LuceneNoteIndex(Path path, IndexOptions options, Directory directory, IndexWriter writer,
+    private LuceneNoteIndex(Path path, IndexOptions options, String recipe, Directory directory, IndexWriter writer,
             SearcherManager searchers, Analyzer analyzer) {
         this.path = path;
         this.options = options;
+        this.recipe = recipe;
         this.directory = directory;
         this.live = new Live(writer, searchers, 0);
         this.readOnly = writer == null;
@@ -219,16 +226,18 @@ final class LuceneNoteIndex implements NoteIndex {
             if (!fresh) {
                 checkRecorded(path, recorded, options);
             }
-            // a change of the record (a new index, another vector format) is committed, by close()
-            // at the latest; setting it counts as a change, so an index opened only to read is not written
-            if (!userData(options).equals(recorded)) {
-                writer.setLiveCommitData(userData(options).entrySet());
+            String recipe = recipe(options, recorded);
+            // a change of the record (a new index, another vector format, a recipe said for the first
+            // time) is committed, by close() at the latest; setting it counts as a change, so an index
+            // opened only to read is not written
+            if (!userData(options, recipe).equals(recorded)) {
+                writer.setLiveCommitData(userData(options, recipe).entrySet());
             }
             if (fresh) {
                 writer.commit(); // records the model before any vector arrives
             }
             SearcherManager searchers = new SearcherManager(writer, true, false, searcherFactory(options));
-            LuceneNoteIndex index = new LuceneNoteIndex(path, options, directory, writer, searchers, analyzer);
+            LuceneNoteIndex index = new LuceneNoteIndex(path, options, recipe, directory, writer, searchers, analyzer);
             index.describeHolder("");
             success = true;
             return index;
@@ -358,12 +367,14 @@ final class LuceneNoteIndex implements NoteIndex {
             if (Files.isDirectory(path)) {
                 directory = FSDirectory.open(path);
             }
+            String recipe = options.recipe();
             if (directory != null && DirectoryReader.indexExists(directory)) {
                 reader = DirectoryReader.open(directory);
                 Map<String, String> recorded = reader.getIndexCommit().getUserData();
                 if (reader.maxDoc() > 0 || recorded.containsKey(UD_MODEL)) {
                     checkRecorded(path, recorded, options);
                 }
+                recipe = recipe(options, recorded);
             } else {
                 // no index yet: an empty one in memory, so that every read works the same way
                 closeQuietly(directory);
@@ -374,7 +385,7 @@ final class LuceneNoteIndex implements NoteIndex {
                 reader = DirectoryReader.open(directory);
             }
             SearcherManager searchers = new SearcherManager(reader, searcherFactory(options));
-            LuceneNoteIndex index = new LuceneNoteIndex(path, options, directory, null, searchers, analyzer);
+            LuceneNoteIndex index = new LuceneNoteIndex(path, options, recipe, directory, null, searchers, analyzer);
             success = true;
             return index;
         } catch (IOException | RuntimeException e) {
@@ -522,18 +533,70 @@ final class LuceneNoteIndex implements NoteIndex {
         } catch (NumberFormatException e) {
             throw new IOException("index " + path + " records dimension '" + dim + "', not a number", e);
         }
-        if (!model.equals(options.modelId()) || dimension != options.dimension()) {
-            throw new ModelMismatchException(path, model, dimension, options.modelId(), options.dimension());
+        if (dimension < 1 || dimension > IndexOptions.MAX_DIMENSION) {
+            throw new IOException("index " + path + " records dimension " + dimension + ", not in [1, "
+                    + IndexOptions.MAX_DIMENSION + "]");
+        }
+        RecordedModel had = new RecordedModel(model, dimension, recorded.getOrDefault(UD_RECIPE, ""));
+        if (!had.accepts(options.model())) {
+            throw new ModelMismatchException(path, had, options.model());
         }
     }
 
-    private static Map<String, String> userData(IndexOptions options) {
+    /** The recipe to record: the options' if they say one, else the one recorded (if any). */
+    private static String recipe(IndexOptions options, Map<String, String> recorded) {
+        return !options.recipe().isEmpty() ? options.recipe() : recorded.getOrDefault(UD_RECIPE, "");
+    }
+
+    private static Map<String, String> userData(IndexOptions options, String recipe) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(UD_SCHEMA, SCHEMA_VERSION);
         m.put(UD_MODEL, options.modelId());
         m.put(UD_DIMENSION, Integer.toString(options.dimension()));
+        if (!recipe.isEmpty()) {
+            m.put(UD_RECIPE, recipe);
+        }
         m.put(UD_FORMAT, options.vectorFormat().name());
         return m;
+    }
+
+    /**
+     * What the last commit of the index in {@code dir} records about its vectors; empty when there
+     * is no index there or it records no model (an empty index made by another program). Reads only
+     * the commit point ({@code segments_N}), takes no lock.
+     *
+     * @throws DamagedIndexException if the commit point cannot be read
+     * @throws IOException if the recorded dimension is not a number
+     */
+    static Optional<RecordedModel> recorded(Path dir) throws IOException {
+        Path path = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(path)) {
+            return Optional.empty();
+        }
+        try (Directory d = FSDirectory.open(path)) {
+            if (!DirectoryReader.indexExists(d)) {
+                return Optional.empty();
+            }
+            Map<String, String> ud;
+            try {
+                ud = org.apache.lucene.index.SegmentInfos.readLatestCommit(d).getUserData();
+            } catch (IOException | RuntimeException e) {
+                throw openFailure(path, e);
+            }
+            String model = ud.get(UD_MODEL);
+            String dim = ud.get(UD_DIMENSION);
+            if (model == null || dim == null) {
+                return Optional.empty();
+            }
+            int dimension;
+            try {
+                dimension = Integer.parseInt(dim);
+                return Optional.of(new RecordedModel(model, dimension, ud.getOrDefault(UD_RECIPE, "")));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("index " + path + " records dimension '" + dim + "', not in [1, "
+                        + IndexOptions.MAX_DIMENSION + "]", e);
+            }
+        }
     }
 
     /** Lucene's default codec with our vector format for the vector field. */
@@ -624,7 +687,7 @@ final class LuceneNoteIndex implements NoteIndex {
         }
         synchronized (commitLock) {
             try {
-                l.writer().setLiveCommitData(userData(options).entrySet());
+                l.writer().setLiveCommitData(userData(options, recipe).entrySet());
                 l.writer().commit();
             } catch (IOException | RuntimeException e) {
                 if (writeFailure(e)) {
@@ -926,7 +989,7 @@ final class LuceneNoteIndex implements NoteIndex {
                     // deleted by a concurrent merge: not part of the index any more
                 }
             }
-            return new IndexStats(notes, chunks, size, options.modelId(), options.dimension(),
+            return new IndexStats(notes, chunks, size, options.modelId(), options.dimension(), recipe,
                     options.vectorFormat(), s.getIndexReader().leaves().size());
         });
     }
@@ -1187,7 +1250,7 @@ final class LuceneNoteIndex implements NoteIndex {
             if (writer != null && writer.isOpen()) {
                 synchronized (commitLock) {
                     if (writer.hasUncommittedChanges()) { // nothing to commit after only reading
-                        writer.setLiveCommitData(userData(options).entrySet());
+                        writer.setLiveCommitData(userData(options, recipe).entrySet());
                         writer.commit();
                     }
                 }

@@ -18,8 +18,9 @@ import java.util.Optional;
  * After a crash the index opens at its last commit.
  *
  * <p>One writer per directory: opening an index that another process (or another open instance)
- * holds throws {@link IndexInUseException}. The index records the embedding model id and the
- * dimension of its vectors; opening it for another model throws {@link ModelMismatchException}.
+ * holds throws {@link IndexInUseException}. The index records the embedding model id, the
+ * dimension of its vectors and the embedder's recipe ({@link RecordedModel}); opening it for
+ * another model, dimension or recipe throws {@link ModelMismatchException}.
  *
  * <p>Thread-safe. {@link #open} gives the Lucene implementation; other implementations (a remote
  * search cluster) may follow the same contract.
@@ -31,7 +32,7 @@ public interface NoteIndex extends AutoCloseable {
      *
      * @throws IndexInUseException if another writer holds the directory (its message names the
      *     process, and what it is, when that process said: {@link #describeHolder})
-     * @throws ModelMismatchException if the index was built for another model or dimension
+     * @throws ModelMismatchException if the index was built for another model, dimension or recipe
      * @throws DamagedIndexException if its files are damaged (reads throw it too, when they meet
      *     damage that opening did not)
      * @throws IOException if the directory cannot be read or written, or is not a pocketrag index
@@ -41,12 +42,23 @@ public interface NoteIndex extends AutoCloseable {
     }
 
     /**
+     * What the index in {@code dir} records about its vectors (model id, dimension, recipe), read
+     * from its last commit without opening it or taking a lock; empty when there is no index there
+     * yet.
+     *
+     * @throws DamagedIndexException if its commit point cannot be read
+     */
+    static java.util.Optional<RecordedModel> recorded(Path dir) throws IOException {
+        return LuceneNoteIndex.recorded(dir);
+    }
+
+    /**
      * Opens the index in {@code dir} to read only: it takes no lock, so it works while another
      * process holds the index (it sees the last commit made before this call) and on a read-only
      * directory; a directory without an index reads as empty, and nothing is created. Writes throw
      * {@link IllegalStateException}.
      *
-     * @throws ModelMismatchException if the index was built for another model or dimension
+     * @throws ModelMismatchException if the index was built for another model, dimension or recipe
      * @throws DamagedIndexException if its files are damaged
      * @throws IOException if the directory cannot be read, or is not a pocketrag index
      */
@@ -61,7 +73,7 @@ public interface NoteIndex extends AutoCloseable {
      * commit's embedding model this one). Holds the index's lock while it runs.
      *
      * @throws IndexInUseException if another writer holds the index
-     * @throws ModelMismatchException if the index was built for another model or dimension
+     * @throws ModelMismatchException if the index was built for another model, dimension or recipe
      */
     static IndexCheck check(Path dir, IndexOptions options) throws IOException {
         return IndexDoctor.check(dir, options);

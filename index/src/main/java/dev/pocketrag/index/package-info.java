@@ -5,7 +5,8 @@
  * <p>Typical use, with any embedder (the index never embeds anything itself) and a chunker (the
  * notebook's is {@code dev.pocketrag.retrieval.Chunker}, above this module):
  * <pre>{@code
- * try (NoteIndex index = NoteIndex.open(dir, IndexOptions.of(embedder.modelId(), embedder.dimension()))) {
+ * try (NoteIndex index = NoteIndex.open(dir, IndexOptions.of(embedder.modelId(), embedder.dimension())
+ *         .withRecipe(embedder.recipe()))) {
  *     List<Chunk> chunks = chunker.split(note);
  *     index.put(note, chunks, embedder.embedAll(chunks.stream().map(Chunk::embeddingText).toList()));
  *     index.commit();

@@ -137,9 +137,11 @@ class NoteIndexTest {
         }
         ModelMismatchException e = assertThrows(ModelMismatchException.class,
                 () -> NoteIndex.open(dir, IndexOptions.of("other-model@2", DIM)));
-        assertEquals("index " + dir.toAbsolutePath() + " holds vectors of model 'test-model@1' (16 dims), not of"
-                + " 'other-model@2' (16 dims): rebuild it by opening a new index directory with the new model and"
-                + " adding every note again (or open this one with model 'test-model@1')", e.getMessage());
+        assertEquals("index " + dir.toAbsolutePath() + " holds vectors of model 'test-model@1' (16 dims, no recipe"
+                + " recorded), not of 'other-model@2' (16 dims, no recipe recorded): they differ in model id"
+                + " 'test-model@1' vs 'other-model@2'; rebuild it by opening a new index directory with the new model"
+                + " and adding every note again (or open this one with model 'test-model@1' and its recipe)",
+                e.getMessage());
         assertEquals("test-model@1", e.indexModel());
         e = assertThrows(ModelMismatchException.class, () -> NoteIndex.open(dir, IndexOptions.of(MODEL, 384)));
         assertEquals(16, e.indexDimension());
@@ -148,6 +150,59 @@ class NoteIndexTest {
             assertEquals(1, index.stats().notes());
             assertEquals(MODEL, index.stats().modelId());
         }
+    }
+
+    static final String RECIPE = "pooling=mean normalize=true maxTokens=256 query=\"\" passage=\"\"";
+
+    @Test
+    void records_the_recipe_and_refuses_one_that_differs_in_a_prefix_alone() throws IOException {
+        IndexOptions o = IndexOptions.of(MODEL, DIM).withRecipe(RECIPE);
+        try (NoteIndex index = NoteIndex.open(dir, o)) {
+            index.put(chunked(note("a", "", "x", T0), axis(0, DIM), 256));
+            assertEquals(RECIPE, index.stats().recipe());
+        }
+        assertEquals(Optional.of(new RecordedModel(MODEL, DIM, RECIPE)), NoteIndex.recorded(dir));
+        String other = RECIPE.replace("query=\"\"", "query=\"query: \"");
+        for (boolean readOnly : new boolean[] {false, true}) {
+            IndexOptions wanted = o.withRecipe(other);
+            ModelMismatchException e = assertThrows(ModelMismatchException.class,
+                    () -> (readOnly ? NoteIndex.openReadOnly(dir, wanted) : NoteIndex.open(dir, wanted)).close());
+            assertEquals("recipe: query prefix \"\" vs \"query: \"", e.difference());
+            assertTrue(e.getMessage().contains(RECIPE) && e.getMessage().contains(other), e.getMessage());
+            assertEquals(new RecordedModel(MODEL, DIM, RECIPE), e.recorded());
+        }
+        assertThrows(ModelMismatchException.class, () -> NoteIndex.check(dir, o.withRecipe(other)));
+        // an opener that says no recipe is not refused, and does not erase the recorded one
+        try (NoteIndex index = NoteIndex.open(dir, IndexOptions.of(MODEL, DIM))) {
+            index.put(chunked(note("b", "", "y", T0), axis(1, DIM), 256));
+            index.commit();
+        }
+        assertEquals(RECIPE, NoteIndex.recorded(dir).orElseThrow().recipe());
+        assertEquals(Optional.of(new RecordedModel(MODEL, DIM, RECIPE)), NoteIndex.check(dir, o).model());
+    }
+
+    @Test
+    void an_index_without_a_recorded_recipe_opens_and_records_the_first_one_said() throws IOException {
+        try (NoteIndex index = open()) { // as the code before recipes: none said, none recorded
+            index.put(chunked(note("a", "", "x", T0), axis(0, DIM), 256));
+        }
+        assertEquals(Optional.of(new RecordedModel(MODEL, DIM, "")), NoteIndex.recorded(dir));
+        try (NoteIndex index = NoteIndex.openReadOnly(dir, IndexOptions.of(MODEL, DIM).withRecipe(RECIPE))) {
+            assertEquals(1, index.stats().notes());
+        }
+        assertEquals("", NoteIndex.recorded(dir).orElseThrow().recipe(), "a read-only open writes nothing");
+        try (NoteIndex index = NoteIndex.open(dir, IndexOptions.of(MODEL, DIM).withRecipe(RECIPE))) {
+            assertEquals(1, index.stats().notes());
+        }
+        assertEquals(RECIPE, NoteIndex.recorded(dir).orElseThrow().recipe());
+        assertThrows(ModelMismatchException.class,
+                () -> NoteIndex.open(dir, IndexOptions.of(MODEL, DIM).withRecipe(RECIPE.replace("256", "512"))));
+    }
+
+    @Test
+    void recorded_is_empty_where_there_is_no_index() throws IOException {
+        assertEquals(Optional.empty(), NoteIndex.recorded(dir.resolve("nothing-here")));
+        assertEquals(Optional.empty(), NoteIndex.recorded(dir));
     }
 
     @Test

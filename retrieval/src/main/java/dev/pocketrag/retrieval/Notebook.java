@@ -4,14 +4,17 @@ import dev.pocketrag.chat.ChatCompletion;
 import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.chat.TokenListener;
 import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.EmbedderModel;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.index.Chunk;
 import dev.pocketrag.index.ChunkedNote;
 import dev.pocketrag.index.IndexCheck;
 import dev.pocketrag.index.IndexOptions;
 import dev.pocketrag.index.IndexStats;
+import dev.pocketrag.index.ModelMismatchException;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.NoteIndex;
+import dev.pocketrag.index.RecordedModel;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
 import dev.pocketrag.index.SearchMode;
@@ -24,9 +27,12 @@ import dev.pocketrag.retrieval.internal.ContextPacker;
 import dev.pocketrag.retrieval.internal.Extractive;
 import dev.pocketrag.retrieval.internal.FocusedPassages;
 import dev.pocketrag.retrieval.internal.FolderImporter;
+import dev.pocketrag.retrieval.internal.IndexLayout;
 import dev.pocketrag.retrieval.internal.NoteExport;
 import dev.pocketrag.retrieval.internal.NoteFiles;
 import dev.pocketrag.retrieval.internal.PromptBuilder;
+import dev.pocketrag.retrieval.internal.Reindexer;
+import dev.pocketrag.retrieval.internal.UnknownEmbedder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -40,12 +46,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A notebook: notes in, searchable by meaning and by words, questions answered with citations.
  *
  * <pre>{@code
- * try (Notebook nb = Notebook.open(Path.of("notes-db"))) {          // built-in MiniLM, no chat model
+ * try (Notebook nb = Notebook.open(Path.of("notes-db"))) {          // its own embedder (new: MiniLM), no chat model
  *     nb.add(Note.of("Dentist", "Appointment on 14 March at 09:30 with Dr. Sousa.", List.of("health")));
  *     Answer a = nb.ask("When is the dentist appointment?");        // extractive, with citations
  * }
@@ -55,8 +63,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  *
  * <p>Layout of the notebook directory: {@code index/} holds the Lucene index (notes, chunks,
- * vectors, BM25 postings). The index records the embedding model, and refuses another one.
- * {@code threads/} holds the stored conversations ({@link #conversation(String)}), one file each.
+ * vectors, BM25 postings); after a {@link #reindex re-index} it is {@code index-N/}, which the small
+ * file {@code index.current} names (see {@code IndexLayout} for the folders and the states a crash
+ * can leave). The index records the embedding model (id, dimension, recipe): a notebook opened
+ * without an embedder uses that one (if it is built in), and one opened with another refuses it
+ * ({@link EmbedderMismatchException}). {@code threads/} holds the stored conversations ({@link
+ * #conversation(String)}), one file each.
  *
  * <p>Every write ({@link #add}, {@link #addAll}, {@link #update}, {@link #delete}) is durable when
  * it returns; {@link #importFolder} commits as it goes, so a crash loses at most the file being
@@ -71,48 +83,187 @@ public final class Notebook implements AutoCloseable {
     public static final int MAX_QUESTION_CHARS = 4000;
 
     private final Path directory;
-    private final Embedder embedder;
-    private final boolean ownsEmbedder;
+    private final boolean readOnly;
+    /** Whether the index was given by {@link Builder#index} (no index folder of ours: no re-index). */
+    private final boolean givenIndex;
     private final ChatModel chatModel;
     private final boolean ownsChatModel;
-    private final NoteIndex index;
+    // the three below change together, only in a re-index's switch, under the write lock of switching
+    private volatile Embedder embedder;
+    private volatile boolean ownsEmbedder;
+    private volatile NoteIndex index;
     /** Made on the first note added: it counts tokens with the embedder, which loads the model. */
     private volatile Chunker chunker;
     private final Object chunkerLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Every use of the index and the embedder holds the read lock; a re-index's final catch-up and
+     * switch hold the write lock, so they wait for the work in flight and the next waits for them.
+     */
+    private final ReentrantReadWriteLock switching = new ReentrantReadWriteLock(true);
+    private final ReentrantLock reindexing = new ReentrantLock();
+    /** What {@link #describeHolder} last said (null: nothing), said again to a new index. */
+    private volatile String holder;
+
+    private static final System.Logger LOG = System.getLogger(Notebook.class.getName());
+    /** Opens that start again because a re-index switched the notebook meanwhile, at most. */
+    private static final int MAX_OPEN_ATTEMPTS = 5;
 
     private Notebook(Builder b) throws IOException {
         this.directory = b.directory;
+        this.readOnly = b.readOnly;
+        this.givenIndex = b.index != null;
         boolean ok = false;
-        Embedder e = b.embedder;
-        boolean ownsE = b.embedder != null && b.ownsEmbedder;
+        Chosen chosen = null;
         NoteIndex idx = null;
         try {
-            if (e == null) {
-                // loaded on the first embedding: listing, counting or deleting notes needs no model
-                e = Embedders.miniLmOnFirstUse();
-                ownsE = true;
+            if (b.index != null) {
+                chosen = b.embedder != null ? new Chosen(b.embedder, b.ownsEmbedder)
+                        : new Chosen(load(b.embedderName != null ? b.embedderName : Embedders.DEFAULT, b.background), true);
+                idx = b.index;
+            } else {
+                for (int attempt = 1; ; attempt++) {
+                    String name = IndexLayout.currentName(directory);
+                    Path path = directory.resolve(name);
+                    boolean existed = java.nio.file.Files.exists(path);
+                    chosen = choose(b, NoteIndex.recorded(path), directory);
+                    IndexOptions io = IndexOptions.of(model(chosen.embedder())).withVectorFormat(b.vectorFormat);
+                    try {
+                        idx = b.readOnly ? NoteIndex.openReadOnly(path, io) : NoteIndex.open(path, io);
+                    } catch (IOException e) {
+                        if (attempt < MAX_OPEN_ATTEMPTS && !IndexLayout.currentName(directory).equals(name)) {
+                            chosen.closeIfOwned(); // switched while we opened: the folder may be going
+                            chosen = null;
+                            continue;
+                        }
+                        if (e instanceof ModelMismatchException m && !(e instanceof EmbedderMismatchException)) {
+                            throw new EmbedderMismatchException(directory, filled(m.recorded()), m.wanted());
+                        }
+                        throw e;
+                    }
+                    if (attempt < MAX_OPEN_ATTEMPTS && !IndexLayout.currentName(directory).equals(name)) {
+                        // a re-index switched the notebook between our reading the pointer and having
+                        // the folder (its lock, or its last commit): open the new one
+                        idx.close();
+                        idx = null;
+                        if (!existed && !b.readOnly) {
+                            IndexLayout.deleteTree(path); // made by us just now in an old folder's place
+                        }
+                        chosen.closeIfOwned();
+                        chosen = null;
+                        continue;
+                    }
+                    break;
+                }
+                if (!b.readOnly) {
+                    deleteStale(directory);
+                }
             }
-            IndexOptions io = IndexOptions.of(e.modelId(), e.dimension()).withVectorFormat(b.vectorFormat);
-            idx = b.index != null ? b.index
-                    : b.readOnly ? NoteIndex.openReadOnly(directory.resolve("index"), io)
-                    : NoteIndex.open(directory.resolve("index"), io);
             ok = true;
         } finally {
             if (!ok) {
-                if (ownsE && e != null) {
-                    e.close();
+                if (idx != null && b.index == null) {
+                    try {
+                        idx.close();
+                    } catch (IOException | RuntimeException e) {
+                        // already failing
+                    }
+                }
+                if (chosen != null) {
+                    chosen.closeIfOwned();
                 }
                 if (b.ownsChatModel && b.chatModel != null) {
                     b.chatModel.close();
                 }
             }
         }
-        this.embedder = e;
-        this.ownsEmbedder = ownsE;
+        this.embedder = chosen.embedder();
+        this.ownsEmbedder = chosen.owned();
         this.chatModel = b.chatModel;
         this.ownsChatModel = b.ownsChatModel;
         this.index = idx;
+    }
+
+    /** An embedder, and whether the notebook made it (and closes it). */
+    private record Chosen(Embedder embedder, boolean owned) {
+        void closeIfOwned() {
+            if (owned) {
+                embedder.close();
+            }
+        }
+    }
+
+    /**
+     * The embedder for a notebook whose current index records {@code recorded} (empty: a new
+     * notebook), as the builder says: the one it was given, else the built-in one it names, else
+     * the one the index records, else the default.
+     *
+     * @throws EmbedderMismatchException if the builder's differs from the recorded one
+     */
+    private static Chosen choose(Builder b, Optional<RecordedModel> recorded, Path notebook) throws IOException {
+        if (b.embedder != null) {
+            if (recorded.isPresent()) {
+                check(notebook, recorded.get(), model(b.embedder));
+            }
+            return new Chosen(b.embedder, b.ownsEmbedder);
+        }
+        if (b.embedderName != null) {
+            EmbedderModel m = Embedders.model(b.embedderName);
+            if (recorded.isPresent()) {
+                check(notebook, recorded.get(), new RecordedModel(m.modelId(), m.dimension(), m.recipe().recipe()));
+            }
+            return new Chosen(load(m.name(), b.background), true);
+        }
+        if (recorded.isPresent()) {
+            RecordedModel r = recorded.get();
+            Optional<EmbedderModel> m = EmbedderMismatchException.builtIn(r);
+            return new Chosen(m.isPresent() ? load(m.get().name(), b.background) : new UnknownEmbedder(notebook, r),
+                    true);
+        }
+        return new Chosen(load(Embedders.DEFAULT, b.background), true);
+    }
+
+    /** The built-in embedder {@code name}, loading on another thread now or on first use. */
+    private static Embedder load(String name, boolean background) {
+        return background ? Embedders.namedInBackground(name) : Embedders.namedOnFirstUse(name);
+    }
+
+    /** What an index records for vectors of {@code e}. */
+    static RecordedModel model(Embedder e) {
+        return new RecordedModel(e.modelId(), e.dimension(), e.recipe());
+    }
+
+    /**
+     * {@code r}, with its built-in model's recipe when it records none: an index written before
+     * recipes were recorded holds vectors of that model's recipe (MiniLM's: the only one there was).
+     */
+    static RecordedModel filled(RecordedModel r) {
+        if (!r.recipe().isEmpty()) {
+            return r;
+        }
+        return Embedders.modelWithId(r.modelId()).filter(m -> m.dimension() == r.dimension())
+                .map(m -> new RecordedModel(r.modelId(), r.dimension(), m.recipe().recipe())).orElse(r);
+    }
+
+    /** @throws EmbedderMismatchException if vectors of {@code wanted} may not go with {@code recorded}'s */
+    private static void check(Path notebook, RecordedModel recorded, RecordedModel wanted)
+            throws EmbedderMismatchException {
+        RecordedModel had = filled(recorded);
+        if (!had.accepts(wanted)) {
+            throw new EmbedderMismatchException(notebook, had, wanted);
+        }
+    }
+
+    /** Deletes the index folders a re-index left behind (best effort: they are only disk space). */
+    private static void deleteStale(Path notebook) {
+        try {
+            for (Path p : IndexLayout.stale(notebook)) {
+                IndexLayout.deleteTree(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot delete an old index folder of " + notebook
+                    + " (disk space only; deleted at a later open): " + e);
+        }
     }
 
     private Chunker chunker() {
@@ -129,7 +280,27 @@ public final class Notebook implements AutoCloseable {
         return c;
     }
 
-    /** Opens (or creates) the notebook in {@code directory} with the built-in embedder and no chat model. */
+    /** Work on the index and the embedder, which a re-index's switch does not change meanwhile. */
+    @FunctionalInterface
+    private interface Work<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code w} with the read lock of {@link #switching}, the notebook open. */
+    private <T> T shared(Work<T> w) throws IOException {
+        switching.readLock().lock();
+        try {
+            checkOpen();
+            return w.run();
+        } finally {
+            switching.readLock().unlock();
+        }
+    }
+
+    /**
+     * Opens (or creates) the notebook in {@code directory} with its own embedder (the one its
+     * index records; for a new notebook the built-in default) and no chat model.
+     */
     public static Notebook open(Path directory) throws IOException {
         return builder(directory).build();
     }
@@ -138,11 +309,25 @@ public final class Notebook implements AutoCloseable {
         return new Builder(directory);
     }
 
+    /**
+     * What the index of the notebook in {@code directory} records about its vectors (model id,
+     * dimension, recipe; the recipe filled in for an index written before recipes were recorded),
+     * read without opening the notebook or loading a model; empty for a new notebook. {@link
+     * Embedders#modelWithId} names it when it is a built-in one.
+     *
+     * @throws dev.pocketrag.index.DamagedIndexException if its commit point cannot be read
+     */
+    public static Optional<RecordedModel> recordedModel(Path directory) throws IOException {
+        return NoteIndex.recorded(IndexLayout.current(directory)).map(Notebook::filled);
+    }
+
     /** Settings of a notebook. */
     public static final class Builder {
         private final Path directory;
         private Embedder embedder;
         private boolean ownsEmbedder;
+        private String embedderName;
+        private boolean background;
         private ChatModel chatModel;
         private boolean ownsChatModel;
         private VectorFormat vectorFormat = VectorFormat.INT8;
@@ -154,22 +339,72 @@ public final class Notebook implements AutoCloseable {
         }
 
         /**
-         * The embedder (default: the built-in MiniLM, loaded on the first search, question or
-         * added note); the notebook does not close one given here.
+         * The embedder; the notebook does not close one given here. A new notebook is made with it;
+         * an existing one must have been made with it (same model id, dimension and recipe), else
+         * {@link #build()} throws {@link EmbedderMismatchException} (see {@link Notebook#reindex}).
+         * Default: the notebook's own (the one its index records, if built in; see {@link
+         * #embedder(String)}), loaded on the first search, question or added note.
          */
         public Builder embedder(Embedder e) {
             return embedder(e, false);
         }
 
         /**
-         * The embedder.
+         * The embedder (see {@link #embedder(Embedder)}).
          *
          * @param closeWithNotebook whether {@link Notebook#close()} closes it too
          */
         public Builder embedder(Embedder e, boolean closeWithNotebook) {
             this.embedder = Objects.requireNonNull(e, "embedder");
             this.ownsEmbedder = closeWithNotebook;
+            this.embedderName = null;
             return this;
+        }
+
+        /**
+         * A built-in embedder by name ({@link Embedders#names()}: {@code minilm}, {@code bge-small},
+         * {@code e5-small}), loaded when first used (or now, on another thread: {@link
+         * #loadEmbedderInBackground()}) and closed with the notebook: a new notebook is made with
+         * it; an existing one made with another makes {@link #build()} throw {@link
+         * EmbedderMismatchException}. Null: the notebook's own (what its index records; for a new
+         * notebook {@link Embedders#DEFAULT}). A notebook made with a model that is not built in
+         * opens without one too, but searching, asking and adding need that model: give it with
+         * {@link #embedder(Embedder)}.
+         *
+         * @throws IllegalArgumentException if there is no built-in embedder of that name (the
+         *     message names it and the choices)
+         */
+        public Builder embedder(String name) {
+            if (name != null) {
+                Embedders.model(name);
+            }
+            this.embedderName = name;
+            this.embedder = null;
+            this.ownsEmbedder = false;
+            return this;
+        }
+
+        /**
+         * A built-in embedder the notebook chooses itself ({@link #embedder(String)}) starts loading
+         * on another thread at once, instead of at its first use: for a caller that will embed.
+         */
+        public Builder loadEmbedderInBackground() {
+            this.background = true;
+            return this;
+        }
+
+        /**
+         * The embedder {@link #build()} would use, now (reading what the notebook's index records):
+         * the caller owns it, and hands it back with {@code embedder(e, true)}; meanwhile it may
+         * load on another thread ({@link #loadEmbedderInBackground()}), say while a chat model
+         * loads.
+         *
+         * @throws EmbedderMismatchException if the embedder set here differs from the notebook's
+         */
+        public Embedder resolveEmbedder() throws IOException {
+            Chosen c = choose(this, index != null ? Optional.empty()
+                    : NoteIndex.recorded(IndexLayout.current(directory)), directory);
+            return c.embedder();
         }
 
         /**
@@ -189,9 +424,9 @@ public final class Notebook implements AutoCloseable {
         }
 
         /**
-         * The index to keep the notes in, instead of the Lucene index in {@code directory/index}
+         * The index to keep the notes in, instead of the Lucene index in the notebook directory
          * (another implementation, or one wrapped for a test); it must hold vectors of the
-         * embedder's model, and the notebook closes it.
+         * embedder's model, and the notebook closes it. Such a notebook cannot be re-indexed.
          */
         public Builder index(NoteIndex index) {
             this.index = Objects.requireNonNull(index, "index");
@@ -206,42 +441,76 @@ public final class Notebook implements AutoCloseable {
 
         /**
          * Opens the notebook to read only: no lock is taken, so it opens while another process
-         * (say {@code pocketrag serve}) holds the notebook, seeing the notes as that process last
-         * committed them, and on a read-only directory; nothing is created or written. Every write
-         * throws {@link IllegalStateException}.
+         * (say {@code pocketrag serve}, or a {@code pocketrag reindex}) holds the notebook, seeing
+         * the notes as that process last committed them, and on a read-only directory; nothing is
+         * created or written. Every write throws {@link IllegalStateException}.
          */
         public Builder readOnly() {
             this.readOnly = true;
             return this;
         }
 
+        /**
+         * Opens the notebook.
+         *
+         * @throws EmbedderMismatchException if the embedder set here is not the one the notebook's
+         *     notes were embedded with
+         * @throws IllegalArgumentException if the embedder named here is not a built-in one
+         * @throws dev.pocketrag.index.IndexInUseException if another process holds it (and this is
+         *     not {@link #readOnly()})
+         */
         public Notebook build() throws IOException {
             return new Notebook(this);
+        }
+
+        /** The model the notebook's index records, or the one set here, or the default; no model loads. */
+        private RecordedModel modelToCheck(Path path) throws IOException {
+            Optional<RecordedModel> recorded = NoteIndex.recorded(path);
+            Chosen c = choose(this, recorded, directory); // lazy: nothing loads
+            try {
+                return model(c.embedder());
+            } finally {
+                if (c.embedder() != embedder) {
+                    c.closeIfOwned();
+                }
+            }
         }
 
         /**
          * Checks the notebook's index without opening the notebook or changing anything (see
          * {@link NoteIndex#check}): Lucene's checksums and decoding of every segment, and every
-         * note's chunks (each there once, its text the note's), vectors (of this embedder's
-         * dimension, unit length) and model. Works on an index too damaged to open; the embedding
-         * model is not loaded.
+         * note's chunks (each there once, its text the note's), vectors (of the embedder's
+         * dimension, unit length) and model; the report names the model the index records. Works
+         * on an index too damaged to open; the embedding model is not loaded.
          *
          * @throws dev.pocketrag.index.IndexInUseException if another process holds the notebook
-         * @throws dev.pocketrag.index.ModelMismatchException if it was built with another embedder
+         * @throws EmbedderMismatchException if an embedder set here is not the notebook's
          */
         public IndexCheck check() throws IOException {
-            try (Embedder e = embedder == null ? Embedders.miniLmOnFirstUse() : null) {
-                Embedder use = e == null ? embedder : e;
-                return NoteIndex.check(directory.resolve("index"), IndexOptions.of(use.modelId(), use.dimension())
-                        .withVectorFormat(vectorFormat));
+            Path path = IndexLayout.current(directory);
+            RecordedModel m;
+            try {
+                m = modelToCheck(path);
+            } catch (dev.pocketrag.index.DamagedIndexException e) {
+                m = fallbackModel(); // its commit cannot be read: the check says so
             }
+            return NoteIndex.check(path, IndexOptions.of(m).withVectorFormat(vectorFormat));
+        }
+
+        private RecordedModel fallbackModel() {
+            if (embedder != null) {
+                return model(embedder);
+            }
+            EmbedderModel m = Embedders.model(embedderName != null ? embedderName : Embedders.DEFAULT);
+            return new RecordedModel(m.modelId(), m.dimension(), m.recipe().recipe());
         }
 
         /**
          * Checks the notebook's index and, if anything is wrong, repairs it (see {@link
          * NoteIndex#repair}): first copies the index to {@code backup} (a folder that must not
-         * exist), then drops what cannot be read, and embeds again the notes whose text is
-         * readable but whose chunks or vectors were damaged. A sound index is not touched.
+         * exist), then drops what cannot be read, and embeds again (with the notebook's own
+         * embedder, unless one is set here) the notes whose text is readable but whose chunks or
+         * vectors were damaged. A sound index is not touched.
          *
          * @return what was found and done: notes kept, rebuilt and lost
          * @throws dev.pocketrag.index.DamagedIndexException if not even the list of the index's
@@ -249,15 +518,22 @@ public final class Notebook implements AutoCloseable {
          */
         public IndexCheck repair(Path backup) throws IOException {
             Objects.requireNonNull(backup, "backup");
-            boolean own = embedder == null;
-            Embedder e = own ? Embedders.miniLmOnFirstUse() : embedder;
+            Path path = IndexLayout.current(directory);
+            Optional<RecordedModel> recorded;
             try {
+                recorded = NoteIndex.recorded(path);
+            } catch (dev.pocketrag.index.DamagedIndexException e) {
+                recorded = Optional.empty(); // the repair says what is damaged
+            }
+            Chosen c = choose(this, recorded, directory);
+            try {
+                Embedder e = c.embedder();
                 Chunker chunker = Chunker.forEmbedder(e);
-                return NoteIndex.repair(directory.resolve("index"), IndexOptions.of(e.modelId(), e.dimension())
-                        .withVectorFormat(vectorFormat), backup, notes -> chunkAndEmbed(notes, chunker, e, null));
+                return NoteIndex.repair(path, IndexOptions.of(model(e)).withVectorFormat(vectorFormat), backup,
+                        notes -> chunkAndEmbed(notes, chunker, e, null));
             } finally {
-                if (own) {
-                    e.close();
+                if (c.embedder() != embedder) {
+                    c.closeIfOwned();
                 }
             }
         }
@@ -298,15 +574,16 @@ public final class Notebook implements AutoCloseable {
     }
 
     private List<Note> addAll(Collection<Note> notes, java.util.function.BooleanSupplier cancelled) throws IOException {
-        checkOpen();
-        List<Note> list = List.copyOf(notes);
-        List<ChunkedNote> chunked = chunkAndEmbed(list, cancelled);
-        if (cancelled != null && cancelled.getAsBoolean()) {
-            throw new java.util.concurrent.CancellationException("cancelled before the notes were written");
-        }
-        index.putAll(chunked);
-        index.commit();
-        return chunked.stream().map(ChunkedNote::note).toList();
+        return shared(() -> {
+            List<Note> list = List.copyOf(notes);
+            List<ChunkedNote> chunked = chunkAndEmbed(list, cancelled);
+            if (cancelled != null && cancelled.getAsBoolean()) {
+                throw new java.util.concurrent.CancellationException("cancelled before the notes were written");
+            }
+            index.putAll(chunked);
+            index.commit();
+            return chunked.stream().map(ChunkedNote::note).toList();
+        });
     }
 
     /**
@@ -316,35 +593,35 @@ public final class Notebook implements AutoCloseable {
      * @throws IllegalArgumentException if there is no note with that id
      */
     public Note update(Note note) throws IOException {
-        checkOpen();
-        Note old = index.get(note.id()).orElseThrow(
-                () -> new IllegalArgumentException("no note with id '" + note.id() + "' to update"));
-        Instant updated = note.updated().isAfter(old.updated()) ? note.updated() : Instant.now();
-        Note merged = new Note(note.id(), note.title(), note.body(), note.tags(), note.source(), old.created(),
-                updated.isBefore(old.created()) ? old.created() : updated);
-        return add(merged);
+        return shared(() -> {
+            Note old = index.get(note.id()).orElseThrow(
+                    () -> new IllegalArgumentException("no note with id '" + note.id() + "' to update"));
+            Instant updated = note.updated().isAfter(old.updated()) ? note.updated() : Instant.now();
+            Note merged = new Note(note.id(), note.title(), note.body(), note.tags(), note.source(), old.created(),
+                    updated.isBefore(old.created()) ? old.created() : updated);
+            return add(merged);
+        });
     }
 
     /** Deletes a note; returns whether it existed. Durable when this returns. */
     public boolean delete(String id) throws IOException {
-        checkOpen();
-        if (index.get(id).isEmpty()) {
-            return false;
-        }
-        index.delete(id);
-        index.commit();
-        return true;
+        return shared(() -> {
+            if (index.get(id).isEmpty()) {
+                return false;
+            }
+            index.delete(id);
+            index.commit();
+            return true;
+        });
     }
 
     public Optional<Note> get(String id) throws IOException {
-        checkOpen();
-        return index.get(id);
+        return shared(() -> index.get(id));
     }
 
     /** Notes, most recently updated first. */
     public List<Note> list(SearchFilter filter, int offset, int limit) throws IOException {
-        checkOpen();
-        return index.list(filter, offset, limit);
+        return shared(() -> index.list(filter, offset, limit));
     }
 
     /**
@@ -359,8 +636,7 @@ public final class Notebook implements AutoCloseable {
      * @throws java.nio.file.NotDirectoryException if it is not a directory
      */
     public ImportProgress importFolder(Path folder, ImportListener listener) throws IOException {
-        checkOpen();
-        return new FolderImporter(index, this::chunkAndEmbed).run(folder, listener);
+        return shared(() -> new FolderImporter(index, this::chunkAndEmbed).run(folder, listener));
     }
 
     /**
@@ -402,7 +678,10 @@ public final class Notebook implements AutoCloseable {
      * @throws IllegalArgumentException if {@code folder} is not empty or not a folder
      */
     public ExportSummary export(Path folder) throws IOException {
-        checkOpen();
+        return shared(() -> exportShared(folder));
+    }
+
+    private ExportSummary exportShared(Path folder) throws IOException {
         Objects.requireNonNull(folder, "folder");
         if (java.nio.file.Files.exists(folder)) {
             if (!java.nio.file.Files.isDirectory(folder)) {
@@ -458,8 +737,12 @@ public final class Notebook implements AutoCloseable {
      * a read-only notebook.
      */
     public void describeHolder(String what) throws IOException {
-        checkOpen();
-        index.describeHolder(what);
+        Objects.requireNonNull(what, "what");
+        shared(() -> {
+            index.describeHolder(what);
+            holder = what;
+            return null;
+        });
     }
 
     /** The notes (titles bounded) chunked and embedded, in one embedding pass. */
@@ -488,14 +771,177 @@ public final class Notebook implements AutoCloseable {
         });
     }
 
+    // ---- re-index
+
+    /** Notes embedded between two commits of the new index during a re-index, at most. */
+    static final int REINDEX_NOTES_PER_COMMIT = 16;
+
+    /**
+     * Moves every note to another embedder: re-embeds them all into a new index beside the current
+     * one (see {@link IndexLayout} for the folders and the crash states), then switches to it. Until
+     * the switch, the notebook works as before on its old vectors (here and, read-only, in other
+     * processes); this notebook's own writes meanwhile are caught up before the switch, with its
+     * writes held (for the length of that catch-up only). After it, the notebook searches and adds
+     * with {@code to} (which it does not close), and the old index is deleted. Resumable: a re-index
+     * interrupted (a crash, a kill, the listener) keeps what it saved, and the next one to the same
+     * model embeds only the notes not saved yet; one to another model starts afresh. Nothing to do
+     * ({@link ReindexProgress.Phase#UNCHANGED}) when the notebook is already on {@code to}'s model
+     * and recipe.
+     *
+     * @param listener told after each batch of notes; returning false stops before the switch
+     * @return what was done; phase {@code DONE}, {@code STOPPED} or {@code UNCHANGED}
+     * @throws IllegalStateException if the notebook is read-only, has an index given by {@link
+     *     Builder#index}, or is being re-indexed on another thread
+     */
+    public ReindexProgress reindex(Embedder to, ReindexListener listener) throws IOException {
+        return reindex(to, listener, REINDEX_NOTES_PER_COMMIT);
+    }
+
+    /** {@link #reindex(Embedder, ReindexListener)} committing at most every {@code notesPerCommit} notes. */
+    ReindexProgress reindex(Embedder to, ReindexListener listener, int notesPerCommit) throws IOException {
+        Objects.requireNonNull(to, "to");
+        Objects.requireNonNull(listener, "listener");
+        checkOpen();
+        if (readOnly) {
+            throw new IllegalStateException("notebook " + directory + " is open read-only; open it to write to re-index it");
+        }
+        if (givenIndex) {
+            throw new IllegalStateException("notebook " + directory + " was given its index (Builder.index):"
+                    + " re-indexing needs its own index folder");
+        }
+        if (!reindexing.tryLock()) {
+            throw new IllegalStateException("notebook " + directory + " is already being re-indexed");
+        }
+        try {
+            RecordedModel want = model(to);
+            NoteIndex source;
+            RecordedModel have;
+            switching.readLock().lock();
+            try {
+                checkOpen();
+                source = index;
+                IndexStats st = source.stats();
+                have = filled(new RecordedModel(st.modelId(), st.dimension(), st.recipe()));
+            } finally {
+                switching.readLock().unlock();
+            }
+            Path next = IndexLayout.next(directory);
+            boolean discarded = false;
+            if (java.nio.file.Files.exists(next)) {
+                Optional<RecordedModel> pending;
+                try {
+                    pending = NoteIndex.recorded(next);
+                } catch (IOException e) {
+                    pending = Optional.empty(); // damaged: start it again
+                }
+                if (pending.isEmpty() || !pending.get().equals(want) || have.accepts(want)) {
+                    IndexLayout.deleteTree(next); // an unfinished re-index to another model
+                    discarded = true;
+                }
+            }
+            if (have.accepts(want)) {
+                ReindexProgress p = new ReindexProgress(ReindexProgress.Phase.UNCHANGED, have, want,
+                        source.stats().notes(), 0, 0, 0, 0, 0, 0, discarded);
+                listener.onProgress(p);
+                return p;
+            }
+            NoteIndex target = NoteIndex.open(next, IndexOptions.of(want).withVectorFormat(source.stats().vectorFormat()));
+            boolean switched = false;
+            try {
+                Chunker ch = Chunker.forEmbedder(to);
+                Reindexer r = new Reindexer(source, target, notes -> chunkAndEmbed(notes, ch, to, null), notesPerCommit,
+                        have, want, discarded);
+                if (!listener.onProgress(r.progress()) || !r.sync(listener)) {
+                    r.phase(ReindexProgress.Phase.STOPPED);
+                    ReindexProgress p = r.progress();
+                    listener.onProgress(p);
+                    return p;
+                }
+                switching.writeLock().lock();
+                try {
+                    checkOpen();
+                    r.phase(ReindexProgress.Phase.CATCHING_UP);
+                    listener.onProgress(r.progress());
+                    r.sync(null); // what this notebook's writes changed meanwhile; nobody writes now
+                    try {
+                        IndexLayout.point(directory, next.getFileName().toString()); // the switch
+                    } catch (IOException e) {
+                        if (!IndexLayout.currentName(directory).equals(next.getFileName().toString())) {
+                            throw e;
+                        }
+                        // written after all (only forcing it failed)
+                    }
+                    switched = true;
+                    NoteIndex old = index;
+                    Embedder oldEmbedder = embedder;
+                    boolean ownedOld = ownsEmbedder;
+                    index = target;
+                    embedder = to;
+                    ownsEmbedder = false;
+                    chunker = null;
+                    if (holder != null) {
+                        try {
+                            target.describeHolder(holder);
+                        } catch (IOException e) {
+                            // others then say less about who holds it
+                        }
+                    }
+                    try {
+                        old.close();
+                    } catch (IOException | RuntimeException e) {
+                        // everything in it was committed; it is deleted below
+                        LOG.log(System.Logger.Level.WARNING, "closing the old index of " + directory + ": " + e);
+                    } finally {
+                        if (ownedOld) {
+                            oldEmbedder.close();
+                        }
+                    }
+                } finally {
+                    switching.writeLock().unlock();
+                }
+                deleteStale(directory); // the old vectors' disk space
+                r.phase(ReindexProgress.Phase.DONE);
+                ReindexProgress p = r.progress();
+                listener.onProgress(p);
+                return p;
+            } finally {
+                if (!switched) {
+                    target.close();
+                }
+            }
+        } finally {
+            reindexing.unlock();
+        }
+    }
+
+    /**
+     * The model an unfinished re-index was moving the notebook to (interrupted, or running in
+     * another process), if there is one: {@link #reindex} to it carries on.
+     */
+    public Optional<RecordedModel> unfinishedReindex() throws IOException {
+        checkOpen();
+        if (givenIndex) {
+            return Optional.empty();
+        }
+        Optional<Path> next = IndexLayout.unfinished(directory);
+        if (next.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return NoteIndex.recorded(next.get());
+        } catch (IOException e) {
+            return Optional.empty(); // a damaged one is started again
+        }
+    }
+
     // ---- search and ask
 
     /** Searches the notes; hybrid (meaning + words) by default. */
     public List<SearchHit> search(String query, SearchOptions options) throws IOException {
-        checkOpen();
         Objects.requireNonNull(query, "query");
         checkLength(query, "query");
-        return index.search(request(query, options.mode(), options.k(), options.filter(), options.groupByNote()));
+        return shared(() -> index.search(request(query, options.mode(), options.k(), options.filter(),
+                options.groupByNote())));
     }
 
     private SearchRequest request(String query, SearchMode mode, int k, SearchFilter filter, boolean group) {
@@ -582,8 +1028,13 @@ public final class Notebook implements AutoCloseable {
      */
     Answer answer(String question, String query, List<Passage> carried, List<PromptBuilder.Exchange> history,
             AskOptions options, TokenListener listener, ModelTurn turn) throws IOException {
+        return shared(() -> answerShared(question, query, carried, history, options, listener, turn));
+    }
+
+    private Answer answerShared(String question, String query, List<Passage> carried,
+            List<PromptBuilder.Exchange> history, AskOptions options, TokenListener listener, ModelTurn turn)
+            throws IOException {
         Objects.requireNonNull(turn, "turn");
-        checkOpen();
         Objects.requireNonNull(question, "question");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(listener, "listener");
@@ -779,13 +1230,18 @@ public final class Notebook implements AutoCloseable {
         return Optional.ofNullable(chatModel);
     }
 
+    /** The embedder: the notebook's own, or the one it was opened with (changed by {@link #reindex}). */
     public Embedder embedder() {
         return embedder;
     }
 
+    /**
+     * Counts, size, and the embedding model the notebook's index records ({@link IndexStats#recipe()}
+     * is empty for an index written before recipes were recorded: {@code embedder().recipe()} is
+     * its recipe then).
+     */
     public IndexStats stats() throws IOException {
-        checkOpen();
-        return index.stats();
+        return shared(index::stats);
     }
 
     public Path directory() {
@@ -798,11 +1254,19 @@ public final class Notebook implements AutoCloseable {
         }
     }
 
-    /** Commits and closes the index, then the embedder and chat model it owns; idempotent. */
+    /**
+     * Commits and closes the index, then the embedder and chat model it owns; idempotent. Waits for
+     * the work in flight on other threads (a re-index's final switch included); a re-index still
+     * embedding stops, keeping what it saved for the next run.
+     */
     @Override
     public void close() throws IOException {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        boolean lock = switching.getReadHoldCount() == 0; // not from within this notebook's own work
+        if (lock) {
+            switching.writeLock().lock();
         }
         try {
             index.close();
@@ -812,8 +1276,14 @@ public final class Notebook implements AutoCloseable {
                     chatModel.close();
                 }
             } finally {
-                if (ownsEmbedder) {
-                    embedder.close();
+                try {
+                    if (ownsEmbedder) {
+                        embedder.close();
+                    }
+                } finally {
+                    if (lock) {
+                        switching.writeLock().unlock();
+                    }
                 }
             }
         }

@@ -24,9 +24,11 @@ import java.util.Properties;
  *   <li>Chat model: {@code --model}, else {@code $POCKETRAG_MODEL}, else {@code model=} in the config
  *       file; none means extractive answers. Context: {@code --ctx}, else {@code ctx=}, else 0
  *       (the model's own, at most 4096).</li>
+ *   <li>Embedder: {@code --embedder}, else {@code embedder=} in the config file, else the
+ *       notebook's own (what its index records; for a new notebook MiniLM).</li>
  *   <li>Config file: {@code $POCKETRAG_CONFIG}, else {@code $XDG_CONFIG_HOME/pocketrag/config.properties},
  *       else {@code ~/.config/pocketrag/config.properties}. Java properties: {@code dir=},
- *       {@code model=}, {@code ctx=}, {@code threads=}; front ends may keep their own keys there
+ *       {@code model=}, {@code ctx=}, {@code threads=}, {@code embedder=}; front ends may keep their own keys there
  *       (the desktop app's {@code desktop.theme=}).</li>
  * </ul>
  *
@@ -106,6 +108,30 @@ public record Settings(Map<String, String> env, Properties file, Path fileLocati
             return Optional.of(Path.of(expandHome(fromFile.strip())));
         }
         return Optional.empty();
+    }
+
+    /**
+     * The built-in embedder to use, given {@code --embedder} (may be null): the flag, else {@code
+     * embedder=} in the config file, as its canonical name ({@code minilm}, {@code bge-small},
+     * {@code e5-small}); empty for the notebook's own (the one its index records; for a new notebook
+     * the default). A notebook made with another refuses it ({@link EmbedderMismatchException}).
+     *
+     * @throws IllegalArgumentException naming the value and the choices if it is not a built-in
+     *     embedder (and the config file, if the value comes from there)
+     */
+    public Optional<String> embedder(String flag) {
+        if (flag != null) {
+            return Optional.of(dev.pocketrag.embedder.Embedders.model(flag).name());
+        }
+        String v = file.getProperty("embedder");
+        if (v == null || v.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(dev.pocketrag.embedder.Embedders.model(v.strip()).name());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config file " + fileLocation + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -35,6 +35,22 @@ class SettingsTest {
     }
 
     @Test
+    void embedder_flag_then_config_file_by_canonical_name(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("c.properties");
+        assertEquals(Optional.empty(), Settings.load(Map.of(), cfg).embedder(null));
+        Files.writeString(cfg, "embedder= BGE-Small \n");
+        assertEquals(Optional.of("bge-small"), Settings.load(Map.of(), cfg).embedder(null));
+        assertEquals(Optional.of("e5-small"), Settings.load(Map.of(), cfg).embedder("e5-small"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Settings.load(Map.of(), cfg).embedder("bert"));
+        assertEquals("unknown embedder 'bert': choose one of minilm, bge-small, e5-small", e.getMessage());
+        Files.writeString(cfg, "embedder=bert\n");
+        e = assertThrows(IllegalArgumentException.class, () -> Settings.load(Map.of(), cfg).embedder(null));
+        assertEquals("config file " + cfg + ": unknown embedder 'bert': choose one of minilm, bge-small, e5-small",
+                e.getMessage());
+    }
+
+    @Test
     void config_file_location_follows_xdg() {
         assertEquals(Path.of("/c/x.properties"), Settings.configFile(Map.of("POCKETRAG_CONFIG", "/c/x.properties")));
         assertEquals(Path.of("/xdg/pocketrag/config.properties"), Settings.configFile(Map.of("XDG_CONFIG_HOME", "/xdg")));

@@ -26,6 +26,9 @@ final class AddCommand implements Callable<Integer> {
     @Mixin
     NotebookOptions notebook;
 
+    @Mixin
+    EmbedderOption embedder;
+
     @Option(names = {"-t", "--title"}, description = "Title (default: the first line of the text, or the file name).")
     String title;
 
@@ -71,7 +74,7 @@ final class AddCommand implements Callable<Integer> {
             note = new Note(id != null ? id : UUID.randomUUID().toString(), title != null ? title : firstLine(body, ""),
                     body, tags, "", now, now);
         }
-        try (Notebook nb = notebook.openToEmbed(config, null)) {
+        try (Notebook nb = notebook.openToEmbed(config, null, embedder.resolve(config))) {
             if (id != null) {
                 var old = nb.get(id);
                 if (old.isPresent()) {

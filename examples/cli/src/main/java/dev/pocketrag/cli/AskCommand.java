@@ -32,6 +32,9 @@ final class AskCommand implements Callable<Integer> {
     NotebookOptions notebook;
 
     @Mixin
+    EmbedderOption embedder;
+
+    @Mixin
     ModelOptions modelOptions;
 
     @Parameters(paramLabel = "QUESTION", arity = "1..*", description = "The question.")
@@ -84,7 +87,7 @@ final class AskCommand implements Callable<Integer> {
         Answer answer;
         long asked; // wall clock when the question was asked
         // the chat model loads while the embedding model loads on another thread
-        try (Notebook nb = notebook.openToEmbedWhileLoading(config,
+        try (Notebook nb = notebook.openToEmbedWhileLoading(config, embedder.resolve(config),
                 () -> modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE)))) {
             asked = System.currentTimeMillis();
             dev.pocketrag.chat.TokenListener stream = piece -> {

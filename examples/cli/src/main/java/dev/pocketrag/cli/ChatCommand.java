@@ -72,7 +72,13 @@ final class ChatCommand implements Callable<Integer> {
             dev.pocketrag.retrieval.Settings config = dev.pocketrag.retrieval.Settings.load();
             java.util.Optional<Path> file = config.model(model);
             int c = ctx != 0 ? ctx : config.intSetting("ctx", 0);
-            try (dev.pocketrag.retrieval.Notebook nb = notebook.openToEmbedWhileLoading(config,
+            String embedder;
+            try {
+                embedder = config.embedder(null).orElse(null); // embedder= of the config file, if any
+            } catch (IllegalArgumentException e) {
+                throw new UserException(e.getMessage());
+            }
+            try (dev.pocketrag.retrieval.Notebook nb = notebook.openToEmbedWhileLoading(config, embedder,
                     () -> file.map(f -> ChatModels.load(f, c, threads)).orElse(null))) {
                 NotesChat.run(nb, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), out, err,
                         System.console() != null, dev.pocketrag.retrieval.AskOptions.defaults().withMaxAnswerTokens(maxTokens));

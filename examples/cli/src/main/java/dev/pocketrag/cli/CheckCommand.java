@@ -95,15 +95,18 @@ final class CheckCommand implements Callable<Integer> {
         }
         o.put("lost_notes", lost);
         o.put("backup", c.backup().map(p -> p.toAbsolutePath().toString()).orElse(null));
+        o.put("embedder", c.model().map(ReindexCommand::model).orElse(null));
         return o;
     }
 
     private static void print(PrintWriter out, Path dir, IndexCheck c) {
+        String model = c.model().map(m -> "; embedder " + ReindexCommand.name(m)).orElse("");
         if (c.healthy()) {
-            out.printf(Locale.ROOT, "%s: sound (%d notes, %d chunks)%n", dir, c.sound(), c.chunks());
+            out.printf(Locale.ROOT, "%s: sound (%d notes, %d chunks%s)%n", dir, c.sound(), c.chunks(), model);
             return;
         }
-        out.printf(Locale.ROOT, "%s: %d problem%s%n", dir, c.problemCount(), c.problemCount() == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "%s: %d problem%s%s%n", dir, c.problemCount(), c.problemCount() == 1 ? "" : "s",
+                model.isEmpty() ? "" : " (" + model.substring(2) + ")");
         for (String p : c.problems()) {
             out.println("  " + p);
         }

@@ -37,6 +37,10 @@ final class DemoCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
+    @Option(names = "--embedder", paramLabel = "NAME",
+            description = "Embedding model of the throwaway notebook: minilm (the default), bge-small or e5-small.")
+    String embedder;
+
     @Option(names = "--notes", paramLabel = "DIR", description = "Folder of notes to use (default: the sample notes).")
     Path notes;
 
@@ -50,13 +54,19 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Settings config = Settings.load();
+        String e;
+        try {
+            e = config.embedder(embedder).orElse(null);
+        } catch (IllegalArgumentException bad) {
+            throw new UserException((embedder != null ? "--embedder: " : "") + bad.getMessage());
+        }
         Path folder = notes != null ? notes : sampleNotes();
         PrintWriter out = spec.commandLine().getOut();
-        Settings config = Settings.load();
         Path dir = Files.createTempDirectory("pocketrag-demo-");
         try {
             ChatModel model = modelOptions.load(config);
-            try (Notebook nb = Notebook.builder(dir).chatModel(model, true).build()) {
+            try (Notebook nb = Notebook.builder(dir).embedder(e).chatModel(model, true).build()) {
                 out.println("Importing " + folder + " into a throwaway notebook ...");
                 out.flush();
                 long t0 = System.nanoTime();

@@ -26,6 +26,9 @@ final class ImportCommand implements Callable<Integer> {
     @Mixin
     NotebookOptions notebook;
 
+    @Mixin
+    EmbedderOption embedder;
+
     @Parameters(paramLabel = "DIR", description = "The folder of notes.")
     Path folder;
 
@@ -46,7 +49,7 @@ final class ImportCommand implements Callable<Integer> {
         Settings config = Settings.load();
         long t0 = System.nanoTime();
         ImportProgress result;
-        try (Notebook nb = notebook.open(config)) {
+        try (Notebook nb = notebook.open(config, null, embedder.resolve(config))) {
             result = run(nb, folder, System.console() != null && !json);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -4,11 +4,9 @@ import dev.pocketrag.retrieval.Settings;
 
 import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.embedder.Embedder;
-import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.retrieval.Notebook;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,11 +28,12 @@ final class NotebookOptions {
 
     /**
      * Opens the notebook to change it; the chat model (if any) is closed with it. The embedding
-     * model loads when first used: a command that only deletes notes never loads it. Another
-     * process that finds the notebook in use is told this command holds it.
+     * model ({@code embedder}: a built-in name, null for the notebook's own) loads when first used:
+     * a command that only deletes notes never loads it. Another process that finds the notebook in
+     * use is told this command holds it.
      */
-    Notebook open(Settings config, ChatModel model) throws IOException {
-        return described(Notebook.builder(directory(config)).chatModel(model, true).build());
+    Notebook open(Settings config, ChatModel model, String embedder) throws IOException {
+        return described(Notebook.builder(directory(config)).embedder(embedder).chatModel(model, true).build());
     }
 
     /**
@@ -42,12 +41,17 @@ final class NotebookOptions {
      * {@code serve}) holds the notebook, and in a folder this user cannot write.
      */
     Notebook openToRead(Settings config) throws IOException {
-        return Notebook.builder(directory(config)).readOnly().build();
+        return openToRead(config, null);
+    }
+
+    /** {@link #openToRead(Settings)} with this embedder (a built-in name; null for the notebook's own). */
+    Notebook openToRead(Settings config, String embedder) throws IOException {
+        return Notebook.builder(directory(config)).readOnly().embedder(embedder).build();
     }
 
     /** {@link #openToRead} for a command that will embed (a query, a question). */
-    Notebook openToReadAndEmbed(Settings config, ChatModel model) throws IOException {
-        return Notebook.builder(directory(config)).readOnly().embedder(Embedders.miniLmInBackground(), true)
+    Notebook openToReadAndEmbed(Settings config, ChatModel model, String embedder) throws IOException {
+        return Notebook.builder(directory(config)).readOnly().embedder(embedder).loadEmbedderInBackground()
                 .chatModel(model, true).build();
     }
 
@@ -62,15 +66,16 @@ final class NotebookOptions {
     }
 
     Notebook open(Settings config) throws IOException {
-        return open(config, null);
+        return open(config, null, null);
     }
 
     /**
-     * {@link #open(Settings, ChatModel)} for a command that will embed (a query, a question, a
-     * note): the embedding model starts loading on another thread now, while the index opens.
+     * {@link #open(Settings, ChatModel, String)} for a command that will embed (a query, a
+     * question, a note): the embedding model starts loading on another thread now, while the index
+     * opens.
      */
-    Notebook openToEmbed(Settings config, ChatModel model) throws IOException {
-        return described(Notebook.builder(directory(config)).embedder(Embedders.miniLmInBackground(), true)
+    Notebook openToEmbed(Settings config, ChatModel model, String embedder) throws IOException {
+        return described(Notebook.builder(directory(config)).embedder(embedder).loadEmbedderInBackground()
                 .chatModel(model, true).build());
     }
 
@@ -80,23 +85,23 @@ final class NotebookOptions {
     }
 
     /**
-     * {@link #openToReadAndEmbed(Settings, ChatModel)} with the chat model loaded by {@code loader}
-     * while the embedding model already loads on another thread (the two take about the same time
-     * cold).
+     * {@link #openToReadAndEmbed(Settings, ChatModel, String)} with the chat model loaded by {@code
+     * loader} while the embedding model already loads on another thread (the two take about the same
+     * time cold).
      */
-    Notebook openToEmbedWhileLoading(Settings config, ModelLoader loader) throws IOException {
-        Embedder embedder = Embedders.miniLmInBackground();
+    Notebook openToEmbedWhileLoading(Settings config, String embedder, ModelLoader loader) throws IOException {
+        Notebook.Builder b = Notebook.builder(directory(config)).readOnly().embedder(embedder).loadEmbedderInBackground();
+        Embedder e = b.resolveEmbedder(); // the notebook's own or the one named; a mismatch is refused before a model loads
         ChatModel model = null;
         boolean ok = false;
         try {
             model = loader.load();
-            Notebook nb = Notebook.builder(directory(config)).readOnly().embedder(embedder, true)
-                    .chatModel(model, true).build();
+            Notebook nb = b.embedder(e, true).chatModel(model, true).build();
             ok = true;
             return nb;
         } finally {
             if (!ok) {
-                embedder.close();
+                e.close();
                 if (model != null) {
                     model.close();
                 }

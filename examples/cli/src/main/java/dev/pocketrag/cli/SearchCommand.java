@@ -29,6 +29,9 @@ final class SearchCommand implements Callable<Integer> {
     @Mixin
     NotebookOptions notebook;
 
+    @Mixin
+    EmbedderOption embedder;
+
     @Parameters(paramLabel = "QUERY", arity = "1..*", description = "What to look for.")
     List<String> query;
 
@@ -62,8 +65,10 @@ final class SearchCommand implements Callable<Integer> {
         }
         List<SearchHit> hits;
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (Notebook nb = mode == SearchMode.BM25 ? notebook.openToRead(Settings.load())
-                : notebook.openToReadAndEmbed(Settings.load(), null)) {
+        Settings config = Settings.load();
+        String e = embedder.resolve(config);
+        try (Notebook nb = mode == SearchMode.BM25 ? notebook.openToRead(config, e)
+                : notebook.openToReadAndEmbed(config, null, e)) {
             SearchOptions o = SearchOptions.defaults().withK(k).withMode(mode).withGroupByNote(!allChunks)
                     .withFilter(tags.isEmpty() ? SearchFilter.NONE : SearchFilter.NONE.withAllTags(tags));
             hits = nb.stats().chunks() == 0 ? List.of() : nb.search(q, o);

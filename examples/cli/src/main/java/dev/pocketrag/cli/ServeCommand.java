@@ -28,6 +28,9 @@ final class ServeCommand implements Callable<Integer> {
     NotebookOptions notebook;
 
     @Mixin
+    EmbedderOption embedder;
+
+    @Mixin
     ModelOptions modelOptions;
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
@@ -90,7 +93,7 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private void serve(Settings config, ChatModel model, String key, PrintWriter out) throws IOException, InterruptedException {
-        try (Notebook nb = notebook.openToEmbed(config, model)) {
+        try (Notebook nb = notebook.openToEmbed(config, model, embedder.resolve(config))) {
             PocketragServer server;
             try {
                 server = PocketragServer.builder(nb).host(host).port(port).apiKey(key).queueCapacity(queue).start();

@@ -3,6 +3,7 @@ package dev.pocketrag.cli;
 import dev.pocketrag.retrieval.Settings;
 
 import dev.pocketrag.index.IndexStats;
+import dev.pocketrag.index.RecordedModel;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.server.Json;
 import java.io.IOException;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "stats", mixinStandardHelpOptions = true, description = "Notes, chunks, index size and embedding model.")
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Notes, chunks, index size and the embedding model (name, id and recipe).")
 final class StatsCommand implements Callable<Integer> {
     @Mixin
     NotebookOptions notebook;
@@ -32,24 +34,36 @@ final class StatsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Settings config = Settings.load();
         IndexStats s;
+        String recipe;
+        java.util.Optional<RecordedModel> unfinished;
         try (Notebook nb = notebook.openToRead(config)) {
             s = nb.stats();
+            // an index written before recipes were recorded: its model's own (the embedder chosen for it)
+            recipe = s.recipe().isEmpty() ? nb.embedder().recipe() : s.recipe();
+            unfinished = nb.unfinishedReindex();
         }
+        RecordedModel model = new RecordedModel(s.modelId(), s.dimension(), recipe);
+        String name = ReindexCommand.builtIn(model).map(m -> m.name()).orElse(null);
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("directory", notebook.directory(config).toAbsolutePath().toString());
         o.put("notes", s.notes());
         o.put("chunks", s.chunks());
         o.put("index_bytes", s.sizeOnDisk());
+        o.put("embedder", name);
         o.put("model_id", s.modelId());
         o.put("dimension", s.dimension());
+        o.put("recipe", recipe);
         o.put("vector_format", s.vectorFormat().name().toLowerCase(Locale.ROOT));
+        o.put("reindex_unfinished", unfinished.map(ReindexCommand::model).orElse(null));
         if (json) {
             out.println(Json.of(o));
         } else {
-            out.printf(Locale.ROOT, "directory   %s%nnotes       %d%nchunks      %d%nindex size  %s%nmodel       %s (%d dimensions, %s vectors)%n",
-                    o.get("directory"), s.notes(), s.chunks(), human(s.sizeOnDisk()), s.modelId(), s.dimension(),
-                    o.get("vector_format"));
+            out.printf(Locale.ROOT, "directory   %s%nnotes       %d%nchunks      %d%nindex size  %s%nembedder    %s%nmodel       %s (%d dimensions, %s vectors)%nrecipe      %s%n",
+                    o.get("directory"), s.notes(), s.chunks(), human(s.sizeOnDisk()), name == null ? "(not built in)" : name,
+                    s.modelId(), s.dimension(), o.get("vector_format"), recipe);
+            unfinished.ifPresent(u -> out.printf(Locale.ROOT, "reindex     unfinished, to %s: `pocketrag reindex --embedder %s`"
+                    + " carries on%n", ReindexCommand.name(u), ReindexCommand.name(u)));
         }
         return 0;
     }

@@ -253,6 +253,20 @@ class LauncherIT {
         }
         Run stats = pocketrag("stats", "--json");
         assertEquals(60, JsonParser.parseString(stats.out()).getAsJsonObject().get("notes").getAsInt(), stats::toString);
+
+        // a config file naming another embedder than the notebook's (MiniLM): refused, with the way to switch
+        Path config = home.resolve("embedder-config.properties");
+        Files.writeString(config, "embedder = bge-small\n");
+        Run other = pocketrag(Map.of("POCKETRAG_CONFIG", config.toString()), "search", "kyoto hotel");
+        assertEquals(2, other.exit(), other::toString);
+        assertOneLineError(other);
+        assertTrue(other.err().contains("not of embedder 'bge-small'")
+                && other.err().contains("run `pocketrag reindex --embedder bge-small`"), other::toString);
+        Files.writeString(config, "embedder=bge-large\n");
+        Run bad = pocketrag(Map.of("POCKETRAG_CONFIG", config.toString()), "search", "kyoto hotel");
+        assertEquals(2, bad.exit(), bad::toString);
+        assertEquals("error: config file " + config + ": unknown embedder 'bge-large': choose one of minilm, bge-small,"
+                + " e5-small", bad.err().strip());
     }
 
     @Test

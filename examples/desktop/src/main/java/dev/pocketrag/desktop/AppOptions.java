@@ -1,12 +1,9 @@
 package dev.pocketrag.desktop;
 
-import dev.pocketrag.embedder.Embedder;
-import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.retrieval.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * How the app runs.
@@ -16,12 +13,15 @@ import java.util.function.Supplier;
  * @param ctx the chat model's context window; 0 for the model's own (at most 4096)
  * @param dark start in the dark theme
  * @param configFile where settings are saved (shared with the CLI)
- * @param embedders makes the embedder (the built-in MiniLM by default)
+ * @param embedders makes the embedder ({@link NotebookSession#BUILT_IN}: the notebook's own, or the
+ *     built-in one named)
+ * @param embedder the built-in embedder the config file names ({@code embedder=}); null for the
+ *     notebook's own
  * @param retryEvery how often to retry a notebook another process holds
  * @param idleAfter how long the notebook stays open (locked) without use
  */
-record AppOptions(Path directory, Path model, int ctx, boolean dark, Path configFile, Supplier<Embedder> embedders,
-        Duration retryEvery, Duration idleAfter) {
+record AppOptions(Path directory, Path model, int ctx, boolean dark, Path configFile,
+        NotebookSession.EmbedderFactory embedders, String embedder, Duration retryEvery, Duration idleAfter) {
 
     static final Duration RETRY_EVERY = Duration.ofSeconds(2);
     static final Duration IDLE_AFTER = Duration.ofSeconds(10);
@@ -39,14 +39,18 @@ record AppOptions(Path directory, Path model, int ctx, boolean dark, Path config
         Objects.requireNonNull(idleAfter, "idleAfter");
     }
 
-    /** The options from the command line's flags (each may be null / 0) and the config. */
+    /**
+     * The options from the command line's flags (each may be null / 0) and the config.
+     *
+     * @throws IllegalArgumentException if the config file names an embedder that is not built in
+     */
     static AppOptions resolve(Settings config, Path dirFlag, Path modelFlag, int ctxFlag) {
         return new AppOptions(config.dataDir(dirFlag), config.model(modelFlag).orElse(null), config.ctx(ctxFlag),
-                "dark".equalsIgnoreCase(config.get(THEME_KEY, "light")), config.fileLocation(), Embedders::miniLm,
-                RETRY_EVERY, IDLE_AFTER);
+                "dark".equalsIgnoreCase(config.get(THEME_KEY, "light")), config.fileLocation(),
+                NotebookSession.BUILT_IN, config.embedder(null).orElse(null), RETRY_EVERY, IDLE_AFTER);
     }
 
     AppOptions withDark(boolean d) {
-        return new AppOptions(directory, model, ctx, d, configFile, embedders, retryEvery, idleAfter);
+        return new AppOptions(directory, model, ctx, d, configFile, embedders, embedder, retryEvery, idleAfter);
     }
 }

@@ -46,13 +46,22 @@ final class Lanes {
 
     /** {@link Host#run}: {@code task} on the notebook on {@code lane}, {@code onDone} on the event thread. */
     <T> void run(Lane lane, String what, NotebookSession.Task<T> task, Consumer<T> onDone, Runnable onFinally) {
+        runWork(lane, what, () -> session.call(task), onDone, onFinally);
+    }
+
+    /**
+     * {@code work} (which uses the session itself, e.g. {@link NotebookSession#reindex}) on {@code
+     * lane}, {@code onDone} on the event thread; as {@link #run}.
+     */
+    <T> void runWork(Lane lane, String what, java.util.concurrent.Callable<T> work, Consumer<T> onDone,
+            Runnable onFinally) {
         if (closing.getAsBoolean()) {
             return;
         }
         lanes.get(lane).execute(() -> {
             T result;
             try {
-                result = session.call(task);
+                result = work.call();
             } catch (Throwable t) {
                 SwingUtilities.invokeLater(() -> {
                     if (!closing.getAsBoolean()) {

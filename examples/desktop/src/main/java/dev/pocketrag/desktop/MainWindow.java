@@ -7,8 +7,13 @@ import dev.pocketrag.generation.GgufChatModel;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.index.SearchFilter;
 import dev.pocketrag.index.SearchHit;
+import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.index.RecordedModel;
 import dev.pocketrag.retrieval.AskOptions;
+import dev.pocketrag.retrieval.EmbedderMismatchException;
 import dev.pocketrag.retrieval.Errors;
+import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.retrieval.ReindexProgress;
 import java.awt.BorderLayout;
 import java.awt.CardLayout;
 import java.awt.Dimension;
@@ -74,6 +79,13 @@ final class MainWindow extends JFrame implements Host {
     private final JLabel errorLabel = new JLabel();
     private final JPanel busyBar = new JPanel(new BorderLayout(8, 0));
     private final JLabel busyLabel = new JLabel();
+    /** Offers a re-index when the settings name another embedder than the notebook's. */
+    private final JPanel embedderBar = new JPanel(new BorderLayout(8, 0));
+    private final JLabel embedderLabel = new JLabel();
+    private final JButton reindexButton = new JButton();
+    private final JButton keepButton = new JButton();
+    private transient EmbedderMismatchException offered;
+    private final ReindexBar reindexBar = new ReindexBar();
     private final CardLayout leftCards = new CardLayout();
     private final JPanel left = new JPanel(leftCards);
     private final JLabel leftHeader = new JLabel(" ");
@@ -96,8 +108,8 @@ final class MainWindow extends JFrame implements Host {
         this.options = options;
         this.modelPath = options.model();
         this.modelCtx = options.ctx();
-        session = new NotebookSession(options.directory(), options.embedders(), options.retryEvery(),
-                options.idleAfter(), new NotebookSession.Listener() {
+        session = new NotebookSession(options.directory(), options.embedders(), options.embedder(),
+                options.retryEvery(), options.idleAfter(), new NotebookSession.Listener() {
                     @Override
                     public void busy(Path directory, int attempt, Duration retryIn) {
                         SwingUtilities.invokeLater(() -> showBusy(directory, attempt, retryIn));
@@ -119,7 +131,7 @@ final class MainWindow extends JFrame implements Host {
         lanes = new Lanes(session, () -> closing, this::showError);
         background = lanes.background();
         importBar = new ImportBar(this, importButton);
-        statusBar = new StatusBar(importBar);
+        statusBar = new StatusBar(importBar, reindexBar);
         editor = new NoteEditor(this);
         askPanel = new AskPanel(this);
         notesPane = new NotesPane(this, this::tagChanged);
@@ -172,6 +184,7 @@ final class MainWindow extends JFrame implements Host {
         bars.setLayout(new javax.swing.BoxLayout(bars, javax.swing.BoxLayout.Y_AXIS));
         bars.add(errorBar());
         bars.add(busyBar());
+        bars.add(embedderBar());
         north.add(bars, BorderLayout.SOUTH);
         root.add(north, BorderLayout.NORTH);
 
@@ -263,6 +276,45 @@ final class MainWindow extends JFrame implements Host {
         return busyBar;
     }
 
+    private JComponent embedderBar() {
+        embedderBar.setName("embedderBar");
+        embedderBar.setBorder(BorderFactory.createEmptyBorder(6, 12, 6, 8));
+        embedderLabel.setName("embedderText");
+        reindexButton.setName("offerReindex");
+        keepButton.setName("keepEmbedder");
+        reindexButton.addActionListener(e -> {
+            EmbedderMismatchException m = offered;
+            if (m != null && m.wantedName().isPresent()) {
+                embedderBar.setVisible(false);
+                startReindex(m.wantedName().get(), true);
+            }
+        });
+        keepButton.addActionListener(e -> {
+            EmbedderMismatchException m = offered;
+            embedderBar.setVisible(false);
+            offered = null;
+            background.execute(() -> {
+                try {
+                    session.useNotebooksOwnEmbedder();
+                    SwingUtilities.invokeLater(this::refreshNotes);
+                } catch (IOException | RuntimeException ex) {
+                    SwingUtilities.invokeLater(() -> showError("Opening the notebook", ex));
+                }
+            });
+            if (m != null && m.recordedName().isPresent()) {
+                saveConfig(java.util.Collections.singletonMap("embedder", m.recordedName().get()));
+            }
+        });
+        JPanel buttons = new JPanel(new java.awt.FlowLayout(java.awt.FlowLayout.RIGHT, 6, 0));
+        buttons.setOpaque(false);
+        buttons.add(reindexButton);
+        buttons.add(keepButton);
+        embedderBar.add(embedderLabel, BorderLayout.CENTER);
+        embedderBar.add(buttons, BorderLayout.EAST);
+        embedderBar.setVisible(false);
+        return embedderBar;
+    }
+
     private JComponent leftPane() {
         left.add(notesPane.view(), "notes");
         left.add(searchPane.resultsView(), "results");
@@ -280,6 +332,7 @@ final class MainWindow extends JFrame implements Host {
     private void applyOwnColors() {
         errorBar.setBackground(Theme.errorBackground());
         busyBar.setBackground(Theme.warningBackground());
+        embedderBar.setBackground(Theme.warningBackground());
         statusBar.applyOwnColors();
     }
 
@@ -310,6 +363,7 @@ final class MainWindow extends JFrame implements Host {
         closing = true;
         searchPane.stop();
         importBar.cancel();
+        reindexBar.stop();
         askPanel.cancel();
         setVisible(false);
         Thread t = new Thread(() -> {
@@ -348,6 +402,11 @@ final class MainWindow extends JFrame implements Host {
 
     @Override
     public void showError(String what, Throwable t) {
+        EmbedderMismatchException mismatch = mismatch(t);
+        if (mismatch != null && mismatch.wantedName().isPresent() && mismatch.recordedName().isPresent()) {
+            offerReindex(mismatch); // not an error: a choice to make
+            return;
+        }
         String text = what + ": " + describe(t);
         lastError = text;
         errorLabel.setText(text);
@@ -467,17 +526,108 @@ final class MainWindow extends JFrame implements Host {
         importBar.startImport(folder);
     }
 
+    // ---- embedder
+
+    private static EmbedderMismatchException mismatch(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof EmbedderMismatchException m) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The settings name another embedder than the one the notebook's notes were embedded with:
+     * offer to re-index with it, or to go on with the notebook's own.
+     */
+    private void offerReindex(EmbedderMismatchException m) {
+        if (closing || reindexBar.isRunning()) {
+            return;
+        }
+        offered = m;
+        String own = m.recordedName().orElseThrow();
+        String wanted = m.wantedName().orElseThrow();
+        embedderLabel.setText("The notes of this notebook were embedded with " + own + "; the settings ask for "
+                + wanted + ". Re-index them with " + wanted + " (the notebook stays usable meanwhile), or keep " + own + ".");
+        reindexButton.setText("Re-index with " + wanted);
+        keepButton.setText("Keep " + own);
+        embedderBar.setVisible(true);
+        status("Choose the embedding model");
+    }
+
+    /** The built-in name of the notebook's embedder (the default for a new notebook), or null if it is not built in. */
+    String notebookEmbedder() {
+        try {
+            java.util.Optional<RecordedModel> m = Notebook.recordedModel(options.directory());
+            if (m.isEmpty()) {
+                return session.wantedEmbedder() != null ? session.wantedEmbedder() : Embedders.DEFAULT;
+            }
+            return Embedders.modelWithId(m.get().modelId()).map(b -> b.name()).orElse(null);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Re-indexes the notebook with the built-in embedder {@code name} on the import lane, with a
+     * progress bar in the status bar; the notebook stays usable meanwhile. {@code remember}: save
+     * {@code embedder=NAME} in the config file once it is done.
+     */
+    void startReindex(String name, boolean remember) {
+        if (reindexBar.isRunning()) {
+            showError("Re-indexing with " + name, new IllegalStateException("a re-index is already running"));
+            return;
+        }
+        reindexBar.start(name);
+        status("Re-indexing the notes with " + name + "…");
+        long t0 = System.nanoTime();
+        lanes.runWork(Lane.IMPORT, "Re-indexing with " + name,
+                () -> session.reindex(Embedders.namedInBackground(name), p -> {
+                    SwingUtilities.invokeLater(() -> reindexBar.show(p, (System.nanoTime() - t0) / 1e9));
+                    return !reindexBar.stopRequested();
+                }), p -> {
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    offered = null;
+                    status(switch (p.phase()) {
+                        case DONE -> String.format(Locale.ROOT, "Re-indexed with %s: %d notes embedded in %.1f s", name,
+                                p.embedded(), secs);
+                        case UNCHANGED -> "The notebook already uses " + name;
+                        default -> String.format(Locale.ROOT, "Re-index stopped: %d of %d notes are on %s so far; the"
+                                + " notebook still uses its old model. Choose %s again in Settings to carry on.",
+                                p.saved(), p.total(), name, name);
+                    });
+                    if (remember && p.phase() != ReindexProgress.Phase.STOPPED) {
+                        saveConfig(java.util.Collections.singletonMap("embedder", name));
+                    }
+                }, () -> {
+                    reindexBar.end();
+                    notesChanged();
+                });
+    }
+
+    boolean isReindexing() {
+        return reindexBar.isRunning();
+    }
+
     // ---- settings, model, theme
 
     private void openSettings() {
         SettingsDialog d = new SettingsDialog(this, background,
-                new SettingsDialog.Choice(modelPath, modelCtx, Theme.isDark(), true), options.configFile());
+                new SettingsDialog.Choice(modelPath, modelCtx, Theme.isDark(), true, notebookEmbedder()),
+                options.configFile());
         d.ask().ifPresent(this::applySettings);
     }
 
     void applySettings(SettingsDialog.Choice c) {
         if (c.dark() != Theme.isDark()) {
             setDark(c.dark(), false);
+        }
+        if (c.embedder() != null && !c.embedder().equals(notebookEmbedder())) {
+            embedderBar.setVisible(false);
+            startReindex(c.embedder(), c.remember()); // saved once the notes are on it
+        } else if (c.embedder() != null && c.remember()) {
+            saveConfig(java.util.Collections.singletonMap("embedder", c.embedder()));
         }
         boolean modelChanged = !java.util.Objects.equals(c.model(), modelPath) || c.ctx() != modelCtx;
         modelPath = c.model();
@@ -616,5 +766,15 @@ final class MainWindow extends JFrame implements Host {
 
     NotebookSession session() {
         return session;
+    }
+
+    /** The offer to re-index shown, null when none is. */
+    String embedderOffer() {
+        return embedderBar.isVisible() ? embedderLabel.getText() : null;
+    }
+
+    /** Clicks "Re-index with ..." of the offer. */
+    void acceptEmbedderOffer() {
+        reindexButton.doClick();
     }
 }

@@ -3,7 +3,10 @@ package dev.pocketrag.desktop;
 import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.index.IndexInUseException;
+import dev.pocketrag.retrieval.EmbedderMismatchException;
 import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.retrieval.ReindexListener;
+import dev.pocketrag.retrieval.ReindexProgress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +29,10 @@ import java.util.function.Supplier;
  * {@link Listener} each time, instead of failing.
  *
  * <p>The embedder (slow to load) and the chat model live as long as the session, not the
- * notebook. Work runs on the caller's thread (never the event thread): every caller holds a read
+ * notebook. The embedder is the one the notebook was made with (a notebook remembers it), or the
+ * built-in one the settings name; when that is not the notebook's, opening fails with {@link
+ * EmbedderMismatchException} until the notebook is {@link #reindex re-indexed} or the session
+ * {@link #useNotebooksOwnEmbedder uses the notebook's own}. Work runs on the caller's thread (never the event thread): every caller holds a read
  * lock while it uses the notebook; opening, closing and switching the chat model take the write
  * lock, so they wait for the work in flight.
  */
@@ -44,6 +50,19 @@ final class NotebookSession implements AutoCloseable {
         default void closeFailed(Exception e) {}
     }
 
+    /**
+     * Makes the embedder of the notebook in {@code directory}: the built-in one called {@code
+     * wanted}, or for null the notebook's own; may throw {@link EmbedderMismatchException}.
+     */
+    @FunctionalInterface
+    interface EmbedderFactory {
+        Embedder make(Path directory, String wanted) throws IOException;
+    }
+
+    /** The app's: built-in embedders, loaded on another thread from the start. */
+    static final EmbedderFactory BUILT_IN = (dir, wanted) -> Notebook.builder(dir).embedder(wanted)
+            .loadEmbedderInBackground().resolveEmbedder();
+
     /** Work on the open notebook. */
     @FunctionalInterface
     interface Task<T> {
@@ -51,7 +70,7 @@ final class NotebookSession implements AutoCloseable {
     }
 
     private final Path directory;
-    private final Supplier<Embedder> embedderFactory;
+    private final EmbedderFactory embedderFactory;
     private final Duration retryEvery;
     private final Duration idleAfter;
     private final Listener listener;
@@ -64,6 +83,8 @@ final class NotebookSession implements AutoCloseable {
     // written under the write lock; volatile so the idle timer may peek without it
     private volatile Notebook notebook;
     private Embedder embedder;
+    /** The built-in embedder the settings ask for; null: the notebook's own. */
+    private volatile String wanted;
     private volatile ChatModel chatModel;
     private volatile long lastUse = System.nanoTime();
 
@@ -74,8 +95,23 @@ final class NotebookSession implements AutoCloseable {
      */
     NotebookSession(Path directory, Supplier<Embedder> embedderFactory, Duration retryEvery, Duration idleAfter,
             Listener listener) {
+        this(directory, fixed(embedderFactory), null, retryEvery, idleAfter, listener);
+    }
+
+    private static EmbedderFactory fixed(Supplier<Embedder> s) {
+        Objects.requireNonNull(s, "embedderFactory");
+        return (dir, wanted) -> s.get();
+    }
+
+    /**
+     * @param embedderFactory makes the embedder on first use; the session closes what it makes
+     * @param wanted the built-in embedder the settings name; null for the notebook's own
+     */
+    NotebookSession(Path directory, EmbedderFactory embedderFactory, String wanted, Duration retryEvery,
+            Duration idleAfter, Listener listener) {
         this.directory = Objects.requireNonNull(directory, "directory");
         this.embedderFactory = Objects.requireNonNull(embedderFactory, "embedderFactory");
+        this.wanted = wanted;
         if (retryEvery.isNegative() || retryEvery.isZero()) {
             throw new IllegalArgumentException("retryEvery must be positive; retryEvery=" + retryEvery);
         }
@@ -147,10 +183,22 @@ final class NotebookSession implements AutoCloseable {
         while (true) {
             checkOpen();
             if (embedder == null) {
-                embedder = embedderFactory.get();
+                embedder = embedderFactory.make(directory, wanted);
             }
             try {
-                Notebook nb = Notebook.builder(directory).embedder(embedder).chatModel(chatModel, false).build();
+                Notebook nb;
+                try {
+                    nb = Notebook.builder(directory).embedder(embedder).chatModel(chatModel, false).build();
+                } catch (EmbedderMismatchException e) {
+                    if (wanted != null) {
+                        throw e; // the app offers to re-index
+                    }
+                    // re-indexed by another process since our embedder was made: take the notebook's own
+                    embedder.close();
+                    embedder = null;
+                    embedder = embedderFactory.make(directory, null);
+                    nb = Notebook.builder(directory).embedder(embedder).chatModel(chatModel, false).build();
+                }
                 if (attempt > 0) {
                     listener.available(directory);
                 }
@@ -197,6 +245,83 @@ final class NotebookSession implements AutoCloseable {
             return notebook != null;
         } finally {
             lock.readLock().unlock();
+        }
+    }
+
+    /** The built-in embedder the settings ask for; null for the notebook's own. */
+    String wantedEmbedder() {
+        return wanted;
+    }
+
+    /**
+     * Uses the notebook's own embedder from now on (not the one the settings named): the notebook
+     * opens again with it on next use.
+     */
+    void useNotebooksOwnEmbedder() throws IOException {
+        lock.writeLock().lock();
+        try {
+            checkOpen();
+            wanted = null;
+            closeNotebookAndEmbedder();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Closes the notebook (if open) and the embedder; called with the write lock held. */
+    private void closeNotebookAndEmbedder() throws IOException {
+        try {
+            if (notebook != null) {
+                Notebook nb = notebook;
+                notebook = null;
+                nb.close();
+            }
+        } finally {
+            if (embedder != null) {
+                embedder.close();
+                embedder = null;
+            }
+        }
+    }
+
+    /**
+     * Moves the notebook to the embedder {@code to} ({@link Notebook#reindex}: every note embedded
+     * again, the notebook usable meanwhile), opening it with its own embedder to do so; when it is
+     * done the session uses {@code to}, and owns it from this call on (it is closed if the notebook
+     * does not end up on it: a stop, a failure, nothing to do).
+     */
+    ReindexProgress reindex(Embedder to, ReindexListener listener) throws Exception {
+        boolean adopted = false;
+        try {
+            lock.writeLock().lock();
+            try {
+                checkOpen();
+                if (wanted != null) {
+                    wanted = null; // open it with its own: that is what the notebook was made with
+                    closeNotebookAndEmbedder();
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+            ReindexProgress p = call(nb -> nb.reindex(to, listener));
+            if (p.phase() == ReindexProgress.Phase.DONE) {
+                lock.writeLock().lock();
+                try {
+                    Embedder old = embedder;
+                    embedder = to; // what the open notebook uses now
+                    adopted = true;
+                    if (old != null && old != to) {
+                        old.close();
+                    }
+                } finally {
+                    lock.writeLock().unlock();
+                }
+            }
+            return p;
+        } finally {
+            if (!adopted) {
+                to.close();
+            }
         }
     }
 

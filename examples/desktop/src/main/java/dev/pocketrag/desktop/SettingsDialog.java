@@ -1,6 +1,7 @@
 package dev.pocketrag.desktop;
 
 import com.formdev.flatlaf.FlatClientProperties;
+import dev.pocketrag.embedder.Embedders;
 import java.awt.BorderLayout;
 import java.awt.FlowLayout;
 import java.awt.Font;
@@ -17,6 +18,7 @@ import javax.swing.BorderFactory;
 import javax.swing.ButtonGroup;
 import javax.swing.JButton;
 import javax.swing.JCheckBox;
+import javax.swing.JComboBox;
 import javax.swing.JComponent;
 import javax.swing.JDialog;
 import javax.swing.JFileChooser;
@@ -36,8 +38,8 @@ import javax.swing.filechooser.FileNameExtensionFilter;
 
 /**
  * Settings: the chat model (a .gguf file, or none for extractive answers), its context size with
- * what {@code pocketrag fits} says about them, the theme, and whether to save them in the config
- * file the CLI reads too. The memory estimate is computed in the background.
+ * what {@code pocketrag fits} says about them, the embedding model (another one than the notebook's
+ * re-indexes it), the theme, and whether to save them in the config file the CLI reads too. The memory estimate is computed in the background.
  */
 final class SettingsDialog extends JDialog {
     private static final long serialVersionUID = 1L;
@@ -50,13 +52,24 @@ final class SettingsDialog extends JDialog {
      * @param model the chat model file, null for none (extractive answers)
      * @param ctx context size, 0 for the model's own (at most 4096)
      * @param dark the dark theme
-     * @param remember save model and ctx (and the theme) in the config file
+     * @param remember save model and ctx (and the theme, and the embedder) in the config file
+     * @param embedder the built-in embedding model ({@code minilm}, {@code bge-small}, {@code
+     *     e5-small}); another than the notebook's re-indexes it; null: the notebook's, unchanged (in
+     *     what the dialog returns: the one it showed was kept)
      */
-    record Choice(Path model, int ctx, boolean dark, boolean remember) {
+    record Choice(Path model, int ctx, boolean dark, boolean remember, String embedder) {
         Choice {
             if (ctx < 0 || ctx > MAX_CTX) {
                 throw new IllegalArgumentException("ctx must be in 0.." + MAX_CTX + "; ctx=" + ctx);
             }
+            if (embedder != null) {
+                embedder = Embedders.model(embedder).name();
+            }
+        }
+
+        /** With the notebook's embedder unchanged. */
+        Choice(Path model, int ctx, boolean dark, boolean remember) {
+            this(model, ctx, dark, remember, null);
         }
     }
 
@@ -67,6 +80,9 @@ final class SettingsDialog extends JDialog {
     private final JRadioButton light = new JRadioButton("Light");
     private final JRadioButton dark = new JRadioButton("Dark");
     private final JCheckBox remember;
+    private final JComboBox<String> embedder = new JComboBox<>(Embedders.names().toArray(String[]::new));
+    /** The embedder selected when the dialog opened: choosing it again changes nothing. */
+    private final String shownEmbedder;
     private final Timer fitsDebounce;
     private final AtomicLong fitsSeq = new AtomicLong();
     private transient Choice result;
@@ -87,6 +103,11 @@ final class SettingsDialog extends JDialog {
         ButtonGroup g = new ButtonGroup();
         g.add(light);
         g.add(dark);
+        embedder.setName("embedder");
+        embedder.setSelectedItem(current.embedder() == null ? Embedders.DEFAULT : current.embedder());
+        shownEmbedder = (String) embedder.getSelectedItem();
+        embedder.setToolTipText("minilm: all-MiniLM-L6-v2 (the default, fastest); bge-small: BAAI bge-small-en-v1.5;"
+                + " e5-small: intfloat e5-small-v2");
         remember = new JCheckBox("Save in the config file, shared with the CLI (" + configFile + ")", true);
         remember.setName("remember");
 
@@ -112,6 +133,8 @@ final class SettingsDialog extends JDialog {
         form.add(new JScrollPane(fits), c);
         c.fill = GridBagConstraints.NONE;
         c.weighty = 0;
+        addRow(form, c, row++, "Embedding model", row(embedder,
+                hint("another one embeds every note again (the notebook stays usable meanwhile)")));
         addRow(form, c, row++, "Theme", row(light, dark));
         c.gridx = 1;
         c.gridy = row;
@@ -242,7 +265,9 @@ final class SettingsDialog extends JDialog {
             fits.setText("The context size must be a whole number from 0 to " + MAX_CTX + ".");
             return;
         }
-        result = new Choice(modelPath(), ctx(), dark.isSelected(), remember.isSelected());
+        String chosen = (String) embedder.getSelectedItem();
+        result = new Choice(modelPath(), ctx(), dark.isSelected(), remember.isSelected(),
+                chosen.equals(shownEmbedder) ? null : chosen); // null: unchanged
         dispose();
     }
 
@@ -258,5 +283,9 @@ final class SettingsDialog extends JDialog {
 
     JTextField modelField() {
         return modelField;
+    }
+
+    JComboBox<String> embedderBox() {
+        return embedder;
     }
 }

@@ -8,7 +8,8 @@ import javax.swing.JPanel;
 
 /**
  * The bottom of the window: the status line on the left; the {@link ImportBar} (while an import
- * runs), the notebook's counts and how answers are made on the right.
+ * runs), the {@link ReindexBar} (while a re-index runs), the notebook's counts and how answers are
+ * made on the right.
  */
 final class StatusBar extends JPanel {
     private static final long serialVersionUID = 1L;
@@ -17,13 +18,14 @@ final class StatusBar extends JPanel {
     private final JLabel modeLabel = new JLabel(" ");
     private final JLabel statsLabel = new JLabel(" ");
 
-    StatusBar(ImportBar importBar) {
+    StatusBar(ImportBar importBar, JPanel reindexBar) {
         super(new BorderLayout(12, 0));
         statusLabel.setName("status");
         modeLabel.setName("mode");
         add(statusLabel, BorderLayout.CENTER);
         JPanel right = new JPanel(new FlowLayout(FlowLayout.RIGHT, 12, 0));
         right.add(importBar);
+        right.add(reindexBar);
         statsLabel.setName("stats");
         right.add(statsLabel);
         right.add(modeLabel);

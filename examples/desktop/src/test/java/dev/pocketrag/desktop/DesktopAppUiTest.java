@@ -53,7 +53,7 @@ class DesktopAppUiTest {
         Files.deleteIfExists(shot);
 
         AppOptions options = new AppOptions(tmp.resolve("notebook"), null, 0, false, tmp.resolve("config.properties"),
-                Embedders::miniLm, Duration.ofSeconds(2), Duration.ofSeconds(10));
+                (d, w) -> Embedders.miniLm(), null, Duration.ofSeconds(2), Duration.ofSeconds(10));
         MainWindow w = DesktopApp.open(options);
         boolean passed = false;
         try {
@@ -251,7 +251,7 @@ class DesktopAppUiTest {
             try {
                 holder.add(Note.of("n1", "Dentist", "Dentist appointment on 14 March at 09:30 with Dr. Sousa."));
                 AppOptions options = new AppOptions(dir, null, 0, false, tmp.resolve("config.properties"),
-                        Embedders::miniLm, Duration.ofMillis(200), Duration.ofSeconds(10));
+                        (d, w) -> Embedders.miniLm(), null, Duration.ofMillis(200), Duration.ofSeconds(10));
                 MainWindow w = DesktopApp.open(options);
                 try {
                     waitUntil("the busy message", STEP,
@@ -274,6 +274,47 @@ class DesktopAppUiTest {
                 holder.close();
             }
         }
+    }
+
+    @Test
+    void settings_naming_another_embedder_offer_a_reindex_which_runs_with_progress(@TempDir Path tmp) throws Exception {
+        Ui.assumeDisplay();
+        Path dir = tmp.resolve("notebook");
+        try (Embedder e = Embedders.miniLm(); Notebook nb = Notebook.builder(dir).embedder(e).build()) {
+            nb.add(Note.of("n1", "Dentist", "Dentist appointment on 14 March at 09:30 with Dr. Sousa."));
+            nb.add(Note.of("n2", "Kyoto hotel", "Hotel Kanra in Kyoto, check-in from 15:00, booking KX-4471."));
+        }
+        Path config = tmp.resolve("config.properties");
+        Files.writeString(config, "embedder=bge-small\n"); // as the config file the app read says
+        AppOptions options = new AppOptions(dir, null, 0, false, config, NotebookSession.BUILT_IN, "bge-small",
+                Duration.ofSeconds(2), Duration.ofSeconds(10));
+        MainWindow w = DesktopApp.open(options);
+        try {
+            waitUntil("the offer to re-index", STEP, () -> w.embedderOffer() != null,
+                    () -> "offer=" + w.embedderOffer() + ", error=" + w.lastError());
+            assertTrue(onEdt(w::embedderOffer).startsWith("The notes of this notebook were embedded with minilm; the"
+                    + " settings ask for bge-small."), w::embedderOffer);
+            assertNull(onEdt(w::lastError), "a choice, not an error");
+            onEdt(() -> {
+                w.acceptEmbedderOffer();
+                return null;
+            });
+            waitUntil("the re-index", STEP, () -> !w.isReindexing() && w.notesTable().getRowCount() == 2,
+                    () -> "reindexing=" + w.isReindexing() + ", rows=" + w.notesTable().getRowCount() + ", status="
+                            + w.statusLabel().getText() + ", error=" + w.lastError());
+            assertTrue(onEdt(() -> w.statusLabel().getText()).startsWith("Re-indexed with bge-small: 2 notes embedded"),
+                    () -> onEdt(() -> w.statusLabel().getText()));
+            assertNull(onEdt(w::embedderOffer));
+            assertEquals("bge-small", onEdt(w::notebookEmbedder));
+            Ui.type(w.searchField(), "hotel in Japan");
+            waitUntil("search results", STEP, () -> "hotel in Japan".equals(w.resultsQuery())
+                    && w.resultsList().getModel().getSize() > 0, () -> "error=" + w.lastError());
+            assertEquals("n2", onEdt(() -> w.resultsList().getModel().getElementAt(0)).noteId());
+        } finally {
+            onEdt(w::shutdown);
+            assertTrue(w.awaitClosed(2, TimeUnit.MINUTES));
+        }
+        assertTrue(Files.readString(config).contains("embedder=bge-small"));
     }
 
     private static String renderedText(JList<SearchHit> list, int index) {

@@ -33,7 +33,8 @@ class DocScreenshotsTest {
         Path notes = Ui.moduleDir().resolve("../notes").normalize();
         // a config path as a user would see it; the settings dialog below is cancelled, never saved
         Path config = Path.of("~/.config/pocketrag/config.properties");
-        AppOptions options = new AppOptions(tmp.resolve("notebook"), null, 0, false, config, Embedders::miniLm,
+        AppOptions options = new AppOptions(tmp.resolve("notebook"), null, 0, false, config,
+                (d, w) -> Embedders.miniLm(), null,
                 Duration.ofSeconds(2), Duration.ofSeconds(10));
         MainWindow w = DesktopApp.open(options);
         try {

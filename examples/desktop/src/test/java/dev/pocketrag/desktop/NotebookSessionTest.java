@@ -14,6 +14,10 @@ import dev.pocketrag.chat.ChatModel;
 import dev.pocketrag.chat.testing.ScriptedChatModel;
 import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.retrieval.EmbedderMismatchException;
+import dev.pocketrag.retrieval.ReindexListener;
+import dev.pocketrag.retrieval.ReindexProgress;
+import dev.pocketrag.retrieval.SearchOptions;
 import dev.pocketrag.index.IndexInUseException;
 import dev.pocketrag.index.Note;
 import dev.pocketrag.chat.TokenListener;
@@ -312,6 +316,49 @@ class NotebookSessionTest {
             assertTrue(second.searchedFor().toLowerCase(Locale.ROOT).contains("atlas"), second.searchedFor());
             assertEquals("atlas", second.citations().get(0).passage().noteId(), second::toString);
             assertEquals(2, t.turns().size());
+        }
+    }
+
+    @Test
+    void settings_naming_another_embedder_are_refused_until_the_session_reindexes_then_it_uses_it(@TempDir Path dir)
+            throws Exception {
+        try (Notebook nb = Notebook.builder(dir).embedder(embedder).build()) {
+            nb.addAll(ATLAS_NOTES);
+        }
+        try (NotebookSession s = new NotebookSession(dir, NotebookSession.BUILT_IN, "bge-small", Duration.ofMillis(100),
+                Duration.ofMinutes(5), new Recorder())) {
+            EmbedderMismatchException e = assertThrows(EmbedderMismatchException.class, () -> s.call(nb -> nb.stats()));
+            assertEquals(java.util.Optional.of("minilm"), e.recordedName());
+            assertEquals(java.util.Optional.of("bge-small"), e.wantedName());
+            List<ReindexProgress.Phase> phases = new CopyOnWriteArrayList<>();
+            ReindexProgress p = s.reindex(Embedders.named("bge-small"), progress -> phases.add(progress.phase()));
+            assertEquals(ReindexProgress.Phase.DONE, p.phase());
+            assertEquals(ATLAS_NOTES.size(), p.embedded());
+            assertTrue(phases.contains(ReindexProgress.Phase.CATCHING_UP), phases::toString);
+            String bge = Embedders.model("bge-small").modelId();
+            assertEquals(bge, s.call(nb -> nb.embedder().modelId()));
+            assertEquals("atlas", s.call(nb -> nb.search("Atlas cut-over weekend", SearchOptions.defaults()))
+                    .get(0).noteId());
+        }
+        assertEquals(Embedders.model("bge-small").modelId(), Notebook.recordedModel(dir).orElseThrow().modelId());
+    }
+
+    @Test
+    void a_notebook_reindexed_by_another_process_while_closed_opens_with_its_new_embedder(@TempDir Path dir)
+            throws Exception {
+        try (NotebookSession s = new NotebookSession(dir, NotebookSession.BUILT_IN, null, Duration.ofMillis(100),
+                Duration.ofMillis(200), new Recorder())) {
+            s.call(nb -> nb.addAll(ATLAS_NOTES));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (s.isNotebookOpen() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertFalse(s.isNotebookOpen(), "closed when idle");
+            try (Embedder bge = Embedders.named("bge-small"); Notebook other = Notebook.open(dir)) { // as `pocketrag reindex`
+                assertEquals(ReindexProgress.Phase.DONE, other.reindex(bge, ReindexListener.NONE).phase());
+            }
+            assertEquals(Embedders.model("bge-small").modelId(), s.call(nb -> nb.embedder().modelId()));
+            assertEquals(ATLAS_NOTES.size(), (long) s.call(nb -> nb.stats().notes()));
         }
     }
 

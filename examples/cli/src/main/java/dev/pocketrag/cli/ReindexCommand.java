@@ -1,0 +1,185 @@
+package dev.pocketrag.cli;
+
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.EmbedderModel;
+import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.index.RecordedModel;
+import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.retrieval.ReindexProgress;
+import dev.pocketrag.retrieval.ReindexProgress.Phase;
+import dev.pocketrag.retrieval.Settings;
+import dev.pocketrag.server.Json;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code pocketrag reindex --embedder NAME}: every note embedded again with another model. */
+@Command(name = "reindex", mixinStandardHelpOptions = true,
+        description = {"Move the notebook to another embedding model: every note is embedded again with it.",
+                "The new index is built beside the old one, and the notebook stays searchable on the old vectors until"
+                        + " the switch (search, ask, list and export work meanwhile, in other processes too).",
+                "Stopped (Ctrl-C, a crash), it carries on where it stopped when run again. At the end every note is on"
+                        + " the new model and the old index is deleted."})
+final class ReindexCommand implements Callable<Integer> {
+    @Mixin
+    NotebookOptions notebook;
+
+    @Option(names = "--embedder", paramLabel = "NAME", required = true,
+            description = "The embedding model to move to: minilm, bge-small or e5-small.")
+    String embedder;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    private volatile boolean stop;
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws IOException {
+        EmbedderModel target;
+        try {
+            target = Embedders.model(embedder);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--embedder: " + e.getMessage());
+        }
+        Settings config = Settings.load();
+        PrintWriter out = spec.commandLine().getOut();
+        long t0 = System.nanoTime();
+        ReindexProgress p;
+        // Ctrl-C: stop after the batch under way (what is saved stays for the next run)
+        Thread hook = new Thread(() -> {
+            stop = true;
+            try {
+                finished.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                // exit anyway: the next run carries on from the last commit
+            }
+        }, "pocketrag-reindex-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            // the notebook's own embedder is never loaded: notes are read, and embedded with the new one
+            try (Embedder e = Embedders.namedInBackground(target.name()); Notebook nb = notebook.open(config)) {
+                ProgressLine line = new ProgressLine(System.console() != null && !json, target.name());
+                p = nb.reindex(e, progress -> {
+                    line.update(progress, (System.nanoTime() - t0) / 1e9);
+                    return !stop;
+                });
+                line.end();
+            }
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for us
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (json) {
+            out.println(Json.of(json(notebook.directory(config), p, seconds)));
+        } else {
+            out.println(summary(notebook.directory(config), p, seconds));
+        }
+        return 0;
+    }
+
+    /** The built-in name of {@code m} (with its own recipe), else its model id. */
+    static String name(RecordedModel m) {
+        return builtIn(m).map(EmbedderModel::name).orElse(m.modelId());
+    }
+
+    static Optional<EmbedderModel> builtIn(RecordedModel m) {
+        return Embedders.modelWithId(m.modelId())
+                .filter(b -> m.recipe().isEmpty() || m.recipe().equals(b.recipe().recipe()));
+    }
+
+    static String summary(java.nio.file.Path dir, ReindexProgress p, double seconds) {
+        return switch (p.phase()) {
+            case UNCHANGED -> String.format(Locale.ROOT, "%s already uses %s: nothing to do%s", dir, name(p.to()),
+                    p.discarded() ? " (an unfinished re-index to another model was deleted)" : "");
+            case STOPPED -> String.format(Locale.ROOT, "stopped: %d of %d notes are on %s so far (%d embedded now);"
+                    + " the notebook is still on %s. Run `pocketrag reindex --embedder %s` again to carry on.",
+                    p.saved(), p.total(), name(p.to()), p.embedded(), name(p.from()), name(p.to()));
+            default -> String.format(Locale.ROOT, "%s moved from %s to %s: %d notes embedded (%d chunks) in %.1f s%s%s;"
+                    + " the old index is deleted", dir, name(p.from()), name(p.to()), p.embedded(), p.chunks(), seconds,
+                    p.kept() > 0 ? ", " + p.kept() + " kept from an interrupted run" : "",
+                    p.deleted() > 0 ? ", " + p.deleted() + " deleted meanwhile" : "");
+        };
+    }
+
+    static Map<String, Object> json(java.nio.file.Path dir, ReindexProgress p, double seconds) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("directory", dir.toAbsolutePath().toString());
+        o.put("phase", p.phase().name().toLowerCase(Locale.ROOT));
+        o.put("from", model(p.from()));
+        o.put("to", model(p.to()));
+        o.put("notes", p.total());
+        o.put("embedded", p.embedded());
+        o.put("kept", p.kept());
+        o.put("deleted", p.deleted());
+        o.put("chunks", p.chunks());
+        o.put("saved", p.saved());
+        o.put("discarded_unfinished", p.discarded());
+        o.put("seconds", Math.round(seconds * 10) / 10.0);
+        return o;
+    }
+
+    static Map<String, Object> model(RecordedModel m) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", builtIn(m).map(EmbedderModel::name).orElse(null));
+        o.put("model_id", m.modelId());
+        o.put("dimension", m.dimension());
+        o.put("recipe", m.recipe());
+        return o;
+    }
+
+    /** A one-line progress display on stderr, as import's: bar, counts and rate. */
+    static final class ProgressLine {
+        private final boolean interactive;
+        private final String to;
+        private long lastDraw;
+        private String last = "";
+
+        ProgressLine(boolean interactive, String to) {
+            this.interactive = interactive;
+            this.to = to;
+        }
+
+        void update(ReindexProgress p, double seconds) {
+            int width = 24;
+            long total = Math.max(p.total(), p.done());
+            int filled = total == 0 ? width : (int) (width * p.done() / total);
+            String what = p.phase() == Phase.CATCHING_UP ? "catching up" : p.phase() == Phase.DONE ? "switched" : "reindexing";
+            last = String.format(Locale.ROOT, "%s to %s [%s%s] %d/%d notes, %d embedded, %d kept (%.1f notes/s)", what, to,
+                    "#".repeat(filled), " ".repeat(width - filled), p.done(), p.total(), p.embedded(), p.kept(),
+                    seconds <= 0 ? 0 : p.embedded() / seconds);
+            long now = System.nanoTime();
+            if (interactive && (now - lastDraw > 100_000_000L || p.phase() != Phase.EMBEDDING)) {
+                lastDraw = now;
+                System.err.print("\r" + last);
+                System.err.flush();
+            }
+        }
+
+        void end() {
+            if (interactive && !last.isEmpty()) {
+                System.err.print("\r" + last + "\n");
+                System.err.flush();
+            }
+        }
+    }
+}

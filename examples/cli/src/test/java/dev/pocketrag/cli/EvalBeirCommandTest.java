@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class EvalBeirCommandTest {
     @TempDir
@@ -64,6 +66,18 @@ class EvalBeirCommandTest {
         // the queries are easy: MiniLM puts each relevant abstract first too
         assertEquals(1.0, byMode.get("dense").get("ndcg@1").getAsDouble(), 1e-12, r::toString);
         assertEquals(1.0, byMode.get("hybrid").get("mrr@1").getAsDouble(), 1e-12, r::toString);
+    }
+
+    /** The other embedders: passages and queries embedded with their own prefixes and 512-token budget. */
+    @ParameterizedTest
+    @ValueSource(strings = {"bge-small", "e5-small"})
+    void dense_retrieval_with_another_embedder_finds_each_relevant_document_first(String embedder) throws IOException {
+        tinyDataset();
+        CliRun r = CliRun.of("eval", "beir", dir.toString(), "--mode", "dense", "--embedder", embedder, "--k", "1");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.out().contains("embedder " + embedder), r::toString);
+        String row = r.out().lines().filter(l -> l.startsWith("dense")).findFirst().orElseThrow();
+        assertEquals("dense       1.0000     1.0000      1.0000   1.0000", row, r::toString);
     }
 
     @Test

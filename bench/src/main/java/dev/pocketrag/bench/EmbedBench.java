@@ -5,9 +5,12 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.google.gson.JsonParser;
 import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.bgesmallenv15q.BgeSmallEnV15QuantizedEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
 import dev.pocketrag.embedder.Embedder;
-import dev.pocketrag.embedder.EmbedderOptions;
+import dev.pocketrag.embedder.EmbedderModel;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.embedder.internal.OnnxEmbedder;
 import java.io.BufferedReader;
@@ -26,14 +29,19 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * {@code bench/run embed [--json] [--rounds N]}: texts per second of our {@code embedAll} against
- * LangChain4j's {@code AllMiniLmL6V2QuantizedEmbeddingModel} (the same int8 ONNX file and
- * tokenizer), on the same inputs, in the same run, alternating; then 8 threads x 200 single
- * {@code embed} calls through the race-to-sleep queue against the same calls made directly on
- * the model.
+ * {@code bench/run embed [--json] [--rounds N] [--embedders NAME,...]}: texts per second of our
+ * {@code embedAll} for each built-in model ({@link Embedders#names()}, or those named) against
+ * LangChain4j's in-process model of the same int8 ONNX file and tokenizer ({@code
+ * AllMiniLmL6V2QuantizedEmbeddingModel}, {@code BgeSmallEnV15QuantizedEmbeddingModel}, {@code
+ * E5SmallV2QuantizedEmbeddingModel}: the classes inside the model jars, on the langchain4j-embeddings
+ * runtime), on the same inputs, in the same run, alternating; then, for MiniLM, 8 threads x 200
+ * single {@code embed} calls through the race-to-sleep queue against the same calls made directly
+ * on the model.
  *
  * <p>Input sets: (a) the 2,758 sentences of the STS Benchmark test set; (b) the first 2,000
- * SciFact abstracts cut to 256 word pieces (so neither library truncates or windows).
+ * SciFact abstracts cut to 256 word pieces (so neither library truncates or windows); for MiniLM
+ * also (b') cut to 128. LangChain4j adds no prefixes: it is given the model's passage prefix
+ * (e5: {@code "passage: "}) before each text, as ours adds it, so both embed the same word pieces.
  */
 final class EmbedBench {
     private EmbedBench() {}
@@ -41,32 +49,46 @@ final class EmbedBench {
     static int run(String[] args) throws Exception {
         boolean json = false;
         int rounds = 3;
+        List<String> embedders = Embedders.names();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--json" -> json = true;
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--embedders" -> embedders = List.of(args[++i].split(","));
                 default -> {
-                    System.err.println("usage: bench/run embed [--json] [--rounds N]");
+                    System.err.println("usage: bench/run embed [--json] [--rounds N] [--embedders "
+                            + String.join(",", Embedders.names()) + "]");
                     return 2;
                 }
             }
         }
+        for (String e : embedders) {
+            Embedders.model(e); // an unknown name fails here, naming the choices
+        }
         Path shared = Path.of(System.getProperty("pocketrag.shared", "../shared"));
         List<String> sts = stsSentences(shared.resolve("datasets/stsbenchmark/sts-test.csv"));
         List<String> scifact = scifactAbstracts(shared.resolve("datasets/scifact/corpus.jsonl"), 2000, 256);
-        // LangChain4j keeps the tokenizer.json's own truncation (128 word pieces), so on (b) it
-        // reads only the first half of long abstracts; (b') gives both the same work.
+        // LangChain4j keeps MiniLM's tokenizer.json truncation (128 word pieces), so on (b) it
+        // reads only the first half of long abstracts; (b') gives both the same work. The bge and
+        // e5 tokenizer.json files truncate nothing.
         List<String> scifact128 = scifactAbstracts(shared.resolve("datasets/scifact/corpus.jsonl"), 2000, 128);
         log("machine: " + Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version());
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (Embedder ours = Embedders.miniLm()) {
-            AllMiniLmL6V2QuantizedEmbeddingModel theirs = new AllMiniLmL6V2QuantizedEmbeddingModel();
-            // warm up both (JIT, ORT arenas)
-            ours.embedAll(sts.subList(0, 300));
-            theirs.embedAll(segments(sts.subList(0, 300)));
-            rows.add(compare("sts-test (2758 sentences)", sts, ours, theirs, rounds));
-            rows.add(compare("scifact (2000 abstracts, <=256 word pieces)", scifact, ours, theirs, rounds));
-            rows.add(compare("scifact (2000 abstracts, <=128 word pieces)", scifact128, ours, theirs, rounds));
+        for (String name : embedders) {
+            EmbedderModel model = Embedders.model(name);
+            String prefix = model.recipe().passagePrefix();
+            try (Embedder ours = Embedders.named(name)) {
+                EmbeddingModel theirs = peer(name);
+                // warm up both (JIT, ORT arenas)
+                ours.embedAll(sts.subList(0, 300));
+                theirs.embedAll(segments(sts.subList(0, 300), prefix));
+                rows.add(compare(name, "sts-test (2758 sentences)", sts, ours, theirs, prefix, rounds));
+                rows.add(compare(name, "scifact (2000 abstracts, <=256 word pieces)", scifact, ours, theirs, prefix, rounds));
+                if (name.equals(Embedders.DEFAULT)) {
+                    rows.add(compare(name, "scifact (2000 abstracts, <=128 word pieces)", scifact128, ours, theirs, prefix,
+                            rounds));
+                }
+            }
         }
         for (Map<String, Object> r : rows) {
             if (json) {
@@ -74,19 +96,32 @@ final class EmbedBench {
             }
         }
         if (!json) {
-            System.out.printf(Locale.ROOT, "%-46s %12s %16s %7s%n", "set", "ours/s", "langchain4j/s", "ratio");
+            System.out.printf(Locale.ROOT, "%-10s %-46s %10s %15s %7s %10s%n", "embedder", "set", "ours/s", "langchain4j/s",
+                    "ratio", "min cos");
             for (Map<String, Object> r : rows) {
-                System.out.printf(Locale.ROOT, "%-46s %12.1f %16.1f %6.2fx%n", r.get("set"), r.get("ours_per_s"),
-                        r.get("langchain4j_per_s"), r.get("ratio"));
+                System.out.printf(Locale.ROOT, "%-10s %-46s %10.1f %15.1f %6.2fx %10.6f%n", r.get("embedder"), r.get("set"),
+                        r.get("ours_per_s"), r.get("langchain4j_per_s"), r.get("ratio"), r.get("min_cosine"));
             }
         }
-        burstComparison(sts, json);
+        if (embedders.contains(Embedders.DEFAULT)) {
+            burstComparison(sts, json);
+        }
         return 0;
     }
 
-    private static Map<String, Object> compare(String set, List<String> texts, Embedder ours,
-            AllMiniLmL6V2QuantizedEmbeddingModel theirs, int rounds) {
-        List<TextSegment> segs = segments(texts);
+    /** LangChain4j's in-process model of the same files as our {@code name}. */
+    private static EmbeddingModel peer(String name) {
+        return switch (name) {
+            case "minilm" -> new AllMiniLmL6V2QuantizedEmbeddingModel();
+            case "bge-small" -> new BgeSmallEnV15QuantizedEmbeddingModel();
+            case "e5-small" -> new E5SmallV2QuantizedEmbeddingModel();
+            default -> throw new IllegalArgumentException("no LangChain4j peer for embedder '" + name + "'");
+        };
+    }
+
+    private static Map<String, Object> compare(String embedder, String set, List<String> texts, Embedder ours,
+            EmbeddingModel theirs, String prefix, int rounds) {
+        List<TextSegment> segs = segments(texts, prefix);
         double bestOurs = 0, bestTheirs = 0;
         List<float[]> ourVectors = null;
         List<float[]> theirVectors = null;
@@ -98,7 +133,8 @@ final class EmbedBench {
             long t2 = System.nanoTime();
             double oursPerS = texts.size() / ((t1 - t0) / 1e9);
             double theirsPerS = texts.size() / ((t2 - t1) / 1e9);
-            log(String.format(Locale.ROOT, "%s round %d: ours %.1f/s, langchain4j %.1f/s", set, r + 1, oursPerS, theirsPerS));
+            log(String.format(Locale.ROOT, "%s %s round %d: ours %.1f/s, langchain4j %.1f/s", embedder, set, r + 1, oursPerS,
+                    theirsPerS));
             bestOurs = Math.max(bestOurs, oursPerS);
             bestTheirs = Math.max(bestTheirs, theirsPerS);
             ourVectors = a;
@@ -108,12 +144,15 @@ final class EmbedBench {
         for (int i = 0; i < texts.size(); i++) {
             minCos = Math.min(minCos, cosine(ourVectors.get(i), theirVectors.get(i)));
         }
-        log(String.format(Locale.ROOT, "%s: lowest cosine between the two libraries' vectors: %.6f", set, minCos));
+        log(String.format(Locale.ROOT, "%s %s: lowest cosine between the two libraries' vectors: %.6f", embedder, set,
+                minCos));
         Map<String, Object> row = new LinkedHashMap<>();
+        row.put("embedder", embedder);
         row.put("set", set);
         row.put("ours_per_s", round1(bestOurs));
         row.put("langchain4j_per_s", round1(bestTheirs));
         row.put("ratio", Math.round(bestOurs / bestTheirs * 100) / 100.0);
+        row.put("min_cosine", Math.round(minCos * 1e6) / 1e6);
         return row;
     }
 
@@ -233,8 +272,8 @@ final class EmbedBench {
         return out;
     }
 
-    private static List<TextSegment> segments(List<String> texts) {
-        return texts.stream().map(TextSegment::from).toList();
+    private static List<TextSegment> segments(List<String> texts, String prefix) {
+        return texts.stream().map(t -> TextSegment.from(prefix + t)).toList();
     }
 
     private static double cosine(float[] a, float[] b) {

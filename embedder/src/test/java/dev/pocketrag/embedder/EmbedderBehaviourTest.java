@@ -11,17 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EmbedderBehaviourTest {
-    static final long SEED = Long.getLong("tests.seed", 20261124L);
     static Embedder embedder;
 
     static final List<String> TEXTS = List.of(
@@ -46,73 +41,8 @@ class EmbedderBehaviourTest {
         embedder.close();
     }
 
-    @Test
-    void a_text_gets_the_same_vector_alone_in_a_batch_and_next_to_concurrent_callers() throws Exception {
-        System.out.println("seed=" + SEED);
-        Random rnd = new Random(SEED);
-        List<float[]> alone = new ArrayList<>();
-        for (String t : TEXTS) {
-            alone.add(embedder.embed(t));
-        }
-        // in batches with different, randomly chosen companions of very different lengths
-        for (int round = 0; round < 5; round++) {
-            List<String> batch = new ArrayList<>();
-            List<Integer> where = new ArrayList<>();
-            for (int i = 0; i < TEXTS.size(); i++) {
-                for (int k = rnd.nextInt(3); k > 0; k--) {
-                    batch.add("filler " + "word ".repeat(rnd.nextInt(200)));
-                }
-                where.add(batch.size());
-                batch.add(TEXTS.get(i));
-            }
-            List<float[]> got = embedder.embedAll(batch);
-            for (int i = 0; i < TEXTS.size(); i++) {
-                assertCosineAtLeast(alone.get(i), got.get(where.get(i)), 0.99999, TEXTS.get(i));
-            }
-        }
-        // through the burst queue, interleaved with other threads' calls
-        ExecutorService pool = Executors.newFixedThreadPool(6);
-        try {
-            List<Future<float[]>> fs = new ArrayList<>();
-            for (int i = 0; i < TEXTS.size(); i++) {
-                final int k = i;
-                pool.submit(() -> embedder.embed("noise " + "x ".repeat(k * 20)));
-                fs.add(pool.submit(() -> embedder.embed(TEXTS.get(k))));
-            }
-            for (int i = 0; i < TEXTS.size(); i++) {
-                assertCosineAtLeast(alone.get(i), fs.get(i).get(), 0.99999, TEXTS.get(i));
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    @Test
-    void a_thousand_calls_from_eight_threads_equal_the_single_thread_results() throws Exception {
-        System.out.println("seed=" + SEED);
-        List<float[]> expected = new ArrayList<>();
-        for (String t : TEXTS) {
-            expected.add(embedder.embed(t));
-        }
-        Random rnd = new Random(SEED);
-        int[] pick = new int[1000];
-        for (int i = 0; i < pick.length; i++) {
-            pick[i] = rnd.nextInt(TEXTS.size());
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<float[]>> fs = new ArrayList<>();
-            for (int i : pick) {
-                fs.add(pool.submit(() -> embedder.embed(TEXTS.get(i))));
-            }
-            for (int i = 0; i < pick.length; i++) {
-                assertArrayEquals(expected.get(pick[i]), fs.get(i).get(),
-                        "call " + i + " (" + TEXTS.get(pick[i]) + ")");
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-    }
+    // Batch invariance and the 1,000 concurrent calls through the burst queue: BuiltInEmbeddersTest,
+    // for every built-in model.
 
     @Test
     void long_text_is_truncated_to_256_word_pieces_and_the_caller_can_tell() {

@@ -1,6 +1,7 @@
 package dev.pocketrag.cli;
 
 import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.EmbedderModel;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.server.Json;
 import java.io.BufferedReader;
@@ -20,9 +21,18 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "embed", mixinStandardHelpOptions = true,
-        description = {"Embed texts with the built-in MiniLM model (384 dimensions, offline).",
+        description = {"Embed texts with a built-in model (384 dimensions, offline): as passages (with the model's "
+                + "passage prefix, as notes are indexed), or with --query as search queries (with its query prefix).",
                 "Without TEXT, reads one text per line from standard input."})
 final class EmbedCommand implements Callable<Integer> {
+
+    @Option(names = "--embedder", paramLabel = "NAME", defaultValue = Embedders.DEFAULT,
+            completionCandidates = EmbedderChoice.class, description = EmbedderChoice.DESCRIPTION)
+    String embedderName;
+
+    @Option(names = "--query", description = "Embed the texts as search queries (bge-small: its instruction; e5-small: "
+            + "\"query: \"; minilm: no difference). Word pieces then include the prefix.")
+    boolean query;
 
     @Option(names = "--json", description = "One JSON line per text: {\"text\", \"tokens\", \"vector\"}.")
     boolean json;
@@ -35,6 +45,7 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        EmbedderModel model = EmbedderChoice.model(embedderName);
         List<String> input = texts;
         if (input.isEmpty()) {
             input = new ArrayList<>();
@@ -44,7 +55,10 @@ final class EmbedCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (Embedder embedder = Embedders.miniLm()) {
+        // as queries: the query prefix in the passage's place, so that embedWithInfo tells the word
+        // pieces too; the vector is embedQuery's
+        String q = model.recipe().queryPrefix();
+        try (Embedder embedder = Embedders.named(model.name(), query ? model.recipe().withPrefixes(q, q) : model.recipe())) {
             for (String text : input) {
                 Embedder.Embedding e = embedder.embedWithInfo(text);
                 if (json) {

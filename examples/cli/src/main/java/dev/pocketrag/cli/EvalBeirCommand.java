@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.EmbedderModel;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.index.ChunkedNote;
 import dev.pocketrag.index.IndexOptions;
@@ -39,21 +40,26 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code pocketrag eval beir DIR}: indexes a BEIR dataset in a temporary {@link NoteIndex} with
- * the default embedder and reports nDCG@k, recall@k, recall@100 and MRR@k per retriever (metric
- * definitions in {@link RetrievalMetrics}).
+ * {@code pocketrag eval beir DIR [--embedder NAME]}: indexes a BEIR dataset in a temporary {@link
+ * NoteIndex} with a built-in embedder (the default one unless named) and reports nDCG@k, recall@k,
+ * recall@100 and MRR@k per retriever (metric definitions in {@link RetrievalMetrics}).
  *
  * <p>Dataset layout (BEIR): {@code corpus.jsonl} (one object a line: {@code _id}, {@code title},
  * {@code text}), {@code queries.jsonl} ({@code _id}, {@code text}), {@code qrels/SPLIT.tsv}
  * (header line, then {@code query-id<TAB>corpus-id<TAB>score}). Each document becomes a note
- * split into chunks of at most the embedder's token budget; retrieval ranks documents by their
- * best chunk.
+ * split into chunks of at most the embedder's token budget and embedded as passages (with the
+ * model's passage prefix), queries are embedded as queries ({@link Embedder#embedQuery}, with its
+ * query prefix), as a notebook does; retrieval ranks documents by their best chunk.
  */
 @Command(name = "beir", mixinStandardHelpOptions = true,
         description = {"nDCG@k, recall@k, recall@100 and MRR@k of dense, BM25 and hybrid retrieval on a BEIR dataset.",
                 "The dataset has the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv); it is indexed "
-                        + "in a temporary directory with the default embedder."})
+                        + "in a temporary directory with the embedder named by --embedder."})
 final class EvalBeirCommand implements Callable<Integer> {
+
+    @Option(names = "--embedder", paramLabel = "NAME", defaultValue = Embedders.DEFAULT,
+            completionCandidates = EmbedderChoice.class, description = EmbedderChoice.DESCRIPTION)
+    String embedderName;
 
     enum Mode { DENSE, BM25, HYBRID, ALL }
 
@@ -85,6 +91,7 @@ final class EvalBeirCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        EmbedderModel model = EmbedderChoice.model(embedderName);
         if (k < 1 || k > 1000) {
             throw new UserException("--k=" + k + ", must be in [1, 1000]");
         }
@@ -117,13 +124,13 @@ final class EvalBeirCommand implements Callable<Integer> {
         boolean needVectors = modes.contains(Mode.DENSE) || modes.contains(Mode.HYBRID);
         Path tmp = Files.createTempDirectory("pocketrag-beir-");
         List<Map<String, Object>> results = new ArrayList<>();
-        try (Embedder embedder = Embedders.miniLm()) {
+        try (Embedder embedder = Embedders.named(model.name())) {
             Chunker chunker = Chunker.forEmbedder(embedder);
             String modelId = needVectors ? embedder.modelId() : "none (bm25 only)";
             try (NoteIndex index = NoteIndex.open(tmp, IndexOptions.of(modelId, embedder.dimension()))) {
                 build(index, corpus, chunker, embedder, needVectors);
                 List<String> qids = new ArrayList<>(qrels.keySet());
-                List<float[]> qvecs = needVectors ? embed(embedder, qids.stream().map(queries::get).toList(), "queries")
+                List<float[]> qvecs = needVectors ? embedQueries(embedder, qids.stream().map(queries::get).toList())
                         : null;
                 int n = Math.max(100, k);
                 for (Mode m : modes) {
@@ -198,13 +205,13 @@ final class EvalBeirCommand implements Callable<Integer> {
         index.commit();
     }
 
-    private static List<float[]> embed(Embedder embedder, List<String> texts, String label) {
+    /** The query vectors ({@link Embedder#embedQuery}: with the model's query prefix), in order. */
+    private static List<float[]> embedQueries(Embedder embedder, List<String> texts) {
         List<float[]> out = new ArrayList<>(texts.size());
-        try (ProgressBar bar = new ProgressBar(label, texts.size())) {
-            for (int i = 0; i < texts.size(); i += 64) {
-                List<String> part = texts.subList(i, Math.min(texts.size(), i + 64));
-                out.addAll(embedder.embedAll(part));
-                bar.step(part.size());
+        try (ProgressBar bar = new ProgressBar("queries", texts.size())) {
+            for (String t : texts) {
+                out.add(embedder.embedQuery(t));
+                bar.step(1);
             }
         }
         return out;
@@ -217,7 +224,8 @@ final class EvalBeirCommand implements Callable<Integer> {
                 out.println(Json.of(o));
             }
         } else {
-            out.printf(Locale.ROOT, "%s: %d documents, %d queries (%s)%n", dir, docs, queries, split);
+            out.printf(Locale.ROOT, "%s: %d documents, %d queries (%s), embedder %s%n", dir, docs, queries, split,
+                    EmbedderChoice.model(embedderName).name());
             out.printf(Locale.ROOT, "%-8s %9s %10s %11s %8s%n", "mode", "ndcg@" + k, "recall@" + k, "recall@100", "mrr@" + k);
             for (Map<String, Object> o : results) {
                 out.printf(Locale.ROOT, "%-8s %9.4f %10.4f %11.4f %8.4f%n", o.get("mode"), o.get("ndcg@" + k),

@@ -1,6 +1,7 @@
 package dev.pocketrag.cli;
 
 import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.EmbedderModel;
 import dev.pocketrag.embedder.Embedders;
 import dev.pocketrag.server.Json;
 import java.io.IOException;
@@ -22,8 +23,14 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "sts", mixinStandardHelpOptions = true,
         description = {"Spearman correlation between cosine similarity and the gold scores of an STS Benchmark file.",
-                "The file is tab-separated: genre, file, year, id, score, sentence1, sentence2."})
+                "The file is tab-separated: genre, file, year, id, score, sentence1, sentence2.",
+                "Both sentences get the prefix the model's authors use for symmetric tasks (e5-small: \"query: \"; "
+                        + "bge-small and minilm: none)."})
 final class EvalStsCommand implements Callable<Integer> {
+
+    @Option(names = "--embedder", paramLabel = "NAME", defaultValue = Embedders.DEFAULT,
+            completionCandidates = EmbedderChoice.class, description = EmbedderChoice.DESCRIPTION)
+    String embedderName;
 
     @Option(names = "--json", description = "Print {\"pairs\": N, \"spearman\": R}.")
     boolean json;
@@ -38,6 +45,7 @@ final class EvalStsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        EmbedderModel model = EmbedderChoice.model(embedderName);
         List<Pair> pairs = read(file);
         if (pairs.isEmpty()) {
             throw new UserException(file + " has no sentence pairs (expected tab-separated STS Benchmark lines)");
@@ -50,7 +58,7 @@ final class EvalStsCommand implements Callable<Integer> {
         }
         List<String> sentences = new ArrayList<>(index.keySet());
         List<float[]> vectors = new ArrayList<>(sentences.size());
-        try (Embedder embedder = Embedders.miniLm();
+        try (Embedder embedder = Embedders.named(model.name(), model.similarityRecipe());
                 ProgressBar bar = new ProgressBar("embedding", sentences.size())) {
             for (int i = 0; i < sentences.size(); i += 64) {
                 List<String> part = sentences.subList(i, Math.min(sentences.size(), i + 64));
@@ -73,7 +81,7 @@ final class EvalStsCommand implements Callable<Integer> {
             o.put("spearman", rho);
             out.println(Json.of(o));
         } else {
-            out.printf(Locale.ROOT, "pairs     %d%nspearman  %.4f%n", pairs.size(), rho);
+            out.printf(Locale.ROOT, "embedder  %s%npairs     %d%nspearman  %.4f%n", model.name(), pairs.size(), rho);
         }
         out.flush();
         return 0;

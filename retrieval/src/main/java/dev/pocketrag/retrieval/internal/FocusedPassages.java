@@ -180,7 +180,8 @@ public final class FocusedPassages {
         String text = hi.end() <= lo.end() ? lo.text() : lo.text() + hi.text().substring(lo.end() - hi.start());
         double sim = Double.isNaN(x.similarity()) ? y.similarity()
                 : Double.isNaN(y.similarity()) ? x.similarity() : Math.max(x.similarity(), y.similarity());
-        return new Passage(x.n(), x.noteId(), x.title(), x.source(), text, lo.start(), Math.max(lo.end(), hi.end()), sim);
+        return new Passage(x.n(), x.noteId(), x.title(), x.source(), text, lo.start(), Math.max(lo.end(), hi.end()), sim,
+                x.date());
     }
 
     /**
@@ -318,7 +319,7 @@ public final class FocusedPassages {
         }
         int start = pieces.get(0)[0];
         return new Passage(p.n(), p.noteId(), p.title(), p.source(), out.toString(), p.start() + start,
-                p.start() + end, p.similarity());
+                p.start() + end, p.similarity(), p.date());
     }
 
     /** Whether a sentence that is not kept lies in {@code [from, to)} of the passage's text. */

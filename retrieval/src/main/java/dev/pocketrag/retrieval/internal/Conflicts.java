@@ -8,27 +8,36 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Passages of different notes that answer the same question - which may disagree, as when a date
  * moved or a decision changed - and which of their notes is the newest: where they disagree, the
  * newest holds.
  *
- * <p>The test is by words, so that it can be checked by hand. A passage <em>answers</em> the
- * question when one of its sentences ({@link Extractive#sentences}) itself holds more than half of
- * the question's content words ({@link Extractive#stems}: no stop words, cut to five letters; 2
- * of 2 or 3, 3 of 4 or 5, ...) and, when the question asks for a date or a number ({@link
- * Extractive#asksForNumber}: when, how many, what time ...), a digit: the value that may have
- * changed. The note's title and the sentence's heading do not count: every sentence of a note
- * shares them, and with them a note titled "Kyoto ..." would answer every question about Kyoto.
- * The notes with a passage that answers the question are <em>in conflict</em> when they have at
- * least two different dates (a note without a date takes no part); all their passages are. "When do the
- * renovation works start?" (renovation, works, start): the site meeting's "The start of works moved
- * from 4 May to Monday 18 May." (works, start, digits) and the plan's "Note: the start slipped by
- * two weeks, see renovation-site-meeting-2026-04-28.md for the new dates." (start, renovation,
- * digits) answer it; the meeting (2026-04-28) is newer than the plan (2026-03-22). "When is the
- * Graça lease's notice due?" and "Still a comfortable margin before the Graça lease ends on 31
- * August.": 2 of 4 words, no conflict.
+ * <p>Only a question that asks for a value - a day or a time ("when ...", "what time ...", "by
+ * when ...") or a number ("how many/much/long ...") - about something named by two content words
+ * or more is considered: dates and amounts are the facts that move, and a sentence can be seen to
+ * hold one. (Who owns the rollback, what the booking code is: a name or a code in two notes may
+ * agree or not, and words alone cannot tell; such questions are answered by rank.) The test is
+ * by words, so that it can be checked by hand. A passage <em>answers</em> the question when one of
+ * its sentences ({@link Extractive#sentences}) itself holds more than half of the question's
+ * content words ({@link Extractive#stems}: no stop words, cut to five letters, words of one letter
+ * left out; 2 of 2 or 3, 3 of 4 or 5, ...) and the kind of value asked for: a day or a time (a
+ * month, a day and month, a weekday, {@code 06:00}, a year, a date in digits) for a "when", a
+ * digit for a "how many". The note's title and the sentence's heading do not count: every sentence
+ * of a note shares them, and with them a note titled "Kyoto ..." would answer every question about
+ * Kyoto. The notes with a passage that answers the question are <em>in conflict</em> when they have
+ * at least two different dates (a note without a date takes no part); all their passages are.
+ *
+ * <p>"When do the renovation works start?" (renovation, works, start): the site meeting's "The
+ * start of works moved from 4 May to Monday 18 May." (works, start, days) and the plan's "Note: the
+ * start slipped by two weeks, see renovation-site-meeting-2026-04-28.md for the new dates." (start,
+ * renovation, a date) answer it; the meeting (2026-04-28) is newer than the plan (2026-03-22). Not
+ * in conflict: "Still a comfortable margin before the Graça lease ends on 31 August." for "By when
+ * did we have to give notice on the Graça lease?" (2 of 4 words); "Japanese lessons with
+ * Kaori-sensei: 22 EUR per lesson" for "When is the Japanese lesson with Kaori-sensei?" (all the
+ * words, but a price, not a day).
  *
  * <p>The chat model's prompt shows a conflict's passages newest first ({@link #newestFirst}), each
  * with its date, the newest marked, and a line saying which holds ({@link PromptBuilder}): a small
@@ -62,21 +71,60 @@ public final class Conflicts {
         }
     }
 
-    /** What a question asks about: its content words, and whether it asks for a date or number. */
-    record Subject(Set<String> words, boolean wantsValue) {
+    /** A question that asks for a day or a time. */
+    private static final Pattern ASKS_DATE = Pattern.compile(
+            "(?i)^\\s*(when|by when|until when|since when|what (time|date|day|year)|which (day|date|year))\\b.*",
+            Pattern.DOTALL);
+    /** A question that asks for a number. */
+    private static final Pattern ASKS_NUMBER = Pattern.compile(
+            "(?i)^\\s*how (many|much|long|often|old|far)\\b.*", Pattern.DOTALL);
+    private static final String MONTH = "(?:january|february|march|april|may|june|july|august|september|october"
+            + "|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)";
+    /**
+     * A day or a time in a sentence: a month name other than "May" ({@code June}), a day and month
+     * ({@code 4 May}, {@code Mar 3}), a weekday ({@code Wednesdays}), a time ({@code 06:00},
+     * {@code 9pm}), a year ({@code 2026}, also of {@code 2026-04-28}), a date in digits ({@code 28/04/26}).
+     */
+    static final Pattern DATE_LIKE = Pattern.compile("(?i)(?<![\\p{L}\\p{N}])(?:"
+            + "(?:january|february|march|april|june|july|august|september|october|november|december)"
+            + "|\\d{1,2}(?:st|nd|rd|th)?[\\s-]+" + MONTH + "|" + MONTH + "\\.?[\\s-]+\\d{1,2}(?:st|nd|rd|th)?"
+            + "|(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
+            + "|\\d{1,2}:\\d{2}|\\d{1,2}\\s?[ap]\\.?m\\b"
+            + "|(?:19|20)\\d{2}|\\d{1,2}[./-]\\d{1,2}[./-]\\d{2,4}"
+            + ")(?![\\p{L}])");
+
+    /**
+     * What a question asks about: its content words (of two letters or more: the "s" of "vet's"
+     * says nothing), and whether it asks for a day or time (when ...) or a number (how many ...).
+     */
+    record Subject(Set<String> words, boolean wantsDate, boolean wantsNumber) {
         static Subject of(String question) {
-            return new Subject(Extractive.stems(question), Extractive.asksForNumber(question));
+            Set<String> words = new java.util.HashSet<>(Extractive.stems(question));
+            words.removeIf(w -> w.length() < 2);
+            return new Subject(words, ASKS_DATE.matcher(question).matches(), ASKS_NUMBER.matcher(question).matches());
         }
 
-        /** The words a sentence needs: more than half of the question's (1 of 1, 2 of 2 or 3, 3 of 4 or 5 ...). */
+        /**
+         * Whether notes can be in conflict on this question: it asks for a value (a day, a time, a
+         * number: the kind of fact that changes) about something named by two words or more.
+         */
+        boolean comparable() {
+            return (wantsDate || wantsNumber) && words.size() >= 2;
+        }
+
+        /** Whether {@code sentence} holds the kind of value the question asks for. */
+        boolean holdsValue(String sentence) {
+            return wantsDate ? DATE_LIKE.matcher(sentence).find() : sentence.chars().anyMatch(Character::isDigit);
+        }
+
+        /** The words a sentence needs: more than half of the question's (2 of 2 or 3, 3 of 4 or 5 ...). */
         int needed() {
-            int n = words.size();
-            return n < 2 ? n : n / 2 + 1;
+            return words.size() / 2 + 1;
         }
 
         /** Whether sentence {@code u} answers the question (see the class comment). */
         boolean answeredBy(Unit u) {
-            if (words.isEmpty() || wantsValue && u.text().chars().noneMatch(Character::isDigit)) {
+            if (!comparable() || !holdsValue(u.text())) {
                 return false;
             }
             Set<String> said = Extractive.stems(u.text());
@@ -93,7 +141,7 @@ public final class Conflicts {
     /** The conflict among {@code passages} for {@code question}, if there is one. */
     public static Optional<Conflict> find(String question, List<Passage> passages) {
         Subject s = Subject.of(question);
-        if (s.words().isEmpty()) {
+        if (!s.comparable()) {
             return Optional.empty();
         }
         Set<String> answering = new java.util.HashSet<>(); // note ids

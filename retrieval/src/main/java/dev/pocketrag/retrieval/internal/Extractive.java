@@ -18,11 +18,11 @@ import java.util.Locale;
  * (when, how many, ...) and the sentence has a digit. The best sentence, and up to two more
  * within 0.12 of it, make the answer.
  *
- * <p>Newest facts first: when passages of notes of different dates answer the question ({@link
- * Conflicts}), the answer starts with the best sentence of the newest of them that answers it, and
- * the sentences that follow are those within 0.12 of that one. If the question asks for a date or
- * a number, the older notes in conflict give no sentence at all: their value is the one that
- * changed.
+ * <p>Newest facts first: when passages of notes of different dates answer a question about a day
+ * or a number ({@link Conflicts}), the older of those notes give no sentence (their value is the
+ * one that changed), and the answer starts with the best sentence of the newest that answers the
+ * question (holds its words and a day or number); the sentences that follow are those within 0.12
+ * of that one.
  */
 public final class Extractive {
     /** Sentences in the answer at most. */
@@ -55,13 +55,13 @@ public final class Extractive {
         Conflicts.Subject subject = Conflicts.Subject.of(question);
         for (int i = 0; i < passages.size(); i++) {
             Passage p = passages.get(i);
-            if (conflict.isPresent() && conflict.get().isSuperseded(i, p.date()) && subject.wantsValue()) {
-                continue; // a date or number a newer note changed
+            if (conflict.isPresent() && conflict.get().isSuperseded(i, p.date())) {
+                continue; // its value is the one a newer note changed
             }
+            boolean isNewest = conflict.isPresent() && conflict.get().isNewest(i, p.date());
             for (Scored s : scored.get(i)) {
                 all.add(s);
-                if (conflict.isPresent() && conflict.get().isNewest(i, p.date()) && subject.answeredBy(s.unit())
-                        && (lead == null || s.score() > lead.score())) {
+                if (isNewest && subject.answeredBy(s.unit()) && (lead == null || s.score() > lead.score())) {
                     lead = s;
                 }
             }
@@ -71,9 +71,7 @@ public final class Extractive {
         }
         all.sort(Comparator.comparingDouble(Scored::score).reversed());
         if (lead != null && all.get(0) != lead) {
-            // the newest note leads; a sentence of an older note in conflict follows only when the
-            // question is not about a date or number (those were left out above)
-            all.remove(lead);
+            all.remove(lead); // the newest note's sentence that holds the value leads
             all.add(0, lead);
         }
         double best = all.get(0).score();

@@ -76,6 +76,11 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
             this(n, noteId, title, source, text, start, end, similarity, "");
         }
 
+        /** This passage with another date. */
+        public Passage withDate(String newDate) {
+            return new Passage(n, noteId, title, source, text, start, end, similarity, newDate);
+        }
+
         /** The day {@code instant} falls on in UTC, as {@link #date()} writes it ("" past the year 9999). */
         public static String day(java.time.Instant instant) {
             java.time.LocalDate d = java.time.LocalDate.ofInstant(instant, java.time.ZoneOffset.UTC);

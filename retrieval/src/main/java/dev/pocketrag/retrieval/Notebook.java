@@ -349,12 +349,10 @@ public final class Notebook implements AutoCloseable {
      * (recursively, hidden files and folders skipped), incrementally: unchanged files are not
      * embedded again, changed files are re-indexed, and notes whose file is gone are deleted.
      * Empty, binary and non-UTF-8 files are skipped and counted; unreadable files are counted as
-     * failed; neither stops the import. A note's date ({@code created}) is the file's: its front
-     * matter's {@code date:} or {@code created:}, else the one day its title names with the year
-     * ({@code # Standup 3 March 2026}), else the one its file name names ({@code
-     * status-2026-04-29.md}), else the file's modification time when first imported; a day without
-     * a year, a year alone, several days or a numeric date whose order is not certain are not read. Resumable: it commits every few files, and a run after a
-     * crash carries on where the last commit left off.
+     * failed; neither stops the import. A note's date ({@code created}): its front matter's, else
+     * the one whole day its title names ({@code # Standup 3 March 2026}), else its file name's
+     * ({@code status-2026-04-29.md}), else the file's time when first imported. Resumable: it
+     * commits every few files, and a run after a crash carries on where the last commit left off.
      *
      * @throws java.nio.file.NoSuchFileException if {@code folder} does not exist
      * @throws java.nio.file.NotDirectoryException if it is not a directory
@@ -615,9 +613,8 @@ public final class Notebook implements AutoCloseable {
         for (Passage p : carried) { // cited in the last turns: still a candidate unless retrieved again
             if (!candidates.isEmpty() && candidates.stream().noneMatch(c -> c.noteId().equals(p.noteId())
                     && c.start() == p.start())) {
-                Passage dated = p.date().isEmpty() ? index.get(p.noteId()).map(n -> new Passage(p.n(), p.noteId(),
-                        p.title(), p.source(), p.text(), p.start(), p.end(), p.similarity(), Passage.day(n.created())))
-                        .orElse(p) : p; // a thread file keeps no dates
+                Passage dated = p.date().isEmpty() // a thread file keeps no dates
+                        ? index.get(p.noteId()).map(n -> p.withDate(Passage.day(n.created()))).orElse(p) : p;
                 candidates.add(ContextPacker.renumber(dated, candidates.size() + 1));
             }
         }

@@ -40,9 +40,13 @@ import java.util.regex.Pattern;
  * words, but a price, not a day).
  *
  * <p>The chat model's prompt shows a conflict's passages newest first ({@link #newestFirst}), each
- * with its date, the newest marked, and a line saying which holds ({@link PromptBuilder}): a small
- * model most often takes the first passage that answers, and a citation [1] then names the newest
- * note. The extractive answer leads with the newest note's sentence ({@link Extractive}).
+ * with its date, the newest marked, and a line just before the question saying which holds
+ * ({@link PromptBuilder}). Newest first rather than oldest first with the newest last: a small
+ * model most often copies the first passage that answers and cites [1], so the value it copies is
+ * the new one and the citation names the newer note; the packer keeps passages in order, so when
+ * the window is short it is an older note that is left out, never the newest; and the recency cue
+ * a model gets from the end of the prompt is given by the line, which is next to the question.
+ * The extractive answer leads with the newest note's sentence ({@link Extractive}).
  */
 public final class Conflicts {
     private Conflicts() {}
@@ -55,6 +59,11 @@ public final class Conflicts {
      * @param newest the date of the newest notes of the conflict (ISO day)
      */
     public record Conflict(boolean[] members, String newest) {
+        public Conflict {
+            java.util.Objects.requireNonNull(members, "members");
+            java.util.Objects.requireNonNull(newest, "newest");
+        }
+
         /** Whether passage {@code i} is in the conflict. */
         public boolean contains(int i) {
             return members[i];

@@ -52,15 +52,42 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
      * @param end offset just past it (focused: past the last sentence shown)
      * @param similarity cosine similarity of the passage with the question (NaN if it came only
      *     from the word search)
+     * @param date the note's date (its {@code created}: the day it was written, as its front
+     *     matter, title or file name says, else when it was added), an ISO day {@code 2026-04-29}
+     *     in UTC; empty if unknown
      */
     public record Passage(int n, String noteId, String title, String source, String text, int start, int end,
-            double similarity) {
+            double similarity, String date) {
         public Passage {
             Objects.requireNonNull(noteId, "noteId");
             Objects.requireNonNull(title, "title");
             Objects.requireNonNull(source, "source");
             Objects.requireNonNull(text, "text");
+            Objects.requireNonNull(date, "date");
+            if (!date.isEmpty() && !ISO_DAY.matcher(date).matches()) {
+                throw new IllegalArgumentException("date must be an ISO day (2026-04-29) or empty, got '"
+                        + (date.length() > 40 ? date.substring(0, 37) + "..." : date) + "'");
+            }
         }
+
+        /** A passage of a note whose date is unknown. */
+        public Passage(int n, String noteId, String title, String source, String text, int start, int end,
+                double similarity) {
+            this(n, noteId, title, source, text, start, end, similarity, "");
+        }
+
+        /** This passage with another date. */
+        public Passage withDate(String newDate) {
+            return new Passage(n, noteId, title, source, text, start, end, similarity, newDate);
+        }
+
+        /** The day {@code instant} falls on in UTC, as {@link #date()} writes it ("" past the year 9999). */
+        public static String day(java.time.Instant instant) {
+            java.time.LocalDate d = java.time.LocalDate.ofInstant(instant, java.time.ZoneOffset.UTC);
+            return d.getYear() >= 0 && d.getYear() <= 9999 ? d.toString() : "";
+        }
+
+        private static final java.util.regex.Pattern ISO_DAY = java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
     }
 
     /**

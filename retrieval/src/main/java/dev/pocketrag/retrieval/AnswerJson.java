@@ -16,8 +16,9 @@ import java.util.Map;
  *
  * <p>An answer: {@code {"answer", "kind" (generated | extractive | nothing_relevant),
  * "context" (focused | whole: what of each passage the model was given), "citations": [{"n",
- * "note_id", "title", "source", "passage"}] (in the order the answer first cites them),
- * "passages": [{"n", "note_id", "title", "source", "passage" (as the model saw it), "start", "end"
+ * "note_id", "title", "source", "date" (the note's date, {@code 2026-04-29}; null if unknown),
+ * "passage"}] (in the order the answer first cites them),
+ * "passages": [{"n", "note_id", "title", "source", "date", "passage" (as the model saw it), "start", "end"
  * (where it is in the note), "similarity" (null when the passage came from the word search
  * only)}], "left_out": [{"note_id", "title", "tokens", "reason"}], "timings": {"retrieval_ms",
  * "packing_ms", "prompt_ms", "generation_ms", "total_ms", "prompt_tokens", "cached_prompt_tokens", "answer_tokens",
@@ -41,6 +42,7 @@ public final class AnswerJson {
             m.put("note_id", c.passage().noteId());
             m.put("title", c.passage().title());
             m.put("source", c.passage().source());
+            m.put("date", c.passage().date().isEmpty() ? null : c.passage().date());
             m.put("passage", c.passage().text());
             citations.add(m);
         }
@@ -52,6 +54,7 @@ public final class AnswerJson {
             m.put("note_id", p.noteId());
             m.put("title", p.title());
             m.put("source", p.source());
+            m.put("date", p.date().isEmpty() ? null : p.date());
             m.put("passage", p.text());
             m.put("start", p.start());
             m.put("end", p.end());

@@ -23,6 +23,7 @@ import dev.pocketrag.index.VectorFormat;
 import dev.pocketrag.retrieval.Answer.Citation;
 import dev.pocketrag.retrieval.Answer.Passage;
 import dev.pocketrag.retrieval.internal.Citations;
+import dev.pocketrag.retrieval.internal.Conflicts;
 import dev.pocketrag.retrieval.internal.ContextPacker;
 import dev.pocketrag.retrieval.internal.Extractive;
 import dev.pocketrag.retrieval.internal.FocusedPassages;
@@ -36,13 +37,9 @@ import dev.pocketrag.retrieval.internal.UnknownEmbedder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -629,8 +626,10 @@ public final class Notebook implements AutoCloseable {
      * (recursively, hidden files and folders skipped), incrementally: unchanged files are not
      * embedded again, changed files are re-indexed, and notes whose file is gone are deleted.
      * Empty, binary and non-UTF-8 files are skipped and counted; unreadable files are counted as
-     * failed; neither stops the import. Resumable: it commits every few files, and a run after a
-     * crash carries on where the last commit left off.
+     * failed; neither stops the import. A note's date ({@code created}): its front matter's, else
+     * the one whole day its title names ({@code # Standup 3 March 2026}), else its file name's
+     * ({@code status-2026-04-29.md}), else the file's time when first imported. Resumable: it
+     * commits every few files, and a run after a crash carries on where the last commit left off.
      *
      * @throws java.nio.file.NoSuchFileException if {@code folder} does not exist
      * @throws java.nio.file.NotDirectoryException if it is not a directory
@@ -644,7 +643,8 @@ public final class Notebook implements AutoCloseable {
      * tags, date; else the first heading), HTML (the page's text) or, for any other name, plain
      * text (the first short line is the title); data URIs and long base64 runs in Markdown and HTML
      * left out. The note has a new random id, the file's absolute path as source, and is created at
-     * the front matter's date (else now). Not added: pass it to {@link #add(Note)}.
+     * the file's date (the front matter's, else one in the title, else one in the file name; see
+     * {@link #importFolder}), else now. Not added: pass it to {@link #add(Note)}.
      *
      * @throws NotANoteException if the file is empty or blank, binary (a NUL byte anywhere), not
      *     UTF-8, or larger than 8 MiB
@@ -972,11 +972,14 @@ public final class Notebook implements AutoCloseable {
      *   <li>Hybrid retrieval of the top {@code options.passages()} chunks.</li>
      *   <li>If the best chunk's similarity to the question is below {@code options.minSimilarity()},
      *       the answer says nothing relevant was found, and no model is asked to guess.</li>
-     *   <li>Without a chat model: the best sentences of the passages, cited.</li>
+     *   <li>Without a chat model: the best sentences of the passages, cited; the newest note's
+     *       first where notes of different dates answer the question.</li>
      *   <li>With one: the passages that fit in its window (highest-ranked first; the rest reported
      *       in {@link Answer#leftOut()}), as {@code options.context()} says - whole chunks, or the
-     *       sentences of each that matter to the question with the note's title and date - numbered
-     *       and fenced as quoted data in the prompt; the answer streamed to {@code listener} with
+     *       sentences of each that matter to the question - with the note's title and date, numbered
+     *       and fenced as quoted data in the prompt; passages of notes of different dates that answer
+     *       the question go newest first, the newest marked as the one that holds (newest facts
+     *       first); the answer streamed to {@code listener} with
      *       invented citations removed; the citations resolved to passages (as shown to the
      *       model).</li>
      * </ol>
@@ -1048,22 +1051,22 @@ public final class Notebook implements AutoCloseable {
         // an empty notebook finds nothing (no stats() per question: it lists the index's files)
         List<SearchHit> hits = index.search(SearchRequest.hybrid(q, query, options.passages()).withFilter(options.filter()));
         List<Passage> candidates = new ArrayList<>(hits.size() + carried.size());
-        Map<String, String> dates = new HashMap<>(); // note id -> the day it was written, for focused prompts
         double best = Double.NEGATIVE_INFINITY;
         for (SearchHit h : hits) {
-            dates.put(h.noteId(), LocalDate.ofInstant(h.created(), ZoneOffset.UTC).toString());
             // the index reports kNN scores as (1 + cos) / 2; NaN when the chunk came from BM25 only
             double sim = Double.isNaN(h.denseScore()) ? Double.NaN : 2 * h.denseScore() - 1;
             if (!Double.isNaN(sim)) {
                 best = Math.max(best, sim);
             }
             candidates.add(new Passage(candidates.size() + 1, h.noteId(), h.title(), h.source(), h.chunkText(),
-                    h.start(), h.end(), sim));
+                    h.start(), h.end(), sim, Passage.day(h.created())));
         }
         for (Passage p : carried) { // cited in the last turns: still a candidate unless retrieved again
             if (!candidates.isEmpty() && candidates.stream().noneMatch(c -> c.noteId().equals(p.noteId())
                     && c.start() == p.start())) {
-                candidates.add(ContextPacker.renumber(p, candidates.size() + 1));
+                Passage dated = p.date().isEmpty() // a thread file keeps no dates
+                        ? index.get(p.noteId()).map(n -> p.withDate(Passage.day(n.created()))).orElse(p) : p;
+                candidates.add(ContextPacker.renumber(dated, candidates.size() + 1));
             }
         }
         long t1 = System.nanoTime();
@@ -1100,8 +1103,10 @@ public final class Notebook implements AutoCloseable {
         boolean focused = options.context() == ContextMode.FOCUSED;
         List<Passage> shown = focused
                 ? FocusedPassages.focus(embedder, query, q, candidates, chatModel::countTokens) : candidates;
+        // passages of notes that answer the question differently: newest first (see Conflicts)
+        shown = Conflicts.newestFirst(question, shown);
         ContextPacker.Packed packed = ContextPacker.pack(chatModel, question, shown, options.maxAnswerTokens(),
-                focused ? dates : Map.of(), history);
+                history);
         long t2 = System.nanoTime();
         long[] firstToken = {0}; // nanoTime of the model's first piece of text
         Citations.Stream stream = new Citations.Stream(packed.passages().size(), piece -> {

@@ -232,7 +232,8 @@ class NotebookTest {
                 assertEquals(nb.get(p.noteId()).orElseThrow().body().substring(p.start(), p.end()), p.text());
             }
             List<ChatMessage> whole = model.prompts.get(1);
-            assertFalse(whole.get(1).content().contains("date=\""), "whole chunks come without dates, as before");
+            assertTrue(whole.get(1).content().contains("title=\"Atlas notes 0\" date=\"2026-04-20\">"),
+                    "whole chunks carry their note's date too");
             assertTrue(model.countPromptTokens(whole) > focusedPrompt, "focused " + focusedPrompt + " vs whole "
                     + model.countPromptTokens(whole));
         }

@@ -128,7 +128,9 @@ final class AskCommand implements Callable<Integer> {
             out.println("Sources:");
             for (Answer.Citation c : a.citations()) {
                 Answer.Passage p = c.passage();
-                out.printf(Locale.ROOT, "  [%d] %s%s%n", c.n(), p.title().isEmpty() ? p.noteId() : p.title(),
+                // with the note's date, so that a newer note stands out from an older one
+                out.printf(Locale.ROOT, "  [%d] %s%s%s%n", c.n(), p.title().isEmpty() ? p.noteId() : p.title(),
+                        p.date().isEmpty() ? "" : " · " + p.date(),
                         p.source().isEmpty() ? "  (" + p.noteId() + ")" : "  (" + p.source() + ")");
                 out.println("      \"" + SearchCommand.excerpt(p.text(), 200) + "\"");
             }

@@ -101,7 +101,8 @@ final class DemoCommand implements Callable<Integer> {
     private static void printSources(PrintWriter out, Answer a) {
         for (Answer.Citation c : a.citations()) {
             Answer.Passage p = c.passage();
-            out.printf(Locale.ROOT, "   [%d] %s (%s)%n", c.n(), p.title(), shortSource(p.source()));
+            out.printf(Locale.ROOT, "   [%d] %s%s (%s)%n", c.n(), p.title(), p.date().isEmpty() ? "" : " · " + p.date(),
+                    shortSource(p.source()));
         }
         out.flush();
     }

@@ -127,7 +127,8 @@ final class EvalBeirCommand implements Callable<Integer> {
         try (Embedder embedder = Embedders.named(model.name())) {
             Chunker chunker = Chunker.forEmbedder(embedder);
             String modelId = needVectors ? embedder.modelId() : "none (bm25 only)";
-            try (NoteIndex index = NoteIndex.open(tmp, IndexOptions.of(modelId, embedder.dimension()))) {
+            try (NoteIndex index = NoteIndex.open(tmp,
+                    IndexOptions.of(modelId, embedder.dimension()).withRecipe(needVectors ? embedder.recipe() : ""))) {
                 build(index, corpus, chunker, embedder, needVectors);
                 List<String> qids = new ArrayList<>(qrels.keySet());
                 List<float[]> qvecs = needVectors ? embedQueries(embedder, qids.stream().map(queries::get).toList())

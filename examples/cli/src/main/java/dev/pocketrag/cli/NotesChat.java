@@ -80,7 +80,8 @@ final class NotesChat {
                 }
                 for (Answer.Citation ci : last.citations()) {
                     Answer.Passage p = ci.passage();
-                    out.printf(Locale.ROOT, "  [%d] %s%n", ci.n(), p.source().isEmpty() ? p.title() : p.source());
+                    out.printf(Locale.ROOT, "  [%d] %s%s%n", ci.n(), p.source().isEmpty() ? p.title() : p.source(),
+                            p.date().isEmpty() ? "" : " · " + p.date());
                 }
                 out.println();
                 out.flush();
@@ -95,8 +96,8 @@ final class NotesChat {
             out.println("(no sources yet)");
         } else {
             for (Answer.Passage p : last.passages()) {
-                out.printf(Locale.ROOT, "[%d] %s%s%n", p.n(), p.title().isEmpty() ? p.noteId() : p.title(),
-                        p.source().isEmpty() ? "" : "  (" + p.source() + ")");
+                out.printf(Locale.ROOT, "[%d] %s%s%s%n", p.n(), p.title().isEmpty() ? p.noteId() : p.title(),
+                        p.date().isEmpty() ? "" : " · " + p.date(), p.source().isEmpty() ? "" : "  (" + p.source() + ")");
                 out.println("    \"" + SearchCommand.excerpt(p.text(), 200) + "\"");
             }
         }

@@ -45,6 +45,15 @@ class NotebookCommandsTest {
         JsonObject citation = answer.getAsJsonArray("citations").get(0).getAsJsonObject();
         assertEquals(id, citation.get("note_id").getAsString());
         assertEquals(1, citation.get("n").getAsInt());
+        String created = null;
+        for (var n : notes) {
+            if (n.getAsJsonObject().get("id").getAsString().equals(id)) {
+                created = n.getAsJsonObject().get("created").getAsString();
+            }
+        }
+        String day = java.time.LocalDate.ofInstant(java.time.Instant.parse(created), java.time.ZoneOffset.UTC).toString();
+        assertEquals(day, citation.get("date").getAsString(), "a citation carries its note's date: " + ask);
+        assertEquals(day, answer.getAsJsonArray("passages").get(0).getAsJsonObject().get("date").getAsString());
         assertTrue(answer.has("passages") && answer.has("left_out") && answer.has("timings"), ask::toString);
         assertEquals("whole", answer.get("context").getAsString(), "extractive answers read whole chunks: " + ask);
         CliRun badContext = CliRun.of("ask", "--dir", d, "--context", "summary", "When is my dentist appointment?");
@@ -52,7 +61,8 @@ class NotebookCommandsTest {
         assertTrue(badContext.err().contains("--context") && badContext.err().contains("summary"), badContext::toString);
 
         CliRun plainAsk = CliRun.of("ask", "--dir", d, "When is my dentist appointment?");
-        assertTrue(plainAsk.out().contains("Sources:") && plainAsk.out().contains("[1] Dentist"), plainAsk::toString);
+        assertTrue(plainAsk.out().contains("Sources:") && plainAsk.out().contains("[1] Dentist · " + day + "  ("),
+                plainAsk::toString);
         assertTrue(plainAsk.out().contains("--model"), "says how to enable generation: " + plainAsk);
 
         CliRun stats = CliRun.of("stats", "--dir", d, "--json");

@@ -223,7 +223,9 @@ final class AskPanel extends JPanel {
                 String name = p.title().isEmpty() ? p.noteId() : p.title();
                 b.append("<p><a href='cite:").append(c.n()).append("' style='color:").append(link)
                         .append("; text-decoration:none'><b>[").append(c.n()).append("] ")
-                        .append(Highlighter.escape(name)).append("</b></a><br><span style='color:").append(muted)
+                        .append(Highlighter.escape(name)).append("</b></a>")
+                        .append(p.date().isEmpty() ? "" : "<span style='color:" + muted + "'> &middot; " + p.date() + "</span>")
+                        .append("<br><span style='color:").append(muted)
                         .append("'>")
                         .append(Highlighter.html(Highlighter.excerpt(p.text(), terms, 220), terms,
                                 Theme.markOpen(), Theme.markClose()))

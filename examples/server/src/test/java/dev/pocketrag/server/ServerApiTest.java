@@ -487,7 +487,7 @@ class ServerApiTest {
             assertEquals(200, r.statusCode(), r.body());
             assertEquals(mode.toLowerCase(java.util.Locale.ROOT), json(r).get("context").getAsString());
             String user = model.calls.getLast().messages().get(1).content();
-            assertEquals(!mode.equalsIgnoreCase("whole"), user.contains(" date=\""), user);
+            assertTrue(user.contains(" date=\""), "whole or focused, each note comes with its date: " + user);
         }
         HttpResponse<String> bad = post(base, "/v1/ask", "{\"question\": \"x\", \"context\": \"summary\"}");
         assertError(bad, 400, "context");

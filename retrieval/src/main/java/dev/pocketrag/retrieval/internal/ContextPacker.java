@@ -6,7 +6,6 @@ import dev.pocketrag.retrieval.Answer.LeftOut;
 import dev.pocketrag.retrieval.Answer.Passage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Chooses the passages that fit in the chat model's window.
@@ -49,17 +48,7 @@ public final class ContextPacker {
      * @throws IllegalArgumentException if not even the question fits (the message gives the sizes)
      */
     public static Packed pack(ChatModel model, String question, List<Passage> candidates, int maxAnswerTokens) {
-        return pack(model, question, candidates, maxAnswerTokens, Map.of());
-    }
-
-    /**
-     * @param candidates passages in rank order (their {@code n} is ignored and reassigned)
-     * @param dates the date shown with a note, by note id ({@link PromptBuilder#messages(String, List, Map)})
-     * @throws IllegalArgumentException if not even the question fits (the message gives the sizes)
-     */
-    public static Packed pack(ChatModel model, String question, List<Passage> candidates, int maxAnswerTokens,
-            Map<String, String> dates) {
-        return pack(model, question, candidates, maxAnswerTokens, dates, List.of());
+        return pack(model, question, candidates, maxAnswerTokens, List.of());
     }
 
     /**
@@ -71,7 +60,7 @@ public final class ContextPacker {
      * @param history earlier turns, oldest first
      */
     public static Packed pack(ChatModel model, String question, List<Passage> candidates, int maxAnswerTokens,
-            Map<String, String> dates, List<PromptBuilder.Exchange> history) {
+            List<PromptBuilder.Exchange> history) {
         int window = model.contextLength();
         int budget = window - maxAnswerTokens;
         if (budget <= 0) {
@@ -108,7 +97,7 @@ public final class ContextPacker {
         for (Passage c : candidates) {
             int n = chosen.size() + 1;
             // + 2 for the blank line that separates blocks
-            int cost = model.countTokens(block(n, c, dates)) + 2;
+            int cost = model.countTokens(block(n, c)) + 2;
             if (used + cost <= budget) {
                 chosen.add(renumber(c, n));
                 used += cost;
@@ -117,12 +106,12 @@ public final class ContextPacker {
                         + cost + " tokens, " + Math.max(0, budget - used) + " left"));
             }
         }
-        List<ChatMessage> messages = PromptBuilder.messages(question, chosen, dates, kept);
+        List<ChatMessage> messages = PromptBuilder.messages(question, chosen, kept);
         int actual = model.countPromptTokens(messages);
         while (actual > budget && (!chosen.isEmpty() || !kept.isEmpty())) {
             if (!chosen.isEmpty()) {
                 Passage last = chosen.remove(chosen.size() - 1);
-                int cost = model.countTokens(block(last.n(), last, dates)) + 2;
+                int cost = model.countTokens(block(last.n(), last)) + 2;
                 leftOut.add(new LeftOut(last.noteId(), last.title(), cost,
                         "did not fit in the context window once the prompt was rendered (" + actual + " of "
                                 + budget + " prompt tokens)"));
@@ -132,7 +121,7 @@ public final class ContextPacker {
                                 + actual + " of " + budget + " prompt tokens)"));
                 kept.remove(0);
             }
-            messages = PromptBuilder.messages(question, chosen, dates, kept);
+            messages = PromptBuilder.messages(question, chosen, kept);
             actual = model.countPromptTokens(messages);
         }
         if (actual > budget) {
@@ -158,11 +147,13 @@ public final class ContextPacker {
         return new LeftOut("", title, exchangeTokens(model, e), reason);
     }
 
-    private static String block(int n, Passage p, Map<String, String> dates) {
-        return PromptBuilder.block(n, p.title(), dates.getOrDefault(p.noteId(), ""), p.text());
+    /** A passage's block as counted (without the mark of a conflict's newest: the rendered prompt is counted at the end). */
+    private static String block(int n, Passage p) {
+        return PromptBuilder.block(n, p.title(), p.date(), false, p.text());
     }
 
     public static Passage renumber(Passage p, int n) {
-        return new Passage(n, p.noteId(), p.title(), p.source(), p.text(), p.start(), p.end(), p.similarity());
+        return new Passage(n, p.noteId(), p.title(), p.source(), p.text(), p.start(), p.end(), p.similarity(),
+                p.date());
     }
 }

@@ -17,6 +17,12 @@ import java.util.Locale;
  * question's content words it contains, plus 0.05 if the question asks for a number or date
  * (when, how many, ...) and the sentence has a digit. The best sentence, and up to two more
  * within 0.12 of it, make the answer.
+ *
+ * <p>Newest facts first: when passages of notes of different dates answer a question about a day
+ * or a number ({@link Conflicts}), the older of those notes give no sentence (their value is the
+ * one that changed), and the answer starts with the best sentence of the newest that answers the
+ * question (holds its words and a day or number); the sentences that follow are those within 0.12
+ * of that one.
  */
 public final class Extractive {
     /** Sentences in the answer at most. */
@@ -42,14 +48,32 @@ public final class Extractive {
      * @param passages numbered passages, best first
      */
     public static String answer(Embedder embedder, String question, float[] questionVector, List<Passage> passages) {
+        List<List<Scored>> scored = score(embedder, question, questionVector, passages);
         List<Scored> all = new ArrayList<>();
-        for (List<Scored> ofPassage : score(embedder, question, questionVector, passages)) {
-            all.addAll(ofPassage);
+        Scored lead = null; // the best sentence of the newest notes in conflict that answers the question
+        java.util.Optional<Conflicts.Conflict> conflict = Conflicts.find(question, passages);
+        Conflicts.Subject subject = Conflicts.Subject.of(question);
+        for (int i = 0; i < passages.size(); i++) {
+            Passage p = passages.get(i);
+            if (conflict.isPresent() && conflict.get().isSuperseded(i, p.date())) {
+                continue; // its value is the one a newer note changed
+            }
+            boolean isNewest = conflict.isPresent() && conflict.get().isNewest(i, p.date());
+            for (Scored s : scored.get(i)) {
+                all.add(s);
+                if (isNewest && subject.answeredBy(s.unit()) && (lead == null || s.score() > lead.score())) {
+                    lead = s;
+                }
+            }
         }
         if (all.isEmpty()) {
             return "";
         }
         all.sort(Comparator.comparingDouble(Scored::score).reversed());
+        if (lead != null && all.get(0) != lead) {
+            all.remove(lead); // the newest note's sentence that holds the value leads
+            all.add(0, lead);
+        }
         double best = all.get(0).score();
         List<Scored> chosen = new ArrayList<>();
         for (Scored s : all) {
@@ -104,8 +128,7 @@ public final class Extractive {
         }
         List<float[]> vectors = toEmbed.isEmpty() ? List.of() : embedder.embedAll(toEmbed);
         java.util.Set<String> qWords = stems(question);
-        boolean wantsNumber = question.strip().toLowerCase(Locale.ROOT)
-                .matches("^(when|how (many|much|long|often|old)|what (time|date|day|year)|which (day|date)).*");
+        boolean wantsNumber = asksForNumber(question);
         List<List<Scored>> out = new ArrayList<>(passages.size());
         int k = 0;
         for (int i = 0; i < passages.size(); i++) {
@@ -125,6 +148,12 @@ public final class Extractive {
             out.add(scored);
         }
         return out;
+    }
+
+    /** Whether the question asks for a date or a number: when, how many/much/long/often/old, what time/date/day/year, which day/date. */
+    static boolean asksForNumber(String question) {
+        return question.strip().toLowerCase(Locale.ROOT)
+                .matches("^(when|how (many|much|long|often|old)|what (time|date|day|year)|which (day|date))\\b.*");
     }
 
     /** Share of the question's content words found in the sentence (0..1). */
@@ -230,7 +259,8 @@ public final class Extractive {
                 contextEnd = own ? -1 : to;
                 continue;
             }
-            if (l.length() > 4 && l.startsWith("**") && l.endsWith("**") && l.indexOf("**", 2) == l.length() - 2) {
+            if (l.length() > 4 && l.startsWith("**") && l.endsWith("**") && l.indexOf("**", 2) == l.length() - 2
+                    && isHeading(l.substring(2, l.length() - 2))) {
                 context = l.substring(2, l.length() - 2).strip();
                 contextStart = from;
                 contextEnd = to;
@@ -289,6 +319,16 @@ public final class Extractive {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether a line that is all bold is a heading ("**Tomás**", "**Kitchen**") rather than a
+     * sentence that stands out ("**Decision: the cut-over moves to 6-7 June.**"): short, and not
+     * ending like a sentence.
+     */
+    static boolean isHeading(String bold) {
+        String b = bold.strip();
+        return b.length() <= 60 && !b.endsWith(".") && !b.endsWith("!") && !b.endsWith("?");
     }
 
     /**

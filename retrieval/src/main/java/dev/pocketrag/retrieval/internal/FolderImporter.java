@@ -46,8 +46,11 @@ import java.util.function.Function;
  * <p>The index itself is the import state: each note keeps the fingerprint {@value
  * #FINGERPRINT_VERSION} + sha-256 of its file's bytes, and a file whose bytes give the stored
  * fingerprint is unchanged without being parsed. Any other is parsed; if its title, body and tags
- * equal the stored note's, only the fingerprint is stored (no embedding); else it is (re-)embedded
- * and put, keeping the stored note's {@code created}. Notes whose source lies under the folder but
+ * equal the stored note's, only the fingerprint (and the file's date) is stored (no embedding); else
+ * it is (re-)embedded and put. A note's {@code created} is the file's date ({@link NoteFiles#parse}:
+ * front matter, else a date in the title, else one in the file name; one in the future is not
+ * taken), else the stored note's {@code created}, else, for a new note, the file's modification
+ * time; {@code updated} is the modification time (not before {@code created}). Notes whose source lies under the folder but
  * whose file is gone are deleted - never those under a folder that could not be read, which count
  * as failed. The importer commits every {@value #COMMIT_EVERY} files, so after a crash a new run
  * redoes at most those.
@@ -58,9 +61,9 @@ public final class FolderImporter {
     static final int BATCH_CHUNKS = 48;
     /**
      * Names the way files become notes; a change of {@link NoteFiles}' output must change it, so
-     * that unchanged files are read again once.
+     * that unchanged files are read again once (2: dates in titles and file names).
      */
-    static final String FINGERPRINT_VERSION = "import-1 sha256:";
+    static final String FINGERPRINT_VERSION = "import-2 sha256:";
 
     private final NoteIndex index;
     private final Function<List<Note>, List<ChunkedNote>> chunkAndEmbed;
@@ -231,19 +234,29 @@ public final class FolderImporter {
             modified = Instant.now();
         }
         String source = source(file);
+        // the file's own date (front matter, title, file name), unless it lies in the future
+        Optional<Instant> written = p.date().filter(d -> !d.isAfter(Instant.now()));
         try {
             Optional<Note> old = index.get(id);
             if (old.isPresent()) {
                 Note o = old.get();
-                Instant upd = modified.isBefore(o.created()) ? o.created() : modified;
-                Note n = new Note(id, p.title(), p.body(), p.tags(), source, o.created(), upd).withBoundedTitle();
+                Instant created = written.orElse(o.created());
+                Instant upd = modified.isBefore(created) ? created : modified;
+                Note n = new Note(id, p.title(), p.body(), p.tags(), source, created, upd).withBoundedTitle();
                 if (o.title().equals(n.title()) && o.body().equals(n.body())
                         && o.tags().equals(List.copyOf(new TreeSet<>(n.tags())))) {
-                    // the same note (a file touched, or imported by a version without fingerprints):
-                    // keep its chunks and vectors, store the fingerprint
+                    // the same note (a file touched, or imported by a version without fingerprints
+                    // or that read no date in titles): keep its chunks and vectors, store the
+                    // fingerprint and the file's date
                     Optional<ChunkedNote> stored = index.getChunked(id);
                     if (stored.isPresent()) {
-                        index.put(stored.get().withFingerprint(fingerprint));
+                        ChunkedNote s = stored.get();
+                        Note keep = s.note();
+                        if (!keep.created().equals(created)) {
+                            keep = new Note(keep.id(), keep.title(), keep.body(), keep.tags(), keep.source(), created,
+                                    keep.updated().isBefore(created) ? created : keep.updated());
+                        }
+                        index.put(new ChunkedNote(keep, s.chunks(), s.vectors(), fingerprint));
                     }
                     unchanged++;
                     return null;
@@ -252,7 +265,7 @@ public final class FolderImporter {
                 fingerprints.put(id, fingerprint);
                 return n;
             }
-            Instant created = p.date().filter(d -> !d.isAfter(Instant.now())).orElse(modified);
+            Instant created = written.orElse(modified);
             Instant upd = modified.isBefore(created) ? created : modified;
             Note n = new Note(id, p.title(), p.body(), p.tags(), source, created, upd).withBoundedTitle();
             added++;

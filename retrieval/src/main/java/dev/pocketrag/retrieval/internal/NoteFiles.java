@@ -39,6 +39,9 @@ import java.util.Set;
  * (a data URI of an image) or {@code [data]}, so a pasted picture is neither embedded nor indexed
  * (the file itself is never changed).
  *
+ * <p>The note's date: the front matter's, else a date in the title, else one in the file name
+ * ({@link #parse}, {@link NoteDates}).
+ *
  * <p>Front matter values may be quoted as YAML does: {@code "..."} with backslash escapes
  * ({@code \" \\ \n \t \r}, and a backslash, {@code u} and four hex digits; an unknown escape is
  * kept as written) or {@code '...'} with
@@ -67,7 +70,10 @@ public final class NoteFiles {
 
     /**
      * Parses a file; throws {@link NotText} with a one-line reason when the bytes are not a text
-     * note.
+     * note. The note's date: the front matter's {@code date:} or {@code created:}, else the one day
+     * the title names, else the one day the file name names ({@link NoteDates}: a whole day with its
+     * year, never a day without a year or one of several); none if none of them gives one (an
+     * importer then takes the file's modification time).
      */
     public static Parsed parse(Path file, byte[] bytes) throws NotText {
         if (bytes.length == 0) {
@@ -78,6 +84,17 @@ public final class NoteFiles {
                 throw new NotText("binary (NUL byte at offset " + i + ")");
             }
         }
+        Parsed p = content(file, bytes);
+        if (p.date().isPresent()) {
+            return p;
+        }
+        Optional<LocalDate> day = NoteDates.inTitle(p.title())
+                .or(() -> NoteDates.inFileName(file.getFileName().toString()));
+        return new Parsed(p.title(), p.body(), p.tags(), day.map(d -> d.atStartOfDay(ZoneOffset.UTC).toInstant()));
+    }
+
+    /** The file's title, body, tags and front matter date, by its kind. */
+    private static Parsed content(Path file, byte[] bytes) throws NotText {
         if (Set.of("html", "htm").contains(extension(file))) {
             NoteFiles.Parsed p = HtmlText.parse(bytes, stem(file));
             return new Parsed(p.title(), dropBinary(p.body()), p.tags(), p.date());

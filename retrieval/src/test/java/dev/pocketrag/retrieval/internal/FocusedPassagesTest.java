@@ -283,13 +283,18 @@ class FocusedPassagesTest {
     @Test
     void focused_blocks_carry_the_title_and_the_date() {
         Random rnd = new Random(SEED);
-        Passage p = passage(1, "a", 1, 40, rnd);
+        Passage undatedPassage = passage(1, "a", 1, 40, rnd);
+        Passage p = new Passage(1, "a", undatedPassage.title(), "", undatedPassage.text(), undatedPassage.start(),
+                undatedPassage.end(), undatedPassage.similarity(), "2026-04-29");
         String q = "alpha bravo";
         List<Passage> f = FocusedPassages.focus(EMBEDDER, q, EMBEDDER.embedQuery(q), List.of(p), WORDS);
-        ContextPacker.Packed packed = ContextPacker.pack(ContextPackerTest.wordModel(4096), q, f, 100, Map.of("a", "2026-04-29"));
+        assertTrue(f.get(0).text().contains(FocusedPassages.CUT), "focused: " + f.get(0).text());
+        assertEquals("2026-04-29", f.get(0).date(), "focusing keeps the note's date");
+        ContextPacker.Packed packed = ContextPacker.pack(ContextPackerTest.wordModel(4096), q, f, 100);
         String user = packed.messages().get(1).content();
         assertTrue(user.contains("<note n=\"1\" title=\"Title a\" date=\"2026-04-29\">\n"), user);
-        List<ChatMessage> undated = ContextPacker.pack(ContextPackerTest.wordModel(4096), q, f, 100).messages();
-        assertFalse(undated.get(1).content().contains("date="), "no date unless given");
+        List<Passage> u = FocusedPassages.focus(EMBEDDER, q, EMBEDDER.embedQuery(q), List.of(undatedPassage), WORDS);
+        List<ChatMessage> undated = ContextPacker.pack(ContextPackerTest.wordModel(4096), q, u, 100).messages();
+        assertFalse(undated.get(1).content().contains("date="), "no date when the note's is unknown");
     }
 }

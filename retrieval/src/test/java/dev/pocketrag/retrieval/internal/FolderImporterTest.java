@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -110,9 +111,62 @@ class FolderImporterTest {
         ImportProgress p = importFolder();
         assertEquals(1, p.unchanged(), p::toString);
         assertEquals(1, embedded.get(), "not embedded again");
-        assertTrue(index.fingerprint(FolderImporter.noteId(file)).orElseThrow().startsWith("import-1 sha256:"));
+        assertTrue(index.fingerprint(FolderImporter.noteId(file)).orElseThrow().startsWith("import-2 sha256:"));
         importFolder();
         assertEquals(2, parses.get(), "parsed once to see it was the same, then never again");
+    }
+
+    @Test
+    void a_note_is_dated_by_its_title_or_file_name_else_by_the_files_time() throws Exception {
+        Path titled = notes.resolve("standup.md");
+        Files.writeString(titled, "# Standup 3 March 2026\nalpha\n");
+        Path named = notes.resolve("status-2026-04-29.md");
+        Files.writeString(named, "# Site meeting, 28 April\nbeta\n");
+        Path plain = notes.resolve("plan.md");
+        Files.writeString(plain, "# Plan for 2027\ngamma\n");
+        Instant mtime = Instant.parse("2026-05-10T08:00:00Z");
+        for (Path f : List.of(titled, named, plain)) {
+            Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.from(mtime));
+        }
+        importFolder();
+        assertEquals(Instant.parse("2026-03-03T00:00:00Z"), index.get(FolderImporter.noteId(titled)).orElseThrow().created());
+        assertEquals(Instant.parse("2026-04-29T00:00:00Z"), index.get(FolderImporter.noteId(named)).orElseThrow().created());
+        assertEquals(mtime, index.get(FolderImporter.noteId(plain)).orElseThrow().created());
+        assertEquals(mtime, index.get(FolderImporter.noteId(titled)).orElseThrow().updated());
+    }
+
+    @Test
+    void a_note_imported_before_titles_gave_dates_gets_its_date_without_being_embedded_again() throws Exception {
+        Path file = notes.resolve("status-2026-04-29.md");
+        Files.writeString(file, "# Status\nalpha\n");
+        importFolder();
+        String id = FolderImporter.noteId(file);
+        // as an older version left it: dated by the file's time, fingerprinted by that version
+        ChunkedNote stored = index.getChunked(id).orElseThrow();
+        Instant then = Instant.parse("2026-11-30T10:00:00Z");
+        Note old = stored.note();
+        index.put(new ChunkedNote(new Note(id, old.title(), old.body(), old.tags(), old.source(), then, then),
+                stored.chunks(), stored.vectors(), "import-1 sha256:0"));
+        index.commit();
+
+        ImportProgress p = importFolder();
+        assertEquals(1, p.unchanged(), p::toString);
+        assertEquals(1, embedded.get(), "not embedded again");
+        Note now = index.get(id).orElseThrow();
+        assertEquals(Instant.parse("2026-04-29T00:00:00Z"), now.created(), "the file name's date");
+        assertEquals(then, now.updated());
+        assertTrue(index.fingerprint(id).orElseThrow().startsWith(FolderImporter.FINGERPRINT_VERSION));
+    }
+
+    @Test
+    void a_changed_front_matter_date_moves_the_notes_date() throws Exception {
+        Path file = notes.resolve("a.md");
+        Files.writeString(file, "---\ndate: 2026-02-01\n---\n# A\nalpha\n");
+        importFolder();
+        Files.writeString(file, "---\ndate: 2026-02-03\n---\n# A\nalpha\n");
+        importFolder();
+        assertEquals(Instant.parse("2026-02-03T00:00:00Z"), index.get(FolderImporter.noteId(file)).orElseThrow().created());
+        assertEquals(1, embedded.get(), "same text: not embedded again");
     }
 
     @Test

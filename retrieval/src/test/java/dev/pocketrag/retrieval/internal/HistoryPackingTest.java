@@ -46,7 +46,7 @@ class HistoryPackingTest {
             String question = "question " + "word ".repeat(rnd.nextInt(20));
             ContextPacker.Packed packed;
             try {
-                packed = ContextPacker.pack(model, question, candidates, answer, java.util.Map.of(), history);
+                packed = ContextPacker.pack(model, question, candidates, answer, history);
             } catch (IllegalArgumentException e) {
                 int bare = model.countPromptTokens(PromptBuilder.messages(question, List.of()));
                 assertTrue(bare > window - answer, "iteration " + iter + ": " + e.getMessage());
@@ -86,8 +86,8 @@ class HistoryPackingTest {
         List<Passage> p = List.of(ContextPackerTest.passage(1, 50, rnd));
         List<PromptBuilder.Exchange> h1 = List.of(new PromptBuilder.Exchange("When is the cut-over?", "On 6 June [1]."));
         List<PromptBuilder.Exchange> h2 = List.of(h1.get(0), new PromptBuilder.Exchange("Who owns it?", "Priya [1]."));
-        List<ChatMessage> turn2 = ContextPacker.pack(model, "Who owns it?", p, 100, java.util.Map.of(), h1).messages();
-        List<ChatMessage> turn3 = ContextPacker.pack(model, "And if it slips?", p, 100, java.util.Map.of(), h2).messages();
+        List<ChatMessage> turn2 = ContextPacker.pack(model, "Who owns it?", p, 100, h1).messages();
+        List<ChatMessage> turn3 = ContextPacker.pack(model, "And if it slips?", p, 100, h2).messages();
         assertEquals(turn2.subList(0, turn2.size() - 1), turn3.subList(0, turn2.size() - 1),
                 "a stable prefix the engine's KV cache can reuse");
     }

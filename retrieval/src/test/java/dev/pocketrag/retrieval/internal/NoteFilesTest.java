@@ -34,6 +34,24 @@ class NoteFilesTest {
     }
 
     @Test
+    void the_notes_date_is_the_front_matters_else_the_titles_else_the_file_names() throws Exception {
+        Optional<Instant> apr28 = Optional.of(Instant.parse("2026-04-28T00:00:00Z"));
+        Optional<Instant> apr29 = Optional.of(Instant.parse("2026-04-29T00:00:00Z"));
+        Optional<Instant> mar3 = Optional.of(Instant.parse("2026-03-03T00:00:00Z"));
+        assertEquals(apr28, parse("status-2026-04-29.md", "---\ndate: 2026-04-28\n---\n# Standup 3 March 2026\nx\n").date(),
+                "front matter wins");
+        assertEquals(mar3, parse("status-2026-04-29.md", "# Standup 3 March 2026\nx\n").date(), "then the title");
+        assertEquals(apr29, parse("status-2026-04-29.md", "# Site meeting, 28 April\nx\n").date(),
+                "a title day without a year is not read: the file name's");
+        assertEquals(apr29, parse("status-2026-04-29.txt", "Standup\nx\n").date(), "text: the first line, then the name");
+        assertEquals(mar3, parse("standup.txt", "Standup 3 March 2026\nx\n").date());
+        assertEquals(apr29, parse("s.html", "<title>Sync 2026-04-29</title><p>x</p>").date());
+        assertEquals(Optional.empty(), parse("plan-2027.md", "# Plan for 2027\nx\n").date(), "nothing certain: none");
+        assertEquals(mar3, parse("x.md", "---\ndate: someday\n---\n# Standup 3 March 2026\nx\n").date(),
+                "front matter that is no date does not count");
+    }
+
+    @Test
     void markdown_title_is_the_first_heading_and_text_title_the_first_short_line() throws Exception {
         assertEquals("Dentist", parse("d.md", "Some intro\n# Dentist\n14 March").title());
         assertEquals("Groceries", parse("g.txt", "\n  Groceries \nrice, tomatoes\n").title());

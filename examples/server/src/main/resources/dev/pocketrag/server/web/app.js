@@ -242,7 +242,7 @@ function renderAnswer(msg, answer) {
       const b = el('button', 'link source-link', c.title || c.note_id);
       b.type = 'button';
       b.addEventListener('click', () => showSource(c));
-      li.append(b, el('span', 'muted', ' — ' + excerpt(c.passage, 120)));
+      li.append(b, el('span', 'muted', (c.date ? ' · ' + c.date : '') + ' — ' + excerpt(c.passage, 120)));
       sources.append(li);
     }
     msg.append(sources);

@@ -1,18 +1,13 @@
 package dev.pocketrag.retrieval.internal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +31,7 @@ import java.util.zip.CRC32;
  * index-2                       the current folder: "index" or "index-N" (N in 1..999999999)
  * crc32 0a1b2c3d                CRC-32 of the second line's bytes with its \n, 8 hex digits
  * </pre>
- * Written crash-safe: a temporary file beside it ({@code .index.current.<pid>.tmp}), forced, renamed
+ * Written crash-safe: a temporary file beside it ({@code .index.current.<pid>.<thread>.tmp}, see {@link AtomicFiles}), forced, renamed
  * over it atomically, the folder forced: after a crash it names the old folder or the new one.
  *
  * <h2>States a crash can leave, and what opening does with each</h2>
@@ -156,61 +151,13 @@ public final class IndexLayout {
         }
         byte[] bytes = (MAGIC + " " + VERSION + "\n" + folder + "\n"
                 + String.format(java.util.Locale.ROOT, "crc32 %08x", crc(folder)) + "\n").getBytes(StandardCharsets.UTF_8);
-        Path file = notebook.resolve(POINTER);
-        Path tmp = notebook.resolve("." + POINTER + "." + ProcessHandle.current().pid() + ".tmp");
-        boolean ok = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            ok = true;
-        } finally {
-            if (!ok) {
-                Files.deleteIfExists(tmp);
-            }
-        }
-        try (FileChannel d = FileChannel.open(notebook, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // not every platform can force a folder; the rename itself is atomic
-        }
-        removeStaleTemporaries(notebook);
+        AtomicFiles.write(notebook.resolve(POINTER), bytes);
     }
 
     private static long crc(String line) {
         CRC32 c = new CRC32();
         c.update((line + "\n").getBytes(StandardCharsets.UTF_8));
         return c.getValue();
-    }
-
-    /** Deletes temporary pointer files of processes that are gone. */
-    static void removeStaleTemporaries(Path notebook) throws IOException {
-        String prefix = "." + POINTER + ".";
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(notebook, p -> {
-            String n = p.getFileName().toString();
-            return n.startsWith(prefix) && n.endsWith(".tmp");
-        })) {
-            for (Path t : s) {
-                String pid = t.getFileName().toString().substring(prefix.length()).replace(".tmp", "");
-                try {
-                    if (!ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
-                        Files.deleteIfExists(t);
-                    }
-                } catch (NumberFormatException e) {
-                    // not one of ours
-                }
-            }
-        }
     }
 
     /** The folders of generations below the current one: left by a switch, to be deleted. */

@@ -65,7 +65,7 @@ class IndexLayoutTest {
 
     @Test
     void a_temporary_pointer_of_a_dead_process_is_ignored_and_cleaned_up() throws IOException {
-        Path tmp = dir.resolve("." + IndexLayout.POINTER + ".999999999.tmp");
+        Path tmp = dir.resolve("." + IndexLayout.POINTER + ".999999999.1.tmp");
         Files.writeString(tmp, "pocketrag-index-pointer 1\nind");
         assertEquals(dir.resolve("index"), IndexLayout.current(dir));
         Files.createDirectories(dir.resolve("index-1"));

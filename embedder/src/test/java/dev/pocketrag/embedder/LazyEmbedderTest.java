@@ -173,16 +173,35 @@ class LazyEmbedderTest {
     }
 
     @Test
-    void closing_while_the_model_loads_in_the_background_closes_it_once_ready() throws Exception {
+    void closing_while_the_model_loads_in_the_background_waits_for_the_load_and_closes_what_it_made()
+            throws Exception {
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean loadEnded = new java.util.concurrent.atomic.AtomicBoolean();
         Fake fake = new Fake("m", 3, 8);
         LazyEmbedder lazy = new LazyEmbedder("m", 3, 8, () -> {
+            entered.countDown();
             await(release);
+            loadEnded.set(true);
             return fake;
         }).loadInBackground();
-        lazy.close();
+        await(entered);
+        java.util.concurrent.atomic.AtomicBoolean endedBeforeCloseReturned = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread closer = new Thread(() -> {
+            lazy.close();
+            endedBeforeCloseReturned.set(loadEnded.get());
+        }, "closer");
+        closer.start();
+        // close() must block while the loader is held: the closer waits (or, if close did not wait, ends)
+        while (closer.getState() != Thread.State.WAITING && closer.getState() != Thread.State.TIMED_WAITING
+                && closer.getState() != Thread.State.TERMINATED) {
+            Thread.onSpinWait();
+        }
         release.countDown();
-        assertTrue(fake.closedLatch.await(30, java.util.concurrent.TimeUnit.SECONDS), "closed when ready");
+        closer.join(30_000);
+        assertFalse(closer.isAlive(), "close returned once the load ended");
+        assertTrue(endedBeforeCloseReturned.get(), "close returned before the load under way ended");
+        assertTrue(fake.closedLatch.await(30, java.util.concurrent.TimeUnit.SECONDS), "what the load made is closed");
         assertThrows(IllegalStateException.class, () -> lazy.embed("t"));
     }
 

@@ -19,13 +19,16 @@ import java.util.function.Supplier;
  *
  * <p>Thread-safe: concurrent first calls load once and all wait for that load. A failed load is not
  * remembered; the next call tries again. {@link #close()} is idempotent and closes the loaded
- * embedder (one still loading in the background is closed when it is ready).
+ * embedder (one still loading in the background is waited for, then closed).
  */
 public final class LazyEmbedder implements Embedder {
     private final String modelId;
     private final int dimension;
     private final int maxTokens;
     private final String recipe;
+    /** How long {@link #close()} waits for a load under way. */
+    public static final int CLOSE_WAIT_SECONDS = 30;
+
     private final Supplier<? extends Embedder> loader;
     private final Object lock = new Object();
     private volatile Embedder loaded;
@@ -210,18 +213,35 @@ public final class LazyEmbedder implements Embedder {
         return modelId;
     }
 
+    /**
+     * Closes the loaded embedder. A load under way is waited for (at most {@link #CLOSE_WAIT_SECONDS})
+     * and what it made closed: a process that exits while ONNX Runtime builds a session on the
+     * loading thread can crash in native code (its C++ globals are destroyed at exit under that
+     * thread; seen as a SIGSEGV in {@code createSession} when {@code serve} was stopped half a
+     * second after it started), so closing is what lets a caller exit safely.
+     */
     @Override
     public void close() {
         Embedder e;
+        CompletableFuture<Embedder> f;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
             e = loaded;
+            f = loading;
         }
         if (e != null) {
             e.close();
+        } else if (f != null && !f.isDone()) {
+            try {
+                f.get(CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS); // load() closes what it made
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ignored) {
+                // a failed load left nothing open; one that takes longer is closed when it ends
+            }
         }
     }
 

@@ -19,9 +19,10 @@ import java.util.Objects;
  * ContentRetriever}, for retrieval-augmented AI services.
  *
  * <pre>{@code
- * try (Notebook nb = Notebook.open(Path.of("notes-db"))) {
+ * try (Notebook nb = Notebook.open(Path.of("notes-db"));
+ *      GgufChatModel gguf = GgufChatModel.load(Path.of("model.gguf"))) {
  *     Assistant assistant = AiServices.builder(Assistant.class)
- *             .chatModel(PocketragChatModel.of(GgufChatModel.load(Path.of("model.gguf"))))
+ *             .chatModel(PocketragChatModel.of(gguf))
  *             .contentRetriever(new PocketragContentRetriever(nb, SearchOptions.defaults().withK(3)))
  *             .build();
  *     String answer = assistant.chat("When does the car insurance renew?");

@@ -202,6 +202,10 @@ public final class PocketragEmbeddingStore implements EmbeddingStore<TextSegment
      */
     @Override
     public EmbeddingSearchResult<TextSegment> search(EmbeddingSearchRequest request) {
+        if (request.queryEmbedding() == null) {
+            throw new IllegalArgumentException("pocketrag's embedding store searches by a query embedding, and this "
+                    + "request has none (for a search by text use PocketragContentRetriever)");
+        }
         SearchFilter filter = Filters.toSearchFilter(request.filter());
         int k = Math.min(request.maxResults(), SearchRequest.MAX_K);
         SearchRequest r = SearchRequest.dense(request.queryEmbedding().vector(), k).withFilter(filter);

@@ -109,6 +109,7 @@ public final class PocketragEmbeddingStore implements EmbeddingStore<TextSegment
         return new PocketragEmbeddingStore(index, false);
     }
 
+    /** Adds a note without text under a new random id; returns the id. */
     @Override
     public String add(Embedding embedding) {
         String id = UUID.randomUUID().toString();
@@ -116,11 +117,13 @@ public final class PocketragEmbeddingStore implements EmbeddingStore<TextSegment
         return id;
     }
 
+    /** Adds (or replaces) a note without text under {@code id}. */
     @Override
     public void add(String id, Embedding embedding) {
         addAll(List.of(id), List.of(embedding), null);
     }
 
+    /** Adds the segment as a note under a new random id; returns the id. */
     @Override
     public String add(Embedding embedding, TextSegment textSegment) {
         String id = UUID.randomUUID().toString();
@@ -128,6 +131,7 @@ public final class PocketragEmbeddingStore implements EmbeddingStore<TextSegment
         return id;
     }
 
+    /** Adds notes without text under new random ids; returns the ids in order. */
     @Override
     public List<String> addAll(List<Embedding> embeddings) {
         List<String> ids = generateIds(embeddings.size());
@@ -240,11 +244,13 @@ public final class PocketragEmbeddingStore implements EmbeddingStore<TextSegment
         return TextSegment.from(h.chunkText(), m);
     }
 
+    /** Removes the note with this id; nothing happens if there is none. */
     @Override
     public void remove(String id) {
         removeAll(List.of(Objects.requireNonNull(id, "id")));
     }
 
+    /** Removes the notes with these ids (ids of no note are ignored). */
     @Override
     public void removeAll(Collection<String> ids) {
         List<String> copy = List.copyOf(ids);
@@ -257,6 +263,7 @@ public final class PocketragEmbeddingStore implements EmbeddingStore<TextSegment
         removeMatching(Filters.toSearchFilter(Objects.requireNonNull(filter, "filter")));
     }
 
+    /** Removes every note. */
     @Override
     public void removeAll() {
         removeMatching(SearchFilter.NONE);

@@ -12,6 +12,17 @@ import java.util.List;
  * the behaviour every implementation is tested for, and {@code ScriptedChatModel}, a scripted
  * model for the tests of callers.
  *
+ * <pre>{@code
+ * try (ChatModel model = GgufChatModel.load(Path.of("qwen2.5-1.5b-instruct-q4_k_m.gguf"))) {
+ *     List<ChatMessage> messages = List.of(ChatMessage.system("Answer in one sentence."),
+ *             ChatMessage.user("Why is the sky blue?"));
+ *     ChatCompletion c = model.chat(messages, GenerationParams.defaults().withMaxTokens(64),
+ *             piece -> { System.out.print(piece); return true; });   // streamed; false cancels
+ *     System.out.println("\n" + c.finishReason() + ", " + c.usage());
+ * }
+ * }</pre>
+ * A notebook uses one to write its answers: {@code Notebook.builder(dir).chatModel(model).build()}.
+ *
  * <p>Implementations are thread-safe (concurrent calls are serialised or run in separate
  * sessions, as each implementation documents) and {@link AutoCloseable}; {@link #close()} is
  * idempotent.

@@ -9,10 +9,10 @@ import java.util.Objects;
  * set a seed for output that repeats call after call).
  *
  * @param maxTokens most tokens to generate (1..1,000,000)
- * @param temperature 0 means greedy (argmax, ties to the lowest id); otherwise 0 < t <= 100
+ * @param temperature 0 means greedy (argmax, ties to the lowest id); otherwise {@code 0 < t <= 100}
  * @param topK keep the k most likely tokens (0 = all)
- * @param topP keep the smallest set whose probability reaches p (1 = all; 0 < p <= 1)
- * @param minP drop tokens below minP x the top probability (0 = off; 0 <= p <= 1)
+ * @param topP keep the smallest set whose probability reaches p (1 = all; {@code 0 < p <= 1})
+ * @param minP drop tokens below minP x the top probability (0 = off; {@code 0 <= p <= 1})
  * @param repeatPenalty divide positive / multiply negative logits of recently seen tokens (1 = off)
  * @param repeatLastN how many recent tokens the penalties look at (0..65536)
  * @param presencePenalty subtract from the logit of every token already seen (0 = off)

@@ -5,11 +5,11 @@
  * cache; {@code chat}, {@code complete} and {@code generate} stream a completion. Below the facade,
  * by concern: {@code gguf} (the file format), {@code tensor} (types, activation encodings and the
  * matrix kernels), {@code tokenizer}, {@code model} (hyper-parameters, the forward pass
- * {@link dev.pocketrag.generation.model.Transformer}, the KV cache, the worker pool, the sampler)
+ * {@code Transformer}, the KV cache, the worker pool, the sampler)
  * and {@code chat} (prompt templates).
  *
  * <p>GGUF files: {@link dev.pocketrag.generation.Gguf#open} (read: typed metadata getters, tensor infos,
- * tensor bytes as mapped {@code MemorySegment}s) and {@link dev.pocketrag.generation.Gguf#writer()} (write);
+ * tensor bytes as mapped {@code MemorySegment}s) and {@link dev.pocketrag.generation.gguf.GgufWriter} (write);
  * errors are {@link dev.pocketrag.generation.gguf.GgufFormatException}.
  */
 package dev.pocketrag.generation;

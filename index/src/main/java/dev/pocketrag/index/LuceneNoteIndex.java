@@ -1078,6 +1078,11 @@ final class LuceneNoteIndex implements NoteIndex {
     }
 
     private List<ListHit> dense(IndexSearcher s, float[] vector, Query filter, int n, boolean group) throws IOException {
+        if (filter != null && s.count(filter) == 0) {
+            // no chunk passes the filter: Lucene's rescoring of an empty kNN result fails (an assertion,
+            // else an ArrayIndexOutOfBoundsException that read() would report as a damaged index)
+            return List.of();
+        }
         int fetch = n;
         while (true) {
             int candidates = Math.max(fetch, options.knnCandidates());

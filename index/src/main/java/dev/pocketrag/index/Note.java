@@ -12,6 +12,15 @@ import java.util.UUID;
 /**
  * One note: what a user writes and what a search returns a part of.
  *
+ * <pre>{@code
+ * Note n = Note.of("Dentist", "Appointment on 14 March at 09:30.", List.of("health")); // random id, now
+ * Note k = Note.of("kyoto", "Kyoto hotel", "Booking reference KY-2291.");             // your own id
+ * Note dated = new Note("trip-2026", "Trip", "Flight LH 714 on 3 May.", List.of("travel"),
+ *         "file:///home/me/notes/trip.md", Instant.parse("2026-04-29T08:00:00Z"), Instant.now());
+ * notebook.add(n);
+ * notebook.update(n.withBody("Moved to 21 March at 10:00.", Instant.now()));  // same id: replaced
+ * }</pre>
+ *
  * @param id unique key, 1 to {@value #MAX_ID_LENGTH} characters without control characters;
  *     {@link #of} generates a random UUID
  * @param title may be empty, never null; an index takes at most {@value #MAX_TITLE_LENGTH}

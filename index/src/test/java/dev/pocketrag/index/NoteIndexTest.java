@@ -311,6 +311,28 @@ class NoteIndexTest {
     }
 
     @Test
+    void a_filter_that_no_note_passes_finds_nothing_in_every_mode() throws IOException {
+        for (VectorFormat format : VectorFormat.values()) {
+            Path d = dir.resolve(format.name());
+            try (NoteIndex index = NoteIndex.open(d, IndexOptions.of(MODEL, DIM).withVectorFormat(format))) {
+                index.put(chunked(note("a", "Harbor", "harbor text", T0, "work"), axis(0, DIM), 256));
+                index.put(chunked(note("b", "Garden", "garden text", T0.plusSeconds(60), "home"), axis(1, DIM), 256));
+                for (SearchFilter f : List.of(SearchFilter.tags("nobody"), SearchFilter.tags("work", "home"),
+                        SearchFilter.NONE.withCreated(T0.minusSeconds(600), T0))) {
+                    for (SearchRequest r : List.of(SearchRequest.dense(axis(0, DIM), 5), SearchRequest.bm25("harbor", 5),
+                            SearchRequest.hybrid(axis(0, DIM), "harbor", 5),
+                            SearchRequest.hybrid(axis(0, DIM), "harbor", 5).groupedByNote())) {
+                        assertEquals(List.of(), index.search(r.withFilter(f)), format + " " + r.mode() + " " + f);
+                    }
+                }
+                // the same searches with a filter that one note passes find it
+                assertEquals(Set.of("b"), ids(index.search(SearchRequest.dense(axis(0, DIM), 5)
+                        .withFilter(SearchFilter.tags("home")))));
+            }
+        }
+    }
+
+    @Test
     void hits_carry_offsets_ranks_and_scores_of_each_list_and_grouping_keeps_the_best_chunk() throws IOException {
         try (NoteIndex index = open()) {
             String body = "The harbor lantern glows. " + "Filler words about nothing much here. ".repeat(10)

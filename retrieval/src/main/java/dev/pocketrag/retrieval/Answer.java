@@ -6,6 +6,18 @@ import java.util.Objects;
 /**
  * The answer to a question about the notes.
  *
+ * <p>What {@link Notebook#ask} returns: the text with its citations resolved to the passages the
+ * answer was made from.
+ * <pre>{@code
+ * Answer a = notebook.ask("When does the car insurance renew?");
+ * System.out.println(a.text());                          // "The car insurance renews on 1 June. [1]"
+ * for (Answer.Citation c : a.citations()) {              // [1] Car insurance · 2026-04-29
+ *     System.out.println("[" + c.n() + "] " + c.passage().title() + " · " + c.passage().date());
+ * }
+ * if (a.kind() == Answer.Kind.NOTHING_RELEVANT) { ... }  // the notes do not say; no model was asked
+ * if (!a.note().isEmpty()) System.err.println(a.note()); // e.g. how to enable generation
+ * }</pre>
+ *
  * @param text the answer, with citations like {@code [1]} that refer to {@link #passages()} by
  *     number (citations of passages that were not supplied are removed)
  * @param kind how the answer was made
@@ -58,6 +70,11 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
      */
     public record Passage(int n, String noteId, String title, String source, String text, int start, int end,
             double similarity, String date) {
+        /**
+         * Checks the nulls and the date.
+         *
+         * @throws IllegalArgumentException if {@code date} is neither empty nor an ISO day
+         */
         public Passage {
             Objects.requireNonNull(noteId, "noteId");
             Objects.requireNonNull(title, "title");
@@ -127,6 +144,7 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
             double generationMillis, double totalMillis, int promptTokens, int answerTokens, int cachedPromptTokens,
             double firstTokenMillis) {}
 
+    /** Checks the nulls and copies the lists. */
     public Answer {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(kind, "kind");

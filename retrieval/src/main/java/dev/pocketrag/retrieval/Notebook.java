@@ -52,6 +52,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <pre>{@code
  * try (Notebook nb = Notebook.open(Path.of("notes-db"))) {          // its own embedder (new: MiniLM), no chat model
  *     nb.add(Note.of("Dentist", "Appointment on 14 March at 09:30 with Dr. Sousa.", List.of("health")));
+ *     List<SearchHit> hits = nb.search("tooth doctor", SearchOptions.defaults()); // by meaning and words
  *     Answer a = nb.ask("When is the dentist appointment?");        // extractive, with citations
  * }
  * try (Notebook nb = Notebook.builder(dir).chatModel(GgufChatModel.load(model)).build()) { // or any ChatModel
@@ -302,6 +303,12 @@ public final class Notebook implements AutoCloseable {
         return builder(directory).build();
     }
 
+    /**
+     * Settings for opening the notebook in {@code directory}: embedder, chat model.
+     *
+     * @param directory the notebook's folder (created if missing)
+     * @return a builder; {@link Builder#build()} opens the notebook
+     */
     public static Builder builder(Path directory) {
         return new Builder(directory);
     }
@@ -612,6 +619,12 @@ public final class Notebook implements AutoCloseable {
         });
     }
 
+    /**
+     * The note with this id.
+     *
+     * @param id the note's id ({@link Note#id()})
+     * @return the note as last added or updated; empty if there is none
+     */
     public Optional<Note> get(String id) throws IOException {
         return shared(() -> index.get(id));
     }
@@ -1231,6 +1244,11 @@ public final class Notebook implements AutoCloseable {
 
     // ---- information
 
+    /**
+     * The chat model that writes answers.
+     *
+     * @return the model given to the builder; empty when answers are extractive
+     */
     public Optional<ChatModel> chatModel() {
         return Optional.ofNullable(chatModel);
     }
@@ -1249,6 +1267,11 @@ public final class Notebook implements AutoCloseable {
         return shared(index::stats);
     }
 
+    /**
+     * The notebook's folder.
+     *
+     * @return the directory it was opened on
+     */
     public Path directory() {
         return directory;
     }

@@ -48,17 +48,29 @@ const embeddingModel = models.data.find((m) => m.id !== chatModel)?.id ?? chatMo
 const emb = await client.embeddings.create({ model: embeddingModel, input: ["The car insurance renews in March.", "Dentist on Tuesday"] });
 report.embeddings = { count: emb.data.length, dims: emb.data.map((d) => d.embedding.length),
   norms: emb.data.map((d) => Math.sqrt(d.embedding.reduce((s, x) => s + x * x, 0))), first: emb.data[0].embedding.slice(0, 4) };
-// the SDK asks for base64 by default when no format is given: decoded by the SDK, the same vector
-const emb64 = await client.embeddings.create({ model: embeddingModel, input: "The car insurance renews in March.", encoding_format: "base64" });
-report.embeddings.base64_first = typeof emb64.data[0].embedding === "string" ? null : emb64.data[0].embedding.slice(0, 4);
+// without a format (above) the SDK asks for base64 and decodes it; asked for floats, the server sends JSON numbers
+const embFloat = await client.embeddings.create({ model: embeddingModel, input: "The car insurance renews in March.",
+  encoding_format: "float" });
+report.embeddings.float_first = embFloat.data[0].embedding.slice(0, 4);
 
 await expectError("bad_request", () => client.chat.completions.create({ model: chatModel, messages, temperature: 5 }));
 await expectError("unauthorized", () => new OpenAI({ baseURL, apiKey: "wrong-key-0123456789abcdef", maxRetries: 0 }).models.list());
 await expectError("not_found", () => client.models.retrieve("no-such-model"));
 
-// queue full: the server lets one request use the model and none wait (--queue 0); the others get 429
-const settled = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => client.chat.completions.create({
-  model: chatModel, messages, max_tokens: 200, temperature: 0.8, seed: i })));
-report.rate_limit = settled.map((s) => (s.status === "fulfilled" ? { class: "ok" } : describe(s.reason)));
+// queue full: the server lets one request use the model and none wait (--queue 0). While a streamed answer holds
+// the model (its first chunk has come), three more requests are refused with 429; then the stream is read to its end.
+const holder = await client.chat.completions.create({ model: chatModel, messages, max_tokens: 400, temperature: 0.8,
+  seed: 1, stream: true });
+const it = holder[Symbol.asyncIterator]();
+await it.next();
+const settled = await Promise.allSettled(Array.from({ length: 3 }, (_, i) => client.chat.completions.create({
+  model: chatModel, messages, max_tokens: 8, temperature: 0, seed: i })));
+let rest = 0;
+for (let r = await it.next(); !r.done; r = await it.next()) rest++;
+report.rate_limit = { refused: settled.map((s) => (s.status === "fulfilled" ? { class: "ok" } : describe(s.reason))),
+  holder_chunks_after: rest };
+// and once the model is free again, a request gets through
+const after = await client.chat.completions.create({ model: chatModel, messages, max_tokens: 4, temperature: 0 });
+report.rate_limit.after = after.choices[0].finish_reason;
 
 console.log(JSON.stringify(report));

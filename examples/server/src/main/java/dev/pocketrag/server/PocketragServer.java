@@ -80,6 +80,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /}: the chat page (plain HTML, CSS and JS from this jar, nothing from
  *       elsewhere).</li>
  * </ul>
+ * MCP ({@link Builder#mcp}, on by default): {@code POST /mcp} and {@code DELETE /mcp}, the Model
+ * Context Protocol over streamable HTTP (see {@link McpHttpTransport}) with the tools and resources
+ * of {@link PocketragMcp}, on this server's notebook and queues, behind the same API key and origin
+ * checks.
  *
  * <h2>Errors</h2>
  * OpenAI's shape {@code {"error": {"message", "type", "param", "code"}}}: 400 bad JSON or a bad

@@ -1,0 +1,75 @@
+package dev.pocketrag.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code pocketrag mcp} as a process, spoken to line by line as the MCP stdio transport says (one
+ * JSON-RPC message a line): everything on stdout is a protocol message, the process ends by itself
+ * when stdin closes, and a notebook that does not exist yet is an empty one (no error, nothing
+ * created by reading).
+ */
+class McpCommandTest {
+    @Test
+    void stdout_carries_only_protocol_messages_and_the_server_ends_with_stdin(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("new-notebook");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-DOPT_OUT_TRACKING=true",
+                "-cp", System.getProperty("java.class.path"), "dev.pocketrag.cli.Main", "mcp", "--dir", dir.toString(),
+                "--read-only")
+                .redirectError(tmp.resolve("stderr.txt").toFile());
+        pb.environment().put("POCKETRAG_CONFIG", tmp.resolve("none.properties").toString());
+        pb.environment().remove("POCKETRAG_MODEL");
+        Process p = pb.start();
+        try (OutputStream in = p.getOutputStream()) {
+            String messages = String.join("\n",
+                    "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                            + "\"capabilities\":{},\"clientInfo\":{\"name\":\"lines\",\"version\":\"1\"}}}",
+                    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+                    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
+                    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"search_notes\","
+                            + "\"arguments\":{\"query\":\"anything\"}}}",
+                    "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"list_notes\","
+                            + "\"arguments\":{\"limit\":0}}}") + "\n";
+            in.write(messages.getBytes(StandardCharsets.UTF_8));
+        }
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the server ends when its stdin closes");
+        String stderr = Files.readString(tmp.resolve("stderr.txt"));
+        assertEquals(0, p.exitValue(), stderr);
+
+        List<JsonObject> responses = new ArrayList<>();
+        for (String line : stdout.split("\n", -1)) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject(); // anything else on stdout fails here
+            assertEquals("2.0", o.get("jsonrpc").getAsString(), line);
+            responses.add(o);
+        }
+        assertEquals(4, responses.size(), "one response per request: " + stdout);
+        responses.sort(java.util.Comparator.comparingInt(o -> o.get("id").getAsInt()));
+        assertEquals(4, responses.get(1).getAsJsonObject("result").getAsJsonArray("tools").size(), "--read-only: no add_note");
+        JsonObject search = responses.get(2).getAsJsonObject("result");
+        assertTrue(search.getAsJsonObject("structuredContent").getAsJsonArray("results").isEmpty(), search.toString());
+        JsonObject list = responses.get(3).getAsJsonObject("result");
+        assertTrue(list.get("isError").getAsBoolean());
+        assertEquals("'limit' must be an integer in 1..200; got 0",
+                list.getAsJsonArray("content").get(0).getAsJsonObject().get("text").getAsString());
+        assertTrue(stderr.contains("pocketrag mcp: notebook " + dir), "what it serves goes to stderr: " + stderr);
+        assertTrue(!Files.exists(dir), "reading made no notebook");
+    }
+}

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class McpCommandTest {
             responses.add(o);
         }
         assertEquals(4, responses.size(), "one response per request: " + stdout);
-        responses.sort(java.util.Comparator.comparingInt(o -> o.get("id").getAsInt()));
+        responses.sort(Comparator.comparingInt(o -> o.get("id").getAsInt()));
         assertEquals(4, responses.get(1).getAsJsonObject("result").getAsJsonArray("tools").size(), "--read-only: no add_note");
         JsonObject search = responses.get(2).getAsJsonObject("result");
         assertTrue(search.getAsJsonObject("structuredContent").getAsJsonArray("results").isEmpty(), search.toString());

@@ -7,13 +7,19 @@ import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 
@@ -38,6 +44,8 @@ import java.util.concurrent.CountDownLatch;
 public final class PocketragMcp {
     /** How often the resource list looks for notes added or deleted by others. */
     static final Duration REFRESH = Duration.ofSeconds(5);
+    /** How long requests read before stdin closed may still take to be answered. */
+    static final Duration LAST_ANSWERS = Duration.ofMinutes(10);
 
     private PocketragMcp() {}
 
@@ -54,35 +62,51 @@ public final class PocketragMcp {
             OutputStream out) throws InterruptedException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(embedder, "embedder");
+        McpJsonMapper mapper = McpJsonDefaults.getMapper();
         CountDownLatch ended = new CountDownLatch(1);
+        Pending pending = new Pending(mapper);
         InputStream watched = new FilterInputStream(Objects.requireNonNull(in, "in")) {
             @Override
             public int read() throws IOException {
-                return seen(super.read());
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
             }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
+                int n;
                 try {
-                    return seen(super.read(b, off, len));
+                    n = super.read(b, off, len);
                 } catch (IOException e) {
                     ended.countDown();
                     throw e;
                 }
-            }
-
-            private int seen(int n) {
                 if (n < 0) {
+                    // the client closed stdin: answer what it asked before the transport stops writing
+                    pending.awaitAnswered(LAST_ANSWERS);
                     ended.countDown();
+                } else {
+                    pending.read(b, off, n);
                 }
                 return n;
             }
         };
-        McpJsonMapper mapper = McpJsonDefaults.getMapper();
+        OutputStream counted = new FilterOutputStream(Objects.requireNonNull(out, "out")) {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+                pending.written(b, off, len);
+            }
+        };
         McpNotes notes = new McpNotes(new LocalAccess(directory, embedder, model), readOnly, mapper,
                 ConcurrentHashMap.newKeySet());
-        McpSyncServer server = notes.build(McpServer.sync(new StdioServerTransportProvider(mapper, watched,
-                Objects.requireNonNull(out, "out"))));
+        McpSyncServer server = notes.build(McpServer.sync(new StdioServerTransportProvider(mapper, watched, counted)));
         Thread refresher = Thread.ofVirtual().name("pocketrag-mcp-resources").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
@@ -98,6 +122,68 @@ public final class PocketragMcp {
         } finally {
             refresher.interrupt();
             server.closeGracefully();
+        }
+    }
+
+    /**
+     * The ids of the requests read from the client and not yet answered (the stdio transport stops
+     * writing once its input ends, so the end of input waits for them): each line read or written
+     * is one JSON-RPC message.
+     */
+    private static final class Pending {
+        private final McpJsonMapper mapper;
+        private final Set<String> open = new HashSet<>();
+        private final ByteArrayOutputStream inLine = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream outLine = new ByteArrayOutputStream();
+
+        Pending(McpJsonMapper mapper) {
+            this.mapper = mapper;
+        }
+
+        synchronized void read(byte[] b, int off, int len) {
+            lines(inLine, b, off, len, true);
+        }
+
+        synchronized void written(byte[] b, int off, int len) {
+            lines(outLine, b, off, len, false);
+            notifyAll();
+        }
+
+        private void lines(ByteArrayOutputStream line, byte[] b, int off, int len, boolean in) {
+            for (int i = off; i < off + len; i++) {
+                if (b[i] != '\n') {
+                    line.write(b[i]);
+                    continue;
+                }
+                String text = line.toString(StandardCharsets.UTF_8);
+                line.reset();
+                try {
+                    McpSchema.JSONRPCMessage m = McpSchema.deserializeJsonRpcMessage(mapper, text);
+                    if (in && m instanceof McpSchema.JSONRPCRequest r && r.id() != null) {
+                        open.add(String.valueOf(r.id()));
+                    } else if (!in && m instanceof McpSchema.JSONRPCResponse r && r.id() != null) {
+                        open.remove(String.valueOf(r.id()));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // not a message: the transport answers it (or not); nothing to wait for
+                }
+            }
+        }
+
+        /** Waits until every request read has its response written, or {@code max} passed. */
+        synchronized void awaitAnswered(Duration max) {
+            long deadline = System.nanoTime() + max.toNanos();
+            try {
+                while (!open.isEmpty()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    wait(Math.max(1, left / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

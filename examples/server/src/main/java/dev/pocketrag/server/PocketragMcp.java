@@ -42,6 +42,7 @@ import java.util.concurrent.CountDownLatch;
  * that process). {@code serve} offers the same tools at {@code /mcp} (see {@link PocketragServer}).
  */
 public final class PocketragMcp {
+    private static final System.Logger LOG = System.getLogger(PocketragMcp.class.getName());
     /** How often the resource list looks for notes added or deleted by others. */
     static final Duration REFRESH = Duration.ofSeconds(5);
     /** How long requests read before stdin closed may still take to be answered. */
@@ -64,6 +65,7 @@ public final class PocketragMcp {
         Objects.requireNonNull(embedder, "embedder");
         McpJsonMapper mapper = McpJsonDefaults.getMapper();
         CountDownLatch ended = new CountDownLatch(1);
+        CountDownLatch released = new CountDownLatch(1);
         Pending pending = new Pending(mapper);
         InputStream watched = new FilterInputStream(Objects.requireNonNull(in, "in")) {
             @Override
@@ -80,12 +82,15 @@ public final class PocketragMcp {
                     n = super.read(b, off, len);
                 } catch (IOException e) {
                     ended.countDown();
+                    awaitUninterruptibly(released);
                     throw e;
                 }
                 if (n < 0) {
-                    // the client closed stdin: answer what it asked before the transport stops writing
-                    pending.awaitAnswered(LAST_ANSWERS);
+                    // the client closed stdin. The transport stops writing once it sees that, so it sees it only
+                    // after the requests read are answered (serveStdio waits for them; this thread may be
+                    // interrupted by the transport's scheduler meanwhile, so it does not wait itself)
                     ended.countDown();
+                    awaitUninterruptibly(released);
                 } else {
                     pending.read(b, off, n);
                 }
@@ -119,9 +124,26 @@ public final class PocketragMcp {
         });
         try {
             ended.await();
+            pending.awaitAnswered(LAST_ANSWERS);
         } finally {
+            released.countDown();
             refresher.interrupt();
             server.closeGracefully();
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -177,11 +199,13 @@ public final class PocketragMcp {
                 while (!open.isEmpty()) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
+                        LOG.log(System.Logger.Level.WARNING, "stdin closed; requests " + open + " not answered in " + max);
                         return;
                     }
                     wait(Math.max(1, left / 1_000_000));
                 }
             } catch (InterruptedException e) {
+                LOG.log(System.Logger.Level.WARNING, "interrupted while requests " + open + " were being answered");
                 Thread.currentThread().interrupt();
             }
         }

@@ -58,6 +58,9 @@ public final class PocketragMcp {
      * @param embedder the notebook's embedding model; the caller closes it after this returns
      * @param model the chat model for {@code ask_notes} (null: extractive answers); the caller closes it
      * @param readOnly whether to leave out {@code add_note}
+     * @param in the client's messages, one JSON-RPC message a line (stdin)
+     * @param out where the responses go, one a line, and nothing else (stdout)
+     * @throws InterruptedException if this thread is interrupted while it serves
      */
     public static void serveStdio(Path directory, Embedder embedder, ChatModel model, boolean readOnly, InputStream in,
             OutputStream out) throws InterruptedException {

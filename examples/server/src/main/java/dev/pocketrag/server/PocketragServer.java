@@ -81,7 +81,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       elsewhere).</li>
  * </ul>
  * MCP ({@link Builder#mcp}, on by default): {@code POST /mcp} and {@code DELETE /mcp}, the Model
- * Context Protocol over streamable HTTP (see {@link McpHttpTransport}) with the tools and resources
+ * Context Protocol over streamable HTTP (see {@code McpHttpTransport}) with the tools and resources
  * of {@link PocketragMcp}, on this server's notebook and queues, behind the same API key and origin
  * checks.
  *
@@ -346,8 +346,12 @@ public final class PocketragServer implements AutoCloseable {
         }
 
         /**
-         * Whether to offer MCP at {@code /mcp} (default true; see {@link McpHttpTransport}), and
+         * Whether to offer MCP at {@code /mcp} (default true; see {@code McpHttpTransport}), and
          * whether its clients may only read ({@code add_note} is then not offered).
+         *
+         * @param enabled whether {@code /mcp} answers (else it is a 404 like any unknown page)
+         * @param readOnly whether to leave out {@code add_note}
+         * @return this builder
          */
         public Builder mcp(boolean enabled, boolean readOnly) {
             this.mcp = enabled;

@@ -18,9 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pocketrag mcp} as a process, spoken to line by line as the MCP stdio transport says (one
- * JSON-RPC message a line): everything on stdout is a protocol message, the process ends by itself
- * when stdin closes, and a notebook that does not exist yet is an empty one (no error, nothing
- * created by reading).
+ * JSON-RPC message a line): everything on stdout is a protocol message, a line that is none is
+ * answered with a parse error and the rest still served, requests sent at once are all answered
+ * (in order), the process ends by itself when stdin closes (after answering what it read), and a
+ * notebook that does not exist yet is an empty one (no error, nothing created by reading).
  */
 class McpCommandTest {
     private static final int BURST = 100;
@@ -42,6 +43,8 @@ class McpCommandTest {
                     "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
                             + "\"capabilities\":{},\"clientInfo\":{\"name\":\"lines\",\"version\":\"1\"}}}",
                     "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+                    "", // a blank line, then one that is no JSON: the SDK's transport would stop reading at either
+                    "{not json",
                     "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}",
                     "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"search_notes\","
                             + "\"arguments\":{\"query\":\"anything\"}}}",
@@ -68,15 +71,22 @@ class McpCommandTest {
         assertEquals(0, p.exitValue(), stderr);
 
         List<JsonObject> responses = new ArrayList<>();
+        List<JsonObject> parseErrors = new ArrayList<>();
         for (String line : stdout.split("\n", -1)) {
             if (line.isEmpty()) {
                 continue;
             }
             JsonObject o = JsonParser.parseString(line).getAsJsonObject(); // anything else on stdout fails here
             assertEquals("2.0", o.get("jsonrpc").getAsString(), line);
-            responses.add(o);
+            if (o.get("id").isJsonNull()) {
+                parseErrors.add(o);
+            } else {
+                responses.add(o);
+            }
         }
         assertEquals(4 + BURST, responses.size(), "one response per request: " + stdout + "\nstderr:\n" + stderr);
+        assertEquals(1, parseErrors.size(), "the line that is no JSON is answered: " + parseErrors);
+        assertEquals(-32700, parseErrors.get(0).getAsJsonObject("error").get("code").getAsInt());
         List<Integer> order = responses.stream().map(o -> o.get("id").getAsInt()).toList();
         List<Integer> sorted = order.stream().sorted().toList();
         // one request at a time, in the order read: the SDK's stdio transport (2.0.1) loses responses sent at the

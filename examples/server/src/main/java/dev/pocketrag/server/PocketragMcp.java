@@ -9,7 +9,6 @@ import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,36 +69,6 @@ public final class PocketragMcp {
         CountDownLatch ended = new CountDownLatch(1);
         CountDownLatch released = new CountDownLatch(1);
         Pending pending = new Pending(mapper);
-        InputStream watched = new FilterInputStream(Objects.requireNonNull(in, "in")) {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                int n = read(one, 0, 1);
-                return n < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                int n;
-                try {
-                    n = super.read(b, off, len);
-                } catch (IOException e) {
-                    ended.countDown();
-                    awaitUninterruptibly(released);
-                    throw e;
-                }
-                if (n < 0) {
-                    // the client closed stdin. The transport stops writing once it sees that, so it sees it only
-                    // after the requests read are answered (serveStdio waits for them; this thread may be
-                    // interrupted by the transport's scheduler meanwhile, so it does not wait itself)
-                    ended.countDown();
-                    awaitUninterruptibly(released);
-                } else {
-                    pending.read(b, off, n);
-                }
-                return n;
-            }
-        };
         OutputStream counted = new FilterOutputStream(Objects.requireNonNull(out, "out")) {
             @Override
             public void write(int b) throws IOException {
@@ -112,6 +81,24 @@ public final class PocketragMcp {
                 pending.written(b, off, len);
             }
         };
+        // the end of input is seen by the transport only after the requests read are answered (it stops writing
+        // then): serveStdio waits for them, not the reading thread, which the transport's scheduler may interrupt
+        InputStream watched = new StdioLines(Objects.requireNonNull(in, "in"), mapper, pending::opened, why -> {
+            LOG.log(System.Logger.Level.WARNING, "left out " + why);
+            String error = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":" + McpSchema.ErrorCodes.PARSE_ERROR
+                    + ",\"message\":" + Json.of("left out " + why) + "}}\n";
+            try {
+                synchronized (counted) { // as the transport writes: one message a line, never two interleaved
+                    counted.write(error.getBytes(StandardCharsets.UTF_8));
+                    counted.flush();
+                }
+            } catch (IOException e) {
+                // the client is gone
+            }
+        }, () -> {
+            ended.countDown();
+            awaitUninterruptibly(released);
+        });
         McpNotes notes = new McpNotes(new LocalAccess(directory, embedder, model), readOnly, mapper,
                 ConcurrentHashMap.newKeySet());
         McpSyncServer server = notes.build(McpServer.sync(new StdioServerTransportProvider(mapper, watched, counted)));
@@ -152,47 +139,42 @@ public final class PocketragMcp {
 
     /**
      * The ids of the requests read from the client and not yet answered (the stdio transport stops
-     * writing once its input ends, so the end of input waits for them): each line read or written
-     * is one JSON-RPC message.
+     * writing once its input ends, so the end of input waits for them); each line written is one
+     * JSON-RPC message.
      */
     private static final class Pending {
         private final McpJsonMapper mapper;
         private final Set<String> open = new HashSet<>();
-        private final ByteArrayOutputStream inLine = new ByteArrayOutputStream();
         private final ByteArrayOutputStream outLine = new ByteArrayOutputStream();
 
         Pending(McpJsonMapper mapper) {
             this.mapper = mapper;
         }
 
-        synchronized void read(byte[] b, int off, int len) {
-            lines(inLine, b, off, len, true);
+        /** A request read and passed on to the transport. */
+        synchronized void opened(Object id) {
+            open.add(String.valueOf(id));
         }
 
+        /** Bytes the transport wrote: the responses among its lines close their requests. */
         synchronized void written(byte[] b, int off, int len) {
-            lines(outLine, b, off, len, false);
-            notifyAll();
-        }
-
-        private void lines(ByteArrayOutputStream line, byte[] b, int off, int len, boolean in) {
             for (int i = off; i < off + len; i++) {
                 if (b[i] != '\n') {
-                    line.write(b[i]);
+                    outLine.write(b[i]);
                     continue;
                 }
-                String text = line.toString(StandardCharsets.UTF_8);
-                line.reset();
+                String text = outLine.toString(StandardCharsets.UTF_8);
+                outLine.reset();
                 try {
-                    McpSchema.JSONRPCMessage m = McpSchema.deserializeJsonRpcMessage(mapper, text);
-                    if (in && m instanceof McpSchema.JSONRPCRequest r && r.id() != null) {
-                        open.add(String.valueOf(r.id()));
-                    } else if (!in && m instanceof McpSchema.JSONRPCResponse r && r.id() != null) {
+                    if (McpSchema.deserializeJsonRpcMessage(mapper, text) instanceof McpSchema.JSONRPCResponse r
+                            && r.id() != null) {
                         open.remove(String.valueOf(r.id()));
                     }
                 } catch (IOException | RuntimeException e) {
-                    // not a message: the transport answers it (or not); nothing to wait for
+                    // not a response of ours: nothing to close
                 }
             }
+            notifyAll();
         }
 
         /** Waits until every request read has its response written, or {@code max} passed. */

@@ -34,6 +34,7 @@ public final class PocketragCommand implements Runnable {
             "threads", ThreadsCommand.class,
             "desktop", DesktopCommand.class,
             "serve", ServeCommand.class,
+            "mcp", McpCommand.class,
             "list", ListCommand.class,
             "delete", DeleteCommand.class,
             "stats", StatsCommand.class,

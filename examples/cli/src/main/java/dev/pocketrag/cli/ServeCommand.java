@@ -21,7 +21,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the notebook over HTTP: a chat page and an OpenAI-compatible API.",
                 "Runs until Ctrl-C: a chat page at /, an OpenAI-compatible API (/v1/models, "
-                        + "/v1/chat/completions, /v1/embeddings) and the notebook (/v1/notes, /v1/search, /v1/ask).",
+                        + "/v1/chat/completions, /v1/embeddings), the notebook (/v1/notes, /v1/search, /v1/ask) and MCP"
+                        + " over streamable HTTP at /mcp.",
                 "Loopback only unless --host says otherwise; then every request needs the API key."})
 final class ServeCommand implements Callable<Integer> {
     @Mixin
@@ -53,6 +54,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue", paramLabel = "N", defaultValue = "8",
             description = "Requests that may wait for the chat model; more get 429 (default: ${DEFAULT-VALUE}).")
     int queue;
+
+    @Option(names = "--read-only",
+            description = "MCP clients at /mcp can only search, ask and read: no add_note tool.")
+    boolean readOnly;
 
     @Spec
     CommandSpec spec;
@@ -96,7 +101,8 @@ final class ServeCommand implements Callable<Integer> {
         try (Notebook nb = notebook.openToEmbed(config, model, embedder.resolve(config))) {
             PocketragServer server;
             try {
-                server = PocketragServer.builder(nb).host(host).port(port).apiKey(key).queueCapacity(queue).start();
+                server = PocketragServer.builder(nb).host(host).port(port).apiKey(key).queueCapacity(queue)
+                        .mcp(true, readOnly).start();
             } catch (BindException e) {
                 throw new UserException("cannot listen on " + host + ":" + port + ": " + e.getMessage()
                         + " (another server there? try --port)");

@@ -217,7 +217,7 @@ final class NotebookApi {
     // ---- ask
 
     /** Names of the threads answering a question now: a second question on one of them is a 409. */
-    private final java.util.Set<String> busyThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final java.util.Set<String> busyThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * What a request asks: the question, and the thread it continues (null if none) or the earlier
@@ -347,7 +347,7 @@ final class NotebookApi {
      * embedded and searched, the chat model's turn while the model works (a follow-up's rewrite,
      * then the answer); between the two, the model is free for others. Used by one request thread.
      */
-    private final class Turns implements Notebook.ModelTurn, AutoCloseable {
+    final class Turns implements Notebook.ModelTurn, AutoCloseable {
         private final ModelGate.Slot model; // null without a chat model
         private ModelGate.Slot work;        // the embedder's place; null while the model works
         java.util.function.BooleanSupplier gone = () -> false;
@@ -478,7 +478,7 @@ final class NotebookApi {
      * {@code ask --json}'s object; in a stored thread also {@code "thread": {"name", "started",
      * "turns", "warning"?}} ({@code started} is true in the first answer of a new thread only).
      */
-    private static Map<String, Object> json(Answer a, Conversation c) {
+    static Map<String, Object> json(Answer a, Conversation c) {
         Map<String, Object> o = new LinkedHashMap<>(AnswerJson.toJson(a));
         if (c != null && !c.name().isEmpty()) {
             Map<String, Object> t = new LinkedHashMap<>();

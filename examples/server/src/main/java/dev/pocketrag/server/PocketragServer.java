@@ -80,6 +80,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /}: the chat page (plain HTML, CSS and JS from this jar, nothing from
  *       elsewhere).</li>
  * </ul>
+ * MCP ({@link Builder#mcp}, on by default): {@code POST /mcp} and {@code DELETE /mcp}, the Model
+ * Context Protocol over streamable HTTP (see {@code McpHttpTransport}) with the tools and resources
+ * of {@link PocketragMcp}, on this server's notebook and queues, behind the same API key and origin
+ * checks.
  *
  * <h2>Errors</h2>
  * OpenAI's shape {@code {"error": {"message", "type", "param", "code"}}}: 400 bad JSON or a bad
@@ -121,6 +125,8 @@ public final class PocketragServer implements AutoCloseable {
     /** Requests embedding at once, and how many more may wait. */
     static final int EMBEDDING_PERMITS = 2;
     static final int EMBEDDING_QUEUE = 32;
+    /** How often /mcp's resource list looks for notes added or deleted by others. */
+    static final Duration MCP_REFRESH = Duration.ofSeconds(5);
 
     final Notebook notebook;
     final ModelGate gate;
@@ -141,10 +147,14 @@ public final class PocketragServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final OpenAiApi openAi;
-    private final NotebookApi notebookApi;
+    final NotebookApi notebookApi;
     private final StaticPage page;
     private final URI uri;
     private final Thread watcher;
+    /** MCP at /mcp (null: not offered), its server, and what keeps its resource list current. */
+    private final McpHttpTransport mcpTransport;
+    private final io.modelcontextprotocol.server.McpSyncServer mcpServer;
+    private final Thread mcpRefresher;
 
     private PocketragServer(Builder b, InetAddress address) throws IOException {
         this.notebook = b.notebook;
@@ -162,6 +172,26 @@ public final class PocketragServer implements AutoCloseable {
         this.openAi = new OpenAiApi(this);
         this.notebookApi = new NotebookApi(this);
         this.page = new StaticPage();
+        if (b.mcp) {
+            io.modelcontextprotocol.json.McpJsonMapper mapper = io.modelcontextprotocol.json.McpJsonDefaults.getMapper();
+            this.mcpTransport = new McpHttpTransport(mapper, b.maxBodyBytes);
+            McpNotes notes = new McpNotes(new ServerAccess(this), b.mcpReadOnly, mapper, notebookApi.busyThreads);
+            this.mcpServer = notes.build(io.modelcontextprotocol.server.McpServer.sync(mcpTransport));
+            this.mcpRefresher = Thread.ofVirtual().name("pocketrag-mcp-resources").start(() -> {
+                while (!closing.get()) {
+                    try {
+                        Thread.sleep(MCP_REFRESH.toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    notes.refreshIfChanged(mcpServer);
+                }
+            });
+        } else {
+            this.mcpTransport = null;
+            this.mcpServer = null;
+            this.mcpRefresher = null;
+        }
         this.executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("pocketrag-http-", 0).factory());
         int cap = Connections.configure(); // before the first HttpServer of the process reads the limits
         HttpServer s = HttpServer.create(new InetSocketAddress(address, b.port), 64);
@@ -196,6 +226,8 @@ public final class PocketragServer implements AutoCloseable {
         private Duration keepAlive = Duration.ofSeconds(15);
         private Duration longAfter = Duration.ofSeconds(2);
         private Duration longInterval = Duration.ofSeconds(1);
+        private boolean mcp = true;
+        private boolean mcpReadOnly;
 
         private Builder(Notebook notebook) {
             this.notebook = Objects.requireNonNull(notebook, "notebook");
@@ -314,6 +346,20 @@ public final class PocketragServer implements AutoCloseable {
         }
 
         /**
+         * Whether to offer MCP at {@code /mcp} (default true; see {@code McpHttpTransport}), and
+         * whether its clients may only read ({@code add_note} is then not offered).
+         *
+         * @param enabled whether {@code /mcp} answers (else it is a 404 like any unknown page)
+         * @param readOnly whether to leave out {@code add_note}
+         * @return this builder
+         */
+        public Builder mcp(boolean enabled, boolean readOnly) {
+            this.mcp = enabled;
+            this.mcpReadOnly = readOnly;
+            return this;
+        }
+
+        /**
          * Binds and starts serving.
          *
          * @throws IllegalArgumentException if the host is not loopback and there is no API key,
@@ -375,7 +421,7 @@ public final class PocketragServer implements AutoCloseable {
                 throw ApiError.queueFull("too many requests at once (limit " + maxConcurrentRequests + ")");
             }
             String path = ex.getRequestURI().getRawPath();
-            boolean api = path.startsWith("/v1/") || path.equals("/v1") || path.equals("/tokenize");
+            boolean api = path.startsWith("/v1/") || path.equals("/v1") || path.equals("/tokenize") || path.equals("/mcp");
             checkSameSite(ex);
             if (!authorized(ex)) {
                 if (api) {
@@ -390,7 +436,9 @@ public final class PocketragServer implements AutoCloseable {
             if (closing.get()) {
                 throw new ApiError(503, "server_error", "the server is shutting down", null, "shutting_down");
             }
-            if (path.equals("/tokenize")) {
+            if (path.equals("/mcp") && mcpTransport != null) {
+                mcpTransport.handle(ex);
+            } else if (path.equals("/tokenize")) {
                 route(ex, "/tokenize"); // where vLLM has it
             } else if (api) {
                 route(ex, path.length() > 3 ? path.substring(3) : "/");
@@ -613,6 +661,10 @@ public final class PocketragServer implements AutoCloseable {
         closing.set(true);
         if (watcher != null) {
             watcher.interrupt();
+        }
+        if (mcpRefresher != null) {
+            mcpRefresher.interrupt();
+            mcpServer.closeGracefully();
         }
         http.stop(0);
         try {

@@ -111,7 +111,7 @@ class FolderImporterTest {
         ImportProgress p = importFolder();
         assertEquals(1, p.unchanged(), p::toString);
         assertEquals(1, embedded.get(), "not embedded again");
-        assertTrue(index.fingerprint(FolderImporter.noteId(file)).orElseThrow().startsWith("import-2 sha256:"));
+        assertTrue(index.fingerprint(FolderImporter.noteId(file)).orElseThrow().startsWith(FolderImporter.FINGERPRINT_VERSION));
         importFolder();
         assertEquals(2, parses.get(), "parsed once to see it was the same, then never again");
     }

@@ -1,0 +1,149 @@
+package dev.pocketrag.retrieval.internal;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.contentstream.operator.Operator;
+import org.apache.pdfbox.cos.COSBase;
+import org.apache.pdfbox.io.MemoryUsageSetting;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.encryption.InvalidPasswordException;
+import org.apache.pdfbox.text.PDFTextStripper;
+
+/**
+ * The text of a PDF, page by page, with Apache PDFBox.
+ *
+ * <p>The body is each page's text followed by a line break and a form feed ({@code \f}), as
+ * {@code pdftotext} writes it, so page {@code p} is the text after the {@code (p-1)}-th form feed
+ * ({@link Locations}); form feeds inside a page's text become spaces. Title: the document
+ * information's title, else the first heading-like line of the text, else the file name.
+ *
+ * <p>Refused with a reason: bytes without a {@code %PDF-} header in the first KiB ("not a PDF"),
+ * or without {@code %%EOF} in the last KiB (truncated: PDFBox would read what is left and give part
+ * of the text); one that PDFBox cannot open (damaged); one that needs a password (an empty user
+ * password is tried: such a file opens, unless its permissions forbid copying text); more than
+ * {@value #MAX_PAGES} pages; more than {@link Documents#MAX_CHARS} characters; more than {@value
+ * #MAX_OPERATORS} content-stream operators (a page that draws forever); PDFBox needing more than
+ * {@value #MAX_MEMORY} bytes of buffers; and no text at all ("no text layer: OCR not supported":
+ * scans and pictures).
+ */
+final class PdfText {
+    /** The most pages read; a PDF with more is skipped. */
+    static final int MAX_PAGES = 2_000;
+    /** The most content-stream operators run over the whole file. */
+    static final long MAX_OPERATORS = 20_000_000L;
+    /** The most bytes PDFBox may hold for decoded streams (main memory only, no scratch file). */
+    static final long MAX_MEMORY = 256L << 20;
+    /** Where the header and the end-of-file marker are looked for. */
+    private static final int MARKER_WINDOW = 1024;
+
+    private PdfText() {}
+
+    static NoteFiles.Parsed parse(byte[] bytes, String stem) throws NoteFiles.NotText {
+        if (indexOf(bytes, "%PDF-", 0, Math.min(bytes.length, MARKER_WINDOW)) < 0) {
+            throw new NoteFiles.NotText("not a PDF (no %PDF- header)");
+        }
+        if (indexOf(bytes, "%%EOF", Math.max(0, bytes.length - MARKER_WINDOW), bytes.length) < 0) {
+            throw new NoteFiles.NotText("truncated or damaged PDF (no %%EOF at its end)");
+        }
+        List<String> pages;
+        String infoTitle;
+        try (PDDocument doc = Loader.loadPDF(bytes, "", null, null,
+                MemoryUsageSetting.setupMainMemoryOnly(MAX_MEMORY).streamCache)) {
+            if (doc.isEncrypted() && !doc.getCurrentAccessPermission().canExtractContent()) {
+                throw new NoteFiles.NotText("encrypted: opens without a password, but its permissions forbid "
+                        + "copying its text");
+            }
+            int n = doc.getNumberOfPages();
+            if (n > MAX_PAGES) {
+                throw new NoteFiles.NotText("too large: " + n + " pages, at most " + MAX_PAGES);
+            }
+            if (n == 0) {
+                throw new NoteFiles.NotText("damaged PDF (no pages)");
+            }
+            infoTitle = doc.getDocumentInformation() == null ? null : doc.getDocumentInformation().getTitle();
+            Stripper s = new Stripper();
+            s.writeText(doc, s.buffer);
+            pages = s.pages;
+        } catch (InvalidPasswordException e) {
+            throw new NoteFiles.NotText("encrypted: needs a password (the empty password does not open it)");
+        } catch (Documents.OverBound e) {
+            throw new NoteFiles.NotText("too large: " + e.getMessage());
+        } catch (IOException | RuntimeException | StackOverflowError e) {
+            // damaged structure, bad streams, and PDFBox's own errors on hostile files
+            String m = e instanceof StackOverflowError ? "objects nested too deep" : e.getMessage();
+            throw new NoteFiles.NotText("damaged PDF (" + SafeZip.abbreviate(
+                    m == null ? e.getClass().getSimpleName() : m.replaceAll("\\s+", " ").strip()) + ")");
+        }
+        StringBuilder body = new StringBuilder();
+        boolean any = false;
+        for (String page : pages) {
+            String t = HtmlText.tidy(Documents.clean(page)).strip();
+            any |= !t.isEmpty();
+            body.append(t).append("\n\f");
+        }
+        if (!any) {
+            throw new NoteFiles.NotText("no text layer: OCR not supported");
+        }
+        String title = infoTitle == null ? "" : Documents.clean(infoTitle).replace('\n', ' ').strip();
+        if (title.isEmpty()) {
+            title = Documents.headingLike(body.toString().replace('\f', '\n'), stem);
+        }
+        return new NoteFiles.Parsed(title, body.toString(), List.of(), Optional.empty());
+    }
+
+    private static int indexOf(byte[] b, String ascii, int from, int to) {
+        byte[] m = ascii.getBytes(StandardCharsets.US_ASCII);
+        outer:
+        for (int i = from; i + m.length <= to; i++) {
+            for (int k = 0; k < m.length; k++) {
+                if (b[i + k] != m[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** PDFBox's text stripper, recording each page's text and counting its work. */
+    private static final class Stripper extends PDFTextStripper {
+        final StringWriter buffer = new StringWriter();
+        final List<String> pages = new ArrayList<>();
+        private int mark;
+        private long operators;
+        private long chars;
+
+        Stripper() {
+            setPageStart("");
+            setPageEnd("");
+        }
+
+        @Override
+        protected void processOperator(Operator operator, List<COSBase> operands) throws IOException {
+            if (++operators > MAX_OPERATORS) {
+                throw new Documents.OverBound("more than " + MAX_OPERATORS + " drawing operators");
+            }
+            super.processOperator(operator, operands);
+        }
+
+        @Override
+        protected void endPage(PDPage page) throws IOException {
+            super.endPage(page);
+            StringBuffer sb = buffer.getBuffer();
+            String text = sb.substring(mark);
+            chars += text.length();
+            if (chars > Documents.MAX_CHARS) {
+                throw new Documents.OverBound("more than " + Documents.MAX_CHARS + " characters of text");
+            }
+            pages.add(text);
+            sb.setLength(0);
+            mark = 0;
+        }
+    }
+}

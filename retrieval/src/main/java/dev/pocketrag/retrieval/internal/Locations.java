@@ -14,7 +14,7 @@ import java.util.List;
  *       A body without a form feed has no pages (0).</li>
  *   <li>section: the Markdown ATX headings ({@code #} to {@code ######}, up to three spaces
  *       before, a space or the line's end after; not inside a {@code ```} or {@code ~~~} fenced
- *       block) above the chunk's first character, as a path {@code "Chapter 2 > Dough"}: a
+ *       block) above the chunk's own text (its first line that is not a heading), as a path {@code "Chapter 2 > Dough"}: a
  *       heading ends the sections of its level and deeper. A first heading equal to the note's
  *       title is left out (it says nothing the title does not). Cut to {@link
  *       Chunk#MAX_SECTION_LENGTH} characters.</li>
@@ -39,9 +39,33 @@ public final class Locations {
                 int k = java.util.Arrays.binarySearch(feeds, c.start());
                 page = 1 + (k >= 0 ? k : -k - 1); // form feeds before the chunk's start
             }
-            out.add(c.withLocation(page, h.at(c.start())));
+            out.add(c.withLocation(page, h.at(anchor(body, c))));
         }
         return out;
+    }
+
+    /**
+     * Where a chunk's own text begins: its first line that is neither blank nor a heading (a chunk
+     * that starts with "# Garden", "## Tomatoes" and then text is in "Garden > Tomatoes"); the
+     * start of its last line if it has only headings.
+     */
+    private static int anchor(String body, Chunk c) {
+        int end = Math.min(c.end(), body.length());
+        int pos = Math.min(c.start(), end);
+        int lastLine = pos;
+        while (pos < end) {
+            int nl = body.indexOf('\n', pos);
+            int lineEnd = nl < 0 || nl > end ? end : nl;
+            String line = body.substring(pos, lineEnd);
+            if (!line.isBlank() && headingLevel(line.replace('\f', ' ')) == 0) {
+                return pos;
+            }
+            if (!line.isBlank()) {
+                lastLine = pos;
+            }
+            pos = lineEnd + 1;
+        }
+        return lastLine;
     }
 
     private static int[] formFeeds(String body) {

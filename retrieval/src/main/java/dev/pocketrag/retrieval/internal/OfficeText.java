@@ -175,7 +175,11 @@ final class OfficeText {
                             para.append('\n');
                         }
                     }
-                    case "tbl" -> tables++;
+                    case "tbl" -> {
+                        if (tables++ == 0) {
+                            out.blankLine();
+                        }
+                    }
                     case "tr" -> cell = 0;
                     case "tc" -> {
                         if (cell++ > 0) {
@@ -343,7 +347,11 @@ final class OfficeText {
                     }
                 } else if (TABLE.equals(ns)) {
                     switch (local) {
-                        case "table" -> tables++;
+                        case "table" -> {
+                            if (tables++ == 0) {
+                                out.blankLine();
+                            }
+                        }
                         case "table-row" -> cell = 0;
                         case "table-cell" -> {
                             if (cell++ > 0) {

@@ -20,7 +20,8 @@ import java.util.zip.ZipInputStream;
  *       bomb a thousandfold and more);</li>
  *   <li>each kept entry at most {@value #MAX_ENTRY} bytes.</li>
  * </ul>
- * Entry names are only ever compared as strings (never turned into file paths). Entries are read
+ * An archive must end with its end-of-central-directory record (a file cut short, or still being
+ * written, is refused, though its first entries could be read). Entry names are only ever compared as strings (never turned into file paths). Entries are read
  * in the order of their local headers; the first of two entries with one name is kept.
  */
 final class SafeZip {
@@ -39,6 +40,11 @@ final class SafeZip {
      * @param kind what the file should be, for messages ("DOCX")
      */
     static Map<String, byte[]> read(byte[] zip, Predicate<String> keep, String kind) throws NoteFiles.NotText {
+        if (!hasEnd(zip)) {
+            throw new NoteFiles.NotText("not " + article(kind) + " file (" + (zip.length >= 4 && zip[0] == 'P'
+                    && zip[1] == 'K' ? "damaged ZIP archive: no end of central directory, truncated?" : "not a ZIP archive")
+                    + ")");
+        }
         CountingInput counted = new CountingInput(zip);
         Map<String, byte[]> out = new LinkedHashMap<>();
         long inflated = 0;
@@ -83,13 +89,31 @@ final class SafeZip {
         } catch (IOException | IllegalArgumentException e) {
             // ZipException (bad headers, a bad CRC), an EOF inside an entry, a name not in the charset
             String m = e.getMessage();
-            throw new NoteFiles.NotText("not a " + kind + " file (damaged ZIP archive"
+            throw new NoteFiles.NotText("not " + article(kind) + " file (damaged ZIP archive"
                     + (m == null ? "" : ": " + abbreviate(m)) + ")");
         }
         if (entries == 0) {
-            throw new NoteFiles.NotText("not a " + kind + " file (not a ZIP archive)");
+            throw new NoteFiles.NotText("not " + article(kind) + " file (not a ZIP archive)");
         }
         return out;
+    }
+
+    /**
+     * True if the end-of-central-directory record (signature {@code PK 05 06}, 22 bytes plus a
+     * comment of at most 65535) is in the archive's last 65557 bytes.
+     */
+    private static boolean hasEnd(byte[] b) {
+        for (int i = b.length - 22; i >= 0 && i >= b.length - 22 - 65535; i--) {
+            if (b[i] == 'P' && b[i + 1] == 'K' && b[i + 2] == 5 && b[i + 3] == 6) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** "a DOCX", "an ODT", "an EPUB". */
+    static String article(String kind) {
+        return ("AEIOU".indexOf(kind.charAt(0)) >= 0 ? "an " : "a ") + kind;
     }
 
     static String abbreviate(String s) {

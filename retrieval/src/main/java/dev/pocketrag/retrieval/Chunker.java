@@ -33,7 +33,8 @@ import java.util.function.ToIntFunction;
  * on about the piece's length. Thread-safe if the counter is.
  *
  * <p>A body with form feeds ({@code \f}) is paged (a PDF's text, one page after another): a chunk
- * never crosses a form feed, so each chunk is on one page. Every chunk carries its location
+ * never crosses a form feed, so each chunk is on one page. Nor does a chunk cross a level-1
+ * Markdown heading ({@code # Chapter}, outside code fences): a chapter of a document starts a chunk. Every chunk carries its location
  * ({@link Chunk#page()}, {@link Chunk#section()}: the Markdown heading path above it), read from
  * the body by {@link Locations}.
  *
@@ -202,7 +203,7 @@ public final class Chunker {
             chunks.add(new Chunk(0, 0, 0, "", prefix.strip()));
             return Locations.locate(title, body, chunks);
         }
-        int[] pageOf = pages(body, units); // per unit: how many form feeds come before it
+        int[] pageOf = blocks(body, units); // per unit: page breaks and chapter headings before it
         int first = 0;
         while (first < units.size()) {
             int start = units.get(first).start;
@@ -260,19 +261,30 @@ public final class Chunker {
         return Locations.locate(title, body, chunks);
     }
 
-    /** For each unit (in body order), the number of form feeds before its start. */
-    private static int[] pages(String body, List<Unit> units) {
+    /**
+     * For each unit (in body order), how many boundaries no chunk crosses come before it: form
+     * feeds (pages) and level-1 Markdown headings outside code fences (chapters).
+     */
+    private static int[] blocks(String body, List<Unit> units) {
         int[] out = new int[units.size()];
-        int feeds = 0;
+        int blocks = 0;
         int pos = 0;
+        boolean fenced = false;
         for (int u = 0; u < units.size(); u++) {
-            int s = units.get(u).start;
-            for (; pos < s; pos++) {
+            Unit unit = units.get(u);
+            for (; pos < unit.start; pos++) {
                 if (body.charAt(pos) == '\f') {
-                    feeds++;
+                    blocks++;
                 }
             }
-            out[u] = feeds;
+            int nl = body.lastIndexOf('\n', unit.start - 1);
+            boolean lineStart = body.substring(nl + 1, unit.start).isBlank();
+            if (lineStart && (body.startsWith("```", unit.start) || body.startsWith("~~~", unit.start))) {
+                fenced = !fenced;
+            } else if (lineStart && !fenced && u > 0 && body.startsWith("# ", unit.start)) {
+                blocks++; // a chapter starts: a new chunk
+            }
+            out[u] = blocks;
         }
         return out;
     }

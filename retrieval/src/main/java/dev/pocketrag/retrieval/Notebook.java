@@ -1061,7 +1061,7 @@ public final class Notebook implements AutoCloseable {
                 best = Math.max(best, sim);
             }
             candidates.add(new Passage(candidates.size() + 1, h.noteId(), h.title(), h.source(), h.chunkText(),
-                    h.start(), h.end(), sim, Passage.day(h.created())));
+                    h.start(), h.end(), sim, Passage.day(h.created()), h.page(), h.section()));
         }
         for (Passage p : carried) { // cited in the last turns: still a candidate unless retrieved again
             if (!candidates.isEmpty() && candidates.stream().noneMatch(c -> c.noteId().equals(p.noteId())

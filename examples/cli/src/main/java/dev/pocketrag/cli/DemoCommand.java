@@ -25,14 +25,15 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Try pocketrag: answer questions from the sample notes, with citations.",
-                "Imports examples/notes into a throwaway notebook and asks it a few questions; "
-                        + "your own notebook is not touched."})
+                "Imports examples/notes and examples/documents (a PDF, DOCX, ODT and EPUB) into a throwaway notebook"
+                        + " and asks it a few questions; your own notebook is not touched."})
 final class DemoCommand implements Callable<Integer> {
     /** Questions with one clear answer in the sample notes (see examples/QUESTIONS.md). */
     static final List<String> QUESTIONS = List.of(
             "What is the booking reference for the hotel in Kyoto?",
             "How many clamshells should I do for my knee?",
-            "When does my car insurance renew, and how much is it?");
+            "When does my car insurance renew, and how much is it?",
+            "What number do I call to make a claim on the home contents insurance?");
 
     @Mixin
     ModelOptions modelOptions;
@@ -72,6 +73,14 @@ final class DemoCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 ImportProgress p = ImportCommand.run(nb, folder, System.console() != null);
                 out.println(ImportCommand.summary(p, (System.nanoTime() - t0) / 1e9));
+                Path documents = notes != null ? null : folder.resolveSibling("documents");
+                if (documents != null && Files.isDirectory(documents)) {
+                    out.println("Importing " + documents + " ...");
+                    out.flush();
+                    long t1 = System.nanoTime();
+                    ImportProgress d = ImportCommand.run(nb, documents, System.console() != null);
+                    out.println(ImportCommand.summary(d, (System.nanoTime() - t1) / 1e9));
+                }
                 for (String q : QUESTIONS) {
                     out.println();
                     out.println("Q: " + q);
@@ -101,7 +110,8 @@ final class DemoCommand implements Callable<Integer> {
     private static void printSources(PrintWriter out, Answer a) {
         for (Answer.Citation c : a.citations()) {
             Answer.Passage p = c.passage();
-            out.printf(Locale.ROOT, "   [%d] %s%s (%s)%n", c.n(), p.title(), p.date().isEmpty() ? "" : " · " + p.date(),
+            out.printf(Locale.ROOT, "   [%d] %s%s%s (%s)%n", c.n(), p.title(),
+                    p.location().isEmpty() ? "" : " · " + p.location(), p.date().isEmpty() ? "" : " · " + p.date(),
                     shortSource(p.source()));
         }
         out.flush();
@@ -109,6 +119,9 @@ final class DemoCommand implements Callable<Integer> {
 
     private static String shortSource(String source) {
         int i = source.indexOf("examples/notes/");
+        if (i < 0) {
+            i = source.indexOf("examples/documents/");
+        }
         return i >= 0 ? source.substring(i) : source;
     }
 

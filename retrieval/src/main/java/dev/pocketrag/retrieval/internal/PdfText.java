@@ -39,6 +39,8 @@ final class PdfText {
     static final long MAX_OPERATORS = 20_000_000L;
     /** The most bytes PDFBox may hold for decoded streams (main memory only, no scratch file). */
     static final long MAX_MEMORY = 256L << 20;
+    /** What the stripper writes after a paragraph (by its spacing and indentation heuristics). */
+    private static final String PARAGRAPH_END = "\n\u0000\n";
     /** Where the header and the end-of-file marker are looked for. */
     private static final int MARKER_WINDOW = 1024;
 
@@ -83,7 +85,7 @@ final class PdfText {
         StringBuilder body = new StringBuilder();
         boolean any = false;
         for (String page : pages) {
-            String t = HtmlText.tidy(Documents.clean(page)).strip();
+            String t = HtmlText.tidy(Documents.clean(unwrap(page))).strip();
             any |= !t.isEmpty();
             body.append(t).append("\n\f");
         }
@@ -96,6 +98,45 @@ final class PdfText {
         }
         return new NoteFiles.Parsed(title, body.toString(), List.of(), Optional.empty());
     }
+
+    /**
+     * A page's text with the lines of each paragraph joined (a PDF breaks lines where the page is
+     * full, not where a sentence ends; a word hyphenated at a line's end is joined again),
+     * paragraphs separated by a blank line. Lines that start like a list item, and lines after one
+     * shorter than 60% of the paragraph's longest (a heading, a closing line), stay lines.
+     */
+    static String unwrap(String page) {
+        StringBuilder out = new StringBuilder(page.length());
+        // (a NUL in the text itself at worst ends a paragraph early; clean() makes it a space)
+        for (String para : page.split(java.util.regex.Pattern.quote(PARAGRAPH_END), -1)) {
+            List<String> lines = para.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            int longest = lines.stream().mapToInt(String::length).max().orElse(0);
+            StringBuilder p = new StringBuilder();
+            String prev = null;
+            for (String line : lines) {
+                if (prev == null) {
+                    p.append(line);
+                } else if (LIST_ITEM.matcher(line).lookingAt() || prev.length() * 10 < longest * 6) {
+                    // a list item, or after a line well short of the others: a line of its own
+                    p.append('\n').append(line);
+                } else if (p.length() >= 2 && p.charAt(p.length() - 1) == '-'
+                        && Character.isLetter(p.charAt(p.length() - 2)) && Character.isLowerCase(line.charAt(0))) {
+                    p.setLength(p.length() - 1); // "ei-" + "ther"
+                    p.append(line);
+                } else {
+                    p.append(' ').append(line);
+                }
+                prev = line;
+            }
+            if (!p.isEmpty()) {
+                out.append(p).append("\n\n");
+            }
+        }
+        return out.toString();
+    }
+
+    private static final java.util.regex.Pattern LIST_ITEM =
+            java.util.regex.Pattern.compile("([-•*–]|\\d{1,3}[.)])\\s");
 
     private static int indexOf(byte[] b, String ascii, int from, int to) {
         byte[] m = ascii.getBytes(StandardCharsets.US_ASCII);
@@ -122,6 +163,9 @@ final class PdfText {
         Stripper() {
             setPageStart("");
             setPageEnd("");
+            setLineSeparator("\n");
+            setParagraphStart("");
+            setParagraphEnd(PARAGRAPH_END);
         }
 
         @Override

@@ -65,6 +65,7 @@ final class DemoCommand implements Callable<Integer> {
         Path folder = notes != null ? notes : sampleNotes();
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("pocketrag-demo-");
+        Path docs = null;
         try {
             ChatModel model = modelOptions.load(config);
             try (Notebook nb = Notebook.builder(dir).embedder(e).chatModel(model, true).build()) {
@@ -75,10 +76,17 @@ final class DemoCommand implements Callable<Integer> {
                 out.println(ImportCommand.summary(p, (System.nanoTime() - t0) / 1e9));
                 Path documents = notes != null ? null : folder.resolveSibling("documents");
                 if (documents != null && Files.isDirectory(documents)) {
-                    out.println("Importing " + documents + " ...");
+                    // the documents alone (not the folder's README and sources), as a folder to import
+                    docs = Files.createTempDirectory("pocketrag-demo-documents-");
+                    try (var files = Files.list(documents)) {
+                        for (Path f : files.filter(f -> Files.isRegularFile(f) && isDocument(f)).toList()) {
+                            Files.copy(f, docs.resolve(f.getFileName().toString()));
+                        }
+                    }
+                    out.println("Importing the documents of " + documents + " ...");
                     out.flush();
                     long t1 = System.nanoTime();
-                    ImportProgress d = ImportCommand.run(nb, documents, System.console() != null);
+                    ImportProgress d = ImportCommand.run(nb, docs, System.console() != null);
                     out.println(ImportCommand.summary(d, (System.nanoTime() - t1) / 1e9));
                 }
                 for (String q : QUESTIONS) {
@@ -103,8 +111,17 @@ final class DemoCommand implements Callable<Integer> {
             }
         } finally {
             deleteTree(dir);
+            if (docs != null) {
+                deleteTree(docs);
+            }
         }
         return 0;
+    }
+
+    /** A PDF, DOCX, ODT or EPUB file. */
+    private static boolean isDocument(Path f) {
+        String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".pdf") || n.endsWith(".docx") || n.endsWith(".odt") || n.endsWith(".epub");
     }
 
     private static void printSources(PrintWriter out, Answer a) {
@@ -119,8 +136,8 @@ final class DemoCommand implements Callable<Integer> {
 
     private static String shortSource(String source) {
         int i = source.indexOf("examples/notes/");
-        if (i < 0) {
-            i = source.indexOf("examples/documents/");
+        if (i < 0 && source.contains("pocketrag-demo-documents-")) { // the copy of examples/documents
+            return "examples/documents/" + source.substring(source.lastIndexOf('/') + 1);
         }
         return i >= 0 ? source.substring(i) : source;
     }

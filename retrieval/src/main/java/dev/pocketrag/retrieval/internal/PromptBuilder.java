@@ -31,7 +31,7 @@ import java.util.Optional;
  * prompt aside for that reason; see {@code bench/run followups --kv}.)
  *
  * <p>A passage of a document says where it is: {@code <note n="2" title="Home Contents Insurance
- * Policy" page="3">}, {@code section="Focaccia / Dough"} (the heading path, {@code >} written as
+ * Policy" date="2026-08-01" page="3">}, {@code section="Focaccia / Dough"} (the heading path, {@code >} written as
  * {@code /}).
  *
  * <p>The note's date comes with its title ({@code <note n="1" title="Dentist" date="2026-02-16">}),
@@ -156,9 +156,9 @@ public final class PromptBuilder {
     public static String block(int n, String title, String date, boolean newest, String text, int page,
             String section) {
         return "<note n=\"" + n + "\" title=\"" + escapeAttribute(title) + "\""
+                + (date.isEmpty() ? "" : " date=\"" + escapeAttribute(date) + "\"")
                 + (page > 0 ? " page=\"" + page + "\"" : "")
                 + (section.isEmpty() ? "" : " section=\"" + escapeAttribute(section.replace(" > ", " / ")) + "\"")
-                + (date.isEmpty() ? "" : " date=\"" + escapeAttribute(date) + "\"")
                 + (newest ? " newest=\"true\"" : "") + ">\n" + escapeBody(text) + "\n</note>";
     }
 

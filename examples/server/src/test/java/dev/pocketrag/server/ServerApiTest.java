@@ -382,7 +382,8 @@ class ServerApiTest {
                     "{\"question\": \"What should the boiler pressure gauge read?\", \"stream\": false, \"k\": 3}"));
             JsonObject p = null;
             for (JsonElement e : a.getAsJsonArray("passages")) {
-                if (e.getAsJsonObject().get("note_id").getAsString().equals(id)) {
+                if (e.getAsJsonObject().get("note_id").getAsString().equals(id)
+                        && e.getAsJsonObject().get("passage").getAsString().contains("pressure gauge")) {
                     p = e.getAsJsonObject();
                 }
             }

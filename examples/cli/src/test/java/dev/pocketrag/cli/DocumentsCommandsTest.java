@@ -38,7 +38,7 @@ class DocumentsCommandsTest {
     record Question(String id, String text, String file, int page, String section) {}
 
     static List<Question> questions() throws IOException {
-        // | D2 | What number ...? | The claims line ... | `documents/home-contents-policy.pdf` | page 3 |
+        // | D2 | What number ...? | The claims line ... | `documents/home-contents-policy-2026-07-15.pdf` | page 3 |
         Pattern row = Pattern.compile("^\\| (D\\d+) \\| ([^|]+?) \\| [^|]+ \\| `documents/([^`]+)` \\| ([^|]+?) \\|$");
         List<Question> out = new ArrayList<>();
         for (String line : Files.readAllLines(QUESTIONS)) {
@@ -57,11 +57,11 @@ class DocumentsCommandsTest {
     static void importTheDocuments() throws IOException {
         assumeTrue(Files.isDirectory(DOCUMENTS), "skipped: ../documents not found");
         Path in = Files.createDirectories(tmp.resolve("in"));
-        for (String name : List.of("home-contents-policy.pdf", "condominium-minutes-2026-06-09.docx",
+        for (String name : List.of("home-contents-policy-2026-07-15.pdf", "condominium-minutes-2026-06-09.docx",
                 "moving-day-checklist.odt", "sunday-kitchen.epub")) {
             Files.copy(DOCUMENTS.resolve(name), in.resolve(name));
         }
-        byte[] pdf = Files.readAllBytes(DOCUMENTS.resolve("home-contents-policy.pdf"));
+        byte[] pdf = Files.readAllBytes(DOCUMENTS.resolve("home-contents-policy-2026-07-15.pdf"));
         Files.write(in.resolve("policy-cut.pdf"), Arrays.copyOf(pdf, pdf.length / 2));
         Files.write(in.resolve("bomb.docx"), bomb());
         dir = tmp.resolve("notebook").toString();

@@ -44,6 +44,23 @@ final class PdfText {
     /** Where the header and the end-of-file marker are looked for. */
     private static final int MARKER_WINDOW = 1024;
 
+    /**
+     * PDFBox's own logger (through commons-logging: to slf4j when it is there, else to JUL), held
+     * so that its level stays set. PDFBox warns about every oddity it works around in a damaged
+     * file; the import reports what matters as a skip reason, so only its errors are shown (unless
+     * the user configured those loggers).
+     */
+    private static final java.util.logging.Logger PDFBOX_JUL = java.util.logging.Logger.getLogger("org.apache.pdfbox");
+
+    static {
+        if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.pdfbox") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.org.apache.pdfbox", "error");
+        }
+        if (PDFBOX_JUL.getLevel() == null) {
+            PDFBOX_JUL.setLevel(java.util.logging.Level.SEVERE);
+        }
+    }
+
     private PdfText() {}
 
     static NoteFiles.Parsed parse(byte[] bytes, String stem) throws NoteFiles.NotText {

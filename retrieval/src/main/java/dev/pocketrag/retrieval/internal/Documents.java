@@ -44,13 +44,25 @@ public final class Documents {
         if (bytes.length > MAX_BYTES) {
             throw new NoteFiles.NotText("larger than " + (MAX_BYTES >> 20) + " MiB (" + bytes.length + " bytes)");
         }
-        return switch (NoteFiles.extension(file)) {
-            case "pdf" -> PdfText.parse(bytes, stem);
-            case "docx" -> OfficeText.docx(bytes, stem);
-            case "odt" -> OfficeText.odt(bytes, stem);
-            case "epub" -> EpubText.parse(bytes, stem);
-            default -> throw new IllegalArgumentException("not a document: " + file);
-        };
+        String ext = NoteFiles.extension(file);
+        if (!EXTENSIONS.contains(ext)) {
+            throw new IllegalArgumentException("not a document: " + file);
+        }
+        try {
+            return switch (ext) {
+                case "pdf" -> PdfText.parse(bytes, stem);
+                case "docx" -> OfficeText.docx(bytes, stem);
+                case "odt" -> OfficeText.odt(bytes, stem);
+                default -> EpubText.parse(bytes, stem);
+            };
+        } catch (OverBound e) {
+            throw new NoteFiles.NotText("too large: " + e.getMessage());
+        } catch (RuntimeException | StackOverflowError e) {
+            // a reader's failure on a file nobody foresaw: this file is skipped, the import goes on
+            String m = e.getMessage();
+            throw new NoteFiles.NotText("damaged " + ext.toUpperCase(java.util.Locale.ROOT) + " file ("
+                    + SafeZip.abbreviate(m == null ? e.getClass().getSimpleName() : m.replaceAll("\\s+", " ")) + ")");
+        }
     }
 
     /**

@@ -277,8 +277,12 @@ public final class Chunker {
                     blocks++;
                 }
             }
-            int nl = body.lastIndexOf('\n', unit.start - 1);
-            boolean lineStart = body.substring(nl + 1, unit.start).isBlank();
+            // at the start of its line: only blanks (spaces, a form feed) between it and the line break
+            int b = unit.start - 1;
+            while (b >= 0 && body.charAt(b) != '\n' && Character.isWhitespace(body.charAt(b))) {
+                b--;
+            }
+            boolean lineStart = b < 0 || body.charAt(b) == '\n';
             if (lineStart && (body.startsWith("```", unit.start) || body.startsWith("~~~", unit.start))) {
                 fenced = !fenced;
             } else if (lineStart && !fenced && u > 0 && body.startsWith("# ", unit.start)) {

@@ -19,7 +19,8 @@ import java.util.List;
  *       title is left out (it says nothing the title does not). Cut to {@link
  *       Chunk#MAX_SECTION_LENGTH} characters.</li>
  * </ul>
- * One pass over the body up to the last chunk's start: linear in its length.
+ * One pass over the body up to the last chunk's start, and one over each chunk: linear in the
+ * body's length and the chunks' (a test of the chunker holds it to that on eight megabytes).
  */
 public final class Locations {
     /** Joins the headings of a section path. */
@@ -54,8 +55,10 @@ public final class Locations {
         int pos = Math.min(c.start(), end);
         int lastLine = pos;
         while (pos < end) {
-            int nl = body.indexOf('\n', pos);
-            int lineEnd = nl < 0 || nl > end ? end : nl;
+            int lineEnd = pos;
+            while (lineEnd < end && body.charAt(lineEnd) != '\n') { // not indexOf: it would read past the chunk
+                lineEnd++;
+            }
             String line = body.substring(pos, lineEnd);
             if (!line.isBlank() && headingLevel(line.replace('\f', ' ')) == 0) {
                 return pos;
@@ -77,7 +80,10 @@ public final class Locations {
         private final String body;
         private final String title;
         private final String[] open = new String[7]; // open[level], 1..6: the headings in force
+        /** Start of the next line to read. */
         private int lineStart;
+        /** Start of the last line read. */
+        private int lastLine;
         private boolean fenced;
         private String fence = "";
         private String section = "";
@@ -89,16 +95,19 @@ public final class Locations {
 
         /** The path of the headings on lines that start at or before {@code offset}. */
         String at(int offset) {
-            if (offset < lineStart) { // out of order: from the start again
+            if (offset < lastLine) { // before the last line read (out of order): from the start again
                 java.util.Arrays.fill(open, null);
                 lineStart = 0;
+                lastLine = 0;
                 fenced = false;
                 section = "";
             }
+            // (an offset on the last line read needs nothing more: several chunks of one long line)
             while (lineStart <= offset && lineStart < body.length()) {
                 int nl = body.indexOf('\n', lineStart);
                 int lineEnd = nl < 0 ? body.length() : nl;
                 line(body.substring(lineStart, lineEnd));
+                lastLine = lineStart;
                 lineStart = lineEnd + 1;
             }
             return section;

@@ -72,6 +72,17 @@ class LocationsTest {
     }
 
     @Test
+    void chunks_of_one_long_line_and_chunks_given_out_of_order_get_the_same_sections() {
+        String body = "# A\n" + "x".repeat(50) + "\n# B\n" + "y".repeat(100) + "\n";
+        int y = body.indexOf('y');
+        List<Chunk> in = List.of(
+                new Chunk(0, y, y + 40, "y".repeat(40), "y"),
+                new Chunk(1, y + 40, y + 80, "y".repeat(40), "y"), // the same line: no new heading
+                new Chunk(2, 4, 54, "x".repeat(50), "x")); // before the others: read again from the start
+        assertEquals(List.of("B", "B", "A"), Locations.locate("", body, in).stream().map(Chunk::section).toList());
+    }
+
+    @Test
     void a_long_path_is_cut_to_the_bound() {
         String body = "# " + "a".repeat(200) + "\n## " + "b".repeat(200) + "\ntext\n";
         String s = Locations.locate("", body, chunksAt(body, "text")).get(0).section();

@@ -96,6 +96,9 @@ import org.apache.lucene.util.BytesRef;
  *   <li>{@code created}, {@code updated} (long point, stored, numeric doc values): epoch
  *       milliseconds</li>
  *   <li>{@code vector} (float vector, dot-product similarity: the vectors are unit length)</li>
+ *   <li>{@code page} (stored int, only when the chunk has a page), {@code section} (stored, only
+ *       when the chunk has a heading path): where the chunk is ({@link Chunk#page()}, {@link
+ *       Chunk#section()}); absent in indexes written before locations were stored, read as none</li>
  *   <li>chunk 0 only: {@code head} (indexed keyword "1": one per note, for counting and listing),
  *       {@code body} (stored), {@code fingerprint} (stored, only when not
  *       empty)</li>
@@ -140,6 +143,10 @@ final class LuceneNoteIndex implements NoteIndex {
     static final String F_BODY = "body";
     static final String F_SOURCE = "source";
     static final String F_FINGERPRINT = "fingerprint";
+    /** A chunk's page (int), only when it has one: absent (older indexes, no page) reads as 0. */
+    static final String F_PAGE = "page";
+    /** A chunk's heading path, only when it has one: absent reads as "". */
+    static final String F_SECTION = "section";
 
     static final String UD_SCHEMA = "pocketrag.schema";
     static final String UD_MODEL = "pocketrag.model";
@@ -741,6 +748,12 @@ final class LuceneNoteIndex implements NoteIndex {
             d.add(new StoredField(F_NCHUNKS, cn.chunks().size()));
             d.add(new StoredField(F_START, c.start()));
             d.add(new StoredField(F_END, c.end()));
+            if (c.page() > 0) {
+                d.add(new StoredField(F_PAGE, c.page()));
+            }
+            if (!c.section().isEmpty()) {
+                d.add(new StoredField(F_SECTION, c.section()));
+            }
             d.add(new StoredField(F_TITLE, n.title()));
             d.add(new StoredField(F_CHUNK, c.text()));
             d.add(new StoredField(F_SOURCE, n.source())); // on every chunk, so a hit carries it
@@ -868,7 +881,7 @@ final class LuceneNoteIndex implements NoteIndex {
                 String title = d.get(F_TITLE);
                 String text = d.get(F_CHUNK);
                 out.add(new Chunk(intField(d, F_ORD), intField(d, F_START), intField(d, F_END), text,
-                        title.isBlank() ? text : title.strip() + "\n" + text));
+                        title.isBlank() ? text : title.strip() + "\n" + text, page(d), section(d)));
             }
             out.sort(Comparator.comparingInt(Chunk::ordinal));
             return out;
@@ -911,7 +924,7 @@ final class LuceneNoteIndex implements NoteIndex {
                 }
                 String text = d.get(F_CHUNK);
                 chunks[ord] = new Chunk(ord, intField(d, F_START), intField(d, F_END), text,
-                        note.title().isBlank() ? text : note.title().strip() + "\n" + text);
+                        note.title().isBlank() ? text : note.title().strip() + "\n" + text, page(d), section(d));
                 LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
                 vectors[ord] = vector(leaf, sd.doc - leaf.docBase);
                 if (vectors[ord] == null) {
@@ -923,7 +936,19 @@ final class LuceneNoteIndex implements NoteIndex {
     }
 
     /** Stored fields of a chunk that {@link #getChunked} reads. */
-    private static final Set<String> CHUNK_FIELDS = Set.of(F_ORD, F_START, F_END, F_CHUNK);
+    private static final Set<String> CHUNK_FIELDS = Set.of(F_ORD, F_START, F_END, F_CHUNK, F_PAGE, F_SECTION);
+
+    /** A chunk's page; 0 when it has none (or was written before pages were stored). */
+    private static int page(Document d) {
+        IndexableField f = d.getField(F_PAGE);
+        return f == null || f.numericValue() == null ? 0 : Math.max(0, f.numericValue().intValue());
+    }
+
+    /** A chunk's heading path; "" when it has none (or was written before sections were stored). */
+    private static String section(Document d) {
+        String s = d.get(F_SECTION);
+        return s == null || s.length() > Chunk.MAX_SECTION_LENGTH ? "" : s;
+    }
 
     /** The Lucene doc id of the note's chunk 0, or -1. */
     private static int headDoc(IndexSearcher s, String id) throws IOException {
@@ -1206,7 +1231,7 @@ final class LuceneNoteIndex implements NoteIndex {
 
     /** Stored fields a hit needs (not the note body kept on chunk 0). */
     private static final Set<String> HIT_FIELDS = Set.of(F_ID, F_TITLE, F_TAG, F_ORD, F_CHUNK, F_START, F_END,
-            F_SOURCE, F_CREATED);
+            F_SOURCE, F_CREATED, F_PAGE, F_SECTION);
     private static final Set<String> SOURCE_FIELD = Set.of(F_SOURCE);
 
     private static SearchHit hit(IndexSearcher s, StoredFields sf, int doc, int rank, double score, int dr, double ds,
@@ -1220,7 +1245,8 @@ final class LuceneNoteIndex implements NoteIndex {
         }
         return new SearchHit(d.get(F_ID), d.get(F_TITLE), List.of(d.getValues(F_TAG)), source,
                 Instant.ofEpochMilli(longField(d, F_CREATED)), intField(d, F_ORD),
-                d.get(F_CHUNK), intField(d, F_START), intField(d, F_END), rank, score, dr, ds, br, bs);
+                d.get(F_CHUNK), intField(d, F_START), intField(d, F_END), rank, score, dr, ds, br, bs, page(d),
+                section(d));
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -23,11 +23,23 @@ import java.util.Objects;
  * @param denseScore its kNN score, NaN if not in the list
  * @param bm25Rank 1-based rank in the BM25 list, 0 if not in it
  * @param bm25Score its BM25 score, NaN if not in the list
+ * @param page the page the chunk is on ({@link Chunk#page()}), 0 when unknown
+ * @param section the heading path the chunk is under ({@link Chunk#section()}), empty when unknown
  */
 public record SearchHit(String noteId, String title, List<String> tags, String source, Instant created,
         int chunkOrdinal, String chunkText, int start, int end, int rank, double score, int denseRank, double denseScore, int bm25Rank,
-        double bm25Score) {
+        double bm25Score, int page, String section) {
+
+    /** A hit without a location. */
+    public SearchHit(String noteId, String title, List<String> tags, String source, Instant created,
+            int chunkOrdinal, String chunkText, int start, int end, int rank, double score, int denseRank,
+            double denseScore, int bm25Rank, double bm25Score) {
+        this(noteId, title, tags, source, created, chunkOrdinal, chunkText, start, end, rank, score, denseRank,
+                denseScore, bm25Rank, bm25Score, 0, "");
+    }
+
     public SearchHit {
+        Objects.requireNonNull(section, "section");
         Objects.requireNonNull(noteId, "noteId");
         Objects.requireNonNull(title, "title");
         tags = List.copyOf(tags);

@@ -87,6 +87,10 @@ class Lucene912CompatibilityTest {
             // chunk 1 of an old note has no source of its own: the hit reads chunk 0's
             assertEquals("fixture:note-7", knn.get(0).source());
             assertEquals(index.get("note-7").orElseThrow().created(), knn.get(0).created());
+            // written before chunks had a location: none, not an error
+            assertEquals(0, knn.get(0).page());
+            assertEquals("", knn.get(0).section());
+            index.chunks("note-7").forEach(c -> assertEquals(0, c.page()));
 
             // filter inside kNN on the old segments: nearest to note 7 among group-2 notes
             List<SearchHit> filtered = index.search(SearchRequest.dense(vector(7, 1), 20)

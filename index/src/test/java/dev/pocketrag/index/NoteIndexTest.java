@@ -54,6 +54,38 @@ class NoteIndexTest {
     }
 
     @Test
+    void keeps_each_chunks_page_and_section_and_hits_carry_them() throws IOException {
+        try (NoteIndex index = open()) {
+            Note n = new Note("doc", "Policy", "Page one text.\fPage two text.", List.of(), "/d/policy.pdf", T0, T0);
+            index.put(new ChunkedNote(n, List.of(
+                    new Chunk(0, 0, 14, "Page one text.", "Policy\nPage one text.", 1, ""),
+                    new Chunk(1, 15, 29, "Page two text.", "Policy\nPage two text.", 2, "Claims > Phone")),
+                    List.of(axis(0, DIM), axis(1, DIM)), "fp"));
+            index.commit();
+            List<Chunk> chunks = index.chunks("doc");
+            assertEquals(List.of(1, 2), chunks.stream().map(Chunk::page).toList());
+            assertEquals(List.of("", "Claims > Phone"), chunks.stream().map(Chunk::section).toList());
+            assertEquals(chunks, index.getChunked("doc").orElseThrow().chunks());
+            SearchHit hit = index.search(SearchRequest.dense(axis(1, DIM), 1)).get(0);
+            assertEquals(2, hit.page());
+            assertEquals("Claims > Phone", hit.section());
+            SearchHit bm = index.search(SearchRequest.bm25("one", 1)).get(0);
+            assertEquals(1, bm.page());
+            assertEquals("", bm.section());
+        }
+    }
+
+    @Test
+    void rejects_a_negative_page_and_an_overlong_section() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Chunk(0, 0, 1, "a", "a", -1, ""));
+        assertTrue(e.getMessage().contains("page=-1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new Chunk(0, 0, 1, "a", "a", 0, "x".repeat(Chunk.MAX_SECTION_LENGTH + 1)));
+        assertTrue(e.getMessage().contains("section has " + (Chunk.MAX_SECTION_LENGTH + 1)), e.getMessage());
+    }
+
+    @Test
     void update_replaces_all_chunks_and_delete_removes_them() throws IOException {
         try (NoteIndex index = open()) {
             String longBody = TestSupport.words(new java.util.Random(1), 200);

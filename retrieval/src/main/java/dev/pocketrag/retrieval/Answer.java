@@ -67,15 +67,24 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
      * @param date the note's date (its {@code created}: the day it was written, as its front
      *     matter, title or file name says, else when it was added), an ISO day {@code 2026-04-29}
      *     in UTC; empty if unknown
+     * @param page the page of the document the passage is on (a PDF's, from 1); 0 if not paged or
+     *     unknown
+     * @param section the heading path the passage is under ({@code "Chapter 2 > Dough"}); empty if
+     *     none or unknown
      */
     public record Passage(int n, String noteId, String title, String source, String text, int start, int end,
-            double similarity, String date) {
+            double similarity, String date, int page, String section) {
         /**
-         * Checks the nulls and the date.
+         * Checks the nulls, the date and the page.
          *
-         * @throws IllegalArgumentException if {@code date} is neither empty nor an ISO day
+         * @throws IllegalArgumentException if {@code date} is neither empty nor an ISO day, or
+         *     {@code page} is negative
          */
         public Passage {
+            Objects.requireNonNull(section, "section");
+            if (page < 0) {
+                throw new IllegalArgumentException("page=" + page + ", must be >= 0 (0: none)");
+            }
             Objects.requireNonNull(noteId, "noteId");
             Objects.requireNonNull(title, "title");
             Objects.requireNonNull(source, "source");
@@ -87,6 +96,12 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
             }
         }
 
+        /** A passage without a location (no page, no section). */
+        public Passage(int n, String noteId, String title, String source, String text, int start, int end,
+                double similarity, String date) {
+            this(n, noteId, title, source, text, start, end, similarity, date, 0, "");
+        }
+
         /** A passage of a note whose date is unknown. */
         public Passage(int n, String noteId, String title, String source, String text, int start, int end,
                 double similarity) {
@@ -95,7 +110,24 @@ public record Answer(String text, Kind kind, List<Citation> citations, List<Pass
 
         /** This passage with another date. */
         public Passage withDate(String newDate) {
-            return new Passage(n, noteId, title, source, text, start, end, similarity, newDate);
+            return new Passage(n, noteId, title, source, text, start, end, similarity, newDate, page, section);
+        }
+
+        /** This passage with another location. */
+        public Passage withLocation(int newPage, String newSection) {
+            return new Passage(n, noteId, title, source, text, start, end, similarity, date, newPage, newSection);
+        }
+
+        /**
+         * Where the passage is, for people and for the model: {@code "p. 7"}, {@code "Chapter 2 >
+         * Dough"}, both joined by {@code ", "}, or empty.
+         */
+        public String location() {
+            String p = page > 0 ? "p. " + page : "";
+            if (section.isEmpty()) {
+                return p;
+            }
+            return p.isEmpty() ? section : p + ", " + section;
         }
 
         /** The day {@code instant} falls on in UTC, as {@link #date()} writes it ("" past the year 9999). */

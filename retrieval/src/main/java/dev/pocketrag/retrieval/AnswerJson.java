@@ -25,6 +25,10 @@ import java.util.Map;
  * "first_token_ms" (from the question to the first answer token; 0 without a model)}, "note",
  * "searched_for" (what the notes were searched for: the question, or a follow-up's standalone
  * query)}}.
+ *
+ * <p>Where a passage is, when known, after its {@code "date"} in a citation, a passage and a
+ * search hit: {@code "page"} (an int from 1: the page of a PDF) and {@code "section"} (the heading
+ * path, {@code "Focaccia > Dough"}); each key is left out when not known.
  */
 public final class AnswerJson {
     private AnswerJson() {}
@@ -43,6 +47,7 @@ public final class AnswerJson {
             m.put("title", c.passage().title());
             m.put("source", c.passage().source());
             m.put("date", c.passage().date().isEmpty() ? null : c.passage().date());
+            location(m, c.passage().page(), c.passage().section());
             m.put("passage", c.passage().text());
             citations.add(m);
         }
@@ -55,6 +60,7 @@ public final class AnswerJson {
             m.put("title", p.title());
             m.put("source", p.source());
             m.put("date", p.date().isEmpty() ? null : p.date());
+            location(m, p.page(), p.section());
             m.put("passage", p.text());
             m.put("start", p.start());
             m.put("end", p.end());
@@ -91,8 +97,8 @@ public final class AnswerJson {
 
     /**
      * A search hit as {@code search --json} and {@code /v1/search} give it: {@code {"rank",
-     * "note_id", "title", "tags", "source", "passage", "start", "end", "score", "dense_rank",
-     * "bm25_rank"}} (a rank of 0: not in that list).
+     * "note_id", "title", "tags", "source", "page"?, "section"?, "passage", "start", "end", "score",
+     * "dense_rank", "bm25_rank"}} (a rank of 0: not in that list; page and section when known).
      */
     public static Map<String, Object> hit(SearchHit h) {
         Map<String, Object> o = new LinkedHashMap<>();
@@ -101,6 +107,7 @@ public final class AnswerJson {
         o.put("title", h.title());
         o.put("tags", h.tags());
         o.put("source", h.source());
+        location(o, h.page(), h.section());
         o.put("passage", h.chunkText());
         o.put("start", h.start());
         o.put("end", h.end());
@@ -124,6 +131,16 @@ public final class AnswerJson {
         o.put("created", n.created().toString());
         o.put("updated", n.updated().toString());
         return o;
+    }
+
+    /** {@code "page"} and {@code "section"}, each only when known. */
+    private static void location(Map<String, Object> m, int page, String section) {
+        if (page > 0) {
+            m.put("page", page);
+        }
+        if (!section.isEmpty()) {
+            m.put("section", section);
+        }
     }
 
     private static double round(double v) {

@@ -4,6 +4,7 @@ import dev.pocketrag.embedder.Embedder;
 import dev.pocketrag.index.Chunk;
 import dev.pocketrag.index.ChunkedNote;
 import dev.pocketrag.index.Note;
+import dev.pocketrag.retrieval.internal.Locations;
 import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,12 @@ import java.util.function.ToIntFunction;
  * once per chunk (to verify the packed chunk; counts are treated as nearly additive and corrected
  * when they are not), and a few times per piece of a sentence that is over the budget, each time
  * on about the piece's length. Thread-safe if the counter is.
+ *
+ * <p>A body with form feeds ({@code \f}) is paged (a PDF's text, one page after another): a chunk
+ * never crosses a form feed, so each chunk is on one page. Nor does a chunk cross a level-1
+ * Markdown heading ({@code # Chapter}, outside code fences): a chapter of a document starts a chunk. Every chunk carries its location
+ * ({@link Chunk#page()}, {@link Chunk#section()}: the Markdown heading path above it), read from
+ * the body by {@link Locations}.
  *
  * <p>{@link #chunkAndEmbed} is the one chunk -> embed pipeline: {@link Notebook} (adding,
  * importing, repairing) and the apps that fill a {@link dev.pocketrag.index.NoteIndex} themselves
@@ -194,15 +201,16 @@ public final class Chunker {
         List<Chunk> chunks = new ArrayList<>();
         if (units.isEmpty()) {
             chunks.add(new Chunk(0, 0, 0, "", prefix.strip()));
-            return chunks;
+            return Locations.locate(title, body, chunks);
         }
+        int[] pageOf = blocks(body, units); // per unit: page breaks and chapter headings before it
         int first = 0;
         while (first < units.size()) {
             int start = units.get(first).start;
             int last = first;
             int sum = units.get(first).tokens;
             while (last + 1 < units.size() && sum + units.get(last + 1).tokens <= budget
-                    && units.get(last + 1).end - start <= maxChars) {
+                    && units.get(last + 1).end - start <= maxChars && pageOf[last + 1] == pageOf[first]) {
                 last++;
                 sum += units.get(last).tokens;
             }
@@ -241,7 +249,7 @@ public final class Chunker {
             int next = last + 1;
             int overlap = 0;
             int from = next;
-            while (from - 1 > first
+            while (from - 1 > first && pageOf[from - 1] == pageOf[next]
                     && overlap + units.get(from - 1).tokens <= overlapTokens
                     && overlap + units.get(from - 1).tokens + units.get(next).tokens <= budget
                     && units.get(next).end - units.get(from - 1).start <= maxChars) {
@@ -250,7 +258,39 @@ public final class Chunker {
             }
             first = from;
         }
-        return chunks;
+        return Locations.locate(title, body, chunks);
+    }
+
+    /**
+     * For each unit (in body order), how many boundaries no chunk crosses come before it: form
+     * feeds (pages) and level-1 Markdown headings outside code fences (chapters).
+     */
+    private static int[] blocks(String body, List<Unit> units) {
+        int[] out = new int[units.size()];
+        int blocks = 0;
+        int pos = 0;
+        boolean fenced = false;
+        for (int u = 0; u < units.size(); u++) {
+            Unit unit = units.get(u);
+            for (; pos < unit.start; pos++) {
+                if (body.charAt(pos) == '\f') {
+                    blocks++;
+                }
+            }
+            // at the start of its line: only blanks (spaces, a form feed) between it and the line break
+            int b = unit.start - 1;
+            while (b >= 0 && body.charAt(b) != '\n' && Character.isWhitespace(body.charAt(b))) {
+                b--;
+            }
+            boolean lineStart = b < 0 || body.charAt(b) == '\n';
+            if (lineStart && (body.startsWith("```", unit.start) || body.startsWith("~~~", unit.start))) {
+                fenced = !fenced;
+            } else if (lineStart && !fenced && u > 0 && body.startsWith("# ", unit.start)) {
+                blocks++; // a chapter starts: a new chunk
+            }
+            out[u] = blocks;
+        }
+        return out;
     }
 
     /** Tokens of {@code text} without the special tokens. */
@@ -272,7 +312,7 @@ public final class Chunker {
         for (int e = it.next(); e != BreakIterator.DONE; s = e, e = it.next()) {
             int lineStart = s;
             for (int i = s; i <= e; i++) {
-                if (i == e || body.charAt(i) == '\n') {
+                if (i == e || body.charAt(i) == '\n' || body.charAt(i) == '\f') {
                     addTrimmed(body, lineStart, i, budget, out);
                     lineStart = i + 1;
                 }

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param updated changed files re-indexed
  * @param unchanged files whose content had not changed (not embedded again)
  * @param deleted notes removed because their file is gone
- * @param skipped files skipped because they are empty, binary, not valid UTF-8 text or too large
+ * @param skipped files skipped because they are empty, binary, not valid UTF-8 text or too large,
+ *     and documents that are encrypted, damaged, without a text layer or over a bound
  * @param failed files and folders that could not be read (their notes are kept)
  * @param chunks chunks embedded so far
  * @param current the file being handled, empty at the end
@@ -36,7 +37,8 @@ public record ImportProgress(int total, int done, int added, int updated, int un
      * @param path relative to the imported folder ({@code "."} for the folder itself); a folder
      *     ends with {@code /}
      * @param reason why, in a few words ({@code "binary (NUL byte at offset 4)"}, {@code "not
-     *     readable (permission denied); its notes are kept"})
+     *     readable (permission denied); its notes are kept"}, {@code "no text layer: OCR not
+     *     supported"})
      * @param failed true if it could not be read (counted in {@link #failed()}), false if it was
      *     read and is not a note (counted in {@link #skipped()})
      */

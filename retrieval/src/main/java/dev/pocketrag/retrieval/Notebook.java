@@ -653,19 +653,21 @@ public final class Notebook implements AutoCloseable {
 
     /**
      * A note read from a file by the rules of {@link #importFolder}: Markdown (front matter: title,
-     * tags, date; else the first heading), HTML (the page's text) or, for any other name, plain
-     * text (the first short line is the title); data URIs and long base64 runs in Markdown and HTML
-     * left out. The note has a new random id, the file's absolute path as source, and is created at
+     * tags, date; else the first heading), HTML (the page's text), a document (PDF: its pages; DOCX,
+     * ODT, EPUB: headings kept) or, for any other name, plain text (the first short line is the
+     * title); data URIs and long base64 runs in Markdown and HTML left out. The note has a new random id, the file's absolute path as source, and is created at
      * the file's date (the front matter's, else one in the title, else one in the file name; see
      * {@link #importFolder}), else now. Not added: pass it to {@link #add(Note)}.
      *
      * @throws NotANoteException if the file is empty or blank, binary (a NUL byte anywhere), not
-     *     UTF-8, or larger than 8 MiB
+     *     UTF-8, larger than 8 MiB (64 MiB for a document), or a document that is encrypted,
+     *     damaged, without text or over a bound
      */
     public static Note readNoteFile(Path file) throws IOException {
         long size = java.nio.file.Files.size(file);
-        if (size > NoteFiles.MAX_BYTES) {
-            throw new NotANoteException(file, "larger than " + (NoteFiles.MAX_BYTES >> 20) + " MiB (" + size + " bytes)");
+        long max = NoteFiles.maxBytes(file);
+        if (size > max) {
+            throw new NotANoteException(file, "larger than " + (max >> 20) + " MiB (" + size + " bytes)");
         }
         byte[] bytes = java.nio.file.Files.readAllBytes(file);
         NoteFiles.Parsed p;
@@ -1072,7 +1074,7 @@ public final class Notebook implements AutoCloseable {
                 best = Math.max(best, sim);
             }
             candidates.add(new Passage(candidates.size() + 1, h.noteId(), h.title(), h.source(), h.chunkText(),
-                    h.start(), h.end(), sim, Passage.day(h.created())));
+                    h.start(), h.end(), sim, Passage.day(h.created()), h.page(), h.section()));
         }
         for (Passage p : carried) { // cited in the last turns: still a candidate unless retrieved again
             if (!candidates.isEmpty() && candidates.stream().noneMatch(c -> c.noteId().equals(p.noteId())

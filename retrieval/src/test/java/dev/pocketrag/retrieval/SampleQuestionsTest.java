@@ -140,8 +140,9 @@ class SampleQuestionsTest {
             List<Answer.Passage> older = a.passages().stream().filter(p -> file(p).equals(q.older())).toList();
             assertFalse(older.isEmpty(), () -> "Q" + n + ": the older note is in the prompt too:\n" + user);
             for (Answer.Passage p : older) {
+                // (then the passage's location, if any: page="7" section="...")
                 assertTrue(user.contains("<note n=\"" + p.n() + "\" title=\"" + p.title().replace('"', '\'') + "\" date=\""
-                        + p.date() + "\">"), user);
+                        + p.date() + "\""), user);
                 assertTrue(p.date().compareTo(first.date()) < 0);
             }
             if (n != 10) {

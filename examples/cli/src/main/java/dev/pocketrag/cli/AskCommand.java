@@ -128,9 +128,10 @@ final class AskCommand implements Callable<Integer> {
             out.println("Sources:");
             for (Answer.Citation c : a.citations()) {
                 Answer.Passage p = c.passage();
-                // with the note's date, so that a newer note stands out from an older one
-                out.printf(Locale.ROOT, "  [%d] %s%s%s%n", c.n(), p.title().isEmpty() ? p.noteId() : p.title(),
-                        p.date().isEmpty() ? "" : " · " + p.date(),
+                // with where it is (a PDF's page, the heading path) and the note's date, so that a
+                // newer note stands out from an older one
+                out.printf(Locale.ROOT, "  [%d] %s%s%s%s%n", c.n(), p.title().isEmpty() ? p.noteId() : p.title(),
+                        p.location().isEmpty() ? "" : " · " + p.location(), p.date().isEmpty() ? "" : " · " + p.date(),
                         p.source().isEmpty() ? "  (" + p.noteId() + ")" : "  (" + p.source() + ")");
                 out.println("      \"" + SearchCommand.excerpt(p.text(), 200) + "\"");
             }

@@ -25,14 +25,15 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Try pocketrag: answer questions from the sample notes, with citations.",
-                "Imports examples/notes into a throwaway notebook and asks it a few questions; "
-                        + "your own notebook is not touched."})
+                "Imports examples/notes and examples/documents (a PDF, DOCX, ODT and EPUB) into a throwaway notebook"
+                        + " and asks it a few questions; your own notebook is not touched."})
 final class DemoCommand implements Callable<Integer> {
     /** Questions with one clear answer in the sample notes (see examples/QUESTIONS.md). */
     static final List<String> QUESTIONS = List.of(
             "What is the booking reference for the hotel in Kyoto?",
             "How many clamshells should I do for my knee?",
-            "When does my car insurance renew, and how much is it?");
+            "When does my car insurance renew, and how much is it?",
+            "What number do I call to make a claim on the home contents insurance?");
 
     @Mixin
     ModelOptions modelOptions;
@@ -64,6 +65,7 @@ final class DemoCommand implements Callable<Integer> {
         Path folder = notes != null ? notes : sampleNotes();
         PrintWriter out = spec.commandLine().getOut();
         Path dir = Files.createTempDirectory("pocketrag-demo-");
+        Path docs = null;
         try {
             ChatModel model = modelOptions.load(config);
             try (Notebook nb = Notebook.builder(dir).embedder(e).chatModel(model, true).build()) {
@@ -72,6 +74,21 @@ final class DemoCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 ImportProgress p = ImportCommand.run(nb, folder, System.console() != null);
                 out.println(ImportCommand.summary(p, (System.nanoTime() - t0) / 1e9));
+                Path documents = notes != null ? null : folder.resolveSibling("documents");
+                if (documents != null && Files.isDirectory(documents)) {
+                    // the documents alone (not the folder's README and sources), as a folder to import
+                    docs = Files.createTempDirectory("pocketrag-demo-documents-");
+                    try (var files = Files.list(documents)) {
+                        for (Path f : files.filter(f -> Files.isRegularFile(f) && isDocument(f)).toList()) {
+                            Files.copy(f, docs.resolve(f.getFileName().toString()));
+                        }
+                    }
+                    out.println("Importing the documents of " + documents + " ...");
+                    out.flush();
+                    long t1 = System.nanoTime();
+                    ImportProgress d = ImportCommand.run(nb, docs, System.console() != null);
+                    out.println(ImportCommand.summary(d, (System.nanoTime() - t1) / 1e9));
+                }
                 for (String q : QUESTIONS) {
                     out.println();
                     out.println("Q: " + q);
@@ -94,14 +111,24 @@ final class DemoCommand implements Callable<Integer> {
             }
         } finally {
             deleteTree(dir);
+            if (docs != null) {
+                deleteTree(docs);
+            }
         }
         return 0;
+    }
+
+    /** A PDF, DOCX, ODT or EPUB file. */
+    private static boolean isDocument(Path f) {
+        String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".pdf") || n.endsWith(".docx") || n.endsWith(".odt") || n.endsWith(".epub");
     }
 
     private static void printSources(PrintWriter out, Answer a) {
         for (Answer.Citation c : a.citations()) {
             Answer.Passage p = c.passage();
-            out.printf(Locale.ROOT, "   [%d] %s%s (%s)%n", c.n(), p.title(), p.date().isEmpty() ? "" : " · " + p.date(),
+            out.printf(Locale.ROOT, "   [%d] %s%s%s (%s)%n", c.n(), p.title(),
+                    p.location().isEmpty() ? "" : " · " + p.location(), p.date().isEmpty() ? "" : " · " + p.date(),
                     shortSource(p.source()));
         }
         out.flush();
@@ -109,6 +136,9 @@ final class DemoCommand implements Callable<Integer> {
 
     private static String shortSource(String source) {
         int i = source.indexOf("examples/notes/");
+        if (i < 0 && source.contains("pocketrag-demo-documents-")) { // the copy of examples/documents
+            return "examples/documents/" + source.substring(source.lastIndexOf('/') + 1);
+        }
         return i >= 0 ? source.substring(i) : source;
     }
 

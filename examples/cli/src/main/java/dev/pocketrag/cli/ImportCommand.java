@@ -19,9 +19,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "import", mixinStandardHelpOptions = true,
-        description = {"Import the .md, .markdown, .txt and .html files of a folder (recursively).",
+        description = {"Import the .md, .markdown, .txt, .html, .pdf, .docx, .odt and .epub files of a folder"
+                + " (recursively).",
                 "Incremental: unchanged files are skipped, changed ones re-indexed, deleted ones removed.",
-                "Empty, binary or non-UTF-8 files are skipped and counted."})
+                "Empty, binary or non-UTF-8 files, and encrypted, damaged, image-only (no OCR) or too large documents,"
+                        + " are skipped and counted with the reason."})
 final class ImportCommand implements Callable<Integer> {
     @Mixin
     NotebookOptions notebook;
@@ -58,8 +60,21 @@ final class ImportCommand implements Callable<Integer> {
             out.println(Json.of(result));
         } else {
             out.println(summary(result, seconds));
+            problems(out, result);
         }
         return 0;
+    }
+
+    /** One line per file skipped or failed, with the reason ({@code skipped scan.pdf: no text layer: ...}). */
+    static void problems(PrintWriter out, ImportProgress p) {
+        for (ImportProgress.Problem pr : p.problems()) {
+            out.println("  " + (pr.failed() ? "failed " : "skipped ") + pr.path() + ": "
+                    + pr.reason());
+        }
+        int more = p.skipped() + p.failed() - p.problems().size();
+        if (more > 0) {
+            out.println("  ... and " + more + " more (--json lists the first " + ImportProgress.MAX_PROBLEMS + ")");
+        }
     }
 
     /** Runs an import with a progress bar on stderr (redrawn when it is a terminal). */

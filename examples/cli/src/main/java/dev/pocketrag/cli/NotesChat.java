@@ -80,8 +80,8 @@ final class NotesChat {
                 }
                 for (Answer.Citation ci : last.citations()) {
                     Answer.Passage p = ci.passage();
-                    out.printf(Locale.ROOT, "  [%d] %s%s%n", ci.n(), p.source().isEmpty() ? p.title() : p.source(),
-                            p.date().isEmpty() ? "" : " · " + p.date());
+                    out.printf(Locale.ROOT, "  [%d] %s%s%s%n", ci.n(), p.source().isEmpty() ? p.title() : p.source(),
+                            p.location().isEmpty() ? "" : " · " + p.location(), p.date().isEmpty() ? "" : " · " + p.date());
                 }
                 out.println();
                 out.flush();
@@ -96,8 +96,9 @@ final class NotesChat {
             out.println("(no sources yet)");
         } else {
             for (Answer.Passage p : last.passages()) {
-                out.printf(Locale.ROOT, "[%d] %s%s%s%n", p.n(), p.title().isEmpty() ? p.noteId() : p.title(),
-                        p.date().isEmpty() ? "" : " · " + p.date(), p.source().isEmpty() ? "" : "  (" + p.source() + ")");
+                out.printf(Locale.ROOT, "[%d] %s%s%s%s%n", p.n(), p.title().isEmpty() ? p.noteId() : p.title(),
+                        p.location().isEmpty() ? "" : " · " + p.location(), p.date().isEmpty() ? "" : " · " + p.date(),
+                        p.source().isEmpty() ? "" : "  (" + p.source() + ")");
                 out.println("    \"" + SearchCommand.excerpt(p.text(), 200) + "\"");
             }
         }

@@ -88,8 +88,9 @@ final class SearchCommand implements Callable<Integer> {
             return 0;
         }
         for (SearchHit h : hits) {
-            out.printf(Locale.ROOT, "%d. %s  [%s]%s%n", h.rank(), h.title().isEmpty() ? "(untitled)" : h.title(),
-                    h.noteId(), h.tags().isEmpty() ? "" : "  #" + String.join(" #", h.tags()));
+            String where = (h.page() > 0 ? " · p. " + h.page() : "") + (h.section().isEmpty() ? "" : " · " + h.section());
+            out.printf(Locale.ROOT, "%d. %s%s  [%s]%s%n", h.rank(), h.title().isEmpty() ? "(untitled)" : h.title(),
+                    where, h.noteId(), h.tags().isEmpty() ? "" : "  #" + String.join(" #", h.tags()));
             out.println("   " + excerpt(h.chunkText(), 240));
         }
         return 0;

@@ -293,8 +293,12 @@ class LauncherIT {
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.out().contains("60 files: 60 added"), r::toString);
         long answers = r.out().lines().filter(l -> l.startsWith("A: ") && l.matches(".*\\[\\d+].*")).count();
-        assertEquals(3, answers, "three cited answers:\n" + r);
+        assertEquals(4, answers, "four cited answers:\n" + r);
         assertTrue(r.out().contains("KX-4471"), r::toString);
+        // the documents too: the claims line is on page 3 of the policy (examples/QUESTIONS.md)
+        assertTrue(r.out().contains("4 files: 4 added"), r::toString);
+        assertTrue(r.out().contains("+351 210 004 477"), r::toString);
+        assertTrue(r.out().contains("Home Contents Insurance Policy · p. 3"), r::toString);
     }
 
     /**

@@ -100,6 +100,10 @@ final class AskPanel extends JPanel {
         answerPane.addHyperlinkListener(e -> {
             if (e.getEventType() == HyperlinkEvent.EventType.ACTIVATED) {
                 followLink(e.getDescription());
+            } else if (e.getEventType() == HyperlinkEvent.EventType.ENTERED) {
+                answerPane.setToolTipText(tooltip(e.getDescription()));
+            } else if (e.getEventType() == HyperlinkEvent.EventType.EXITED) {
+                answerPane.setToolTipText(null);
             }
         });
         answerPane.setText(placeholder());
@@ -224,7 +228,11 @@ final class AskPanel extends JPanel {
                 b.append("<p><a href='cite:").append(c.n()).append("' style='color:").append(link)
                         .append("; text-decoration:none'><b>[").append(c.n()).append("] ")
                         .append(Highlighter.escape(name)).append("</b></a>")
+                        .append(p.location().isEmpty() ? ""
+                                : "<span style='color:" + muted + "'> &middot; " + Highlighter.escape(p.location()) + "</span>")
                         .append(p.date().isEmpty() ? "" : "<span style='color:" + muted + "'> &middot; " + p.date() + "</span>")
+                        .append(openableFile(p) == null ? "" : " <a href='file:" + c.n() + "' style='color:" + link
+                                + "'>" + (p.page() > 0 ? "Open file at page " + p.page() : "Open file") + "</a>")
                         .append("<br><span style='color:").append(muted)
                         .append("'>")
                         .append(Highlighter.html(Highlighter.excerpt(p.text(), terms, 220), terms,
@@ -322,9 +330,85 @@ final class AskPanel extends JPanel {
                 + " like [1] that open the note at the passage.<br>Try: <i>How many clamshells should I do for my knee?</i></p>");
     }
 
+    /**
+     * The local file a passage's note was imported from, if it is a document ({@code .pdf},
+     * {@code .docx}, {@code .odt}, {@code .epub}) that still exists and the desktop can open files;
+     * else null.
+     */
+    static java.nio.file.Path openableFile(Answer.Passage p) {
+        String s = p.source();
+        String lower = s.toLowerCase(Locale.ROOT);
+        if (!s.startsWith("/") && !(s.length() > 2 && s.charAt(1) == ':')) {
+            return null; // not an absolute local path (a URL, or nothing)
+        }
+        if (!(lower.endsWith(".pdf") || lower.endsWith(".docx") || lower.endsWith(".odt") || lower.endsWith(".epub"))) {
+            return null;
+        }
+        try {
+            java.nio.file.Path f = java.nio.file.Path.of(s);
+            return java.nio.file.Files.isRegularFile(f) && java.awt.Desktop.isDesktopSupported()
+                    && java.awt.Desktop.getDesktop().isSupported(java.awt.Desktop.Action.OPEN) ? f : null;
+        } catch (RuntimeException e) { // a path this system cannot name
+            return null;
+        }
+    }
+
+    /** The tooltip of a link: what "Open file" does (the viewer cannot be told a page). */
+    private String tooltip(String description) {
+        if (description == null || !description.startsWith("file:") || answer == null) {
+            return null;
+        }
+        try {
+            int n = Integer.parseInt(description.substring(5));
+            for (Answer.Citation c : answer.citations()) {
+                if (c.n() == n) {
+                    Answer.Passage p = c.passage();
+                    return "Opens " + p.source() + " in the program your desktop opens it with"
+                            + (p.page() > 0 ? ". It cannot be told a page: the passage is on page " + p.page() + "." : ".");
+                }
+            }
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** Opens the document a citation came from ({@code file:N}), off the event thread. */
+    private void openFile(int n) {
+        for (Answer.Citation c : answer.citations()) {
+            if (c.n() == n) {
+                java.nio.file.Path f = openableFile(c.passage());
+                if (f == null) {
+                    host.status("cannot open " + c.passage().source());
+                    return;
+                }
+                Thread t = new Thread(() -> {
+                    try {
+                        java.awt.Desktop.getDesktop().open(f.toFile());
+                    } catch (java.io.IOException | RuntimeException e) {
+                        javax.swing.SwingUtilities.invokeLater(() -> host.showError("Open " + f.getFileName(), e));
+                    }
+                }, "pocketrag-open-file");
+                t.setDaemon(true);
+                t.start();
+                host.status("opening " + f.getFileName() + (c.passage().page() > 0
+                        ? " (the passage is on page " + c.passage().page() + ")" : ""));
+                return;
+            }
+        }
+    }
+
     /** Opens the passage of a citation link: {@code cite:N} (the current answer) or {@code turn:I:N} (an earlier turn). */
     private void followLink(String description) {
         if (description == null) {
+            return;
+        }
+        if (description.startsWith("file:") && answer != null) {
+            try {
+                openFile(Integer.parseInt(description.substring(5)));
+            } catch (NumberFormatException e) {
+                // not a link of ours
+            }
             return;
         }
         Answer in;

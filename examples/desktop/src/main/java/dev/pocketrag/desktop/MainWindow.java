@@ -514,7 +514,7 @@ final class MainWindow extends JFrame implements Host {
 
     private void chooseImportFolder() {
         JFileChooser chooser = new JFileChooser();
-        chooser.setDialogTitle("Import a folder of notes (.md, .markdown, .txt)");
+        chooser.setDialogTitle("Import a folder of notes and documents (.md, .txt, .html, .pdf, .docx, .odt, .epub)");
         chooser.setFileSelectionMode(JFileChooser.DIRECTORIES_ONLY);
         if (chooser.showOpenDialog(this) == JFileChooser.APPROVE_OPTION) {
             startImport(chooser.getSelectedFile().toPath());

@@ -254,6 +254,11 @@ final class SearchPane {
             // Swing's CSS scales px by 1.3 (javax.swing.text.html.CSS: "determined by experimentation"); pt is 1:1
             StringBuilder b = new StringBuilder("<html><div style='width:").append(width).append("pt'>");
             b.append("<b>").append(Highlighter.escape(h.title().isEmpty() ? h.noteId() : h.title())).append("</b>");
+            String where = (h.page() > 0 ? "p. " + h.page() : "")
+                    + (h.page() > 0 && !h.section().isEmpty() ? ", " : "") + h.section();
+            if (!where.isEmpty()) {
+                b.append("<span").append(muted).append("> &middot; ").append(Highlighter.escape(where)).append("</span>");
+            }
             if (!h.tags().isEmpty()) {
                 b.append("&nbsp;&nbsp;<span").append(muted).append(">");
                 for (String t : h.tags()) {

@@ -61,7 +61,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code GET /v1/notes/{id}}; {@code DELETE /v1/notes/{id}} → {@code {"id", "object",
  *       "deleted": true}} (404 if there is no such note).</li>
  *   <li>{@code GET /v1/search?q=&k=&mode=&tag=} → {@code {"object": "list", "data": [{"rank",
- *       "note_id", "title", "tags", "source", "passage", "start", "end", "score", ...}]}}.</li>
+ *       "note_id", "title", "tags", "source", "page"?, "section"? (where the passage is, when known),
+ *       "passage", "start", "end", "score", ...}]}}.</li>
  *   <li>{@code POST /v1/ask} {@code {"question", "k"?, "max_tokens"?, "tags"?, "temperature"?,
  *       "seed"?, "stream"? (default true)}}: server-sent events {@code event: delta} /
  *       {@code data: {"delta": "..."}} as the answer is written, then {@code event: answer} with

@@ -124,6 +124,46 @@ class ChatPageBrowserTest {
     }
 
     @Test
+    void a_search_hit_of_a_document_says_its_page_and_the_note_opens_at_that_page(@TempDir Path dir,
+            @TempDir Path profile) throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
+                        + ".ci/run installs them");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        try (Notebook nb = TestSupport.notebook(dir, new ScriptedChatModel("scripted", 4096, REPLY));
+             PocketragServer server = PocketragServer.builder(nb).port(0).start()) {
+            // a paged note, as a PDF's text is stored: pages separated by form feeds
+            nb.add(dev.pocketrag.index.Note.of("boiler", "Boiler manual",
+                    "# Safety\nKeep the vents clear.\n\f# Servicing\nThe pressure gauge should read 1.5 bar when cold.\n\f"));
+            WebDriver driver = new ChromeDriver(service, options(profile));
+            try {
+                WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+                driver.get(server.uri().toString());
+                driver.findElement(By.id("search-input")).sendKeys("boiler pressure gauge");
+                driver.findElement(By.id("search-button")).click();
+                WebElement hit = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                        By.cssSelector("#search-results li.hit")));
+                assertTrue(hit.getText().startsWith("Boiler manual · p. 2, Servicing"), hit.getText());
+                hit.findElement(By.cssSelector(".hit-title")).click();
+                WebElement panel = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("source-panel")));
+                assertTrue(panel.findElement(By.id("source-meta")).getText().endsWith("· p. 2, Servicing"),
+                        panel.findElement(By.id("source-meta")).getText());
+                panel.findElement(By.id("source-open")).click();
+                WebElement note = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("source-note")));
+                List<String> marks = note.findElements(By.cssSelector(".page-mark")).stream()
+                        .map(e -> e.getText().strip()).toList();
+                assertEquals(List.of("— page 1 —", "— page 2 —"), marks);
+            } finally {
+                driver.quit();
+                service.stop();
+            }
+        }
+    }
+
+    @Test
     void with_an_api_key_the_browser_asks_once_and_the_page_works(@TempDir Path dir, @TempDir Path profile) throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "

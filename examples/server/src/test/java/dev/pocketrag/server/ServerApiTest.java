@@ -365,6 +365,41 @@ class ServerApiTest {
     }
 
     @Test
+    void search_and_ask_json_say_the_page_and_section_of_a_passage() throws Exception {
+        // a paged body (form feeds, as a PDF's text is stored) with headings
+        HttpResponse<String> r = post(base, "/v1/notes", "{\"title\": \"Boiler manual\", \"text\": "
+                + "\"# Safety\\nKeep the vents clear.\\n\\f# Servicing\\nThe boiler pressure gauge should read 1.5 bar when cold.\\n\\f\"}");
+        assertEquals(201, r.statusCode(), r.body());
+        String id = json(r).get("id").getAsString();
+        try {
+            JsonObject top = json(get(base, "/v1/search?q=" + enc("boiler pressure gauge bar") + "&k=1"))
+                    .getAsJsonArray("data").get(0).getAsJsonObject();
+            assertEquals(id, top.get("note_id").getAsString());
+            assertEquals(2, top.get("page").getAsInt(), top::toString);
+            assertEquals("Servicing", top.get("section").getAsString(), top::toString);
+
+            JsonObject a = json(post(base, "/v1/ask",
+                    "{\"question\": \"What should the boiler pressure gauge read?\", \"stream\": false, \"k\": 3}"));
+            JsonObject p = null;
+            for (JsonElement e : a.getAsJsonArray("passages")) {
+                if (e.getAsJsonObject().get("note_id").getAsString().equals(id)
+                        && e.getAsJsonObject().get("passage").getAsString().contains("pressure gauge")) {
+                    p = e.getAsJsonObject();
+                }
+            }
+            assertTrue(p != null, a::toString);
+            assertEquals(2, p.get("page").getAsInt(), p::toString);
+            assertEquals("Servicing", p.get("section").getAsString(), p::toString);
+            // the model sees the page in the passage's header
+            String prompt = model.calls.getLast().messages().getLast().content();
+            assertTrue(prompt.contains("title=\"Boiler manual\" date=\"")
+                    && prompt.contains("\" page=\"2\" section=\"Servicing\">"), prompt);
+        } finally {
+            delete(base, "/v1/notes/" + id);
+        }
+    }
+
+    @Test
     void note_ids_with_slashes_and_spaces_work_in_paths() throws Exception {
         HttpResponse<String> r = post(base, "/v1/notes", """
                 {"id": "trips/2025 lisbon", "text": "Lisbon: tram 28 starts at Martim Moniz."}""");

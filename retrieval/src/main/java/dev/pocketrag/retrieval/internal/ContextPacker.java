@@ -149,11 +149,11 @@ public final class ContextPacker {
 
     /** A passage's block as counted (without the mark of a conflict's newest: the rendered prompt is counted at the end). */
     private static String block(int n, Passage p) {
-        return PromptBuilder.block(n, p.title(), p.date(), false, p.text());
+        return PromptBuilder.block(n, p.title(), p.date(), false, p.text(), p.page(), p.section());
     }
 
     public static Passage renumber(Passage p, int n) {
         return new Passage(n, p.noteId(), p.title(), p.source(), p.text(), p.start(), p.end(), p.similarity(),
-                p.date());
+                p.date(), p.page(), p.section());
     }
 }

@@ -185,7 +185,7 @@ public final class FocusedPassages {
         double sim = Double.isNaN(x.similarity()) ? y.similarity()
                 : Double.isNaN(y.similarity()) ? x.similarity() : Math.max(x.similarity(), y.similarity());
         return new Passage(x.n(), x.noteId(), x.title(), x.source(), text, lo.start(), Math.max(lo.end(), hi.end()), sim,
-                x.date());
+                x.date(), lo.page(), lo.section());
     }
 
     /**
@@ -323,7 +323,7 @@ public final class FocusedPassages {
         }
         int start = pieces.get(0)[0];
         return new Passage(p.n(), p.noteId(), p.title(), p.source(), out.toString(), p.start() + start,
-                p.start() + end, p.similarity(), p.date());
+                p.start() + end, p.similarity(), p.date(), p.page(), p.section());
     }
 
     /** Whether a sentence that is not kept lies in {@code [from, to)} of the passage's text. */

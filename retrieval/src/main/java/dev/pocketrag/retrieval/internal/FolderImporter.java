@@ -61,9 +61,11 @@ public final class FolderImporter {
     static final int BATCH_CHUNKS = 48;
     /**
      * Names the way files become notes; a change of {@link NoteFiles}' output must change it, so
-     * that unchanged files are read again once (2: dates in titles and file names).
+     * that unchanged files are read again once (2: dates in titles and file names; 3: chunks carry
+     * their page and heading path, given to the stored chunks of an unchanged note without
+     * embedding it again).
      */
-    static final String FINGERPRINT_VERSION = "import-2 sha256:";
+    static final String FINGERPRINT_VERSION = "import-3 sha256:";
 
     private final NoteIndex index;
     private final Function<List<Note>, List<ChunkedNote>> chunkAndEmbed;
@@ -205,8 +207,9 @@ public final class FolderImporter {
         byte[] bytes;
         try {
             long size = Files.size(file);
-            if (size > NoteFiles.MAX_BYTES) {
-                problem(file, false, "larger than " + (NoteFiles.MAX_BYTES >> 20) + " MiB (" + size + " bytes)");
+            long max = NoteFiles.maxBytes(file);
+            if (size > max) {
+                problem(file, false, "larger than " + (max >> 20) + " MiB (" + size + " bytes)");
                 return null;
             }
             bytes = Files.readAllBytes(file);
@@ -256,7 +259,9 @@ public final class FolderImporter {
                             keep = new Note(keep.id(), keep.title(), keep.body(), keep.tags(), keep.source(), created,
                                     keep.updated().isBefore(created) ? created : keep.updated());
                         }
-                        index.put(new ChunkedNote(keep, s.chunks(), s.vectors(), fingerprint));
+                        // chunks stored before they had locations get theirs (read from the body)
+                        index.put(new ChunkedNote(keep, Locations.locate(keep.title(), keep.body(), s.chunks()),
+                                s.vectors(), fingerprint));
                     }
                     unchanged++;
                     return null;

@@ -28,6 +28,15 @@ final class HtmlText {
     private HtmlText() {}
 
     static NoteFiles.Parsed parse(byte[] bytes, String stem) throws NoteFiles.NotText {
+        return parse(bytes, stem, false);
+    }
+
+    /**
+     * As {@link #parse(byte[], String)}; with {@code markHeadings}, a heading {@code <hN>} starts
+     * with N {@code #}s and a space, as in Markdown (for e-book chapters, whose headings make
+     * sections).
+     */
+    static NoteFiles.Parsed parse(byte[] bytes, String stem, boolean markHeadings) throws NoteFiles.NotText {
         Document doc;
         try {
             doc = Jsoup.parse(new ByteArrayInputStream(bytes), null, "");
@@ -67,6 +76,12 @@ final class HtmlText {
                         newline(out);
                         if (tag.equals("li")) {
                             out.append("- ");
+                        } else if (markHeadings && tag.length() == 2 && tag.charAt(0) == 'h'
+                                && tag.charAt(1) >= '1' && tag.charAt(1) <= '6') {
+                            if (!out.isEmpty()) {
+                                out.append('\n'); // a blank line before a heading
+                            }
+                            out.append("#".repeat(tag.charAt(1) - '0')).append(' ');
                         }
                     } else if ((tag.equals("td") || tag.equals("th")) && e.previousElementSibling() != null) {
                         out.append(" | ");

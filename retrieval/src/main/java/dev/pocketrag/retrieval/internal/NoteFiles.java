@@ -30,6 +30,9 @@ import java.util.Set;
  *       else the file name; the body is the page's visible text, one line per block (paragraph,
  *       heading, list item, table row; cells joined by {@code " | "}), list items marked
  *       {@code "- "}; scripts and styles are dropped.</li>
+ *   <li>{@code .pdf}, {@code .docx}, {@code .odt}, {@code .epub}: {@link Documents} (text with
+ *       pages or headings kept; bounded; encrypted, damaged and image-only files refused with a
+ *       reason).</li>
  * </ul>
  * Text files that are not UTF-8 (invalid sequences) and files with a NUL byte anywhere are refused
  * with a reason.
@@ -49,9 +52,10 @@ import java.util.Set;
  * instant ({@code 2026-05-02T09:30:00Z}).
  */
 public final class NoteFiles {
-    /** Extensions imported, lower case. */
-    public static final Set<String> EXTENSIONS = Set.of("md", "markdown", "txt", "html", "htm");
-    /** Larger files are skipped: notes, not books. */
+    /** Extensions imported, lower case: text notes and {@link Documents#EXTENSIONS}. */
+    public static final Set<String> EXTENSIONS = Set.of("md", "markdown", "txt", "html", "htm",
+            "pdf", "docx", "odt", "epub");
+    /** Larger text files are skipped: notes, not books (documents: {@link Documents#MAX_BYTES}). */
     public static final long MAX_BYTES = 8L << 20;
     /** Shortest run of base64 characters (without whitespace) that is dropped from Markdown and HTML. */
     public static final int MIN_BASE64_RUN = 200;
@@ -60,6 +64,11 @@ public final class NoteFiles {
 
     /** A file's content as a note. */
     public record Parsed(String title, String body, List<String> tags, Optional<Instant> date) {}
+
+    /** The most bytes of {@code file} read: {@link Documents#MAX_BYTES} for a document, else {@link #MAX_BYTES}. */
+    public static long maxBytes(Path file) {
+        return Documents.isDocument(file) ? Documents.MAX_BYTES : MAX_BYTES;
+    }
 
     /** The lower-case extension of a file name, or "". */
     public static String extension(Path file) {
@@ -79,12 +88,19 @@ public final class NoteFiles {
         if (bytes.length == 0) {
             throw new NotText("empty");
         }
+        if (Documents.isDocument(file)) {
+            return dated(file, Documents.parse(file, bytes, stem(file)));
+        }
         for (int i = 0; i < bytes.length; i++) { // all of it: a binary may start with kilobytes of text
             if (bytes[i] == 0) {
                 throw new NotText("binary (NUL byte at offset " + i + ")");
             }
         }
-        Parsed p = content(file, bytes);
+        return dated(file, content(file, bytes));
+    }
+
+    /** {@code p}, dated by its title or the file name if it has no date of its own. */
+    private static Parsed dated(Path file, Parsed p) {
         if (p.date().isPresent()) {
             return p;
         }

@@ -30,6 +30,10 @@ import java.util.Optional;
  * answers and moves the engine's live cache on; the GGUF engine keeps the earlier turns of a chat
  * prompt aside for that reason; see {@code bench/run followups --kv}.)
  *
+ * <p>A passage of a document says where it is: {@code <note n="2" title="Home Contents Insurance
+ * Policy" date="2026-08-01" page="3">}, {@code section="Focaccia / Dough"} (the heading path, {@code >} written as
+ * {@code /}).
+ *
  * <p>The note's date comes with its title ({@code <note n="1" title="Dentist" date="2026-02-16">}),
  * so the model can tell a newer note from an older one. When passages of notes of different dates
  * answer the question ({@link Conflicts}), the newest is marked ({@code newest="true"}) and a line
@@ -77,7 +81,8 @@ public final class PromptBuilder {
             for (int i = 0; i < passages.size(); i++) {
                 Passage p = passages.get(i);
                 boolean newest = conflict.isPresent() && conflict.get().isNewest(i, p.date());
-                user.append(block(p.n(), p.title(), p.date(), newest, p.text())).append("\n\n");
+                user.append(block(p.n(), p.title(), p.date(), newest, p.text(), p.page(), p.section()))
+                        .append("\n\n");
             }
             if (conflict.isPresent()) {
                 user.append(Conflicts.line(conflict.get(), passages)).append("\n\n");
@@ -140,8 +145,20 @@ public final class PromptBuilder {
      * @param newest whether it is of the newest notes of a conflict ({@code newest="true"})
      */
     public static String block(int n, String title, String date, boolean newest, String text) {
+        return block(n, title, date, newest, text, 0, "");
+    }
+
+    /**
+     * One fenced passage with where it is in its note: {@code page="7"} (a PDF's page; left out
+     * when 0) and {@code section="Chapter 2 / Dough"} (its heading path; left out when empty), so
+     * the model can say where a fact is.
+     */
+    public static String block(int n, String title, String date, boolean newest, String text, int page,
+            String section) {
         return "<note n=\"" + n + "\" title=\"" + escapeAttribute(title) + "\""
                 + (date.isEmpty() ? "" : " date=\"" + escapeAttribute(date) + "\"")
+                + (page > 0 ? " page=\"" + page + "\"" : "")
+                + (section.isEmpty() ? "" : " section=\"" + escapeAttribute(section.replace(" > ", " / ")) + "\"")
                 + (newest ? " newest=\"true\"" : "") + ">\n" + escapeBody(text) + "\n</note>";
     }
 

@@ -19,10 +19,10 @@ import java.util.zip.CRC32;
 /**
  * One conversation thread on disk: {@code threads/NAME.thread} in the notebook directory.
  *
- * <p>Layout (big-endian), version 1:
+ * <p>Layout (big-endian), version 2 (version 1, still read, has no page and section):
  * <pre>
  * magic     4 bytes  "PRTH"
- * version   int32    1
+ * version   int32    2
  * turns     int32    0..{@link #MAX_TURNS}
  * per turn:
  *   question     string
@@ -32,6 +32,8 @@ import java.util.zip.CRC32;
  *   cited        int32  0..{@link #MAX_CITED}, then per passage:
  *     noteId, title, source, text  string
  *     start, end                   int32 (offsets in the note's body)
+ *     page                         int32 (0: none; version 2 only)
+ *     section                      string (heading path, empty: none; version 2 only)
  * crc32     int64    CRC32 of every byte before it
  * string = int32 length in bytes (0..{@link #MAX_STRING_BYTES}) + UTF-8 bytes
  * </pre>
@@ -47,7 +49,9 @@ public final class ThreadFile {
     static final int MAX_CITED = 100;
     static final int MAX_STRING_BYTES = 1 << 20;
     static final int MAGIC = 0x50525448; // "PRTH"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** The oldest version read: 1, without page and section. */
+    static final int FIRST_VERSION = 1;
     /** File name suffix of a thread. */
     public static final String SUFFIX = ".thread";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -113,6 +117,8 @@ public final class ThreadFile {
                     string(out, p.text());
                     out.writeInt(p.start());
                     out.writeInt(p.end());
+                    out.writeInt(p.page());
+                    string(out, p.section());
                 }
             }
             CRC32 crc = new CRC32();
@@ -157,9 +163,9 @@ public final class ThreadFile {
                 throw new DamagedThreadException(file, String.format("not a thread file (magic 0x%08x)", magic));
             }
             int version = in.getInt();
-            if (version != VERSION) {
-                throw new DamagedThreadException(file, "version " + version + " (this pocketrag reads version "
-                        + VERSION + ")");
+            if (version < FIRST_VERSION || version > VERSION) {
+                throw new DamagedThreadException(file, "version " + version + " (this pocketrag reads versions "
+                        + FIRST_VERSION + " to " + VERSION + ")");
             }
             if (stored != crc.getValue()) {
                 throw new DamagedThreadException(file, String.format("checksum 0x%08x, expected 0x%08x",
@@ -179,7 +185,22 @@ public final class ThreadFile {
                     String title = string(file, in);
                     String source = string(file, in);
                     String text = string(file, in);
-                    passages.add(new Passage(j + 1, noteId, title, source, text, in.getInt(), in.getInt(), Double.NaN));
+                    int start = in.getInt();
+                    int end = in.getInt();
+                    int page = 0;
+                    String section = "";
+                    if (version >= 2) {
+                        page = in.getInt();
+                        if (page < 0) {
+                            throw new DamagedThreadException(file, "page " + page + " of a cited passage");
+                        }
+                        section = string(file, in);
+                        if (section.length() > dev.pocketrag.index.Chunk.MAX_SECTION_LENGTH) {
+                            section = ""; // not ours: no section rather than a refused thread
+                        }
+                    }
+                    passages.add(new Passage(j + 1, noteId, title, source, text, start, end, Double.NaN, "", page,
+                            section));
                 }
                 turns.add(new StoredTurn(question, searchedFor, answer, at, passages));
             }

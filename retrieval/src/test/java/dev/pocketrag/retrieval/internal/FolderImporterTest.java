@@ -111,7 +111,7 @@ class FolderImporterTest {
         ImportProgress p = importFolder();
         assertEquals(1, p.unchanged(), p::toString);
         assertEquals(1, embedded.get(), "not embedded again");
-        assertTrue(index.fingerprint(FolderImporter.noteId(file)).orElseThrow().startsWith("import-2 sha256:"));
+        assertTrue(index.fingerprint(FolderImporter.noteId(file)).orElseThrow().startsWith(FolderImporter.FINGERPRINT_VERSION));
         importFolder();
         assertEquals(2, parses.get(), "parsed once to see it was the same, then never again");
     }
@@ -290,6 +290,55 @@ class FolderImporterTest {
         ImportProgress again = importFolder();
         assertEquals(1, again.unchanged(), again::toString);
         assertFalse(again.updated() > 0);
+    }
+
+    @Test
+    void documents_are_imported_and_the_bad_ones_skipped_with_their_reason() throws Exception {
+        Files.write(notes.resolve("boiler.pdf"), DocumentsTest.pdf("Boiler", DocumentsTest.PAGES));
+        Files.write(notes.resolve("scan.pdf"), DocumentsTest.pdf(null)); // no page at all is damaged
+        Files.write(notes.resolve("garden.docx"), DocumentsTest.zip("word/document.xml",
+                DocumentsTest.docxXml("<w:p><w:r><w:t>Sow in May.</w:t></w:r></w:p>")));
+        byte[] whole = DocumentsTest.pdf("Boiler", DocumentsTest.PAGES);
+        Files.write(notes.resolve("cut.pdf"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        Files.write(notes.resolve("photo.jpg.odt"), new byte[] {1, 2, 3});
+        ImportProgress p = importFolder();
+        assertEquals(5, p.total(), p::toString);
+        assertEquals(2, p.added(), p::toString);
+        assertEquals(3, p.skipped(), p::toString);
+        assertEquals(Set.of("scan.pdf", "cut.pdf", "photo.jpg.odt"),
+                Set.copyOf(p.problems().stream().map(ImportProgress.Problem::path).toList()));
+        for (ImportProgress.Problem pr : p.problems()) {
+            assertFalse(pr.failed(), pr::toString);
+        }
+        assertEquals("truncated or damaged PDF (no %%EOF at its end)", p.problems().stream()
+                .filter(pr -> pr.path().equals("cut.pdf")).findFirst().orElseThrow().reason());
+        Note pdf = index.get(FolderImporter.noteId(notes.resolve("boiler.pdf"))).orElseThrow();
+        assertEquals("Boiler", pdf.title());
+        assertTrue(pdf.body().contains("213 555 019"), pdf.body());
+
+        ImportProgress again = importFolder();
+        assertEquals(2, again.unchanged(), again::toString);
+        assertEquals(2, embedded.get(), "unchanged documents are not embedded again");
+    }
+
+    @Test
+    void a_note_fingerprinted_by_the_last_version_gets_its_sections_without_being_embedded_again() throws Exception {
+        Path file = notes.resolve("bread.md");
+        Files.writeString(file, "# Bread\n\n## Dough\n\nflour and water\n");
+        importFolder();
+        String id = FolderImporter.noteId(file);
+        ChunkedNote stored = index.getChunked(id).orElseThrow();
+        // as version 2 left it: no locations in the chunks
+        List<Chunk> bare = stored.chunks().stream().map(c -> c.withLocation(0, "")).toList();
+        index.put(new ChunkedNote(stored.note(), bare, stored.vectors(), "import-2 sha256:0"));
+        index.commit();
+        assertEquals("", index.chunks(id).get(0).section());
+
+        ImportProgress p = importFolder();
+        assertEquals(1, p.unchanged(), p::toString);
+        assertEquals(1, embedded.get(), "not embedded again");
+        assertEquals("Dough", index.chunks(id).get(0).section());
+        assertTrue(index.fingerprint(id).orElseThrow().startsWith(FolderImporter.FINGERPRINT_VERSION));
     }
 
     private static void copy(Path from, Path to) throws IOException {

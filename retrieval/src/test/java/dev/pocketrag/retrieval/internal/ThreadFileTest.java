@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pocketrag.retrieval.Answer.Passage;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,40 @@ class ThreadFileTest {
         assertEquals(v, ThreadFile.read(f));
         ThreadFile.write(f, List.of());
         assertEquals(List.of(), ThreadFile.read(f));
+    }
+
+    @Test
+    void a_version_1_thread_reads_with_passages_without_a_location(@TempDir Path dir) throws Exception {
+        // version 1 as it was written: no page, no section after start and end
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(ThreadFile.MAGIC);
+            out.writeInt(1);
+            out.writeInt(1);
+            for (String s : List.of("q", "q", "a [1]")) {
+                out.writeInt(s.length());
+                out.writeBytes(s);
+            }
+            out.writeLong(1_700_000_000_000L);
+            out.writeInt(1);
+            for (String s : List.of("n1", "Title", "/x.md", "text")) {
+                out.writeInt(s.length());
+                out.writeBytes(s);
+            }
+            out.writeInt(3);
+            out.writeInt(7);
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(bytes.toByteArray());
+            out.writeLong(crc.getValue());
+        }
+        Path f = dir.resolve("old.thread");
+        Files.write(f, bytes.toByteArray());
+        List<ThreadFile.StoredTurn> read = ThreadFile.read(f);
+        Passage p = read.get(0).cited().get(0);
+        assertEquals("text", p.text());
+        assertEquals(3, p.start());
+        assertEquals(0, p.page());
+        assertEquals("", p.section());
     }
 
     @Test

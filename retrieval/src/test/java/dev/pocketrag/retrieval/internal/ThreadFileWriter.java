@@ -20,7 +20,7 @@ public final class ThreadFileWriter {
             out.add(new ThreadFile.StoredTurn("question " + i + " " + "x".repeat(200), "query " + i,
                     "answer " + i + " " + "y".repeat(500), Instant.ofEpochMilli(1_700_000_000_000L + i),
                     List.of(new Passage(1, "note-" + i, "Title " + i, "src/" + i + ".md", "z".repeat(300), i, i + 300,
-                            Double.NaN))));
+                            Double.NaN, "", i % 3, i % 2 == 0 ? "" : "Part " + i + " > Dough"))));
         }
         return out;
     }

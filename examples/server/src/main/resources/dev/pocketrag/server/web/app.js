@@ -103,8 +103,10 @@ $('#search-form').addEventListener('submit', async (event) => {
       title.type = 'button';
       title.addEventListener('click', () => showSource({
         title: hit.title, note_id: hit.note_id, source: hit.source, passage: hit.passage,
+        page: hit.page, section: hit.section,
       }));
       li.append(title);
+      if (where(hit)) li.append(el('span', 'muted', ' · ' + where(hit)));
       if (hit.tags.length) li.append(el('span', 'tags', hit.tags.map((t) => '#' + t).join(' ')));
       li.append(el('p', 'excerpt', excerpt(hit.passage, 240)));
       list.append(li);
@@ -242,7 +244,8 @@ function renderAnswer(msg, answer) {
       const b = el('button', 'link source-link', c.title || c.note_id);
       b.type = 'button';
       b.addEventListener('click', () => showSource(c));
-      li.append(b, el('span', 'muted', (c.date ? ' · ' + c.date : '') + ' — ' + excerpt(c.passage, 120)));
+      li.append(b, el('span', 'muted', (where(c) ? ' · ' + where(c) : '') + (c.date ? ' · ' + c.date : '')
+        + ' — ' + excerpt(c.passage, 120)));
       sources.append(li);
     }
     msg.append(sources);
@@ -309,11 +312,21 @@ $('#ask-input').addEventListener('keydown', (event) => {
 // ---- the source panel
 
 let shownNoteId = null;
+let shownPage = 0;
+
+/** Where a passage is in its note: "p. 7" (a PDF's page), the heading path, or both; '' if unknown. */
+function where(c) {
+  const parts = [];
+  if (c.page) parts.push('p. ' + c.page);
+  if (c.section) parts.push(c.section);
+  return parts.join(', ');
+}
 
 function showSource(c) {
   shownNoteId = c.note_id;
+  shownPage = c.page || 0;
   $('#source-title').textContent = c.title || '(untitled)';
-  $('#source-meta').textContent = c.source ? c.source : 'note ' + c.note_id;
+  $('#source-meta').textContent = (c.source ? c.source : 'note ' + c.note_id) + (where(c) ? ' · ' + where(c) : '');
   $('#source-passage').textContent = c.passage;
   $('#source-note').hidden = true;
   $('#source-note').textContent = '';
@@ -326,9 +339,22 @@ $('#source-open').addEventListener('click', async () => {
   try {
     const res = await api('/v1/notes/' + encodeURIComponent(shownNoteId));
     const note = await res.json();
-    $('#source-note').textContent = note.text;
-    $('#source-note').hidden = false;
+    const box = $('#source-note');
+    box.textContent = '';
+    // a document's pages are separated by form feeds: one block per page, the cited one in view
+    const pages = note.text.split('\f');
+    let target = null;
+    pages.forEach((text, i) => {
+      if (pages.length > 1 && i === pages.length - 1 && !text.trim()) return;
+      const mark = pages.length > 1 ? el('span', 'page-mark muted', (i ? '\n' : '') + '— page ' + (i + 1) + ' —\n') : null;
+      if (mark) box.append(mark);
+      const block = el('span', 'page-text', text);
+      if (i + 1 === shownPage) target = mark || block;
+      box.append(block);
+    });
+    box.hidden = false;
     $('#source-open').hidden = true;
+    if (target) target.scrollIntoView({ block: 'start' });
   } catch (err) {
     $('#source-note').textContent = 'Could not load the note: ' + err.message;
     $('#source-note').hidden = false;

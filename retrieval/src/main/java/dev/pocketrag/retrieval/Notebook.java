@@ -638,6 +638,46 @@ public final class Notebook implements AutoCloseable {
         return shared(() -> new FolderImporter(index, this::chunkAndEmbed).run(folder, listener));
     }
 
+    /** Work with a folder importer on the notebook's index. */
+    @FunctionalInterface
+    interface ImporterWork<T> {
+        T run(FolderImporter importer) throws IOException;
+    }
+
+    /** Runs {@code work} with a new importer on this notebook's index (for {@link FolderWatcher}). */
+    <T> T withImporter(ImporterWork<T> work) throws IOException {
+        return shared(() -> work.run(new FolderImporter(index, this::chunkAndEmbed)));
+    }
+
+    /**
+     * Deletes the notes imported from files under {@code folder} (ids {@code file:...}, source
+     * under it), durable when this returns; how many.
+     */
+    int deleteFileNotesUnder(Path folder) throws IOException {
+        String s = FolderImporter.source(folder);
+        String prefix = s.endsWith("/") ? s : s + "/";
+        return shared(() -> {
+            List<String> ids = new ArrayList<>();
+            final int page = 1000;
+            for (int offset = 0; ; offset += page) {
+                List<Note> notes = index.list(SearchFilter.NONE, offset, page);
+                for (Note n : notes) {
+                    if (n.id().startsWith("file:") && n.source().startsWith(prefix)) {
+                        ids.add(n.id());
+                    }
+                }
+                if (notes.size() < page) {
+                    break;
+                }
+            }
+            if (!ids.isEmpty()) {
+                index.deleteAll(ids);
+                index.commit();
+            }
+            return ids.size();
+        });
+    }
+
     /**
      * A note read from a file by the rules of {@link #importFolder}: Markdown (front matter: title,
      * tags, date; else the first heading), HTML (the page's text) or, for any other name, plain

@@ -1,0 +1,654 @@
+package dev.pocketrag.retrieval;
+
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.index.IndexInUseException;
+import dev.pocketrag.retrieval.ImportProgress.Problem;
+import dev.pocketrag.retrieval.internal.FolderImporter;
+import dev.pocketrag.retrieval.internal.SourcesFile;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps a notebook in sync with folders: a full scan of each at the start and every {@link
+ * Options#rescanEvery()} (watch events can be lost), and in between the paths the file system's
+ * {@link WatchService} names, once nothing has changed for {@link Options#quiet()} (a debounce: a
+ * file being saved or copied is read once, when it is done). Subfolders are watched as they
+ * appear; an {@code OVERFLOW} (events lost) means a full scan.
+ *
+ * <p>It uses the notebook only while it writes, through an {@link Access} ({@link #reopening}
+ * opens the notebook for each scan and closes it after, so other processes can add, search and
+ * ask in between; when one holds it, the watcher waits {@link Options#retryBusy()} and tries
+ * again). What the importer does per file ({@link FolderImporter}: content fingerprints, renames
+ * keep their note's id and vectors, a file changing while it is read is read again later) is
+ * told to the {@link Listener} as {@link FolderChange}s; the state of each folder is kept in the
+ * notebook directory ({@link Sources}).
+ *
+ * <p>A folder that is gone or not a folder any more (an unmounted drive) is {@linkplain
+ * FolderChange.Kind#OFFLINE offline}: its notes are kept, and it is looked for every {@link
+ * Options#rootCheckEvery()}; when it is back it is scanned whole. {@link #remove} forgets a folder
+ * and deletes its notes.
+ *
+ * <p>One thread, started by {@link #start()}, stopped by {@link #close()} (which waits for a write
+ * under way to end).
+ */
+public final class FolderWatcher implements AutoCloseable {
+
+    /** How the watcher gets the notebook to write to. */
+    @FunctionalInterface
+    public interface Access {
+        /**
+         * Runs {@code task} on the notebook, open for writing.
+         *
+         * @throws IndexInUseException if another process holds the notebook (the watcher tries
+         *     again later)
+         */
+        void use(Task task) throws IOException;
+    }
+
+    /** Work on the open notebook. */
+    @FunctionalInterface
+    public interface Task {
+        void run(Notebook notebook) throws IOException;
+    }
+
+    /** Hears what the watcher does; called on the watcher's thread. */
+    public interface Listener {
+        /** A file or folder changed (one line of {@code pocketrag watch}). */
+        void changed(FolderChange change);
+
+        /** Another process holds the notebook: the watcher waits and tries again. */
+        default void notebookBusy(String message) {}
+
+        /** A scan's progress: called after each file it reads. */
+        default void progress(String root, ImportProgress progress) {}
+
+        /** A scan could not be done (it is tried again at the next event or rescan). */
+        default void scanFailed(String root, Exception e) {}
+    }
+
+    /**
+     * Timings of a watcher.
+     *
+     * @param rescanEvery how often every folder is scanned whole (events can be lost)
+     * @param quiet how long nothing may change before the changed paths are read (the debounce)
+     * @param retryBusy how long to wait before trying a notebook held by another process again
+     * @param rootCheckEvery how often offline folders are looked for (and online ones checked)
+     */
+    public record Options(Duration rescanEvery, Duration quiet, Duration retryBusy, Duration rootCheckEvery) {
+        public Options {
+            positive(rescanEvery, "rescanEvery");
+            positive(quiet, "quiet");
+            positive(retryBusy, "retryBusy");
+            positive(rootCheckEvery, "rootCheckEvery");
+        }
+
+        private static void positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive; " + name + "=" + d);
+            }
+        }
+
+        /** Scan whole every 10 minutes, read changes after 1.5 s of quiet, retry a busy notebook every 2 s. */
+        public static Options defaults() {
+            return new Options(Duration.ofMinutes(10), Duration.ofMillis(1500), Duration.ofSeconds(2),
+                    Duration.ofSeconds(5));
+        }
+
+        public Options withRescanEvery(Duration d) {
+            return new Options(d, quiet, retryBusy, rootCheckEvery);
+        }
+
+        public Options withQuiet(Duration d) {
+            return new Options(rescanEvery, d, retryBusy, rootCheckEvery);
+        }
+
+        public Options withRetryBusy(Duration d) {
+            return new Options(rescanEvery, quiet, d, rootCheckEvery);
+        }
+
+        public Options withRootCheckEvery(Duration d) {
+            return new Options(rescanEvery, quiet, retryBusy, d);
+        }
+    }
+
+    /**
+     * Opens the notebook in {@code directory} with {@code embedder} (which the caller owns and
+     * closes) for each task, and closes it after: the notebook is held only while the watcher
+     * writes.
+     */
+    public static Access reopening(Path directory, Embedder embedder) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(embedder, "embedder");
+        return task -> {
+            try (Notebook nb = Notebook.builder(directory).embedder(embedder).build()) {
+                task.run(nb);
+            }
+        };
+    }
+
+    /** Uses a notebook the caller keeps open (a server). */
+    public static Access holding(Notebook notebook) {
+        Objects.requireNonNull(notebook, "notebook");
+        return task -> task.run(notebook);
+    }
+
+    /** Longest wait for events to stop before changed paths are read anyway (a long copy). */
+    private static final long MAX_DEBOUNCE_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final Path directory;
+    private final Options options;
+    private final Access access;
+    private final Listener listener;
+    private final List<RootState> roots = new ArrayList<>();
+    private final WatchService watchService;
+    private final Map<WatchKey, Watched> keys = new HashMap<>();
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile boolean stopping;
+    private volatile List<Sources.Root> snapshot = List.of();
+    private final Path notebookReal;
+
+    /** A watched folder: the root it belongs to and its path under the root as named. */
+    private record Watched(RootState root, Path dir) {}
+
+    /** A root and what the watcher knows of it; used on the watcher's thread only. */
+    private static final class RootState {
+        final Path root;
+        final String source;
+        Path real;
+        boolean online = true;
+        boolean needsFull = true;
+        Instant lastScan;
+        int notes;
+        /** Source -> the change that made it a problem (SKIPPED, FAILED or BUSY). */
+        final Map<String, FolderChange> problems = new TreeMap<>();
+        final Set<Path> pending = new HashSet<>();
+        final Set<Path> retry = new HashSet<>();
+        long retryAt;
+
+        RootState(Path root) {
+            this.root = root;
+            this.source = FolderImporter.source(root);
+        }
+    }
+
+    /**
+     * A watcher of {@code folders} for the notebook in {@code directory}; {@link #start()} starts
+     * it.
+     *
+     * @throws IllegalArgumentException if no folder is given, or one lies inside another
+     * @throws IOException if the file system cannot watch
+     */
+    public FolderWatcher(Path directory, Collection<Path> folders, Options options, Access access, Listener listener)
+            throws IOException {
+        this.directory = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
+        this.options = Objects.requireNonNull(options, "options");
+        this.access = Objects.requireNonNull(access, "access");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        if (folders.isEmpty()) {
+            throw new IllegalArgumentException("no folder to watch");
+        }
+        List<Path> named = new ArrayList<>();
+        for (Path f : folders) {
+            Path a = f.toAbsolutePath().normalize();
+            if (!named.contains(a)) {
+                named.add(a);
+            }
+        }
+        for (Path a : named) {
+            for (Path b : named) {
+                if (a != b && a.startsWith(b)) {
+                    throw new IllegalArgumentException("folder " + a + " lies inside " + b
+                            + ", which is watched already; watch one of them");
+                }
+            }
+        }
+        Path real;
+        try {
+            real = this.directory.toRealPath();
+        } catch (IOException e) {
+            real = this.directory;
+        }
+        this.notebookReal = real;
+        Map<String, Sources.Root> known = new HashMap<>();
+        for (Sources.Root r : Sources.read(this.directory).roots()) {
+            known.put(r.path(), r);
+        }
+        for (Path a : named) {
+            RootState rs = new RootState(a);
+            Sources.Root k = known.get(rs.source);
+            if (k != null) {
+                rs.lastScan = k.lastScan();
+                rs.notes = k.notes();
+            }
+            roots.add(rs);
+        }
+        this.watchService = FileSystems.getDefault().newWatchService();
+        this.thread = new Thread(this::loop, "pocketrag-watch");
+        this.thread.setDaemon(true);
+        publish();
+    }
+
+    /** Starts watching on a thread of its own. */
+    public void start() {
+        thread.start();
+    }
+
+    /** The watched folders as they stand now (live, not what was last written). */
+    public Sources status() {
+        return new Sources(snapshot, "");
+    }
+
+    /**
+     * Forgets the watched folder {@code folder} and deletes the notes of the files under it (the
+     * user removes a folder that will not come back); returns how many notes were deleted. The
+     * notebook must be open for writing. A watcher of that folder running in another process
+     * would record it again: stop it first.
+     */
+    public static int remove(Notebook notebook, Path folder) throws IOException {
+        Path a = folder.toAbsolutePath().normalize();
+        String source = FolderImporter.source(a);
+        int deleted = notebook.deleteFileNotesUnder(a);
+        List<Sources.Root> kept = new ArrayList<>(Sources.read(notebook.directory()).roots());
+        if (kept.removeIf(r -> r.path().equals(source))) {
+            SourcesFile.write(notebook.directory(), kept);
+        }
+        return deleted;
+    }
+
+    /** Stops watching; waits for a write under way to end. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        stopping = true;
+        stop.countDown();
+        try {
+            watchService.close();
+        } finally {
+            if (thread.isAlive() && Thread.currentThread() != thread) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    // ---- the watcher's thread
+
+    private void loop() {
+        long now = System.nanoTime();
+        long nextRescan = now + options.rescanEvery().toNanos();
+        long nextRootCheck = now;
+        long lastEvent = 0;
+        long firstPending = 0;
+        try {
+            while (!stopping) {
+                now = System.nanoTime();
+                if (now - nextRootCheck >= 0) {
+                    checkRoots();
+                    nextRootCheck = now + options.rootCheckEvery().toNanos();
+                }
+                if (now - nextRescan >= 0) {
+                    for (RootState rs : roots) {
+                        rs.needsFull = true;
+                    }
+                    nextRescan = now + options.rescanEvery().toNanos();
+                }
+                for (RootState rs : roots) {
+                    if (stopping) {
+                        return;
+                    }
+                    if (rs.online && rs.needsFull) {
+                        scan(rs, null);
+                    }
+                }
+                now = System.nanoTime();
+                boolean anyPending = false;
+                for (RootState rs : roots) {
+                    if (!rs.retry.isEmpty() && now - rs.retryAt >= 0) {
+                        rs.pending.addAll(rs.retry);
+                        rs.retry.clear();
+                        lastEvent = now - options.quiet().toNanos(); // read them now
+                    }
+                    anyPending |= !rs.pending.isEmpty();
+                }
+                if (anyPending && (now - lastEvent >= options.quiet().toNanos()
+                        || now - firstPending >= MAX_DEBOUNCE_NANOS)) {
+                    for (RootState rs : roots) {
+                        if (stopping) {
+                            return;
+                        }
+                        if (!rs.pending.isEmpty() && rs.online) {
+                            List<Path> touched = new ArrayList<>(rs.pending);
+                            rs.pending.clear();
+                            scan(rs, touched);
+                        }
+                    }
+                    anyPending = false;
+                }
+                // wait for events, or the next thing due
+                now = System.nanoTime();
+                long due = Math.min(nextRescan, nextRootCheck);
+                if (anyPending) {
+                    due = Math.min(due, lastEvent + options.quiet().toNanos());
+                }
+                for (RootState rs : roots) {
+                    if (!rs.retry.isEmpty()) {
+                        due = Math.min(due, rs.retryAt);
+                    }
+                }
+                long waitMillis = Math.max(10, TimeUnit.NANOSECONDS.toMillis(due - now));
+                WatchKey key = watchService.poll(waitMillis, TimeUnit.MILLISECONDS);
+                while (key != null) {
+                    long t = System.nanoTime();
+                    boolean wasPending = roots.stream().anyMatch(r -> !r.pending.isEmpty());
+                    if (handle(key)) {
+                        if (!wasPending) {
+                            firstPending = t;
+                        }
+                        lastEvent = t;
+                    }
+                    key = watchService.poll();
+                }
+            }
+        } catch (ClosedWatchServiceException | InterruptedException e) {
+            // stopped
+        }
+    }
+
+    /** Takes a key's events; whether any path changed. */
+    private boolean handle(WatchKey key) {
+        Watched w = keys.get(key);
+        boolean changed = false;
+        for (WatchEvent<?> e : key.pollEvents()) {
+            if (w == null) {
+                continue;
+            }
+            if (e.kind() == StandardWatchEventKinds.OVERFLOW) {
+                w.root().needsFull = true; // events were lost
+                continue;
+            }
+            Path child = w.dir().resolve((Path) e.context());
+            w.root().pending.add(child);
+            changed = true;
+            if (e.kind() == StandardWatchEventKinds.ENTRY_CREATE
+                    && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                register(w.root(), child); // a new folder: watched from now on (the scan walks it)
+            }
+        }
+        if (!key.reset()) {
+            keys.remove(key); // its folder is gone (or the drive unmounted)
+            if (w != null && w.dir().equals(w.root().root) && !Files.isDirectory(w.root().root)) {
+                offline(w.root());
+            }
+        }
+        return changed;
+    }
+
+    /** Looks whether offline roots are back and online ones still there. */
+    private void checkRoots() {
+        for (RootState rs : roots) {
+            boolean there = Files.isDirectory(rs.root);
+            if (rs.online && !there) {
+                offline(rs);
+            } else if (!rs.online && there) {
+                rs.online = true;
+                rs.needsFull = true;
+                listener.changed(FolderChange.of(FolderChange.Kind.ONLINE, rs.source));
+            }
+        }
+    }
+
+    private void offline(RootState rs) {
+        if (!rs.online) {
+            return;
+        }
+        rs.online = false;
+        rs.pending.clear();
+        rs.retry.clear();
+        keys.entrySet().removeIf(e -> {
+            if (e.getValue().root() == rs) {
+                e.getKey().cancel();
+                return true;
+            }
+            return false;
+        });
+        listener.changed(new FolderChange(FolderChange.Kind.OFFLINE, rs.source, "",
+                "gone or not a folder (unmounted?); its notes are kept"));
+        writeQuietly(nb -> writeSources());
+    }
+
+    /** Registers {@code dir} (a folder under the root, as named) and the folders below it. */
+    private void register(RootState rs, Path dir) {
+        Path start = rs.real.resolve(rs.root.relativize(dir));
+        try {
+            Files.walkFileTree(start, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    if (!d.equals(start) && d.getFileName().toString().startsWith(".") || d.startsWith(notebookReal)) {
+                        return FileVisitResult.SKIP_SUBTREE; // hidden (not imported), or the notebook's own files
+                    }
+                    Path named = rs.root.resolve(rs.real.relativize(d));
+                    try {
+                        WatchKey k = d.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
+                                StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+                        keys.put(k, new Watched(rs, named));
+                    } catch (IOException e) {
+                        // e.g. the system's limit of watched folders: the periodic scans still see it
+                        listener.changed(new FolderChange(FolderChange.Kind.FAILED, FolderImporter.source(named), "",
+                                "cannot be watched (" + e.getMessage() + "); changes found by the next full scan"));
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path f, IOException exc) {
+                    return FileVisitResult.CONTINUE; // the scan says what cannot be read
+                }
+            });
+        } catch (IOException e) {
+            // gone meanwhile: the scan finds out
+        }
+    }
+
+    /**
+     * Scans a root: whole ({@code touched} null: registers its folders first) or the touched paths;
+     * writes the watched folders' file after it.
+     */
+    private void scan(RootState rs, List<Path> touched) {
+        if (!Files.isDirectory(rs.root)) {
+            offline(rs);
+            return;
+        }
+        if (touched == null) {
+            rs.needsFull = false;
+            rs.pending.clear();
+            try {
+                rs.real = rs.root.toRealPath();
+            } catch (IOException e) {
+                offline(rs);
+                return;
+            }
+            keys.entrySet().removeIf(e -> {
+                if (e.getValue().root() == rs) {
+                    e.getKey().cancel();
+                    return true;
+                }
+                return false;
+            });
+            register(rs, rs.root); // before the walk: what changes during it comes as events
+        }
+        Map<String, FolderChange> found = new LinkedHashMap<>();
+        ImportProgress[] result = new ImportProgress[1];
+        FolderImporter[] used = new FolderImporter[1];
+        boolean done;
+        try {
+            done = write(nb -> nb.withImporter(importer -> {
+                found.clear();
+                used[0] = importer;
+                importer.onChange(c -> {
+                    switch (c.kind()) {
+                        case SKIPPED, FAILED, BUSY -> {
+                            FolderChange before = rs.problems.get(c.path());
+                            found.put(c.path(), c);
+                            if (before == null || before.kind() != c.kind() || !before.reason().equals(c.reason())) {
+                                listener.changed(c); // told once, not at every scan
+                            }
+                        }
+                        default -> listener.changed(c);
+                    }
+                });
+                ImportListener progress = p -> {
+                    listener.progress(rs.source, p);
+                    return !stopping;
+                };
+                result[0] = touched == null ? importer.run(rs.root, progress)
+                        : importer.runPaths(rs.root, touched, progress);
+                // what the folder holds now
+                if (touched == null) {
+                    rs.problems.clear();
+                    rs.lastScan = Instant.now();
+                } else {
+                    for (Path t : touched) {
+                        String s = FolderImporter.source(t.toAbsolutePath().normalize());
+                        rs.problems.keySet().removeIf(k -> k.equals(s) || k.startsWith(s + "/"));
+                    }
+                }
+                rs.problems.putAll(found);
+                rs.notes = importer.notesUnderRoot();
+                writeSources();
+                return null;
+            }));
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            offline(rs);
+            return;
+        } catch (IOException | RuntimeException e) {
+            listener.scanFailed(rs.source, e);
+            if (touched == null) {
+                rs.needsFull = false; // tried again at the next rescan, not in a loop
+            } else {
+                rs.retry.addAll(touched);
+                rs.retryAt = System.nanoTime() + options.rescanEvery().toNanos() / 10;
+            }
+            return;
+        }
+        if (!done || used[0] == null) {
+            return; // stopped
+        }
+        List<Path> again = new ArrayList<>(used[0].busy());
+        again.addAll(used[0].deferred());
+        if (!again.isEmpty()) {
+            rs.retry.addAll(again);
+            rs.retryAt = System.nanoTime() + Math.max(options.quiet().toNanos(), TimeUnit.MILLISECONDS.toNanos(500));
+        }
+        if (touched == null && result[0] != null) {
+            ImportProgress p = result[0];
+            listener.changed(new FolderChange(FolderChange.Kind.SCANNED, rs.source, "", String.format(
+                    java.util.Locale.ROOT, "%d files: %d added, %d updated, %d renamed, %d deleted, %d unchanged,"
+                            + " %d skipped, %d failed", p.total(), p.added(), p.updated(), p.renamed(), p.deleted(),
+                    p.unchanged(), p.skipped(), p.failed())));
+        }
+    }
+
+    /**
+     * Runs {@code task} through the access, waiting while another process holds the notebook;
+     * false if stopped first.
+     */
+    private boolean write(Task task) throws IOException {
+        boolean told = false;
+        while (!stopping) {
+            try {
+                access.use(task);
+                return true;
+            } catch (IndexInUseException e) {
+                if (!told) {
+                    listener.notebookBusy(e.getMessage());
+                    told = true;
+                }
+                try {
+                    stop.await(options.retryBusy().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** {@link #write(Task)} for a task whose failure is only reported. */
+    private void writeQuietly(Task task) {
+        try {
+            write(task);
+        } catch (IOException | RuntimeException e) {
+            listener.scanFailed(directory.toString(), e);
+        }
+    }
+
+    /** Publishes the roots' state and writes it to the notebook's sources file (with the notebook held). */
+    private void writeSources() throws IOException {
+        publish();
+        Map<String, Sources.Root> all = new LinkedHashMap<>();
+        for (Sources.Root r : Sources.read(directory).roots()) {
+            all.put(r.path(), r);
+        }
+        for (Sources.Root r : snapshot) {
+            all.put(r.path(), r);
+        }
+        SourcesFile.write(directory, new ArrayList<>(all.values()));
+    }
+
+    private void publish() {
+        List<Sources.Root> out = new ArrayList<>(roots.size());
+        for (RootState rs : roots) {
+            int skipped = 0;
+            int failed = 0;
+            List<Problem> problems = new ArrayList<>();
+            for (FolderChange c : rs.problems.values()) {
+                boolean f = c.kind() != FolderChange.Kind.SKIPPED;
+                if (f) {
+                    failed++;
+                } else {
+                    skipped++;
+                }
+                if (problems.size() < ImportProgress.MAX_PROBLEMS) {
+                    String p = c.path().startsWith(rs.source + "/") ? c.path().substring(rs.source.length() + 1)
+                            : c.path();
+                    problems.add(new Problem(p, c.reason(), f));
+                }
+            }
+            out.add(new Sources.Root(rs.source, rs.online, rs.lastScan, rs.notes, skipped, failed, problems));
+        }
+        snapshot = List.copyOf(out);
+    }
+}

@@ -1,0 +1,247 @@
+package dev.pocketrag.retrieval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.pocketrag.embedder.Embedder;
+import dev.pocketrag.embedder.Embedders;
+import dev.pocketrag.index.IndexInUseException;
+import dev.pocketrag.index.Note;
+import dev.pocketrag.index.SearchFilter;
+import dev.pocketrag.retrieval.FolderChange.Kind;
+import dev.pocketrag.retrieval.internal.FolderImporter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The watcher on real folders, the real {@link java.nio.file.WatchService} and a real notebook:
+ * the index follows files created, edited, renamed and deleted; an unmounted root keeps its
+ * notes; the notebook is free between writes. Waits poll with a generous timeout; no timing is
+ * asserted.
+ */
+class FolderWatcherTest {
+    static Embedder embedder;
+    /** The longest wait for the watcher to catch up (a busy machine is slow; it is never this slow). */
+    static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+    Path dir;
+    Path notes;
+    TestEmbedders.Counting counting;
+    final List<FolderChange> told = new CopyOnWriteArrayList<>();
+    FolderWatcher watcher;
+
+    @BeforeAll
+    static void load() {
+        embedder = Embedders.miniLm();
+    }
+
+    @AfterAll
+    static void unload() {
+        embedder.close();
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dir = tmp.resolve("nb");
+        notes = Files.createDirectories(tmp.resolve("notes"));
+        counting = new TestEmbedders.Counting(embedder);
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+
+    static FolderWatcher.Options fast() {
+        return FolderWatcher.Options.defaults().withQuiet(Duration.ofMillis(300)).withRetryBusy(Duration.ofMillis(100))
+                .withRootCheckEvery(Duration.ofMillis(200));
+    }
+
+    void startWatching() throws IOException {
+        watcher = new FolderWatcher(dir, List.of(notes), fast(), FolderWatcher.reopening(dir, counting),
+                new FolderWatcher.Listener() {
+                    @Override
+                    public void changed(FolderChange change) {
+                        told.add(change);
+                    }
+
+                    @Override
+                    public void scanFailed(String root, Exception e) {
+                        told.add(new FolderChange(Kind.FAILED, root, "", e.toString()));
+                    }
+                });
+        watcher.start();
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + PATIENCE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("waited " + PATIENCE.toSeconds() + " s for: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    void awaitTold(Kind kind, Path file) throws InterruptedException {
+        String s = FolderImporter.source(file);
+        await(kind + " " + s + " (told so far: " + told + ")",
+                () -> told.stream().anyMatch(c -> c.kind() == kind && c.path().equals(s)));
+    }
+
+    long count(Kind kind) {
+        return told.stream().filter(c -> c.kind() == kind).count();
+    }
+
+    /** The notes as last committed, read without taking the notebook. */
+    List<Note> stored() throws IOException {
+        try (Notebook nb = Notebook.builder(dir).embedder(counting).readOnly().build()) {
+            return nb.list(SearchFilter.NONE, 0, 100);
+        }
+    }
+
+    Optional<Note> storedAt(Path file) throws IOException {
+        String s = FolderImporter.source(file);
+        return stored().stream().filter(n -> n.source().equals(s)).findFirst();
+    }
+
+    @Test
+    void the_index_follows_files_created_edited_renamed_and_deleted() throws Exception {
+        Path a = notes.resolve("a.md");
+        Files.writeString(a, "# Boiler\nThe boiler was serviced in March by Ana.\n");
+        startWatching();
+        await("the first scan", () -> count(Kind.SCANNED) == 1);
+        assertEquals(1, stored().size());
+
+        Path sub = Files.createDirectories(notes.resolve("trips"));
+        Path b = sub.resolve("b.md");
+        Files.writeString(b, "# Lisbon\nThe train to Lisbon leaves at 08:10 from platform 4.\n");
+        awaitTold(Kind.ADDED, b);
+        assertTrue(storedAt(b).isPresent(), "a file in a new folder is indexed");
+
+        Files.writeString(a, "# Boiler\nThe boiler was serviced in May by Rui.\n");
+        awaitTold(Kind.UPDATED, a);
+        assertTrue(storedAt(a).orElseThrow().body().contains("Rui"));
+
+        long embedded = counting.passages.get();
+        Path c = notes.resolve("lisbon-train.md");
+        Files.move(b, c);
+        awaitTold(Kind.RENAMED, c);
+        Note moved = storedAt(c).orElseThrow();
+        assertEquals(FolderImporter.noteId(b), moved.id(), "the renamed file keeps its note id");
+        assertEquals(embedded, counting.passages.get(), "and its vectors: nothing embedded");
+        assertEquals(0, count(Kind.DELETED), told::toString);
+
+        Files.writeString(c, "# Lisbon\nThe train to Lisbon leaves at 09:40 from platform 2.\n");
+        awaitTold(Kind.UPDATED, c);
+        assertEquals(FolderImporter.noteId(b), storedAt(c).orElseThrow().id(), "an edit updates the same note");
+
+        Files.delete(a);
+        awaitTold(Kind.DELETED, a);
+        assertEquals(List.of(FolderImporter.source(c)), stored().stream().map(Note::source).toList());
+
+        watcher.close();
+        try (Notebook nb = Notebook.builder(dir).embedder(counting).build()) {
+            ImportProgress p = nb.importFolder(notes, ImportListener.NONE);
+            assertEquals(0, p.added(), "a later import finds the renamed note by its path: " + p);
+            assertEquals(1, nb.stats().notes());
+        }
+    }
+
+    @Test
+    void the_notebook_is_free_between_writes_for_another_writer() throws Exception {
+        Files.writeString(notes.resolve("a.md"), "# A\nThe first note.\n");
+        startWatching();
+        await("the first scan", () -> count(Kind.SCANNED) == 1);
+        // another writer (as `pocketrag add` in another process would): it gets the notebook
+        Note added = null;
+        long end = System.nanoTime() + PATIENCE.toNanos();
+        while (added == null) {
+            try (Notebook nb = Notebook.builder(dir).embedder(counting).build()) {
+                added = nb.add(Note.of("Typed", "A note typed while the folder is watched.", List.of()));
+            } catch (IndexInUseException e) {
+                if (System.nanoTime() > end) {
+                    throw e;
+                }
+                Thread.sleep(20); // the watcher is writing just now
+            }
+        }
+        Path b = notes.resolve("b.md");
+        Files.writeString(b, "# B\nWritten after the other writer was done.\n");
+        awaitTold(Kind.ADDED, b);
+        String id = added.id();
+        assertTrue(stored().stream().anyMatch(n -> n.id().equals(id)), "the typed note stays");
+        assertEquals(3, stored().size());
+    }
+
+    @Test
+    void a_root_that_disappears_keeps_its_notes_is_shown_offline_and_comes_back() throws Exception {
+        Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
+        Files.createDirectories(notes.resolve("sub"));
+        Files.writeString(notes.resolve("sub/b.md"), "# B\nbeta\n");
+        startWatching();
+        await("the first scan", () -> count(Kind.SCANNED) == 1);
+        assertEquals(2, stored().size());
+
+        Path away = tmp.resolve("unmounted");
+        Files.move(notes, away); // the drive goes: the root itself is gone
+        awaitTold(Kind.OFFLINE, notes);
+        await("offline in the sources file", () -> Sources.read(dir).roots().size() == 1
+                && !Sources.read(dir).roots().get(0).online());
+        assertFalse(watcher.status().roots().get(0).online());
+        assertEquals(2, stored().size(), "its notes are kept");
+        assertEquals(0, count(Kind.DELETED), told::toString);
+
+        Files.move(away, notes);
+        awaitTold(Kind.ONLINE, notes);
+        await("the scan after it came back", () -> count(Kind.SCANNED) == 2);
+        assertEquals(0, count(Kind.DELETED), told::toString);
+        assertEquals(2, stored().size());
+        assertTrue(Sources.read(dir).roots().get(0).online());
+        assertEquals(2, Sources.read(dir).roots().get(0).notes());
+
+        watcher.close();
+        try (Notebook nb = Notebook.builder(dir).embedder(counting).build()) {
+            assertEquals(2, FolderWatcher.remove(nb, notes), "removing the root deletes its notes");
+            assertEquals(0, nb.stats().notes());
+        }
+        assertEquals(List.of(), Sources.read(dir).roots(), "and forgets it");
+    }
+
+    @Test
+    void skipped_files_are_recorded_with_why_and_told_once() throws Exception {
+        Files.write(notes.resolve("photo.md"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
+        Files.writeString(notes.resolve("ok.md"), "# ok\nfine\n");
+        startWatching();
+        await("the first scan", () -> count(Kind.SCANNED) == 1);
+        Sources.Root r = Sources.read(dir).roots().get(0);
+        assertEquals(1, r.skipped(), r::toString);
+        assertEquals(List.of(new ImportProgress.Problem("photo.md", "binary (NUL byte at offset 4)", false)),
+                r.problems());
+        assertEquals(1, r.notes());
+        assertTrue(r.lastScan() != null);
+
+        Files.writeString(notes.resolve("photo.md"), "# Photo\nnow a note\n");
+        awaitTold(Kind.ADDED, notes.resolve("photo.md"));
+        await("the problem gone", () -> Sources.read(dir).roots().get(0).skipped() == 0);
+        assertEquals(1, count(Kind.SKIPPED), told::toString);
+    }
+}

@@ -284,6 +284,14 @@ public final class FolderWatcher implements AutoCloseable {
         return deleted;
     }
 
+    /**
+     * How {@link Sources} and {@link FolderChange} name {@code path}: absolute, normalized, its
+     * bytes decoded as UTF-8 (a note's source).
+     */
+    public static String pathOf(Path path) {
+        return FolderImporter.source(path.toAbsolutePath().normalize());
+    }
+
     /** Stops watching; waits for a write under way to end. Idempotent. */
     @Override
     public void close() throws IOException {

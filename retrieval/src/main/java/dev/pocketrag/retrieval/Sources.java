@@ -63,6 +63,38 @@ public record Sources(List<Root> roots, String warning) {
         return SourcesFile.read(notebookDirectory);
     }
 
+    /**
+     * As JSON-ready maps ({@code stats --json}'s {@code "sources"}, {@code GET /v1/sources}):
+     * {@code {"roots": [{"path", "online", "last_scan" (ISO-8601 or null), "notes", "skipped",
+     * "failed", "problems": [{"path", "reason", "failed"}]}], "warning"}}.
+     */
+    public java.util.Map<String, Object> toMap() {
+        List<Object> rs = new java.util.ArrayList<>();
+        for (Root r : roots) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("path", r.path());
+            m.put("online", r.online());
+            m.put("last_scan", r.lastScan() == null ? null : r.lastScan().toString());
+            m.put("notes", r.notes());
+            m.put("skipped", r.skipped());
+            m.put("failed", r.failed());
+            List<Object> ps = new java.util.ArrayList<>();
+            for (Problem p : r.problems()) {
+                java.util.Map<String, Object> pm = new java.util.LinkedHashMap<>();
+                pm.put("path", p.path());
+                pm.put("reason", p.reason());
+                pm.put("failed", p.failed());
+                ps.add(pm);
+            }
+            m.put("problems", ps);
+            rs.add(m);
+        }
+        java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+        o.put("roots", rs);
+        o.put("warning", warning);
+        return o;
+    }
+
     /** The root with this path, if watched. */
     public java.util.Optional<Root> root(String path) {
         return roots.stream().filter(r -> r.path().equals(path)).findFirst();

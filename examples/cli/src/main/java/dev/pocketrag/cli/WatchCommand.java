@@ -96,17 +96,7 @@ final class WatchCommand implements Callable<Integer> {
         if (folders.isEmpty()) {
             throw new UserException("name the folders to watch (or --remove DIR)");
         }
-        Sources known = Sources.read(dir);
-        for (Path f : folders) {
-            if (!Files.isDirectory(f)
-                    && known.root(FolderWatcher.pathOf(f)).isEmpty()) {
-                throw new UserException((Files.exists(f) ? "not a folder: " : "folder not found: ") + f
-                        + " (only a folder watched before may be missing: it is watched as offline)");
-            }
-        }
-        if (!known.warning().isEmpty()) {
-            System.err.println("pocketrag watch: " + known.warning());
-        }
+        checkFolders(dir, folders, "");
         FolderWatcher.Options options;
         try {
             options = FolderWatcher.Options.defaults().withRescanEvery(rescanEvery).withQuiet(quiet);
@@ -127,7 +117,7 @@ final class WatchCommand implements Callable<Integer> {
             };
             FolderWatcher watcher;
             try {
-                watcher = new FolderWatcher(dir, folders, options, access, new Printer(out));
+                watcher = new FolderWatcher(dir, folders, options, access, new Printer(out, json));
             } catch (IllegalArgumentException ex) {
                 throw new UserException(ex.getMessage());
             }
@@ -160,17 +150,36 @@ final class WatchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Refuses a folder that is not there unless it was watched before (then it is offline); says
+     * a warning of the watched folders' file on stderr.
+     */
+    static void checkFolders(Path dir, List<Path> folders, String option) {
+        Sources known = Sources.read(dir);
+        for (Path f : folders) {
+            if (!Files.isDirectory(f) && known.root(FolderWatcher.pathOf(f)).isEmpty()) {
+                throw new UserException(option + (Files.exists(f) ? "not a folder: " : "folder not found: ") + f
+                        + " (only a folder watched before may be missing: it is watched as offline)");
+            }
+        }
+        if (!known.warning().isEmpty()) {
+            System.err.println("pocketrag: " + known.warning());
+        }
+    }
+
     private static synchronized void print(PrintWriter out, String line) {
         out.println(line);
         out.flush();
     }
 
     /** One line per change: {@code added   PATH}, or a JSON object. */
-    private final class Printer implements FolderWatcher.Listener {
+    static final class Printer implements FolderWatcher.Listener {
         private final PrintWriter out;
+        private final boolean json;
 
-        Printer(PrintWriter out) {
+        Printer(PrintWriter out, boolean json) {
             this.out = TerminalText.isTerminal() && !json ? TerminalText.forTerminal(out) : out;
+            this.json = json;
         }
 
         @Override

@@ -292,13 +292,22 @@ public final class FolderWatcher implements AutoCloseable {
         return FolderImporter.source(path.toAbsolutePath().normalize());
     }
 
+    /**
+     * Asks the watcher to stop, without waiting: a scan under way stops after the file it is on.
+     * For an owner that must first release what the watcher may be waiting for (a notebook
+     * session), then {@link #close()}.
+     */
+    public void stopSoon() throws IOException {
+        stopping = true;
+        stop.countDown();
+        watchService.close();
+    }
+
     /** Stops watching; waits for a write under way to end. Idempotent. */
     @Override
     public void close() throws IOException {
-        stopping = true;
-        stop.countDown();
         try {
-            watchService.close();
+            stopSoon();
         } finally {
             if (thread.isAlive() && Thread.currentThread() != thread) {
                 try {

@@ -175,6 +175,8 @@ public final class FolderWatcher implements AutoCloseable {
     private volatile boolean stopping;
     private volatile List<Sources.Root> snapshot = List.of();
     private final Path notebookReal;
+    /** What reading the sources file at the start said (a damaged file set aside), told first. */
+    private final String fileWarning;
 
     /** A watched folder: the root it belongs to and its path under the root as named. */
     private record Watched(RootState root, Path dir) {}
@@ -239,7 +241,9 @@ public final class FolderWatcher implements AutoCloseable {
         }
         this.notebookReal = real;
         Map<String, Sources.Root> known = new HashMap<>();
-        for (Sources.Root r : Sources.read(this.directory).roots()) {
+        Sources file = Sources.read(this.directory);
+        this.fileWarning = file.warning();
+        for (Sources.Root r : file.roots()) {
             known.put(r.path(), r);
         }
         for (Path a : named) {
@@ -327,6 +331,10 @@ public final class FolderWatcher implements AutoCloseable {
         long nextRootCheck = now;
         long lastEvent = 0;
         long firstPending = 0;
+        if (!fileWarning.isEmpty()) {
+            listener.changed(new FolderChange(FolderChange.Kind.FAILED, directory.resolve(SourcesFile.NAME).toString(),
+                    "", fileWarning));
+        }
         try {
             while (!stopping) {
                 now = System.nanoTime();

@@ -76,7 +76,11 @@ class FolderWatcherTest {
     }
 
     void startWatching() throws IOException {
-        watcher = new FolderWatcher(dir, List.of(notes), fast(), FolderWatcher.reopening(dir, counting),
+        startWatchingWith(fast());
+    }
+
+    void startWatchingWith(FolderWatcher.Options options) throws IOException {
+        watcher = new FolderWatcher(dir, List.of(notes), options, FolderWatcher.reopening(dir, counting),
                 new FolderWatcher.Listener() {
                     @Override
                     public void changed(FolderChange change) {
@@ -167,6 +171,26 @@ class FolderWatcherTest {
     }
 
     @Test
+    void a_file_written_in_pieces_is_read_once_when_it_is_done() throws Exception {
+        watcher = null;
+        startWatchingWith(fast().withQuiet(Duration.ofSeconds(1)));
+        await("the first scan", () -> count(Kind.SCANNED) == 1);
+        Path f = notes.resolve("download.txt");
+        try (var out = Files.newBufferedWriter(f)) {
+            for (int i = 0; i < 30; i++) { // a slow writer: a piece every 50 ms for 1.5 s
+                out.write("line " + i + " of a file arriving slowly\n");
+                out.flush();
+                Thread.sleep(50);
+            }
+            out.write("THE END\n");
+        }
+        awaitTold(Kind.ADDED, f);
+        Thread.sleep(1500); // time for a second, wrong import to show up if there were one
+        assertTrue(storedAt(f).orElseThrow().body().contains("THE END"), "imported whole");
+        assertEquals(0, count(Kind.UPDATED), "read once: " + told);
+    }
+
+    @Test
     void the_notebook_is_free_between_writes_for_another_writer() throws Exception {
         Files.writeString(notes.resolve("a.md"), "# A\nThe first note.\n");
         startWatching();
@@ -227,11 +251,17 @@ class FolderWatcherTest {
     }
 
     @Test
-    void skipped_files_are_recorded_with_why_and_told_once() throws Exception {
+    void skipped_files_are_recorded_with_why_and_told_once_and_a_damaged_sources_file_is_set_aside() throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(Sources.FILE_NAME), "not a sources file at all");
         Files.write(notes.resolve("photo.md"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
         Files.writeString(notes.resolve("ok.md"), "# ok\nfine\n");
         startWatching();
         await("the first scan", () -> count(Kind.SCANNED) == 1);
+        FolderChange damaged = told.stream().filter(c -> c.path().equals(dir.resolve(Sources.FILE_NAME).toAbsolutePath()
+                .toString())).findFirst().orElseThrow(() -> new AssertionError(told.toString()));
+        assertTrue(damaged.reason().contains("set aside as " + dir.toAbsolutePath().resolve(Sources.FILE_NAME)
+                + ".damaged-"), damaged::toString);
         Sources.Root r = Sources.read(dir).roots().get(0);
         assertEquals(1, r.skipped(), r::toString);
         assertEquals(List.of(new ImportProgress.Problem("photo.md", "binary (NUL byte at offset 4)", false)),

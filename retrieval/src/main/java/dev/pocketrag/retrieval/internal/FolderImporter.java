@@ -169,8 +169,10 @@ public final class FolderImporter {
     /** Files that changed while they were read: to read again later. */
     private final List<Path> busy = new ArrayList<>();
     private final List<Path> deferred = new ArrayList<>();
-    /** Changes of the files in the batch being embedded: told once they are written. */
+    /** Changes of the files in the batch being embedded: written with the batch. */
     private final List<FolderChange> batchChanges = new ArrayList<>();
+    /** Changes written but not committed yet: told once they are durable (and visible to others). */
+    private final List<FolderChange> uncommitted = new ArrayList<>();
     private Consumer<FolderChange> changes = c -> {};
     private Path root;
 
@@ -279,7 +281,7 @@ public final class FolderImporter {
             if (sinceCommit >= COMMIT_EVERY) {
                 flush(batch, fingerprints);
                 batchChunks = 0;
-                index.commit();
+                commit();
                 sinceCommit = 0;
             }
             if (!listener.onProgress(progress(display(file)))) {
@@ -296,10 +298,19 @@ public final class FolderImporter {
                 deferred.add(Path.of(s));
             }
         }
-        index.commit();
+        commit();
         ImportProgress end = progress("");
         listener.onProgress(end);
         return end;
+    }
+
+    /** Commits, then tells the changes it made durable. */
+    private void commit() throws IOException {
+        index.commit();
+        for (FolderChange c : uncommitted) {
+            changes.accept(c);
+        }
+        uncommitted.clear();
     }
 
     private static String prefix(String source) {
@@ -487,7 +498,7 @@ public final class FolderImporter {
                         index.put(new ChunkedNote(keep, s.chunks(), s.vectors(), fingerprint));
                     }
                     if (renamedFrom != null) {
-                        changes.accept(new FolderChange(FolderChange.Kind.RENAMED, source, renamedFrom, ""));
+                        uncommitted.add(new FolderChange(FolderChange.Kind.RENAMED, source, renamedFrom, ""));
                     } else {
                         unchanged++;
                     }
@@ -532,9 +543,7 @@ public final class FolderImporter {
         }
         batch.clear();
         fingerprints.clear();
-        for (FolderChange c : batchChanges) {
-            changes.accept(c);
-        }
+        uncommitted.addAll(batchChanges);
         batchChanges.clear();
     }
 
@@ -554,7 +563,7 @@ public final class FolderImporter {
             sources.sort(null);
             for (String s : sources) {
                 bySource.remove(s);
-                changes.accept(FolderChange.of(FolderChange.Kind.DELETED, s));
+                uncommitted.add(FolderChange.of(FolderChange.Kind.DELETED, s));
             }
         }
     }

@@ -423,6 +423,9 @@ public final class FolderWatcher implements AutoCloseable {
                 continue;
             }
             Path child = w.dir().resolve((Path) e.context());
+            if (ignored(e.kind(), child)) {
+                continue;
+            }
             w.root().pending.add(child);
             changed = true;
             if (e.kind() == StandardWatchEventKinds.ENTRY_CREATE
@@ -437,6 +440,20 @@ public final class FolderWatcher implements AutoCloseable {
             }
         }
         return changed;
+    }
+
+    /**
+     * Whether an event cannot change the notebook: a hidden name (an editor's swap file), or a
+     * file created or changed that an import does not read. A deletion counts (it may have been a
+     * folder).
+     */
+    private static boolean ignored(WatchEvent.Kind<?> kind, Path child) {
+        Path name = child.getFileName();
+        if (name == null || name.toString().startsWith(".")) {
+            return true;
+        }
+        return kind != StandardWatchEventKinds.ENTRY_DELETE && !FolderImporter.isNoteFile(child)
+                && !Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Looks whether offline roots are back and online ones still there. */

@@ -630,6 +630,10 @@ public final class Notebook implements AutoCloseable {
      * the one whole day its title names ({@code # Standup 3 March 2026}), else its file name's
      * ({@code status-2026-04-29.md}), else the file's time when first imported. Resumable: it
      * commits every few files, and a run after a crash carries on where the last commit left off.
+     * Notes are found by their file's path: a file moved within the folder (the same bytes under
+     * a new path, the old one gone) keeps its note's id and vectors ({@link ImportProgress#renamed()});
+     * a file that changes while it is read is not imported (counted as failed; its note kept).
+     * {@link FolderWatcher} keeps a notebook in sync with folders.
      *
      * @throws java.nio.file.NoSuchFileException if {@code folder} does not exist
      * @throws java.nio.file.NotDirectoryException if it is not a directory

@@ -37,14 +37,18 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * Imports a folder of note files into an index, incrementally and resumably.
+ * Imports a folder of note files into an index, incrementally and resumably: the whole folder
+ * ({@link #run}), or only the paths a watcher saw change ({@link #runPaths}).
  *
- * <p>Each file becomes the note with id {@code file:<first 24 hex digits of sha256(absolute
+ * <p>A new file becomes the note with id {@code file:<first 24 hex digits of sha256(absolute
  * path)>} and source = its absolute path, where the path is the bytes the file system holds (not
  * characters decoded in the JVM's locale, so the id is the same under {@code LC_ALL=C} and
  * {@code en_US.UTF-8}, and a name that is not valid UTF-8 still has one id; such bytes show as
- * U+FFFD in the source). A folder that is a symbolic link is followed: the ids stay those of the
- * path the user named. Links inside the folder are not followed.
+ * U+FFFD in the source). A stored note is found by its source, not by an id recomputed from the
+ * path: a renamed file keeps the id it was given under its first path, and a new file whose
+ * path's id is so taken gets the hash of its path and {@code "#1"} (then {@code "#2"}, ...). A
+ * folder that is a symbolic link is followed: the sources stay those of the path the user named.
+ * Links inside the folder are not followed.
  *
  * <p>The index itself is the import state: each note keeps the fingerprint {@value
  * #FINGERPRINT_VERSION} + sha-256 of its file's bytes, and a file whose bytes give the stored
@@ -53,10 +57,17 @@ import java.util.function.Function;
  * it is (re-)embedded and put. A note's {@code created} is the file's date ({@link NoteFiles#parse}:
  * front matter, else a date in the title, else one in the file name; one in the future is not
  * taken), else the stored note's {@code created}, else, for a new note, the file's modification
- * time; {@code updated} is the modification time (not before {@code created}). Notes whose source lies under the folder but
- * whose file is gone are deleted - never those under a folder that could not be read, which count
- * as failed. The importer commits every {@value #COMMIT_EVERY} files, so after a crash a new run
- * redoes at most those.
+ * time; {@code updated} is the modification time (not before {@code created}).
+ *
+ * <p>Notes whose source lies under the folder (or the touched paths) but whose file is gone are
+ * deleted - never those under a folder that could not be read, which count as failed - unless a
+ * new file in the same run has the bytes they had: that is a rename, and the note keeps its id,
+ * chunks and vectors, with the new source (embedded again only if its title, taken from the file
+ * name, changed). A file whose size or time changes while it is read, or that reads shorter than
+ * its size, is not imported ({@link #busy()}: being written; counted as failed, its note kept), and
+ * the run's deletions wait for it ({@link #deferred()}). The importer commits every {@value
+ * #COMMIT_EVERY} files, so after a crash a new run redoes at most those; the changes it tells
+ * ({@link #onChange}) are told once committed.
  */
 public final class FolderImporter {
     static final int COMMIT_EVERY = 16;
@@ -627,7 +638,8 @@ public final class FolderImporter {
         return files;
     }
 
-    private static boolean isNoteFile(Path file) {
+    /** Whether {@code file} is one an import reads: not hidden, with a note file's extension. */
+    public static boolean isNoteFile(Path file) {
         Path name = file.getFileName();
         return name != null && !name.toString().startsWith(".")
                 && NoteFiles.EXTENSIONS.contains(NoteFiles.extension(file));

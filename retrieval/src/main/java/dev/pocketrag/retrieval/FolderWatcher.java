@@ -188,6 +188,10 @@ public final class FolderWatcher implements AutoCloseable {
         Path real;
         boolean online = true;
         boolean needsFull = true;
+        /** The full scan due is only the periodic one: skipped when no file looks changed. */
+        boolean periodic;
+        /** Note files under the root at the last full scan -> size and modification time. */
+        Map<Path, String> seen;
         Instant lastScan;
         int notes;
         /** Source -> the change that made it a problem (SKIPPED, FAILED or BUSY). */
@@ -344,6 +348,7 @@ public final class FolderWatcher implements AutoCloseable {
                 }
                 if (now - nextRescan >= 0) {
                     for (RootState rs : roots) {
+                        rs.periodic = !rs.needsFull;
                         rs.needsFull = true;
                     }
                     nextRescan = now + options.rescanEvery().toNanos();
@@ -420,6 +425,7 @@ public final class FolderWatcher implements AutoCloseable {
             }
             if (e.kind() == StandardWatchEventKinds.OVERFLOW) {
                 w.root().needsFull = true; // events were lost
+                w.root().periodic = false;
                 continue;
             }
             Path child = w.dir().resolve((Path) e.context());
@@ -465,6 +471,7 @@ public final class FolderWatcher implements AutoCloseable {
             } else if (!rs.online && there) {
                 rs.online = true;
                 rs.needsFull = true;
+                rs.periodic = false;
                 listener.changed(FolderChange.of(FolderChange.Kind.ONLINE, rs.source));
             }
         }
@@ -532,6 +539,21 @@ public final class FolderWatcher implements AutoCloseable {
             offline(rs);
             return;
         }
+        Map<Path, String> looked = null;
+        if (touched == null) {
+            looked = look(rs);
+            boolean periodic = rs.periodic;
+            rs.periodic = false;
+            if (periodic && looked != null && looked.equals(rs.seen) && rs.problems.values().stream()
+                    .allMatch(c -> c.kind() == FolderChange.Kind.SKIPPED)) {
+                // no file added, gone or touched since the last full scan, none to retry: the
+                // notebook is not even opened
+                rs.needsFull = false;
+                rs.lastScan = Instant.now();
+                publish();
+                return;
+            }
+        }
         if (touched == null) {
             rs.needsFull = false;
             rs.pending.clear();
@@ -550,6 +572,7 @@ public final class FolderWatcher implements AutoCloseable {
             });
             register(rs, rs.root); // before the walk: what changes during it comes as events
         }
+        Map<Path, String> lookedFinal = looked;
         Map<String, FolderChange> found = new LinkedHashMap<>();
         ImportProgress[] result = new ImportProgress[1];
         FolderImporter[] used = new FolderImporter[1];
@@ -588,6 +611,11 @@ public final class FolderWatcher implements AutoCloseable {
                 }
                 rs.problems.putAll(found);
                 rs.notes = importer.notesUnderRoot();
+                if (touched == null) {
+                    rs.seen = lookedFinal;
+                } else {
+                    rs.seen = null; // changed since: the next periodic scan imports
+                }
                 writeSources();
                 return null;
             }));
@@ -620,6 +648,47 @@ public final class FolderWatcher implements AutoCloseable {
                             + " %d skipped, %d failed", p.total(), p.added(), p.updated(), p.renamed(), p.deleted(),
                     p.unchanged(), p.skipped(), p.failed())));
         }
+    }
+
+    /**
+     * The note files under a root (as named) with their size and modification time, walked as an
+     * import walks (hidden folders and the notebook's own skipped); null if the walk failed.
+     */
+    private Map<Path, String> look(RootState rs) {
+        Map<Path, String> out = new HashMap<>();
+        Path start;
+        try {
+            start = rs.root.toRealPath();
+        } catch (IOException e) {
+            return null;
+        }
+        try {
+            Files.walkFileTree(start, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                    return !d.equals(start) && d.getFileName().toString().startsWith(".") || d.startsWith(notebookReal)
+                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile() && FolderImporter.isNoteFile(f)) {
+                        out.put(rs.root.resolve(start.relativize(f)), attrs.size() + ":" + attrs.lastModifiedTime().to(
+                                TimeUnit.NANOSECONDS));
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path f, IOException exc) {
+                    out.put(rs.root.resolve(start.relativize(f)), "unreadable");
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            return null;
+        }
+        return out;
     }
 
     /**

@@ -191,6 +191,30 @@ class FolderWatcherTest {
     }
 
     @Test
+    void a_periodic_rescan_that_finds_nothing_changed_does_not_open_the_notebook() throws Exception {
+        Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
+        java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+        FolderWatcher.Access real = FolderWatcher.reopening(dir, counting);
+        watcher = new FolderWatcher(dir, List.of(notes), fast().withRescanEvery(Duration.ofMillis(200)), task -> {
+            opened.incrementAndGet();
+            real.use(task);
+        }, told::add);
+        watcher.start();
+        await("the first scan", () -> count(Kind.SCANNED) == 1);
+        java.time.Instant first = watcher.status().roots().get(0).lastScan();
+        await("two periodic rescans", () -> {
+            java.time.Instant t = watcher.status().roots().get(0).lastScan();
+            return t != null && t.isAfter(first.plusMillis(400));
+        });
+        assertEquals(1, opened.get(), "only the first scan opened the notebook");
+        Path b = notes.resolve("b.md");
+        Files.writeString(b, "# B\nbeta\n");
+        awaitTold(Kind.ADDED, b);
+        await("the rescan after a change", () -> count(Kind.SCANNED) == 2);
+        assertEquals(2, stored().size());
+    }
+
+    @Test
     void the_notebook_is_free_between_writes_for_another_writer() throws Exception {
         Files.writeString(notes.resolve("a.md"), "# A\nThe first note.\n");
         startWatching();

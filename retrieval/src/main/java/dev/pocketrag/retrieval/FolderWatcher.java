@@ -329,89 +329,104 @@ public final class FolderWatcher implements AutoCloseable {
 
     // ---- the watcher's thread
 
+    // when things are due, on the watcher's thread (System.nanoTime())
+    private long nextRescan;
+    private long nextRootCheck;
+    private long lastEvent;
+    private long firstPending;
+
     private void loop() {
         long now = System.nanoTime();
-        long nextRescan = now + options.rescanEvery().toNanos();
-        long nextRootCheck = now;
-        long lastEvent = 0;
-        long firstPending = 0;
+        nextRescan = now + options.rescanEvery().toNanos();
+        nextRootCheck = now;
         if (!fileWarning.isEmpty()) {
             listener.changed(new FolderChange(FolderChange.Kind.FAILED, directory.resolve(SourcesFile.NAME).toString(),
                     "", fileWarning));
         }
         try {
             while (!stopping) {
-                now = System.nanoTime();
-                if (now - nextRootCheck >= 0) {
-                    checkRoots();
-                    nextRootCheck = now + options.rootCheckEvery().toNanos();
-                }
-                if (now - nextRescan >= 0) {
-                    for (RootState rs : roots) {
-                        rs.periodic = !rs.needsFull;
-                        rs.needsFull = true;
-                    }
-                    nextRescan = now + options.rescanEvery().toNanos();
-                }
-                for (RootState rs : roots) {
-                    if (stopping) {
-                        return;
-                    }
-                    if (rs.online && rs.needsFull) {
-                        scan(rs, null);
-                    }
-                }
-                now = System.nanoTime();
-                boolean anyPending = false;
-                for (RootState rs : roots) {
-                    if (!rs.retry.isEmpty() && now - rs.retryAt >= 0) {
-                        rs.pending.addAll(rs.retry);
-                        rs.retry.clear();
-                        lastEvent = now - options.quiet().toNanos(); // read them now
-                    }
-                    anyPending |= !rs.pending.isEmpty();
-                }
-                if (anyPending && (now - lastEvent >= options.quiet().toNanos()
-                        || now - firstPending >= MAX_DEBOUNCE_NANOS)) {
-                    for (RootState rs : roots) {
-                        if (stopping) {
-                            return;
-                        }
-                        if (!rs.pending.isEmpty() && rs.online) {
-                            List<Path> touched = new ArrayList<>(rs.pending);
-                            rs.pending.clear();
-                            scan(rs, touched);
-                        }
-                    }
-                    anyPending = false;
-                }
-                // wait for events, or the next thing due
-                now = System.nanoTime();
-                long due = Math.min(nextRescan, nextRootCheck);
-                if (anyPending) {
-                    due = Math.min(due, lastEvent + options.quiet().toNanos());
-                }
-                for (RootState rs : roots) {
-                    if (!rs.retry.isEmpty()) {
-                        due = Math.min(due, rs.retryAt);
-                    }
-                }
-                long waitMillis = Math.max(10, TimeUnit.NANOSECONDS.toMillis(due - now));
-                WatchKey key = watchService.poll(waitMillis, TimeUnit.MILLISECONDS);
-                while (key != null) {
-                    long t = System.nanoTime();
-                    boolean wasPending = roots.stream().anyMatch(r -> !r.pending.isEmpty());
-                    if (handle(key)) {
-                        if (!wasPending) {
-                            firstPending = t;
-                        }
-                        lastEvent = t;
-                    }
-                    key = watchService.poll();
+                try {
+                    step();
+                } catch (ClosedWatchServiceException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // a bug or a file system gone strange: said, and the watcher goes on after a pause
+                    listener.scanFailed(directory.toString(), e);
+                    stop.await(1, TimeUnit.SECONDS);
                 }
             }
         } catch (ClosedWatchServiceException | InterruptedException e) {
             // stopped
+        }
+    }
+
+    /** Does what is due (root checks, scans, debounced changes), then waits for events. */
+    private void step() throws InterruptedException {
+        long now = System.nanoTime();
+        if (now - nextRootCheck >= 0) {
+            checkRoots();
+            nextRootCheck = now + options.rootCheckEvery().toNanos();
+        }
+        if (now - nextRescan >= 0) {
+            for (RootState rs : roots) {
+                rs.periodic = !rs.needsFull;
+                rs.needsFull = true;
+            }
+            nextRescan = now + options.rescanEvery().toNanos();
+        }
+        for (RootState rs : roots) {
+            if (stopping) {
+                return;
+            }
+            if (rs.online && rs.needsFull) {
+                scan(rs, null);
+            }
+        }
+        now = System.nanoTime();
+        boolean anyPending = false;
+        for (RootState rs : roots) {
+            if (!rs.retry.isEmpty() && now - rs.retryAt >= 0) {
+                rs.pending.addAll(rs.retry);
+                rs.retry.clear();
+                lastEvent = now - options.quiet().toNanos(); // read them now
+            }
+            anyPending |= !rs.pending.isEmpty();
+        }
+        if (anyPending && (now - lastEvent >= options.quiet().toNanos() || now - firstPending >= MAX_DEBOUNCE_NANOS)) {
+            for (RootState rs : roots) {
+                if (stopping) {
+                    return;
+                }
+                if (!rs.pending.isEmpty() && rs.online) {
+                    List<Path> touched = new ArrayList<>(rs.pending);
+                    rs.pending.clear();
+                    scan(rs, touched);
+                }
+            }
+            anyPending = false;
+        }
+        // wait for events, or the next thing due
+        now = System.nanoTime();
+        long due = Math.min(nextRescan - now, nextRootCheck - now);
+        if (anyPending) {
+            due = Math.min(due, lastEvent + options.quiet().toNanos() - now);
+        }
+        for (RootState rs : roots) {
+            if (!rs.retry.isEmpty()) {
+                due = Math.min(due, rs.retryAt - now);
+            }
+        }
+        WatchKey key = watchService.poll(Math.max(10, TimeUnit.NANOSECONDS.toMillis(due)), TimeUnit.MILLISECONDS);
+        while (key != null) {
+            long t = System.nanoTime();
+            boolean wasPending = roots.stream().anyMatch(r -> !r.pending.isEmpty());
+            if (handle(key)) {
+                if (!wasPending) {
+                    firstPending = t;
+                }
+                lastEvent = t;
+            }
+            key = watchService.poll();
         }
     }
 

@@ -827,6 +827,10 @@ final class MainWindow extends JFrame implements Host {
         return statusBar.statusLabel();
     }
 
+    JLabel watchLabel() {
+        return statusBar.watchLabel();
+    }
+
     String lastError() {
         return lastError;
     }

@@ -190,6 +190,8 @@ public final class FolderWatcher implements AutoCloseable {
         boolean needsFull = true;
         /** The full scan due is only the periodic one: skipped when no file looks changed. */
         boolean periodic;
+        /** Offline because it was found empty while it had notes (a mount point left behind). */
+        boolean offlineEmpty;
         /** Note files under the root at the last full scan -> size and modification time. */
         Map<Path, String> seen;
         Instant lastScan;
@@ -483,8 +485,13 @@ public final class FolderWatcher implements AutoCloseable {
             boolean there = Files.isDirectory(rs.root);
             if (rs.online && !there) {
                 offline(rs);
-            } else if (!rs.online && there) {
+            } else if (!rs.online && there && rs.offlineEmpty) {
+                Map<Path, String> now = look(rs);
+                there = now != null && !now.isEmpty(); // back when its files are
+            }
+            if (!rs.online && there) {
                 rs.online = true;
+                rs.offlineEmpty = false;
                 rs.needsFull = true;
                 rs.periodic = false;
                 listener.changed(FolderChange.of(FolderChange.Kind.ONLINE, rs.source));
@@ -493,6 +500,10 @@ public final class FolderWatcher implements AutoCloseable {
     }
 
     private void offline(RootState rs) {
+        offline(rs, "gone or not a folder (unmounted?); its notes are kept");
+    }
+
+    private void offline(RootState rs, String why) {
         if (!rs.online) {
             return;
         }
@@ -506,8 +517,7 @@ public final class FolderWatcher implements AutoCloseable {
             }
             return false;
         });
-        listener.changed(new FolderChange(FolderChange.Kind.OFFLINE, rs.source, "",
-                "gone or not a folder (unmounted?); its notes are kept"));
+        listener.changed(new FolderChange(FolderChange.Kind.OFFLINE, rs.source, "", why));
         writeQuietly(nb -> writeSources());
     }
 
@@ -559,6 +569,7 @@ public final class FolderWatcher implements AutoCloseable {
             looked = look(rs);
             boolean periodic = rs.periodic;
             rs.periodic = false;
+
             if (periodic && looked != null && looked.equals(rs.seen) && rs.problems.values().stream()
                     .allMatch(c -> c.kind() == FolderChange.Kind.SKIPPED)) {
                 // no file added, gone or touched since the last full scan, none to retry: the
@@ -612,7 +623,7 @@ public final class FolderWatcher implements AutoCloseable {
                     listener.progress(rs.source, p);
                     return !stopping;
                 };
-                result[0] = touched == null ? importer.run(rs.root, progress)
+                result[0] = touched == null ? importer.refuseEmpty().run(rs.root, progress)
                         : importer.runPaths(rs.root, touched, progress);
                 // what the folder holds now
                 if (touched == null) {
@@ -634,6 +645,13 @@ public final class FolderWatcher implements AutoCloseable {
                 writeSources();
                 return null;
             }));
+        } catch (FolderImporter.EmptyFolderException e) {
+            // no file at all where there were notes: the mount point of a drive not mounted (or
+            // every file deleted while nothing watched); nothing is deleted
+            rs.offlineEmpty = true;
+            offline(rs, "empty while it had " + e.notes() + " notes (a drive not mounted?); its notes are kept"
+                    + " until its files are back, or `watch --remove` forgets it");
+            return;
         } catch (NoSuchFileException | NotDirectoryException e) {
             offline(rs);
             return;

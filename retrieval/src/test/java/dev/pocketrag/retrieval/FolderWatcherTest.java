@@ -275,6 +275,35 @@ class FolderWatcherTest {
     }
 
     @Test
+    void a_root_found_empty_while_it_had_notes_is_offline_not_emptied() throws Exception {
+        Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
+        Files.writeString(notes.resolve("b.md"), "# B\nbeta\n");
+        startWatching();
+        await("the first scan", () -> count(Kind.SCANNED) == 1);
+        watcher.close();
+        Files.delete(dir.resolve(Sources.FILE_NAME)); // the notes count: from the notebook, not this file
+        // the drive is not mounted at the next start: its mount point is an empty folder
+        Path away = Files.createDirectories(tmp.resolve("drive"));
+        Files.move(notes.resolve("a.md"), away.resolve("a.md"));
+        Files.move(notes.resolve("b.md"), away.resolve("b.md"));
+        told.clear();
+        startWatching();
+        awaitTold(Kind.OFFLINE, notes);
+        assertTrue(told.stream().anyMatch(c -> c.kind() == Kind.OFFLINE && c.reason().startsWith("empty while it had 2"
+                + " notes")), told::toString);
+        assertEquals(2, stored().size(), "nothing deleted");
+        assertEquals(0, count(Kind.DELETED));
+
+        Files.move(away.resolve("a.md"), notes.resolve("a.md")); // mounted again
+        Files.move(away.resolve("b.md"), notes.resolve("b.md"));
+        awaitTold(Kind.ONLINE, notes);
+        await("the scan after it came back", () -> count(Kind.SCANNED) == 1);
+        assertEquals(0, count(Kind.DELETED), told::toString);
+        assertEquals(0, count(Kind.ADDED), told::toString);
+        assertEquals(2, stored().size());
+    }
+
+    @Test
     void skipped_files_are_recorded_with_why_and_told_once_and_a_damaged_sources_file_is_set_aside() throws Exception {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(Sources.FILE_NAME), "not a sources file at all");

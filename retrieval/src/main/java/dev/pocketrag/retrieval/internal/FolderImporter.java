@@ -187,6 +187,34 @@ public final class FolderImporter {
     private Consumer<FolderChange> changes = c -> {};
     private Path root;
 
+    private boolean refuseEmpty;
+
+    /**
+     * Makes a whole-folder run that finds no file at all (and no folder it could not read) while
+     * notes of files under the folder are stored throw {@link EmptyFolderException} before changing
+     * anything: for a watcher, whose folder may be the empty mount point of a drive not mounted.
+     */
+    public FolderImporter refuseEmpty() {
+        this.refuseEmpty = true;
+        return this;
+    }
+
+    /** A folder found empty where notes of its files are stored (see {@link #refuseEmpty()}). */
+    public static final class EmptyFolderException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int notes;
+
+        EmptyFolderException(Path folder, int notes) {
+            super("folder " + folder + " is empty while " + notes + " notes of its files are stored");
+            this.notes = notes;
+        }
+
+        /** The notes of its files that are stored. */
+        public int notes() {
+            return notes;
+        }
+    }
+
     /** Tells {@code listener} of every added, updated, renamed, deleted, skipped, failed and busy file. */
     public FolderImporter onChange(Consumer<FolderChange> listener) {
         this.changes = java.util.Objects.requireNonNull(listener, "listener");
@@ -268,6 +296,10 @@ public final class FolderImporter {
             files = new ArrayList<>(found);
         }
         loadStored(rootPrefix, scope);
+        if (refuseEmpty && touched == null && files.isEmpty() && unreadFolders.isEmpty() && failed == 0
+                && !bySource.isEmpty()) {
+            throw new EmptyFolderException(root, bySource.size());
+        }
         total = files.size();
         if (!listener.onProgress(progress(""))) {
             return progress("");

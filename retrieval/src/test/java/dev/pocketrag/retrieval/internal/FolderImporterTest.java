@@ -391,6 +391,19 @@ class FolderImporterTest {
     }
 
     @Test
+    void an_emptied_folder_is_refused_by_a_watcher_and_emptied_by_an_import() throws Exception {
+        Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
+        importFolder();
+        Files.delete(notes.resolve("a.md"));
+        FolderImporter.EmptyFolderException e = org.junit.jupiter.api.Assertions.assertThrows(
+                FolderImporter.EmptyFolderException.class, () -> importer().refuseEmpty().run(notes, ImportListener.NONE));
+        assertEquals(1, e.notes());
+        assertEquals(1, index.stats().notes(), "nothing deleted");
+        assertEquals(1, importFolder().deleted(), "import deletes the notes of files deleted under a folder that is there");
+        assertEquals(0, index.stats().notes());
+    }
+
+    @Test
     void a_missing_folder_deletes_nothing() throws Exception {
         Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
         importFolder();

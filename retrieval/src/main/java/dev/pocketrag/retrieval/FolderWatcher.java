@@ -569,7 +569,6 @@ public final class FolderWatcher implements AutoCloseable {
             looked = look(rs);
             boolean periodic = rs.periodic;
             rs.periodic = false;
-
             if (periodic && looked != null && looked.equals(rs.seen) && rs.problems.values().stream()
                     .allMatch(c -> c.kind() == FolderChange.Kind.SKIPPED)) {
                 // no file added, gone or touched since the last full scan, none to retry: the

@@ -87,8 +87,9 @@ final class WatchCommand implements Callable<Integer> {
             try (Notebook nb = notebook.open(config)) {
                 for (Path f : remove) {
                     int n = FolderWatcher.remove(nb, f);
-                    print(out, json ? Json.of(Map.of("event", "removed", "path", FolderWatcher.pathOf(f), "notes_deleted", n)) : "removed  " + f.toAbsolutePath().normalize() + " ("
-                            + n + " notes deleted)");
+                    print(out, json ? Json.of(object("event", "removed", "path", FolderWatcher.pathOf(f),
+                            "notes_deleted", n)) : "removed  " + f.toAbsolutePath().normalize() + " (" + n
+                            + " notes deleted)");
                 }
             }
             return 0;
@@ -167,6 +168,15 @@ final class WatchCommand implements Callable<Integer> {
         }
     }
 
+    /** A JSON object with its keys in this order. */
+    private static Map<String, Object> object(Object... keysAndValues) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            o.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return o;
+    }
+
     private static synchronized void print(PrintWriter out, String line) {
         out.println(line);
         out.flush();
@@ -210,7 +220,7 @@ final class WatchCommand implements Callable<Integer> {
         @Override
         public void notebookBusy(String message) {
             if (json) {
-                print(out, Json.of(Map.of("event", "waiting", "reason", message)));
+                print(out, Json.of(object("event", "waiting", "reason", message)));
             } else {
                 print(out, "waiting  " + message + " (trying again)");
             }
@@ -220,7 +230,7 @@ final class WatchCommand implements Callable<Integer> {
         public void scanFailed(String root, Exception e) {
             String m = e.getMessage() == null ? e.toString() : e.getMessage();
             if (json) {
-                print(out, Json.of(Map.of("event", "error", "path", root, "reason", m)));
+                print(out, Json.of(object("event", "error", "path", root, "reason", m)));
             } else {
                 print(out, "error    " + root + ": " + m + " (tried again later)");
             }

@@ -241,6 +241,29 @@ class FolderWatcherTest {
     }
 
     @Test
+    void a_moved_folder_keeps_its_notes_and_is_watched_at_its_new_place() throws Exception {
+        Path sub = Files.createDirectories(notes.resolve("trips"));
+        Files.writeString(sub.resolve("lisbon.md"), "# Lisbon\nThe train leaves at 08:10.\n");
+        Files.writeString(sub.resolve("porto.md"), "# Porto\nThe hotel is near the river.\n");
+        startWatching();
+        await("the first scan", () -> count(Kind.SCANNED) == 1);
+        String lisbonId = storedAt(sub.resolve("lisbon.md")).orElseThrow().id();
+        long embedded = counting.passages.get();
+
+        Path moved = notes.resolve("travel");
+        Files.move(sub, moved);
+        await("two renames", () -> count(Kind.RENAMED) == 2);
+        assertEquals(embedded, counting.passages.get(), "nothing embedded again");
+        assertEquals(lisbonId, storedAt(moved.resolve("lisbon.md")).orElseThrow().id());
+        assertEquals(0, count(Kind.DELETED), told::toString);
+
+        Files.writeString(moved.resolve("lisbon.md"), "# Lisbon\nThe train leaves at 09:40.\n");
+        awaitTold(Kind.UPDATED, moved.resolve("lisbon.md")); // its new folder is watched
+        assertEquals(lisbonId, storedAt(moved.resolve("lisbon.md")).orElseThrow().id());
+        assertEquals(2, stored().size());
+    }
+
+    @Test
     void a_root_that_disappears_keeps_its_notes_is_shown_offline_and_comes_back() throws Exception {
         Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
         Files.createDirectories(notes.resolve("sub"));

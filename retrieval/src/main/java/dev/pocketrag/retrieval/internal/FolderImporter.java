@@ -468,9 +468,7 @@ public final class FolderImporter {
                     || !after.lastModifiedTime().equals(before.lastModifiedTime())) {
                 // two looks disagree: a program is writing it; a half file is never imported
                 busy.add(file);
-                failed++;
-                changes.accept(new FolderChange(FolderChange.Kind.BUSY, source(file), "",
-                        "changing while read (being written); tried again later"));
+                problem(file, FolderChange.Kind.BUSY, "changing while read (being written); tried again later");
                 return null;
             }
         } catch (NoSuchFileException e) {
@@ -695,13 +693,18 @@ public final class FolderImporter {
     }
 
     private void problem(Path path, boolean isFailure, String reason) {
+        problem(path, isFailure ? FolderChange.Kind.FAILED : FolderChange.Kind.SKIPPED, reason);
+    }
+
+    /** A file skipped, failed or busy (counted as failed), told and listed. */
+    private void problem(Path path, FolderChange.Kind kind, String reason) {
+        boolean isFailure = kind != FolderChange.Kind.SKIPPED;
         if (isFailure) {
             failed++;
         } else {
             skipped++;
         }
-        changes.accept(new FolderChange(isFailure ? FolderChange.Kind.FAILED : FolderChange.Kind.SKIPPED, source(path),
-                "", reason));
+        changes.accept(new FolderChange(kind, source(path), "", reason));
         if (problems.size() < ImportProgress.MAX_PROBLEMS) {
             String p = display(path);
             problems.add(new Problem(Files.isDirectory(path) && !p.endsWith("/") ? p + "/" : p, reason, isFailure));

@@ -379,6 +379,9 @@ class FolderImporterTest {
         });
         ImportProgress p = busy.run(notes, ImportListener.NONE);
         assertEquals(List.of(a), busy.busy());
+        assertEquals(List.of(new ImportProgress.Problem("a.md", "changing while read (being written); tried again later",
+                true)), p.problems());
+        assertEquals(1, p.failed(), p::toString);
         assertEquals(0, p.updated(), p::toString);
         assertFalse(index.get(FolderImporter.noteId(a)).orElseThrow().body().contains("sentence"), "the old note stays");
         assertEquals(0, p.deleted(), "deletions wait for the busy file (it may be a moved one)");

@@ -100,13 +100,17 @@ public final class FolderWatcher implements AutoCloseable {
      * @param quiet how long nothing may change before the changed paths are read (the debounce)
      * @param retryBusy how long to wait before trying a notebook held by another process again
      * @param rootCheckEvery how often offline folders are looked for (and online ones checked)
+     * @param holdAtMost how long one scan keeps the notebook before it commits, lets go for a
+     *     moment (so others can write) and carries on (a first import of a large folder)
      */
-    public record Options(Duration rescanEvery, Duration quiet, Duration retryBusy, Duration rootCheckEvery) {
+    public record Options(Duration rescanEvery, Duration quiet, Duration retryBusy, Duration rootCheckEvery,
+            Duration holdAtMost) {
         public Options {
             positive(rescanEvery, "rescanEvery");
             positive(quiet, "quiet");
             positive(retryBusy, "retryBusy");
             positive(rootCheckEvery, "rootCheckEvery");
+            positive(holdAtMost, "holdAtMost");
         }
 
         private static void positive(Duration d, String name) {
@@ -116,26 +120,34 @@ public final class FolderWatcher implements AutoCloseable {
             }
         }
 
-        /** Scan whole every 10 minutes, read changes after 1.5 s of quiet, retry a busy notebook every 2 s. */
+        /**
+         * Scan whole every 10 minutes, read changes after 1.5 s of quiet, retry a busy notebook
+         * every 2 s, look for offline folders every 5 s, hold the notebook at most about 5 s at a
+         * time.
+         */
         public static Options defaults() {
             return new Options(Duration.ofMinutes(10), Duration.ofMillis(1500), Duration.ofSeconds(2),
-                    Duration.ofSeconds(5));
+                    Duration.ofSeconds(5), Duration.ofSeconds(5));
         }
 
         public Options withRescanEvery(Duration d) {
-            return new Options(d, quiet, retryBusy, rootCheckEvery);
+            return new Options(d, quiet, retryBusy, rootCheckEvery, holdAtMost);
         }
 
         public Options withQuiet(Duration d) {
-            return new Options(rescanEvery, d, retryBusy, rootCheckEvery);
+            return new Options(rescanEvery, d, retryBusy, rootCheckEvery, holdAtMost);
         }
 
         public Options withRetryBusy(Duration d) {
-            return new Options(rescanEvery, quiet, d, rootCheckEvery);
+            return new Options(rescanEvery, quiet, d, rootCheckEvery, holdAtMost);
         }
 
         public Options withRootCheckEvery(Duration d) {
-            return new Options(rescanEvery, quiet, retryBusy, d);
+            return new Options(rescanEvery, quiet, retryBusy, d, holdAtMost);
+        }
+
+        public Options withHoldAtMost(Duration d) {
+            return new Options(rescanEvery, quiet, retryBusy, rootCheckEvery, d);
         }
     }
 
@@ -159,6 +171,9 @@ public final class FolderWatcher implements AutoCloseable {
         Objects.requireNonNull(notebook, "notebook");
         return task -> task.run(notebook);
     }
+
+    /** How long a scan that held the notebook {@link Options#holdAtMost()} leaves it free before it goes on. */
+    private static final long LET_GO_MILLIS = 300;
 
     /** Longest wait for events to stop before changed paths are read anyway (a long copy). */
     private static final long MAX_DEBOUNCE_NANOS = TimeUnit.SECONDS.toNanos(30);
@@ -192,6 +207,8 @@ public final class FolderWatcher implements AutoCloseable {
         boolean periodic;
         /** Offline because it was found empty while it had notes (a mount point left behind). */
         boolean offlineEmpty;
+        /** The counts of the parts of a full scan done so far (it let go of the notebook between). */
+        ImportProgress carried;
         /** Note files under the root at the last full scan -> size and modification time. */
         Map<Path, String> seen;
         Instant lastScan;
@@ -598,6 +615,7 @@ public final class FolderWatcher implements AutoCloseable {
             register(rs, rs.root); // before the walk: what changes during it comes as events
         }
         Map<Path, String> lookedFinal = looked;
+        boolean[] letGo = {false};
         Map<String, FolderChange> found = new LinkedHashMap<>();
         ImportProgress[] result = new ImportProgress[1];
         FolderImporter[] used = new FolderImporter[1];
@@ -618,12 +636,28 @@ public final class FolderWatcher implements AutoCloseable {
                         default -> listener.changed(c);
                     }
                 });
+                long held = System.nanoTime();
                 ImportListener progress = p -> {
                     listener.progress(rs.source, p);
-                    return !stopping;
+                    if (stopping) {
+                        return false;
+                    }
+                    if (p.done() < p.total() && System.nanoTime() - held > options.holdAtMost().toNanos()
+                            && p.added() + p.updated() + p.renamed() > 0) {
+                        letGo[0] = true; // long enough: commit, let others in, carry on (each part embeds something)
+                        return false;
+                    }
+                    return true;
                 };
                 result[0] = touched == null ? importer.refuseEmpty().run(rs.root, progress)
                         : importer.runPaths(rs.root, touched, progress);
+                if (letGo[0]) {
+                    // a part done and committed: the problems met so far stand; the rest follows
+                    rs.problems.putAll(found);
+                    rs.notes = importer.notesUnderRoot();
+                    publish();
+                    return null;
+                }
                 // what the folder holds now
                 if (touched == null) {
                     rs.problems.clear();
@@ -667,6 +701,23 @@ public final class FolderWatcher implements AutoCloseable {
         if (!done || used[0] == null) {
             return; // stopped
         }
+        if (letGo[0]) {
+            ImportProgress p = result[0];
+            if (touched == null) {
+                rs.needsFull = true; // carries on: what is done is unchanged now, and quick to pass
+                rs.periodic = false;
+                rs.carried = rs.carried == null ? p : sum(rs.carried, p);
+            } else {
+                rs.pending.addAll(touched);
+                lastEvent = System.nanoTime() - options.quiet().toNanos();
+            }
+            try {
+                stop.await(LET_GO_MILLIS, TimeUnit.MILLISECONDS); // the notebook is free meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
         List<Path> again = new ArrayList<>(used[0].busy());
         again.addAll(used[0].deferred());
         if (!again.isEmpty()) {
@@ -674,12 +725,20 @@ public final class FolderWatcher implements AutoCloseable {
             rs.retryAt = System.nanoTime() + Math.max(options.quiet().toNanos(), TimeUnit.MILLISECONDS.toNanos(500));
         }
         if (touched == null && result[0] != null) {
-            ImportProgress p = result[0];
+            ImportProgress p = rs.carried == null ? result[0] : sum(rs.carried, result[0]);
+            rs.carried = null;
             listener.changed(new FolderChange(FolderChange.Kind.SCANNED, rs.source, "", String.format(
                     java.util.Locale.ROOT, "%d files: %d added, %d updated, %d renamed, %d deleted, %d unchanged,"
                             + " %d skipped, %d failed", p.total(), p.added(), p.updated(), p.renamed(), p.deleted(),
                     p.unchanged(), p.skipped(), p.failed())));
         }
+    }
+
+    /** The counts of a scan done in parts: its last part's totals, the changes of all. */
+    private static ImportProgress sum(ImportProgress a, ImportProgress b) {
+        return new ImportProgress(b.total(), b.done(), a.added() + b.added(), a.updated() + b.updated(),
+                a.renamed() + b.renamed(), b.unchanged() - a.added() - a.updated() - a.renamed(),
+                a.deleted() + b.deleted(), b.skipped(), b.failed(), a.chunks() + b.chunks(), "", b.problems());
     }
 
     /**

@@ -215,6 +215,27 @@ class FolderWatcherTest {
     }
 
     @Test
+    void a_long_first_scan_lets_go_of_the_notebook_between_parts_and_counts_them_all() throws Exception {
+        for (int i = 0; i < 6; i++) {
+            Files.writeString(notes.resolve("n" + i + ".md"), "# Note " + i + "\nThe text of note number " + i + ".\n");
+        }
+        java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+        FolderWatcher.Access real = FolderWatcher.reopening(dir, counting);
+        watcher = new FolderWatcher(dir, List.of(notes), fast().withHoldAtMost(Duration.ofNanos(1)), task -> {
+            opened.incrementAndGet();
+            real.use(task);
+        }, told::add);
+        watcher.start();
+        await("the first scan", () -> count(Kind.SCANNED) == 1);
+        assertTrue(opened.get() >= 6, "one part per embedded file: " + opened.get());
+        FolderChange scanned = told.stream().filter(c -> c.kind() == Kind.SCANNED).findFirst().orElseThrow();
+        assertTrue(scanned.reason().startsWith("6 files: 6 added, 0 updated, 0 renamed, 0 deleted, 0 unchanged"),
+                scanned::toString);
+        assertEquals(6, count(Kind.ADDED));
+        assertEquals(6, stored().size());
+    }
+
+    @Test
     void the_notebook_is_free_between_writes_for_another_writer() throws Exception {
         Files.writeString(notes.resolve("a.md"), "# A\nThe first note.\n");
         startWatching();

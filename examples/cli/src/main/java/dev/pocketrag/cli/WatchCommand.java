@@ -109,7 +109,7 @@ final class WatchCommand implements Callable<Integer> {
             FolderWatcher.Access access = task -> {
                 try (Notebook nb = Notebook.builder(dir).embedder(e).build()) {
                     try {
-                        nb.describeHolder("pocketrag watch (it writes for a moment and lets go: try again)");
+                        nb.describeHolder(NotebookOptions.WATCH_HOLDER);
                     } catch (IOException ignored) {
                         // others then say less about who holds it
                     }

@@ -88,6 +88,27 @@ class WatchCommandTest {
     }
 
     @Test
+    void a_command_that_writes_waits_while_watch_holds_the_notebook_and_not_for_others() throws Exception {
+        Path dir = tmp.resolve("nb");
+        dev.pocketrag.retrieval.Notebook held = dev.pocketrag.retrieval.Notebook.open(dir);
+        held.describeHolder(NotebookOptions.WATCH_HOLDER); // as a watch writing just now
+        CompletableFuture<CliRun> add = CompletableFuture.supplyAsync(() -> CliRun.of("add", "--dir", dir.toString(),
+                "--title", "Typed", "--", "A note typed while watch writes."));
+        Thread.sleep(1000);
+        assertTrue(!add.isDone(), () -> "add waited: " + add.join());
+        held.close(); // watch lets go
+        CliRun r = add.get(120, TimeUnit.SECONDS);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertTrue(r.err().contains("`pocketrag watch` is writing to the notebook; waiting for it to let go"), r::toString);
+
+        try (dev.pocketrag.retrieval.Notebook other = dev.pocketrag.retrieval.Notebook.open(dir)) {
+            other.describeHolder("pocketrag import (wait until it is done, or stop it)");
+            CliRun refused = CliRun.of("add", "--dir", dir.toString(), "--", "another");
+            assertEquals(2, refused.exitCode(), refused::toString); // another holder: an error at once
+        }
+    }
+
+    @Test
     void a_folder_never_watched_must_exist_and_durations_must_be_positive() throws Exception {
         Path dir = tmp.resolve("nb");
         CliRun missing = CliRun.of("watch", "--dir", dir.toString(), tmp.resolve("nope").toString());

@@ -93,7 +93,8 @@ final class WatchBench {
                     changes::add)) {
                 w.start();
                 await(changes, FolderChange.Kind.SCANNED, "");
-                System.out.printf(Locale.ROOT, "first scan: %d files imported in %.1f s%n", files, holds.getLast() / 1e9);
+                System.out.printf(Locale.ROOT, "first scan: %d files imported in %d parts, the notebook held %.1f s%n",
+                        files, holds.size(), holds.stream().mapToLong(Long::longValue).sum() / 1e9);
                 String source = FolderWatcher.pathOf(edited);
                 for (int i = 0; i < edits; i++) {
                     holds.clear();

@@ -126,7 +126,7 @@ public final class Notebook implements AutoCloseable {
                     chosen = choose(b, NoteIndex.recorded(path), directory);
                     IndexOptions io = IndexOptions.of(model(chosen.embedder())).withVectorFormat(b.vectorFormat);
                     try {
-                        idx = b.readOnly ? NoteIndex.openReadOnly(path, io) : NoteIndex.open(path, io);
+                        idx = b.readOnly ? NoteIndex.openReadOnly(path, io) : openWaiting(path, io, b);
                     } catch (IOException e) {
                         if (attempt < MAX_OPEN_ATTEMPTS && !IndexLayout.currentName(directory).equals(name)) {
                             chosen.closeIfOwned(); // switched while we opened: the folder may be going
@@ -179,6 +179,29 @@ public final class Notebook implements AutoCloseable {
         this.chatModel = b.chatModel;
         this.ownsChatModel = b.ownsChatModel;
         this.index = idx;
+    }
+
+    /**
+     * Opens the index for writing; while another holder has it and the builder's {@link
+     * Builder#waitWhileHeld} says to wait, tries again every 100 ms (until its time is up).
+     */
+    private static NoteIndex openWaiting(Path path, IndexOptions io, Builder b) throws IOException {
+        long deadline = b.waitAtMost == null ? 0 : System.nanoTime() + b.waitAtMost.toNanos();
+        while (true) {
+            try {
+                return NoteIndex.open(path, io);
+            } catch (dev.pocketrag.index.IndexInUseException e) {
+                if (b.waitWhile == null || System.nanoTime() - deadline > 0 || !b.waitWhile.test(e)) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** An embedder, and whether the notebook made it (and closes it). */
@@ -330,6 +353,8 @@ public final class Notebook implements AutoCloseable {
         private VectorFormat vectorFormat = VectorFormat.INT8;
         private NoteIndex index;
         private boolean readOnly;
+        private java.util.function.Predicate<dev.pocketrag.index.IndexInUseException> waitWhile;
+        private java.time.Duration waitAtMost;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -433,6 +458,19 @@ public final class Notebook implements AutoCloseable {
         /** How vectors are stored (default int8 HNSW). */
         public Builder vectorFormat(VectorFormat f) {
             this.vectorFormat = Objects.requireNonNull(f, "vectorFormat");
+            return this;
+        }
+
+        /**
+         * When another holder has the notebook, waits (trying again every 100 ms, for at most
+         * {@code atMost}) as long as {@code keepWaiting} says so for the error it would give (say,
+         * while its {@link dev.pocketrag.index.IndexInUseException#holder() holder} is a process
+         * that lets go after each write); it may tell the user it waits. Default: no waiting.
+         */
+        public Builder waitWhileHeld(java.util.function.Predicate<dev.pocketrag.index.IndexInUseException> keepWaiting,
+                java.time.Duration atMost) {
+            this.waitWhile = Objects.requireNonNull(keepWaiting, "keepWaiting");
+            this.waitAtMost = Objects.requireNonNull(atMost, "atMost");
             return this;
         }
 

@@ -49,39 +49,20 @@ final class NotebookOptions {
      * s. Any other holder is an error at once.
      */
     Notebook buildWaitingForWatch(Notebook.Builder b) throws IOException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(WAIT_FOR_WATCH_SECONDS);
-        Embedder e = null;
-        boolean said = false;
-        while (true) {
-            try {
-                return b.build();
-            } catch (dev.pocketrag.index.IndexInUseException busy) {
-                if (busy.holder() == null || !busy.holder().contains(WATCH_HOLDER) || System.nanoTime() > deadline) {
-                    if (e != null) {
-                        e.close();
-                    }
-                    throw busy;
-                }
-                if (e == null) {
-                    e = b.resolveEmbedder(); // made once, not at every try
-                    b.embedder(e, true);
-                }
-                if (!said) {
-                    java.io.PrintWriter err = command == null ? new java.io.PrintWriter(System.err, true)
-                            : command.commandLine().getErr();
-                    err.println("pocketrag: `pocketrag watch` is writing to the notebook; waiting for it to let go");
-                    err.flush();
-                    said = true;
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    e.close();
-                    throw busy;
-                }
+        boolean[] said = {false};
+        return b.waitWhileHeld(busy -> {
+            if (busy.holder() == null || !busy.holder().contains(WATCH_HOLDER)) {
+                return false;
             }
-        }
+            if (!said[0]) {
+                java.io.PrintWriter err = command == null ? new java.io.PrintWriter(System.err, true)
+                        : command.commandLine().getErr();
+                err.println("pocketrag: `pocketrag watch` is writing to the notebook; waiting for it to let go");
+                err.flush();
+                said[0] = true;
+            }
+            return true;
+        }, java.time.Duration.ofSeconds(WAIT_FOR_WATCH_SECONDS)).build();
     }
 
     /**

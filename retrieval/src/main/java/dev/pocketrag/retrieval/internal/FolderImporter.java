@@ -280,11 +280,11 @@ public final class FolderImporter {
                 if (a.equals(root)) {
                     found.addAll(listFiles(root));
                     scope.add(rootPrefix);
-                } else if (Files.isDirectory(a)) {
-                    found.addAll(listFiles(a));
+                } else if (Files.isDirectory(a, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    found.addAll(listFiles(a)); // links inside the folder are not followed, as in a walk
                     scope.add(prefix(s));
                     scope.add(s);
-                } else if (Files.isRegularFile(a) && isNoteFile(a)) {
+                } else if (Files.isRegularFile(a, java.nio.file.LinkOption.NOFOLLOW_LINKS) && isNoteFile(a)) {
                     found.add(a);
                     seen.add(s);
                     scope.add(s);

@@ -28,6 +28,7 @@ public final class Main {
         BENCHMARKS.put("ask", AskBench::run);
         BENCHMARKS.put("startup", StartupBench::run);
         BENCHMARKS.put("followups", FollowupsBench::run);
+        BENCHMARKS.put("watch", WatchBench::run);
     }
 
     public static void main(String[] args) throws Exception {

@@ -10,17 +10,20 @@ import java.util.Objects;
  * @param done files handled so far (added, updated, unchanged, skipped or failed)
  * @param added new notes
  * @param updated changed files re-indexed
+ * @param renamed files found under a new path with the bytes of a note whose file was gone: the
+ *     note kept its id (and its vectors, unless its title came from the file name)
  * @param unchanged files whose content had not changed (not embedded again)
  * @param deleted notes removed because their file is gone
  * @param skipped files skipped because they are empty, binary, not valid UTF-8 text or too large,
  *     and documents that are encrypted, damaged, without a text layer or over a bound
- * @param failed files and folders that could not be read (their notes are kept)
+ * @param failed files and folders that could not be read, and files that changed while they were
+ *     read (their notes are kept)
  * @param chunks chunks embedded so far
  * @param current the file being handled, empty at the end
  * @param problems what was skipped or failed and why, in the order met; at most
  *     {@value #MAX_PROBLEMS} (the counts above count them all)
  */
-public record ImportProgress(int total, int done, int added, int updated, int unchanged, int deleted,
+public record ImportProgress(int total, int done, int added, int updated, int renamed, int unchanged, int deleted,
         int skipped, int failed, long chunks, String current, List<Problem> problems) {
 
     /** The most problems kept in {@link #problems()}. */

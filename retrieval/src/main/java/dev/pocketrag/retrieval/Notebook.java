@@ -127,7 +127,7 @@ public final class Notebook implements AutoCloseable {
                     chosen = choose(b, NoteIndex.recorded(path), directory);
                     IndexOptions io = IndexOptions.of(model(chosen.embedder())).withVectorFormat(b.vectorFormat);
                     try {
-                        idx = b.readOnly ? NoteIndex.openReadOnly(path, io) : NoteIndex.open(path, io);
+                        idx = b.readOnly ? NoteIndex.openReadOnly(path, io) : openWaiting(path, io, b);
                     } catch (IOException e) {
                         if (attempt < MAX_OPEN_ATTEMPTS && !IndexLayout.currentName(directory).equals(name)) {
                             chosen.closeIfOwned(); // switched while we opened: the folder may be going
@@ -180,6 +180,29 @@ public final class Notebook implements AutoCloseable {
         this.chatModel = b.chatModel;
         this.ownsChatModel = b.ownsChatModel;
         this.index = idx;
+    }
+
+    /**
+     * Opens the index for writing; while another holder has it and the builder's {@link
+     * Builder#waitWhileHeld} says to wait, tries again every 100 ms (until its time is up).
+     */
+    private static NoteIndex openWaiting(Path path, IndexOptions io, Builder b) throws IOException {
+        long deadline = b.waitAtMost == null ? 0 : System.nanoTime() + b.waitAtMost.toNanos();
+        while (true) {
+            try {
+                return NoteIndex.open(path, io);
+            } catch (dev.pocketrag.index.IndexInUseException e) {
+                if (b.waitWhile == null || System.nanoTime() - deadline > 0 || !b.waitWhile.test(e)) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** An embedder, and whether the notebook made it (and closes it). */
@@ -337,6 +360,8 @@ public final class Notebook implements AutoCloseable {
         private VectorFormat vectorFormat = VectorFormat.INT8;
         private NoteIndex index;
         private boolean readOnly;
+        private java.util.function.Predicate<dev.pocketrag.index.IndexInUseException> waitWhile;
+        private java.time.Duration waitAtMost;
 
         private Builder(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
@@ -440,6 +465,19 @@ public final class Notebook implements AutoCloseable {
         /** How vectors are stored (default int8 HNSW). */
         public Builder vectorFormat(VectorFormat f) {
             this.vectorFormat = Objects.requireNonNull(f, "vectorFormat");
+            return this;
+        }
+
+        /**
+         * When another holder has the notebook, waits (trying again every 100 ms, for at most
+         * {@code atMost}) as long as {@code keepWaiting} says so for the error it would give (say,
+         * while its {@link dev.pocketrag.index.IndexInUseException#holder() holder} is a process
+         * that lets go after each write); it may tell the user it waits. Default: no waiting.
+         */
+        public Builder waitWhileHeld(java.util.function.Predicate<dev.pocketrag.index.IndexInUseException> keepWaiting,
+                java.time.Duration atMost) {
+            this.waitWhile = Objects.requireNonNull(keepWaiting, "keepWaiting");
+            this.waitAtMost = Objects.requireNonNull(atMost, "atMost");
             return this;
         }
 
@@ -643,12 +681,56 @@ public final class Notebook implements AutoCloseable {
      * the one whole day its title names ({@code # Standup 3 March 2026}), else its file name's
      * ({@code status-2026-04-29.md}), else the file's time when first imported. Resumable: it
      * commits every few files, and a run after a crash carries on where the last commit left off.
+     * Notes are found by their file's path: a file moved within the folder (the same bytes under
+     * a new path, the old one gone) keeps its note's id and vectors ({@link ImportProgress#renamed()});
+     * a file that changes while it is read is not imported (counted as failed; its note kept).
+     * {@link FolderWatcher} keeps a notebook in sync with folders.
      *
      * @throws java.nio.file.NoSuchFileException if {@code folder} does not exist
      * @throws java.nio.file.NotDirectoryException if it is not a directory
      */
     public ImportProgress importFolder(Path folder, ImportListener listener) throws IOException {
         return shared(() -> new FolderImporter(index, this::chunkAndEmbed).run(folder, listener));
+    }
+
+    /** Work with a folder importer on the notebook's index. */
+    @FunctionalInterface
+    interface ImporterWork<T> {
+        T run(FolderImporter importer) throws IOException;
+    }
+
+    /** Runs {@code work} with a new importer on this notebook's index (for {@link FolderWatcher}). */
+    <T> T withImporter(ImporterWork<T> work) throws IOException {
+        return shared(() -> work.run(new FolderImporter(index, this::chunkAndEmbed)));
+    }
+
+    /**
+     * Deletes the notes imported from files under {@code folder} (ids {@code file:...}, source
+     * under it), durable when this returns; how many.
+     */
+    int deleteFileNotesUnder(Path folder) throws IOException {
+        String s = FolderImporter.source(folder);
+        String prefix = s.endsWith("/") ? s : s + "/";
+        return shared(() -> {
+            List<String> ids = new ArrayList<>();
+            final int page = 1000;
+            for (int offset = 0; ; offset += page) {
+                List<Note> notes = index.list(SearchFilter.NONE, offset, page);
+                for (Note n : notes) {
+                    if (n.id().startsWith("file:") && n.source().startsWith(prefix)) {
+                        ids.add(n.id());
+                    }
+                }
+                if (notes.size() < page) {
+                    break;
+                }
+            }
+            if (!ids.isEmpty()) {
+                index.deleteAll(ids);
+                index.commit();
+            }
+            return ids.size();
+        });
     }
 
     /**

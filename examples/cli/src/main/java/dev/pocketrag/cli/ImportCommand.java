@@ -91,9 +91,10 @@ final class ImportCommand implements Callable<Integer> {
 
     static String summary(ImportProgress p, double seconds) {
         return String.format(Locale.ROOT,
-                "%d files: %d added, %d updated, %d unchanged, %d deleted, %d skipped, %d failed; "
+                "%d files: %d added, %d updated, %s%d unchanged, %d deleted, %d skipped, %d failed; "
                         + "%d notes embedded (%d chunks) in %.1f s",
-                p.total(), p.added(), p.updated(), p.unchanged(), p.deleted(), p.skipped(), p.failed(),
+                p.total(), p.added(), p.updated(), p.renamed() > 0 ? p.renamed() + " renamed, " : "", p.unchanged(),
+                p.deleted(), p.skipped(), p.failed(),
                 p.embedded(), p.chunks(), seconds);
     }
 

@@ -33,7 +33,36 @@ final class NotebookOptions {
      * use is told this command holds it.
      */
     Notebook open(Settings config, ChatModel model, String embedder) throws IOException {
-        return described(Notebook.builder(directory(config)).embedder(embedder).chatModel(model, true).build());
+        return described(buildWaitingForWatch(Notebook.builder(directory(config)).embedder(embedder)
+                .chatModel(model, true)));
+    }
+
+    /** What {@code pocketrag watch} says holds the notebook (it lets go after each write). */
+    static final String WATCH_HOLDER = "pocketrag watch (it writes for a moment and lets go; commands that write"
+            + " wait for it)";
+    /** How long a command that writes waits for {@code pocketrag watch} to let go of the notebook. */
+    static final long WAIT_FOR_WATCH_SECONDS = 120;
+
+    /**
+     * Builds the notebook; while {@code pocketrag watch} holds it (it writes for a moment at a
+     * time), says so once on stderr and tries again, for at most {@value #WAIT_FOR_WATCH_SECONDS}
+     * s. Any other holder is an error at once.
+     */
+    Notebook buildWaitingForWatch(Notebook.Builder b) throws IOException {
+        boolean[] said = {false};
+        return b.waitWhileHeld(busy -> {
+            if (busy.holder() == null || !busy.holder().contains(WATCH_HOLDER)) {
+                return false;
+            }
+            if (!said[0]) {
+                java.io.PrintWriter err = command == null ? new java.io.PrintWriter(System.err, true)
+                        : command.commandLine().getErr();
+                err.println("pocketrag: `pocketrag watch` is writing to the notebook; waiting for it to let go");
+                err.flush();
+                said[0] = true;
+            }
+            return true;
+        }, java.time.Duration.ofSeconds(WAIT_FOR_WATCH_SECONDS)).build();
     }
 
     /**
@@ -75,8 +104,8 @@ final class NotebookOptions {
      * opens.
      */
     Notebook openToEmbed(Settings config, ChatModel model, String embedder) throws IOException {
-        return described(Notebook.builder(directory(config)).embedder(embedder).loadEmbedderInBackground()
-                .chatModel(model, true).build());
+        return described(buildWaitingForWatch(Notebook.builder(directory(config)).embedder(embedder)
+                .loadEmbedderInBackground().chatModel(model, true)));
     }
 
     /** Loads a chat model (or returns {@code null}: none); may throw what loading a model throws. */

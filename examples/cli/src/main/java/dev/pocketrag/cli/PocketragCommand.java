@@ -28,6 +28,7 @@ public final class PocketragCommand implements Runnable {
             "demo", DemoCommand.class,
             "add", AddCommand.class,
             "import", ImportCommand.class,
+            "watch", WatchCommand.class,
             "reindex", ReindexCommand.class,
             "search", SearchCommand.class,
             "ask", AskCommand.class,

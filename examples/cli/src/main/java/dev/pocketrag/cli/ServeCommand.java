@@ -3,6 +3,7 @@ package dev.pocketrag.cli;
 import dev.pocketrag.retrieval.Settings;
 
 import dev.pocketrag.chat.ChatModel;
+import dev.pocketrag.retrieval.FolderWatcher;
 import dev.pocketrag.retrieval.Notebook;
 import dev.pocketrag.server.PocketragServer;
 import java.io.IOException;
@@ -59,6 +60,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "MCP clients at /mcp can only search, ask and read: no add_note tool.")
     boolean readOnly;
 
+    @Option(names = "--watch", paramLabel = "DIR",
+            description = "Keep the notebook in sync with this folder while serving, as `pocketrag watch` does"
+                    + " (repeatable; changes are printed, GET /v1/sources shows each folder's state).")
+    java.util.List<java.nio.file.Path> watch = new java.util.ArrayList<>();
+
+    @Option(names = "--rescan-every", paramLabel = "DURATION", defaultValue = "10m",
+            converter = WatchCommand.DurationConverter.class,
+            description = "With --watch: how often every folder is scanned whole (default: ${DEFAULT-VALUE}).")
+    java.time.Duration rescanEvery;
+
     @Spec
     CommandSpec spec;
 
@@ -88,6 +99,9 @@ final class ServeCommand implements Callable<Integer> {
             key = null;
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (!watch.isEmpty()) {
+            WatchCommand.checkFolders(notebook.directory(config), watch, "--watch: ");
+        }
         ChatModel model = modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE));
         try {
             serve(config, model, key, out);
@@ -127,8 +141,17 @@ final class ServeCommand implements Callable<Integer> {
                 }
                 out.println("Ctrl-C to stop.");
                 out.flush();
-                started = server.uri();
-                stop.await();
+                try (FolderWatcher watcher = watch.isEmpty() ? null : new FolderWatcher(nb.directory(), watch,
+                        FolderWatcher.Options.defaults().withRescanEvery(rescanEvery), FolderWatcher.holding(nb),
+                        new WatchCommand.Printer(out, false))) {
+                    if (watcher != null) {
+                        watcher.start();
+                    }
+                    started = server.uri();
+                    stop.await();
+                } catch (IllegalArgumentException e) {
+                    throw new UserException("--watch: " + e.getMessage());
+                }
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);

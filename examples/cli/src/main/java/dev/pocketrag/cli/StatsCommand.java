@@ -5,6 +5,7 @@ import dev.pocketrag.retrieval.Settings;
 import dev.pocketrag.index.IndexStats;
 import dev.pocketrag.index.RecordedModel;
 import dev.pocketrag.retrieval.Notebook;
+import dev.pocketrag.retrieval.Sources;
 import dev.pocketrag.server.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -56,6 +57,8 @@ final class StatsCommand implements Callable<Integer> {
         o.put("recipe", recipe);
         o.put("vector_format", s.vectorFormat().name().toLowerCase(Locale.ROOT));
         o.put("reindex_unfinished", unfinished.map(ReindexCommand::model).orElse(null));
+        Sources sources = Sources.read(notebook.directory(config));
+        o.put("sources", sources.toMap());
         if (json) {
             out.println(Json.of(o));
         } else {
@@ -64,9 +67,31 @@ final class StatsCommand implements Callable<Integer> {
                     s.modelId(), s.dimension(), o.get("vector_format"), recipe);
             unfinished.ifPresent(u -> out.printf(Locale.ROOT, "reindex     unfinished, to %s: `pocketrag reindex --embedder %s`"
                     + " carries on%n", ReindexCommand.name(u), ReindexCommand.name(u)));
+            printSources(out, sources);
         }
         return 0;
     }
+
+    /** The watched folders: one line each, then up to {@value #PROBLEMS_SHOWN} of their problems. */
+    static void printSources(PrintWriter out, Sources sources) {
+        if (!sources.warning().isEmpty()) {
+            out.printf(Locale.ROOT, "watched     %s%n", sources.warning());
+        }
+        for (Sources.Root r : sources.roots()) {
+            out.printf(Locale.ROOT, "watched     %s  %s, %d notes, %d skipped, %d failed, %s%n", r.path(),
+                    r.online() ? "online" : "OFFLINE (notes kept; `pocketrag watch --remove` forgets it)", r.notes(),
+                    r.skipped(), r.failed(), r.lastScan() == null ? "never scanned" : "scanned " + r.lastScan());
+            r.problems().stream().limit(PROBLEMS_SHOWN).forEach(p -> out.printf(Locale.ROOT, "              %s %s: %s%n",
+                    p.failed() ? "failed " : "skipped", p.path(), p.reason()));
+            int more = r.skipped() + r.failed() - (int) Math.min(PROBLEMS_SHOWN, r.problems().size());
+            if (more > 0) {
+                out.printf(Locale.ROOT, "              ... %d more (stats --json lists up to %d)%n", more,
+                        dev.pocketrag.retrieval.ImportProgress.MAX_PROBLEMS);
+            }
+        }
+    }
+
+    static final int PROBLEMS_SHOWN = 5;
 
     static String human(long bytes) {
         if (bytes < 1024) {

@@ -502,6 +502,51 @@ class LauncherIT {
                 "the same note id whatever the locale: " + again);
     }
 
+    /**
+     * {@code pocketrag watch} in its own process: another process adds a note while it runs (the
+     * notebook is held only while watch writes), a new file is indexed, and SIGTERM (what Ctrl-C
+     * and a service manager send) stops it cleanly.
+     */
+    @Test
+    @Order(14)
+    void watch_lets_another_process_add_while_it_runs_and_stops_on_sigterm(@TempDir Path tmp) throws Exception {
+        Path nb = tmp.resolve("nb");
+        Path notes = Files.createDirectories(tmp.resolve("notes"));
+        Files.writeString(notes.resolve("a.md"), "# Boiler\nThe boiler was serviced in March.\n");
+        ProcessBuilder pb = launcher(Map.of(), "watch", "--json", "--quiet-for", "300ms", "--dir", nb.toString(),
+                notes.toString());
+        Path out = Files.createTempFile(home, "watch-out", ".txt");
+        Path err = Files.createTempFile(home, "watch-err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        try {
+            awaitOutput(p, out, err, "\"event\":\"scanned\"");
+            Run add = pocketrag("add", "--dir", nb.toString(), "--title", "Typed", "--",
+                    "A note typed while the folder is watched.");
+            assertEquals(0, add.exit(), add::toString);
+            Path b = notes.resolve("b.md");
+            Files.writeString(b, "# Train\nThe train leaves at 08:10.\n");
+            awaitOutput(p, out, err, "\"event\":\"added\",\"path\":\"" + b.toAbsolutePath() + "\"");
+        } finally {
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "watch stopped on SIGTERM");
+        }
+        Run stats = pocketrag("stats", "--json", "--dir", nb.toString());
+        JsonObject o = JsonParser.parseString(stats.out()).getAsJsonObject();
+        assertEquals(3, o.get("notes").getAsInt(), stats::toString);
+        assertEquals(2, o.getAsJsonObject("sources").getAsJsonArray("roots").get(0).getAsJsonObject().get("notes")
+                .getAsInt(), stats::toString);
+    }
+
+    private static void awaitOutput(Process p, Path out, Path err, String expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.readString(out).contains(expected) && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(Files.readString(out).contains(expected), () -> "no " + expected + " from watch: "
+                + readQuietly(out) + readQuietly(err));
+    }
+
     private static String readQuietly(Path p) {
         try {
             return Files.readString(p);

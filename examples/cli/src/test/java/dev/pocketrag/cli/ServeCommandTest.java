@@ -116,6 +116,39 @@ class ServeCommandTest {
     }
 
     @Test
+    void serve_watch_follows_the_folder_and_v1_sources_shows_it_with_the_api_key(@TempDir Path dir) throws Exception {
+        Path notes = java.nio.file.Files.createDirectories(dir.resolve("notes"));
+        java.nio.file.Files.writeString(notes.resolve("a.md"), "# Boiler\nServiced in March.\n");
+        Path keyFile = dir.resolve("key");
+        String key = "0123456789abcdef0123456789abcdef";
+        java.nio.file.Files.writeString(keyFile, key + "\n");
+        try (Serve serve = Serve.start("--dir", dir.resolve("nb").toString(), "--port", "0", "--api-key-file",
+                keyFile.toString(), "--watch", notes.toString())) {
+            WatchCommandTest.await("the first scan", serve.out(), "scanned  " + notes.toAbsolutePath() + ": 1 files");
+            HttpResponse<String> without = HTTP.send(HttpRequest.newBuilder(serve.uri().resolve("/v1/sources")).GET()
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, without.statusCode());
+            Path b = notes.resolve("b.md");
+            java.nio.file.Files.writeString(b, "# Train\nLeaves at 08:10.\n");
+            WatchCommandTest.await("the new file", serve.out(), "added    " + b.toAbsolutePath());
+            HttpResponse<String> with = HTTP.send(HttpRequest.newBuilder(serve.uri().resolve("/v1/sources"))
+                    .header("Authorization", "Bearer " + key).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, with.statusCode(), with.body());
+            JsonObject o = JsonParser.parseString(with.body()).getAsJsonObject();
+            assertEquals("sources", o.get("object").getAsString());
+            JsonObject root = o.getAsJsonArray("roots").get(0).getAsJsonObject();
+            assertEquals(notes.toAbsolutePath().toString(), root.get("path").getAsString());
+            assertTrue(root.get("online").getAsBoolean());
+            assertEquals(2, root.get("notes").getAsInt(), with.body());
+            assertFalse(root.get("last_scan").isJsonNull());
+            HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(serve.uri().resolve("/v1/sources"))
+                    .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(405, post.statusCode(), post.body());
+        }
+    }
+
+    @Test
     void serve_refuses_a_public_address_without_a_key(@TempDir Path dir) {
         CliRun r = CliRun.of("serve", "--dir", dir.toString(), "--host", "0.0.0.0", "--port", "0");
         assertEquals(2, r.exitCode(), r::toString);

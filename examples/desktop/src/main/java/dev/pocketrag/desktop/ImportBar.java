@@ -83,8 +83,8 @@ final class ImportBar extends JPanel {
         }), p -> {
             double secs = (System.nanoTime() - importStarted) / 1e9;
             String counts = String.format(Locale.ROOT,
-                    "%d added, %d updated, %d unchanged, %d deleted, %d skipped, %d failed (%d chunks embedded) in %.1f s",
-                    p.added(), p.updated(), p.unchanged(), p.deleted(), p.skipped(), p.failed(), p.chunks(), secs);
+                    "%d added, %d updated, %s%d unchanged, %d deleted, %d skipped, %d failed (%d chunks embedded) in %.1f s",
+                    p.added(), p.updated(), p.renamed() > 0 ? p.renamed() + " renamed, " : "", p.unchanged(), p.deleted(), p.skipped(), p.failed(), p.chunks(), secs);
             host.status(p.done() < p.total()
                     ? "Import cancelled after " + p.done() + " of " + p.total() + " files: " + counts
                             + ". Import the folder again to carry on."

@@ -1,5 +1,8 @@
 package dev.pocketrag.desktop;
 
+import dev.pocketrag.retrieval.FolderChange;
+import dev.pocketrag.retrieval.FolderWatcher;
+import dev.pocketrag.retrieval.ImportProgress;
 import dev.pocketrag.retrieval.Settings;
 import com.formdev.flatlaf.FlatClientProperties;
 import dev.pocketrag.chat.ChatModel;
@@ -95,6 +98,9 @@ final class MainWindow extends JFrame implements Host {
     private final NoteEditor editor;
     private final AskPanel askPanel;
     private final ImportBar importBar;
+    private final transient WatchedFolders watched;
+    /** Shows the notes again a second after the last change a watched folder brought. */
+    private final javax.swing.Timer notesRefresh = new javax.swing.Timer(1000, e -> notesChanged());
     private final StatusBar statusBar;
     private long lastRefresh;
     private String lastError;
@@ -128,6 +134,27 @@ final class MainWindow extends JFrame implements Host {
                         SwingUtilities.invokeLater(() -> showError("Closing the idle notebook", e));
                     }
                 });
+        watched = new WatchedFolders(session, FolderWatcher.Options.defaults(), new FolderWatcher.Listener() {
+            @Override
+            public void changed(FolderChange c) {
+                SwingUtilities.invokeLater(() -> watchChanged(c));
+            }
+
+            @Override
+            public void progress(String root, ImportProgress p) {
+                if (p.total() > 0 && p.done() % 10 == 0) {
+                    SwingUtilities.invokeLater(() -> watchLine(String.format(Locale.ROOT, "Scanning %s: %d/%d files",
+                            Path.of(root).getFileName(), p.done(), p.total())));
+                }
+            }
+
+            @Override
+            public void scanFailed(String root, Exception e) {
+                if (!closing) {
+                    SwingUtilities.invokeLater(() -> showError("Watching " + root, e));
+                }
+            }
+        });
         lanes = new Lanes(session, () -> closing, this::showError);
         background = lanes.background();
         importBar = new ImportBar(this, importButton);
@@ -204,6 +231,16 @@ final class MainWindow extends JFrame implements Host {
             searchPane.field().selectAll();
         });
         bindKey(root, KeyStroke.getKeyStroke(KeyEvent.VK_N, InputEvent.CTRL_DOWN_MASK), "new-note", this::newNote);
+
+        notesRefresh.setRepeats(false);
+        try {
+            watched.start();
+            if (watched.count() > 0) {
+                watchLine("scanning");
+            }
+        } catch (IOException | RuntimeException e) {
+            showError("Watching folders", e);
+        }
 
         setMinimumSize(new Dimension(900, 600));
         setSize(1280, 820);
@@ -361,6 +398,7 @@ final class MainWindow extends JFrame implements Host {
             return;
         }
         closing = true;
+        watched.stopSoon();
         searchPane.stop();
         importBar.cancel();
         reindexBar.stop();
@@ -370,6 +408,7 @@ final class MainWindow extends JFrame implements Host {
             try {
                 lanes.shutdownAndAwait();
                 session.close();
+                watched.close();
             } catch (IOException | RuntimeException e) {
                 System.err.println("pocketrag desktop: error closing the notebook: " + describe(e));
             } catch (InterruptedException e) {
@@ -612,10 +651,43 @@ final class MainWindow extends JFrame implements Host {
 
     // ---- settings, model, theme
 
+    /** The watched folders' line in the status bar, after {@code last}. */
+    private void watchLine(String last) {
+        int n = watched.count();
+        statusBar.watching(n == 0 ? null : "Watching " + n + (n == 1 ? " folder" : " folders") + " \u00b7 " + last,
+                "Settings \u2192 Watched folders: each folder's state and problems");
+    }
+
+    /** A file or folder changed under a watched folder: say it, and show the notes again soon. */
+    private void watchChanged(FolderChange c) {
+        if (closing) {
+            return;
+        }
+        String name = Path.of(c.path()).getFileName() == null ? c.path() : Path.of(c.path()).getFileName().toString();
+        String kind = c.kind().name().toLowerCase(Locale.ROOT);
+        watchLine(switch (c.kind()) {
+            case SCANNED -> "scanned " + name;
+            case OFFLINE -> name + " is offline (notes kept)";
+            case ONLINE -> name + " is back";
+            default -> kind + " " + name;
+        });
+        switch (c.kind()) {
+            case ADDED, UPDATED, RENAMED, DELETED, SCANNED -> notesRefresh.restart();
+            default -> {
+                // nothing in the notebook changed
+            }
+        }
+    }
+
+    /** The watched folders (Settings, tests). */
+    WatchedFolders watched() {
+        return watched;
+    }
+
     private void openSettings() {
         SettingsDialog d = new SettingsDialog(this, background,
                 new SettingsDialog.Choice(modelPath, modelCtx, Theme.isDark(), true, notebookEmbedder()),
-                options.configFile());
+                options.configFile(), watched);
         d.ask().ifPresent(this::applySettings);
     }
 
@@ -753,6 +825,10 @@ final class MainWindow extends JFrame implements Host {
 
     JLabel statusLabel() {
         return statusBar.statusLabel();
+    }
+
+    JLabel watchLabel() {
+        return statusBar.watchLabel();
     }
 
     String lastError() {

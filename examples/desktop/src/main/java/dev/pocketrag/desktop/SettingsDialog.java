@@ -86,10 +86,21 @@ final class SettingsDialog extends JDialog {
     private final Timer fitsDebounce;
     private final AtomicLong fitsSeq = new AtomicLong();
     private transient Choice result;
+    private final transient WatchedFolders watched;
+    private final javax.swing.DefaultListModel<dev.pocketrag.retrieval.Sources.Root> folders =
+            new javax.swing.DefaultListModel<>();
+    private final javax.swing.JList<dev.pocketrag.retrieval.Sources.Root> folderList = new javax.swing.JList<>(folders);
+    private final JTextArea folderProblems = new JTextArea(4, 60);
 
     SettingsDialog(Window owner, ExecutorService background, Choice current, Path configFile) {
+        this(owner, background, current, configFile, null);
+    }
+
+    /** @param watched the notebook's watched folders (added and removed at once, not on OK); null: not shown */
+    SettingsDialog(Window owner, ExecutorService background, Choice current, Path configFile, WatchedFolders watched) {
         super(owner, "Settings", ModalityType.APPLICATION_MODAL);
         this.background = background;
+        this.watched = watched;
         setName("settings");
         modelField.setName("modelFile");
         modelField.putClientProperty(FlatClientProperties.PLACEHOLDER_TEXT, "none: extractive answers");
@@ -136,6 +147,11 @@ final class SettingsDialog extends JDialog {
         addRow(form, c, row++, "Embedding model", row(embedder,
                 hint("another one embeds every note again (the notebook stays usable meanwhile)")));
         addRow(form, c, row++, "Theme", row(light, dark));
+        if (watched != null) {
+            c.fill = GridBagConstraints.BOTH;
+            addRow(form, c, row++, "Watched folders", watchedFolders());
+            c.fill = GridBagConstraints.NONE;
+        }
         c.gridx = 1;
         c.gridy = row;
         form.add(remember, c);
@@ -177,6 +193,148 @@ final class SettingsDialog extends JDialog {
         updateFits();
         pack();
         setLocationRelativeTo(owner);
+    }
+
+    /**
+     * The watched folders: one line each (path, online or offline, counts), Add and Remove, and
+     * the problems of the selected one.
+     */
+    private JComponent watchedFolders() {
+        folderList.setName("watchedFolders");
+        folderList.setVisibleRowCount(4);
+        folderList.setCellRenderer(new javax.swing.DefaultListCellRenderer() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public java.awt.Component getListCellRendererComponent(javax.swing.JList<?> list, Object value, int index,
+                    boolean selected, boolean focused) {
+                return super.getListCellRendererComponent(list, describe((dev.pocketrag.retrieval.Sources.Root) value),
+                        index, selected, focused);
+            }
+        });
+        folderProblems.setName("watchedProblems");
+        folderProblems.setEditable(false);
+        folderList.addListSelectionListener(e -> showProblems());
+        JButton add = new JButton("Add folder\u2026");
+        add.setName("addWatched");
+        add.addActionListener(e -> addFolder());
+        JButton remove = new JButton("Remove\u2026");
+        remove.setName("removeWatched");
+        remove.setToolTipText("Stop watching the folder and delete its notes (the files stay)");
+        remove.addActionListener(e -> removeFolder());
+        JPanel p = new JPanel(new BorderLayout(0, 4));
+        p.add(new JScrollPane(folderList), BorderLayout.NORTH);
+        p.add(new JScrollPane(folderProblems), BorderLayout.CENTER);
+        p.add(row(add, remove, hint("kept in sync while the app runs; an offline folder (unmounted drive) keeps its notes")),
+                BorderLayout.SOUTH);
+        refreshFolders();
+        return p;
+    }
+
+    /** One line for a watched folder. */
+    static String describe(dev.pocketrag.retrieval.Sources.Root r) {
+        String state = !r.online() ? "offline: notes kept" : r.lastScan() == null ? "scanning\u2026"
+                : r.notes() + " notes" + (r.skipped() > 0 ? ", " + r.skipped() + " skipped" : "")
+                        + (r.failed() > 0 ? ", " + r.failed() + " failed" : "");
+        return r.path() + "  (" + state + ")";
+    }
+
+    private void refreshFolders() {
+        int at = folderList.getSelectedIndex();
+        folders.clear();
+        dev.pocketrag.retrieval.Sources s = watched.status();
+        for (dev.pocketrag.retrieval.Sources.Root r : s.roots()) {
+            folders.addElement(r);
+        }
+        if (!folders.isEmpty()) {
+            folderList.setSelectedIndex(Math.max(0, Math.min(at, folders.size() - 1)));
+        }
+        showProblems();
+        if (!s.warning().isEmpty()) {
+            folderProblems.setText(s.warning());
+        }
+    }
+
+    private void showProblems() {
+        dev.pocketrag.retrieval.Sources.Root r = folderList.getSelectedValue();
+        if (r == null) {
+            folderProblems.setText(folders.isEmpty() ? "No watched folders: Add one to keep the notebook in sync with it."
+                    : "");
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        for (dev.pocketrag.retrieval.ImportProgress.Problem p : r.problems()) {
+            b.append(p.failed() ? "failed   " : "skipped  ").append(p.path()).append(": ").append(p.reason()).append('\n');
+        }
+        folderProblems.setText(b.isEmpty() ? "No problems." : b.toString().strip());
+        folderProblems.setCaretPosition(0);
+    }
+
+    private void addFolder() {
+        JFileChooser chooser = new JFileChooser();
+        chooser.setDialogTitle("Watch a folder");
+        chooser.setFileSelectionMode(JFileChooser.DIRECTORIES_ONLY);
+        if (chooser.showOpenDialog(this) == JFileChooser.APPROVE_OPTION) {
+            addWatched(chooser.getSelectedFile().toPath());
+        }
+    }
+
+    /** Watches {@code folder} too (in the background); the list shows it at once. */
+    void addWatched(Path folder) {
+        background.execute(() -> {
+            String error = null;
+            try {
+                watched.add(folder);
+            } catch (IllegalArgumentException | java.io.IOException e) {
+                error = e.getMessage();
+            }
+            String err = error;
+            SwingUtilities.invokeLater(() -> {
+                refreshFolders();
+                if (err != null) {
+                    folderProblems.setText(err);
+                }
+            });
+        });
+    }
+
+    private void removeFolder() {
+        dev.pocketrag.retrieval.Sources.Root r = folderList.getSelectedValue();
+        if (r == null) {
+            return;
+        }
+        int answer = javax.swing.JOptionPane.showConfirmDialog(this, "Stop watching " + r.path()
+                + " and delete its " + r.notes() + " notes from the notebook?\nThe files themselves are not touched.",
+                "Remove watched folder", javax.swing.JOptionPane.OK_CANCEL_OPTION);
+        if (answer == javax.swing.JOptionPane.OK_OPTION) {
+            removeWatched(r.path());
+        }
+    }
+
+    /** Stops watching the folder and deletes its notes (in the background). */
+    void removeWatched(String path) {
+        folderProblems.setText("Removing " + path + "\u2026");
+        background.execute(() -> {
+            String text;
+            try {
+                text = "Removed " + path + ": " + watched.remove(path) + " notes deleted.";
+            } catch (Exception e) {
+                text = "Removing " + path + " failed: " + MainWindow.describe(e);
+            }
+            String t = text;
+            SwingUtilities.invokeLater(() -> {
+                refreshFolders();
+                folderProblems.setText(t);
+            });
+        });
+    }
+
+    javax.swing.JList<dev.pocketrag.retrieval.Sources.Root> folderList() {
+        return folderList;
+    }
+
+    JTextArea folderProblems() {
+        return folderProblems;
     }
 
     private static void addRow(JPanel form, GridBagConstraints c, int row, String label, JComponent field) {

@@ -7,7 +7,7 @@ import javax.swing.JLabel;
 import javax.swing.JPanel;
 
 /**
- * The bottom of the window: the status line on the left; the {@link ImportBar} (while an import
+ * The bottom of the window: the status line on the left; the watched folders' last change, the {@link ImportBar} (while an import
  * runs), the {@link ReindexBar} (while a re-index runs), the notebook's counts and how answers are
  * made on the right.
  */
@@ -17,6 +17,7 @@ final class StatusBar extends JPanel {
     private final JLabel statusLabel = new JLabel("Starting\u2026");
     private final JLabel modeLabel = new JLabel(" ");
     private final JLabel statsLabel = new JLabel(" ");
+    private final JLabel watchLabel = new JLabel();
 
     StatusBar(ImportBar importBar, JPanel reindexBar) {
         super(new BorderLayout(12, 0));
@@ -24,6 +25,9 @@ final class StatusBar extends JPanel {
         modeLabel.setName("mode");
         add(statusLabel, BorderLayout.CENTER);
         JPanel right = new JPanel(new FlowLayout(FlowLayout.RIGHT, 12, 0));
+        watchLabel.setName("watching");
+        watchLabel.setVisible(false);
+        right.add(watchLabel);
         right.add(importBar);
         right.add(reindexBar);
         statsLabel.setName("stats");
@@ -48,6 +52,17 @@ final class StatusBar extends JPanel {
     /** How answers are made (the chat model or extractive). */
     void mode(String text) {
         modeLabel.setText(text);
+    }
+
+    /** The watched folders' line ("Watching 2 folders · added a.md"); hidden for null. */
+    void watching(String text, String tooltip) {
+        watchLabel.setVisible(text != null);
+        watchLabel.setText(text == null ? "" : text);
+        watchLabel.setToolTipText(tooltip);
+    }
+
+    JLabel watchLabel() {
+        return watchLabel;
     }
 
     /** The notebook's counts, with its folder as the tooltip. */

@@ -317,6 +317,56 @@ class DesktopAppUiTest {
         assertTrue(Files.readString(config).contains("embedder=bge-small"));
     }
 
+    @Test
+    void a_folder_watched_from_settings_follows_its_files_and_shows_its_problems(@TempDir Path tmp) throws Exception {
+        Ui.assumeDisplay();
+        Path notes = Files.createDirectories(tmp.resolve("notes"));
+        Files.writeString(notes.resolve("boiler.md"), "# Boiler\nThe boiler was serviced in March by Ana.\n");
+        Files.write(notes.resolve("photo.md"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1});
+        Path config = tmp.resolve("config.properties");
+        AppOptions options = new AppOptions(tmp.resolve("notebook"), null, 0, false, config, (d, w) -> Embedders.miniLm(),
+                null, Duration.ofSeconds(2), Duration.ofSeconds(10));
+        MainWindow w = DesktopApp.open(options);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            SettingsDialog d = onEdt(() -> new SettingsDialog(w, pool, new SettingsDialog.Choice(null, 0, false, false),
+                    config, w.watched()));
+            javax.swing.SwingUtilities.invokeLater(d::ask); // modal: returns when disposed below
+            waitUntil("the dialog", STEP, d::isShowing, () -> "not showing");
+            onEdt(() -> d.addWatched(notes));
+            waitUntil("the folder listed", STEP, () -> d.folderList().getModel().getSize() == 1,
+                    () -> d.folderProblems().getText());
+            waitUntil("its note in the list", STEP, () -> w.notesTable().getRowCount() == 1,
+                    () -> "rows=" + w.notesTable().getRowCount() + ", error=" + w.lastError());
+            assertTrue(onEdt(() -> w.watchLabel().getText()).startsWith("Watching 1 folder"),
+                    () -> onEdt(() -> w.watchLabel().getText()));
+            Files.writeString(notes.resolve("train.md"), "# Train\nThe train to Lisbon leaves at 08:10.\n");
+            waitUntil("the new file's note", STEP, () -> w.notesTable().getRowCount() == 2,
+                    () -> "rows=" + w.notesTable().getRowCount() + ", watching=" + w.watchLabel().getText());
+            onEdt(d::dispose);
+
+            // opened again: the folder with its counts, and the problem of the selected one
+            SettingsDialog again = onEdt(() -> new SettingsDialog(w, pool, new SettingsDialog.Choice(null, 0, false,
+                    false), config, w.watched()));
+            javax.swing.SwingUtilities.invokeLater(again::ask);
+            waitUntil("the dialog", STEP, again::isShowing, () -> "not showing");
+            String line = onEdt(() -> SettingsDialog.describe(again.folderList().getModel().getElementAt(0)));
+            assertEquals(notes.toAbsolutePath() + "  (2 notes, 1 skipped)", line);
+            assertEquals("skipped  photo.md: binary (NUL byte at offset 4)", onEdt(() -> again.folderProblems().getText()));
+            onEdt(() -> again.removeWatched(dev.pocketrag.retrieval.FolderWatcher.pathOf(notes)));
+            waitUntil("the folder removed", STEP, () -> again.folderProblems().getText().startsWith("Removed"),
+                    () -> again.folderProblems().getText());
+            assertEquals("Removed " + notes.toAbsolutePath() + ": 2 notes deleted.", onEdt(() -> again.folderProblems()
+                    .getText()));
+            assertEquals(0, (int) onEdt(() -> again.folderList().getModel().getSize()));
+            onEdt(again::dispose);
+        } finally {
+            pool.shutdownNow();
+            onEdt(w::shutdown);
+            assertTrue(w.awaitClosed(2, TimeUnit.MINUTES));
+        }
+    }
+
     private static String renderedText(JList<SearchHit> list, int index) {
         var r = list.getCellRenderer().getListCellRendererComponent(list, list.getModel().getElementAt(index), index,
                 false, false);

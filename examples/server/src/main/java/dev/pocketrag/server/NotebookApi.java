@@ -505,6 +505,18 @@ final class NotebookApi {
         Http.sendJson(ex, 200, o);
     }
 
+    /**
+     * {@code GET /v1/sources}: the watched folders as the watcher last recorded them ({@code serve
+     * --watch}, {@code pocketrag watch}, the desktop app): {@code {"object": "sources", "roots":
+     * [...], "warning"}} (see {@link dev.pocketrag.retrieval.Sources#toMap()}).
+     */
+    void sources(HttpExchange ex) throws IOException {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("object", "sources");
+        o.putAll(dev.pocketrag.retrieval.Sources.read(nb().directory()).toMap());
+        Http.sendJson(ex, 200, o);
+    }
+
     /** {@code GET /v1/threads/NAME}: every turn, as {@code pocketrag threads show NAME --json}. */
     void getThread(HttpExchange ex, String name) throws IOException {
         validThreadName(name);

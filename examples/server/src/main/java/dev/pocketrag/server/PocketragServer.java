@@ -78,6 +78,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       "turns": [{"question", "searched_for", "answer", "at", "cited"}]}}; {@code DELETE
  *       /v1/threads/NAME} → {@code {"name", "object": "thread.deleted", "deleted": true}} (404 if
  *       there is no such thread).</li>
+ *   <li>{@code GET /v1/sources} → {@code {"object": "sources", "roots": [{"path", "online",
+ *       "last_scan", "notes", "skipped", "failed", "problems": [{"path", "reason", "failed"}]}],
+ *       "warning"}}: the watched folders ({@code serve --watch}, {@code pocketrag watch}) as last
+ *       recorded in the notebook directory.</li>
  *   <li>{@code GET /}: the chat page (plain HTML, CSS and JS from this jar, nothing from
  *       elsewhere).</li>
  * </ul>
@@ -514,6 +518,10 @@ public final class PocketragServer implements AutoCloseable {
             case "/threads" -> {
                 allow(ex, method, "GET");
                 notebookApi.listThreads(ex);
+            }
+            case "/sources" -> {
+                allow(ex, method, "GET");
+                notebookApi.sources(ex);
             }
             default -> {
                 if (path.startsWith("/notes/")) {

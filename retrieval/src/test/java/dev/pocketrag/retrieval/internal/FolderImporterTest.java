@@ -69,6 +69,13 @@ class FolderImporterTest {
         return out;
     }
 
+    FolderImporter importer() {
+        return new FolderImporter(index, this::chunkAndEmbed, (f, b) -> {
+            parses.incrementAndGet();
+            return NoteFiles.parse(f, b);
+        }, Files::walkFileTree);
+    }
+
     ImportProgress importWith(FolderImporter.Walker walker) throws IOException {
         return new FolderImporter(index, this::chunkAndEmbed, (f, b) -> {
             parses.incrementAndGet();
@@ -339,6 +346,124 @@ class FolderImporterTest {
         assertEquals(1, embedded.get(), "not embedded again");
         assertEquals("Dough", index.chunks(id).get(0).section());
         assertTrue(index.fingerprint(id).orElseThrow().startsWith(FolderImporter.FINGERPRINT_VERSION));
+    }
+
+    @Test
+    void a_renamed_file_keeps_its_note_id_and_vectors_and_later_edits_update_that_note() throws Exception {
+        Path a = notes.resolve("a.md");
+        Files.writeString(a, "# Alpha\nthe first note\n");
+        importFolder();
+        String id = FolderImporter.noteId(a);
+        Path b = Files.createDirectories(notes.resolve("moved")).resolve("b.md");
+        Files.move(a, b);
+        List<dev.pocketrag.retrieval.FolderChange> told = new ArrayList<>();
+        ImportProgress p = importer().onChange(told::add).run(notes, ImportListener.NONE);
+        assertEquals(1, p.renamed(), p::toString);
+        assertEquals(0, p.deleted(), p::toString);
+        assertEquals(1, embedded.get(), "moved, not embedded again");
+        assertEquals(FolderImporter.source(b), index.get(id).orElseThrow().source());
+        assertEquals(List.of(new dev.pocketrag.retrieval.FolderChange(dev.pocketrag.retrieval.FolderChange.Kind.RENAMED,
+                FolderImporter.source(b), FolderImporter.source(a), "")), told);
+
+        Files.writeString(b, "# Alpha\nthe first note, edited\n");
+        ImportProgress edit = importFolder();
+        assertEquals(1, edit.updated(), edit::toString);
+        assertEquals(0, edit.added(), edit::toString);
+        assertTrue(index.get(id).orElseThrow().body().contains("edited"), "the same note was updated");
+        assertEquals(1, index.stats().notes());
+        assertEquals(1, importFolder().unchanged(), "a later import finds it by its source");
+
+        // a new file where the renamed one was: its own note, the path's id being taken
+        Files.writeString(a, "# Another alpha\nsomething else\n");
+        ImportProgress again = importFolder();
+        assertEquals(1, again.added(), again::toString);
+        assertEquals(2, index.stats().notes());
+        assertEquals(FolderImporter.source(b), index.get(id).orElseThrow().source(), "the renamed note is left alone");
+        assertEquals(1, index.list(SearchFilter.NONE, 0, 10).stream()
+                .filter(n -> n.source().equals(FolderImporter.source(a))).count());
+    }
+
+    @Test
+    void a_renamed_file_whose_title_was_its_name_keeps_its_id_and_is_embedded_again() throws Exception {
+        Path a = notes.resolve("groceries.md");
+        Files.writeString(a, "milk and bread\n"); // no heading: the title is the file name
+        importFolder();
+        Files.move(a, notes.resolve("shopping.md"));
+        ImportProgress p = importFolder();
+        assertEquals(1, p.renamed(), p::toString);
+        Note n = index.get(FolderImporter.noteId(a)).orElseThrow();
+        assertEquals("shopping", n.title());
+        assertEquals(2, embedded.get(), "the title is in the embedded text");
+    }
+
+    @Test
+    void only_the_touched_paths_are_looked_at() throws Exception {
+        Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
+        Files.writeString(notes.resolve("b.md"), "# B\nbeta\n");
+        importFolder();
+        Files.delete(notes.resolve("a.md"));
+        Files.delete(notes.resolve("b.md"));
+        Path sub = Files.createDirectories(notes.resolve("sub"));
+        Files.writeString(sub.resolve("c.md"), "# C\ngamma\n");
+        ImportProgress p = importer().runPaths(notes, List.of(notes.resolve("a.md"), sub), ImportListener.NONE);
+        assertEquals(1, p.added(), p::toString);
+        assertEquals(1, p.deleted(), p::toString);
+        assertTrue(index.get(FolderImporter.noteId(notes.resolve("b.md"))).isPresent(), "b was not touched");
+        assertEquals(2, index.stats().notes());
+    }
+
+    @Test
+    void a_file_changing_while_it_is_read_is_not_imported_and_is_named_busy() throws Exception {
+        Path a = notes.resolve("a.md");
+        Files.writeString(a, "# A\nhalf a ");
+        Path gone = notes.resolve("gone.md");
+        Files.writeString(gone, "# Gone\ngone\n");
+        importFolder();
+        Files.delete(gone);
+        Files.writeString(a, "# A\nhalf a sentence, then");
+        FolderImporter busy = importer().reader(f -> {
+            byte[] b = Files.readAllBytes(f);
+            Files.writeString(f, " more", java.nio.file.StandardOpenOption.APPEND); // the writer goes on
+            return b;
+        });
+        ImportProgress p = busy.run(notes, ImportListener.NONE);
+        assertEquals(List.of(a), busy.busy());
+        assertEquals(List.of(new ImportProgress.Problem("a.md", "changing while read (being written); tried again later",
+                true)), p.problems());
+        assertEquals(1, p.failed(), p::toString);
+        assertEquals(0, p.updated(), p::toString);
+        assertFalse(index.get(FolderImporter.noteId(a)).orElseThrow().body().contains("sentence"), "the old note stays");
+        assertEquals(0, p.deleted(), "deletions wait for the busy file (it may be a moved one)");
+        assertEquals(List.of(gone), busy.deferred());
+
+        ImportProgress later = importFolder();
+        assertEquals(1, later.updated(), later::toString);
+        assertEquals(1, later.deleted(), later::toString);
+        assertTrue(index.get(FolderImporter.noteId(a)).orElseThrow().body().endsWith("then more"));
+    }
+
+    @Test
+    void an_emptied_folder_is_refused_by_a_watcher_and_emptied_by_an_import() throws Exception {
+        Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
+        importFolder();
+        Files.delete(notes.resolve("a.md"));
+        FolderImporter.EmptyFolderException e = org.junit.jupiter.api.Assertions.assertThrows(
+                FolderImporter.EmptyFolderException.class, () -> importer().refuseEmpty().run(notes, ImportListener.NONE));
+        assertEquals(1, e.notes());
+        assertEquals(1, index.stats().notes(), "nothing deleted");
+        assertEquals(1, importFolder().deleted(), "import deletes the notes of files deleted under a folder that is there");
+        assertEquals(0, index.stats().notes());
+    }
+
+    @Test
+    void a_missing_folder_deletes_nothing() throws Exception {
+        Files.writeString(notes.resolve("a.md"), "# A\nalpha\n");
+        importFolder();
+        deleteTree(notes);
+        org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.NoSuchFileException.class, this::importFolder);
+        Files.writeString(tmp.resolve("notes"), "now a file");
+        org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.NotDirectoryException.class, this::importFolder);
+        assertEquals(1, index.stats().notes());
     }
 
     private static void copy(Path from, Path to) throws IOException {

@@ -18,13 +18,14 @@ import java.util.concurrent.TimeUnit;
  * Runs the scripts of {@code clients-test/} (the official {@code openai} and
  * {@code @modelcontextprotocol/sdk} npm packages, versions pinned by its {@code package-lock.json})
  * with Node. Skipped (a JUnit assumption with a message) when {@code node} is not on the PATH or
- * {@code npm ci --prefix clients-test} has not been run; {@code .ci/run} runs it.
+ * {@code npm ci --prefix clients-test} has not been run; {@code .ci/run} runs it. (The CLI's tests use it
+ * too, through this module's test-jar.)
  */
-final class NodeClients {
+public final class NodeClients {
     private NodeClients() {}
 
     /** {@code clients-test/} of the checkout (tests run in their module's folder). */
-    static Path folder() {
+    public static Path folder() {
         Path f = Path.of(System.getProperty("pocketrag.clients", "../../clients-test")).toAbsolutePath().normalize();
         try {
             Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
@@ -45,7 +46,7 @@ final class NodeClients {
      *
      * @throws AssertionError with its output if it fails or takes longer than {@code timeout}
      */
-    static JsonObject run(Path folder, Duration timeout, Map<String, String> env, String script, String... args)
+    public static JsonObject run(Path folder, Duration timeout, Map<String, String> env, String script, String... args)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("node", script));
         cmd.addAll(List.of(args));

@@ -2,19 +2,15 @@ package dev.pocketrag.retrieval.internal;
 
 import dev.pocketrag.retrieval.ImportProgress.Problem;
 import dev.pocketrag.retrieval.Sources;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32;
 
 /**
  * The watched folders of a notebook on disk: {@code sources.dat} in the notebook directory,
@@ -96,13 +92,10 @@ public final class SourcesFile {
         if (roots.size() > MAX_ROOTS) {
             throw new IllegalArgumentException("at most " + MAX_ROOTS + " watched folders; roots=" + roots.size());
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
-            out.writeInt(VERSION);
+        return CheckedRecords.encode(MAGIC, VERSION, out -> {
             out.writeInt(roots.size());
             for (Sources.Root r : roots) {
-                string(out, r.path());
+                CheckedRecords.string(out, MAX_STRING_BYTES, r.path());
                 out.writeByte(r.online() ? 1 : 0);
                 out.writeLong(r.lastScan() == null ? -1 : r.lastScan().toEpochMilli());
                 out.writeInt(r.notes());
@@ -112,103 +105,46 @@ public final class SourcesFile {
                         Math.min(r.problems().size(), dev.pocketrag.retrieval.ImportProgress.MAX_PROBLEMS));
                 out.writeInt(ps.size());
                 for (Problem p : ps) {
-                    string(out, p.path());
-                    string(out, p.reason());
+                    CheckedRecords.string(out, MAX_STRING_BYTES, p.path());
+                    CheckedRecords.string(out, MAX_STRING_BYTES, p.reason());
                     out.writeByte(p.failed() ? 1 : 0);
                 }
             }
-            CRC32 crc = new CRC32();
-            crc.update(bytes.toByteArray());
-            out.writeLong(crc.getValue());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
-        }
-        return bytes.toByteArray();
-    }
-
-    private static void string(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length > MAX_STRING_BYTES) {
-            String cut = s;
-            while (cut.getBytes(StandardCharsets.UTF_8).length > MAX_STRING_BYTES) {
-                cut = cut.substring(0, cut.length() * 3 / 4);
-            }
-            b = cut.getBytes(StandardCharsets.UTF_8);
-        }
-        out.writeInt(b.length);
-        out.write(b);
+        });
     }
 
     static List<Sources.Root> decode(byte[] bytes) throws DamagedException {
-        if (bytes.length < 20) {
-            throw new DamagedException("only " + bytes.length + " bytes");
-        }
-        ByteBuffer in = ByteBuffer.wrap(bytes, 0, bytes.length - 8);
-        CRC32 crc = new CRC32();
-        crc.update(bytes, 0, bytes.length - 8);
-        long stored = ByteBuffer.wrap(bytes, bytes.length - 8, 8).getLong();
         try {
-            int magic = in.getInt();
-            if (magic != MAGIC) {
-                throw new DamagedException(String.format("not a sources file (magic 0x%08x)", magic));
-            }
-            int version = in.getInt();
-            if (version != VERSION) {
-                throw new DamagedException("version " + version + " (this pocketrag reads version " + VERSION + ")");
-            }
-            if (stored != crc.getValue()) {
-                throw new DamagedException(String.format("checksum 0x%08x, expected 0x%08x", crc.getValue(), stored));
-            }
-            int n = count(in.getInt(), MAX_ROOTS, "roots");
+            CheckedRecords.Reader r = CheckedRecords.Reader.open(bytes, MAGIC, "sources file", VERSION, VERSION,
+                    MAX_STRING_BYTES);
+            ByteBuffer in = r.in;
+            int n = CheckedRecords.count(in.getInt(), MAX_ROOTS, "roots");
             List<Sources.Root> roots = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                String path = string(in);
-                boolean online = flag(in.get(), "online");
+                String path = r.string();
+                boolean online = r.flag("online");
                 long last = in.getLong();
                 if (last < -1) {
                     throw new DamagedException("last scan time " + last);
                 }
-                int notes = count(in.getInt(), Integer.MAX_VALUE, "notes");
-                int skipped = count(in.getInt(), Integer.MAX_VALUE, "skipped");
-                int failed = count(in.getInt(), Integer.MAX_VALUE, "failed");
-                int pn = count(in.getInt(), dev.pocketrag.retrieval.ImportProgress.MAX_PROBLEMS, "problems");
+                int notes = CheckedRecords.count(in.getInt(), Integer.MAX_VALUE, "notes");
+                int skipped = CheckedRecords.count(in.getInt(), Integer.MAX_VALUE, "skipped");
+                int failed = CheckedRecords.count(in.getInt(), Integer.MAX_VALUE, "failed");
+                int pn = CheckedRecords.count(in.getInt(), dev.pocketrag.retrieval.ImportProgress.MAX_PROBLEMS,
+                        "problems");
                 List<Problem> problems = new ArrayList<>(pn);
                 for (int j = 0; j < pn; j++) {
-                    problems.add(new Problem(string(in), string(in), flag(in.get(), "failed")));
+                    problems.add(new Problem(r.string(), r.string(), r.flag("failed")));
                 }
                 roots.add(new Sources.Root(path, online, last == -1 ? null : Instant.ofEpochMilli(last), notes,
                         skipped, failed, problems));
             }
-            if (in.hasRemaining()) {
-                throw new DamagedException(in.remaining() + " bytes after the last root");
-            }
+            r.end("root");
             return roots;
+        } catch (CheckedRecords.Damaged e) {
+            throw new DamagedException(e.getMessage());
         } catch (BufferUnderflowException e) {
             throw new DamagedException("truncated");
         }
-    }
-
-    private static boolean flag(byte b, String what) throws DamagedException {
-        if (b != 0 && b != 1) {
-            throw new DamagedException(what + " flag " + b + " (0 or 1 allowed)");
-        }
-        return b == 1;
-    }
-
-    private static int count(int n, int max, String what) throws DamagedException {
-        if (n < 0 || n > max) {
-            throw new DamagedException(what + " " + n + " (0.." + max + " allowed)");
-        }
-        return n;
-    }
-
-    private static String string(ByteBuffer in) throws DamagedException {
-        int n = in.getInt();
-        if (n < 0 || n > MAX_STRING_BYTES || n > in.remaining()) {
-            throw new DamagedException("a string of " + n + " bytes with " + in.remaining() + " left");
-        }
-        byte[] b = new byte[n];
-        in.get(b);
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -1,12 +1,9 @@
 package dev.pocketrag.retrieval.internal;
 
 import dev.pocketrag.retrieval.Answer.Passage;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import java.util.zip.CRC32;
 
 /**
  * One conversation thread on disk: {@code threads/NAME.thread} in the notebook directory.
@@ -98,50 +94,27 @@ public final class ThreadFile {
         if (turns.size() > MAX_TURNS) {
             throw new IllegalArgumentException("a thread keeps at most " + MAX_TURNS + " turns; turns=" + turns.size());
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(MAGIC);
-            out.writeInt(VERSION);
+        return CheckedRecords.encode(MAGIC, VERSION, out -> {
             out.writeInt(turns.size());
             for (StoredTurn t : turns) {
-                string(out, t.question());
-                string(out, t.searchedFor());
-                string(out, t.answer());
+                CheckedRecords.string(out, MAX_STRING_BYTES, t.question());
+                CheckedRecords.string(out, MAX_STRING_BYTES, t.searchedFor());
+                CheckedRecords.string(out, MAX_STRING_BYTES, t.answer());
                 out.writeLong(t.at().toEpochMilli());
                 List<Passage> cited = t.cited().subList(0, Math.min(MAX_CITED, t.cited().size()));
                 out.writeInt(cited.size());
                 for (Passage p : cited) {
-                    string(out, p.noteId());
-                    string(out, p.title());
-                    string(out, p.source());
-                    string(out, p.text());
+                    CheckedRecords.string(out, MAX_STRING_BYTES, p.noteId());
+                    CheckedRecords.string(out, MAX_STRING_BYTES, p.title());
+                    CheckedRecords.string(out, MAX_STRING_BYTES, p.source());
+                    CheckedRecords.string(out, MAX_STRING_BYTES, p.text());
                     out.writeInt(p.start());
                     out.writeInt(p.end());
                     out.writeInt(p.page());
-                    string(out, p.section());
+                    CheckedRecords.string(out, MAX_STRING_BYTES, p.section());
                 }
             }
-            CRC32 crc = new CRC32();
-            crc.update(bytes.toByteArray());
-            out.writeLong(crc.getValue());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
-        }
-        return bytes.toByteArray();
-    }
-
-    private static void string(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        if (b.length > MAX_STRING_BYTES) {
-            // cut on a character boundary: a thread keeps the start of an overlong text
-            String cut = s;
-            while (cut.getBytes(StandardCharsets.UTF_8).length > MAX_STRING_BYTES) {
-                cut = cut.substring(0, cut.length() * 3 / 4);
-            }
-            b = cut.getBytes(StandardCharsets.UTF_8);
-        }
-        out.writeInt(b.length);
-        out.write(b);
+        });
     }
 
     /** Reads a thread file written by {@link #write}. */
@@ -150,41 +123,25 @@ public final class ThreadFile {
     }
 
     static List<StoredTurn> decode(Path file, byte[] bytes) throws DamagedThreadException {
-        if (bytes.length < 20) {
-            throw new DamagedThreadException(file, "only " + bytes.length + " bytes");
-        }
-        ByteBuffer in = ByteBuffer.wrap(bytes, 0, bytes.length - 8);
-        CRC32 crc = new CRC32();
-        crc.update(bytes, 0, bytes.length - 8);
-        long stored = ByteBuffer.wrap(bytes, bytes.length - 8, 8).getLong();
         try {
-            int magic = in.getInt();
-            if (magic != MAGIC) {
-                throw new DamagedThreadException(file, String.format("not a thread file (magic 0x%08x)", magic));
-            }
-            int version = in.getInt();
-            if (version < FIRST_VERSION || version > VERSION) {
-                throw new DamagedThreadException(file, "version " + version + " (this pocketrag reads versions "
-                        + FIRST_VERSION + " to " + VERSION + ")");
-            }
-            if (stored != crc.getValue()) {
-                throw new DamagedThreadException(file, String.format("checksum 0x%08x, expected 0x%08x",
-                        crc.getValue(), stored));
-            }
-            int count = count(file, in.getInt(), MAX_TURNS, "turns");
+            CheckedRecords.Reader r = CheckedRecords.Reader.open(bytes, MAGIC, "thread file", FIRST_VERSION, VERSION,
+                    MAX_STRING_BYTES);
+            ByteBuffer in = r.in;
+            int version = r.version;
+            int count = CheckedRecords.count(in.getInt(), MAX_TURNS, "turns");
             List<StoredTurn> turns = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                String question = string(file, in);
-                String searchedFor = string(file, in);
-                String answer = string(file, in);
+                String question = r.string();
+                String searchedFor = r.string();
+                String answer = r.string();
                 Instant at = Instant.ofEpochMilli(in.getLong());
-                int cited = count(file, in.getInt(), MAX_CITED, "cited passages");
+                int cited = CheckedRecords.count(in.getInt(), MAX_CITED, "cited passages");
                 List<Passage> passages = new ArrayList<>(cited);
                 for (int j = 0; j < cited; j++) {
-                    String noteId = string(file, in);
-                    String title = string(file, in);
-                    String source = string(file, in);
-                    String text = string(file, in);
+                    String noteId = r.string();
+                    String title = r.string();
+                    String source = r.string();
+                    String text = r.string();
                     int start = in.getInt();
                     int end = in.getInt();
                     int page = 0;
@@ -194,7 +151,7 @@ public final class ThreadFile {
                         if (page < 0) {
                             throw new DamagedThreadException(file, "page " + page + " of a cited passage");
                         }
-                        section = string(file, in);
+                        section = r.string();
                         if (section.length() > dev.pocketrag.index.Chunk.MAX_SECTION_LENGTH) {
                             section = ""; // not ours: no section rather than a refused thread
                         }
@@ -204,30 +161,13 @@ public final class ThreadFile {
                 }
                 turns.add(new StoredTurn(question, searchedFor, answer, at, passages));
             }
-            if (in.hasRemaining()) {
-                throw new DamagedThreadException(file, in.remaining() + " bytes after the last turn");
-            }
+            r.end("turn");
             return turns;
+        } catch (CheckedRecords.Damaged e) {
+            throw new DamagedThreadException(file, e.getMessage());
         } catch (BufferUnderflowException e) {
             throw new DamagedThreadException(file, "truncated");
         }
-    }
-
-    private static int count(Path file, int n, int max, String what) throws DamagedThreadException {
-        if (n < 0 || n > max) {
-            throw new DamagedThreadException(file, what + " " + n + " (0.." + max + " allowed)");
-        }
-        return n;
-    }
-
-    private static String string(Path file, ByteBuffer in) throws DamagedThreadException {
-        int n = in.getInt();
-        if (n < 0 || n > MAX_STRING_BYTES || n > in.remaining()) {
-            throw new DamagedThreadException(file, "a string of " + n + " bytes with " + in.remaining() + " left");
-        }
-        byte[] b = new byte[n];
-        in.get(b);
-        return new String(b, StandardCharsets.UTF_8);
     }
 
     /**

@@ -343,6 +343,23 @@ final class NotebookApi {
     }
 
     /**
+     * A place in the model's queue when the notebook has a chat model ({@link ModelGate#admit}: a
+     * 429 when it is full), then one of the embedder's places (waited for); the model's place is
+     * given back if that wait fails.
+     */
+    Turns admit() throws InterruptedException {
+        ModelGate.Slot model = nb().chatModel().isPresent() ? server.gate.admit() : null;
+        try {
+            return new Turns(model, server.embedding.enter());
+        } catch (InterruptedException | RuntimeException e) {
+            if (model != null) {
+                model.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
      * The server's side of {@link Notebook.ModelTurn}: a place of the embedder while the question is
      * embedded and searched, the chat model's turn while the model works (a follow-up's rewrite,
      * then the answer); between the two, the model is free for others. Used by one request thread.
@@ -399,25 +416,16 @@ final class NotebookApi {
 
     private void answer(HttpExchange ex, String question, AskOptions options, boolean stream, Conversation c)
             throws IOException {
-        boolean usesModel = nb().chatModel().isPresent();
-
         // a place in the model's queue first (429 before any status); the turn comes after retrieval,
         // which holds one of the embedder's places instead
-        ModelGate.Slot model = usesModel ? server.gate.admit() : null;
-        ModelGate.Slot work;
+        Turns admitted;
         try {
-            work = server.embedding.enter();
-        } catch (InterruptedException | RuntimeException e) {
-            if (model != null) {
-                model.close();
-            }
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-                throw ApiError.internal("interrupted while waiting for the embedder");
-            }
-            throw (RuntimeException) e;
+            admitted = admit();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiError.internal("interrupted while waiting for the embedder");
         }
-        try (Turns turns = new Turns(model, work)) {
+        try (Turns turns = admitted) {
             if (!stream) {
                 try (LongResponse resp = new LongResponse(ex, 200, server.longAfter, server.longInterval)) {
                     turns.gone = resp::clientGone;

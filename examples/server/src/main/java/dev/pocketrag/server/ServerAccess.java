@@ -41,21 +41,14 @@ final class ServerAccess implements NotebookAccess {
 
     @Override
     public Map<String, Object> ask(String question, AskOptions options, String thread) throws IOException {
-        ModelGate.Slot model = nb().chatModel().isPresent() ? server.gate.admit() : null;
-        ModelGate.Slot work;
+        NotebookApi.Turns admitted;
         try {
-            work = server.embedding.enter();
-        } catch (InterruptedException | RuntimeException e) {
-            if (model != null) {
-                model.close();
-            }
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while waiting for the embedder");
-            }
-            throw (RuntimeException) e;
+            admitted = server.notebookApi.admit();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the embedder");
         }
-        try (NotebookApi.Turns turns = server.notebookApi.new Turns(model, work)) {
+        try (NotebookApi.Turns turns = admitted) {
             dev.pocketrag.chat.TokenListener go = piece -> !server.closing();
             if (thread == null) {
                 return NotebookApi.json(nb().ask(question, options, go, turns), null);

@@ -53,6 +53,40 @@ public interface NoteIndex extends AutoCloseable {
     }
 
     /**
+     * Opens the index at {@code location}: a {@code file:} URI is the local Lucene index in that
+     * folder ({@link #open(Path, IndexOptions)}); any other scheme is opened by the first {@link
+     * NoteIndexProvider} on the class path that accepts it (a search cluster's, say).
+     *
+     * @throws IllegalArgumentException if no provider accepts the location (the message names its
+     *     scheme)
+     */
+    static NoteIndex open(java.net.URI location, IndexOptions options) throws IOException {
+        if ("file".equalsIgnoreCase(location.getScheme())) {
+            return open(Path.of(location), options);
+        }
+        return provider(location).open(location, options);
+    }
+
+    /** What the index at {@code location} records; see {@link #open(java.net.URI, IndexOptions)}. */
+    static Optional<RecordedModel> recorded(java.net.URI location) throws IOException {
+        if ("file".equalsIgnoreCase(location.getScheme())) {
+            return recorded(Path.of(location));
+        }
+        return provider(location).recorded(location);
+    }
+
+    private static NoteIndexProvider provider(java.net.URI location) {
+        for (NoteIndexProvider p : java.util.ServiceLoader.load(NoteIndexProvider.class)) {
+            if (p.accepts(location)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("no note index can be opened at '" + location.getScheme()
+                + ":' locations (only file: is built in; a search cluster's index needs its module,"
+                + " dev.pocketrag:pocketrag-cluster, on the class path): " + location);
+    }
+
+    /**
      * Opens the index in {@code dir} to read only: it takes no lock, so it works while another
      * process holds the index (it sees the last commit made before this call) and on a read-only
      * directory; a directory without an index reads as empty, and nothing is created. Writes throw
@@ -164,8 +198,21 @@ public interface NoteIndex extends AutoCloseable {
      */
     default void describeHolder(String what) throws IOException {}
 
-    /** The index directory. */
+    /**
+     * The index directory.
+     *
+     * @throws UnsupportedOperationException for an index that is not in a local folder (see
+     *     {@link #location()})
+     */
     Path path();
+
+    /**
+     * Where the index lives: a {@code file:} URI for a local index, the cluster's address (never
+     * with credentials) for a remote one.
+     */
+    default java.net.URI location() {
+        return path().toUri();
+    }
 
     /** Commits and releases the directory; idempotent. */
     @Override

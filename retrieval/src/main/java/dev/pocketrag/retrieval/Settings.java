@@ -120,18 +120,29 @@ public record Settings(Map<String, String> env, Properties file, Path fileLocati
         if (v == null || v.isBlank()) {
             return Optional.empty();
         }
+        return Optional.of(parseIndexUrl(where, v));
+    }
+
+    /**
+     * {@code value} as an index URL ({@link Notebook.Builder#indexUrl}).
+     *
+     * @param where what gave it ({@code --index-url}, a config file's key): the error names it
+     * @throws IllegalArgumentException naming {@code where} and the value if it is not a URL with a
+     *     scheme, or a {@code file:} URL without an absolute path
+     */
+    public static java.net.URI parseIndexUrl(String where, String value) {
         java.net.URI url;
         try {
-            url = new java.net.URI(v.strip());
+            url = new java.net.URI(value.strip());
         } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException(where + ": '" + v.strip() + "' is not a URL: " + e.getMessage(), e);
+            throw new IllegalArgumentException(where + ": '" + value.strip() + "' is not a URL: " + e.getMessage(), e);
         }
         try {
             Notebook.checkIndexUrl(url);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }
-        return Optional.of(url);
+        return url;
     }
 
     /** The chat model file, given {@code --model} (may be null); empty for none. */

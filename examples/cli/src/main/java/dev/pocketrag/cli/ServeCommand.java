@@ -134,7 +134,8 @@ final class ServeCommand implements Callable<Integer> {
             try (server) {
                 nb.describeHolder("pocketrag serve at " + server.uri()
                         + " (use its API, e.g. POST /v1/notes, or stop it; search, list, stats and ask work meanwhile)");
-                out.println("pocketrag serve: " + server.uri() + "  (notebook " + nb.directory() + "; "
+                out.println("pocketrag serve: " + server.uri() + "  (notebook " + nb.directory()
+                        + nb.indexUrl().map(u -> ", index at " + u).orElse("") + "; "
                         + (model == null ? "no chat model: extractive answers" : "model " + model.name()) + ")");
                 if (!server.isLoopback()) {
                     out.println("listening on " + host + ": every request needs the API key");

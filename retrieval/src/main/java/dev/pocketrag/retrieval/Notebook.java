@@ -67,7 +67,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * can leave). The index records the embedding model (id, dimension, recipe): a notebook opened
  * without an embedder uses that one (if it is built in), and one opened with another refuses it
  * ({@link EmbedderMismatchException}). {@code threads/} holds the stored conversations ({@link
- * #conversation(String)}), one file each.
+ * #conversation(String)}), one file each. With {@link Builder#indexUrl} the notes are in the index
+ * at a URL instead (a search cluster shared by several processes and machines), and the directory
+ * keeps only what is local: threads, watched folders, the prompt cache; {@link Builder#migrateTo}
+ * and {@link Builder#migrateFrom} copy an index between the two.
  *
  * <p>Every write ({@link #add}, {@link #addAll}, {@link #update}, {@link #delete}) is durable when
  * it returns; {@link #importFolder} commits as it goes, so a crash loses at most the file being

@@ -102,6 +102,11 @@ final class ServeCommand implements Callable<Integer> {
         if (!watch.isEmpty()) {
             WatchCommand.checkFolders(notebook.directory(config), watch, "--watch: ");
         }
+        java.net.URI indexUrl = notebook.indexUrl(config);
+        if (indexUrl != null) {
+            // an index that cannot be reached says so now, before a chat model loads for nothing
+            Notebook.recordedModel(notebook.directory(config), indexUrl);
+        }
         ChatModel model = modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE));
         try {
             serve(config, model, key, out);

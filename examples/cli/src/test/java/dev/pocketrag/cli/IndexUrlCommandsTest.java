@@ -115,10 +115,16 @@ class IndexUrlCommandsTest {
     @Test
     void an_unreachable_or_unknown_index_url_is_one_line_naming_it_and_touches_no_local_data(@TempDir Path tmp) {
         Path data = tmp.resolve("data");
-        for (String cmd : new String[] {"search", "ask", "add", "import", "list", "stats"}) {
+        for (String cmd : new String[] {"search", "ask", "add", "import", "list", "stats", "serve", "watch", "export"}) {
             List<String> args = new ArrayList<>(List.of(cmd, "--dir", data.toString(), "--index-url",
                     "testindex://ana:s3cret@down:9200/notes"));
-            args.add(cmd.equals("import") ? tmp.toString() : cmd.equals("list") || cmd.equals("stats") ? "--json" : "x");
+            args.add(switch (cmd) {
+                case "import", "watch" -> tmp.toString();
+                case "export" -> tmp.resolve("out").toString();
+                case "list", "stats" -> "--json";
+                case "serve" -> "--port=0";
+                default -> "x";
+            });
             CliRun r = CliRun.of(args.toArray(String[]::new));
             assertEquals(2, r.exitCode(), r::toString);
             assertEquals("error: cannot read the note index at testindex://down:9200/notes: Connection refused\n",

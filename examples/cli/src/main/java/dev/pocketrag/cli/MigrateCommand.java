@@ -86,7 +86,20 @@ final class MigrateCommand implements Callable<Integer> {
                 line.update(progress, (System.nanoTime() - t0) / 1e9);
                 return !stop;
             };
-            Notebook.Builder b = Notebook.builder(directory);
+            // the notebook written to (--from) or a file: index may be held by `pocketrag watch` for a moment
+            boolean[] said = {false};
+            Notebook.Builder b = Notebook.builder(directory).waitWhileHeld(busy -> {
+                if (busy.holder() == null || !busy.holder().contains(NotebookOptions.WATCH_HOLDER)) {
+                    return false;
+                }
+                if (!said[0]) {
+                    spec.commandLine().getErr().println("pocketrag: `pocketrag watch` is writing to the notebook;"
+                            + " waiting for it to let go");
+                    spec.commandLine().getErr().flush();
+                    said[0] = true;
+                }
+                return true;
+            }, java.time.Duration.ofSeconds(NotebookOptions.WAIT_FOR_WATCH_SECONDS));
             p = into ? b.migrateTo(url, listener) : b.migrateFrom(url, listener);
             line.end();
         } finally {

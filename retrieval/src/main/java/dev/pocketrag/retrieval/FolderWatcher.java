@@ -157,10 +157,18 @@ public final class FolderWatcher implements AutoCloseable {
      * writes.
      */
     public static Access reopening(Path directory, Embedder embedder) {
+        return reopening(directory, null, embedder);
+    }
+
+    /**
+     * {@link #reopening(Path, Embedder)} for a notebook whose index is at {@code indexUrl} (see
+     * {@link Notebook.Builder#indexUrl}; null: in {@code directory}).
+     */
+    public static Access reopening(Path directory, java.net.URI indexUrl, Embedder embedder) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(embedder, "embedder");
         return task -> {
-            try (Notebook nb = Notebook.builder(directory).embedder(embedder).build()) {
+            try (Notebook nb = Notebook.builder(directory).indexUrl(indexUrl).embedder(embedder).build()) {
                 task.run(nb);
             }
         };

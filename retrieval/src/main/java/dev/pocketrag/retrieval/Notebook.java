@@ -28,6 +28,7 @@ import dev.pocketrag.retrieval.internal.ContextPacker;
 import dev.pocketrag.retrieval.internal.Extractive;
 import dev.pocketrag.retrieval.internal.FocusedPassages;
 import dev.pocketrag.retrieval.internal.FolderImporter;
+import dev.pocketrag.retrieval.internal.IndexCopier;
 import dev.pocketrag.retrieval.internal.IndexLayout;
 import dev.pocketrag.retrieval.internal.NoteExport;
 import dev.pocketrag.retrieval.internal.NoteFiles;
@@ -66,7 +67,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * can leave). The index records the embedding model (id, dimension, recipe): a notebook opened
  * without an embedder uses that one (if it is built in), and one opened with another refuses it
  * ({@link EmbedderMismatchException}). {@code threads/} holds the stored conversations ({@link
- * #conversation(String)}), one file each.
+ * #conversation(String)}), one file each. With {@link Builder#indexUrl} the notes are in the index
+ * at a URL instead (a search cluster shared by several processes and machines), and the directory
+ * keeps only what is local: threads, watched folders, the prompt cache; {@link Builder#migrateTo}
+ * and {@link Builder#migrateFrom} copy an index between the two.
  *
  * <p>Every write ({@link #add}, {@link #addAll}, {@link #update}, {@link #delete}) is durable when
  * it returns; {@link #importFolder} commits as it goes, so a crash loses at most the file being
@@ -84,6 +88,8 @@ public final class Notebook implements AutoCloseable {
     private final boolean readOnly;
     /** Whether the index was given by {@link Builder#index} (no index folder of ours: no re-index). */
     private final boolean givenIndex;
+    /** Where the index is when it is not in the notebook directory ({@link Builder#indexUrl}); null: there. */
+    private final java.net.URI indexUrl;
     private final ChatModel chatModel;
     private final boolean ownsChatModel;
     // the three below change together, only in a re-index's switch, under the write lock of switching
@@ -111,6 +117,7 @@ public final class Notebook implements AutoCloseable {
         this.directory = b.directory;
         this.readOnly = b.readOnly;
         this.givenIndex = b.index != null;
+        this.indexUrl = b.index != null ? null : b.indexUrl;
         boolean ok = false;
         Chosen chosen = null;
         NoteIndex idx = null;
@@ -119,6 +126,10 @@ public final class Notebook implements AutoCloseable {
                 chosen = b.embedder != null ? new Chosen(b.embedder, b.ownsEmbedder)
                         : new Chosen(load(b.embedderName != null ? b.embedderName : Embedders.DEFAULT, b.background), true);
                 idx = b.index;
+            } else if (b.indexUrl != null) {
+                // the index at a URL: nothing of it in the notebook directory (no pointer, no old folders)
+                chosen = choose(b, RemoteIndexException.recorded(b.indexUrl), directory);
+                idx = openAt(b, IndexOptions.of(model(chosen.embedder())).withVectorFormat(b.vectorFormat));
             } else {
                 for (int attempt = 1; ; attempt++) {
                     String name = IndexLayout.currentName(directory);
@@ -187,10 +198,20 @@ public final class Notebook implements AutoCloseable {
      * Builder#waitWhileHeld} says to wait, tries again every 100 ms (until its time is up).
      */
     private static NoteIndex openWaiting(Path path, IndexOptions io, Builder b) throws IOException {
+        return openWaiting(() -> NoteIndex.open(path, io), b);
+    }
+
+    /** Opens an index that may be held by another writer. */
+    @FunctionalInterface
+    private interface Opener {
+        NoteIndex open() throws IOException;
+    }
+
+    private static NoteIndex openWaiting(Opener opener, Builder b) throws IOException {
         long deadline = b.waitAtMost == null ? 0 : System.nanoTime() + b.waitAtMost.toNanos();
         while (true) {
             try {
-                return NoteIndex.open(path, io);
+                return opener.open();
             } catch (dev.pocketrag.index.IndexInUseException e) {
                 if (b.waitWhile == null || System.nanoTime() - deadline > 0 || !b.waitWhile.test(e)) {
                     throw e;
@@ -202,6 +223,29 @@ public final class Notebook implements AutoCloseable {
                     throw e;
                 }
             }
+        }
+    }
+
+    /**
+     * Opens the index at the builder's {@link Builder#indexUrl}: a {@code file:} one as the local
+     * index in that folder (read-only without a lock, or waiting while held), any other through its
+     * {@link dev.pocketrag.index.NoteIndexProvider}. A model mismatch names the URL; any other
+     * failure to reach it is a {@link RemoteIndexException} naming it.
+     */
+    private static NoteIndex openAt(Builder b, IndexOptions io) throws IOException {
+        java.net.URI url = b.indexUrl;
+        try {
+            if (RemoteIndexException.isFile(url)) {
+                Path path = Path.of(url);
+                return b.readOnly ? NoteIndex.openReadOnly(path, io) : openWaiting(() -> NoteIndex.open(path, io), b);
+            }
+            return NoteIndex.open(url, io);
+        } catch (EmbedderMismatchException e) {
+            throw e;
+        } catch (ModelMismatchException m) {
+            throw new EmbedderMismatchException(b.directory, url, filled(m.recorded()), m.wanted());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw RemoteIndexException.wrap(url, "open", e);
         }
     }
 
@@ -224,14 +268,15 @@ public final class Notebook implements AutoCloseable {
     private static Chosen choose(Builder b, Optional<RecordedModel> recorded, Path notebook) throws IOException {
         if (b.embedder != null) {
             if (recorded.isPresent()) {
-                check(notebook, recorded.get(), model(b.embedder));
+                check(notebook, b.indexUrl, recorded.get(), model(b.embedder));
             }
             return new Chosen(b.embedder, b.ownsEmbedder);
         }
         if (b.embedderName != null) {
             EmbedderModel m = Embedders.model(b.embedderName);
             if (recorded.isPresent()) {
-                check(notebook, recorded.get(), new RecordedModel(m.modelId(), m.dimension(), m.recipe().recipe()));
+                check(notebook, b.indexUrl, recorded.get(),
+                        new RecordedModel(m.modelId(), m.dimension(), m.recipe().recipe()));
             }
             return new Chosen(load(m.name(), b.background), true);
         }
@@ -247,6 +292,22 @@ public final class Notebook implements AutoCloseable {
     /** The built-in embedder {@code name}, loading on another thread now or on first use. */
     private static Embedder load(String name, boolean background) {
         return background ? Embedders.namedInBackground(name) : Embedders.namedOnFirstUse(name);
+    }
+
+    /** @throws IllegalArgumentException naming {@code url} if it cannot locate an index */
+    static void checkIndexUrl(java.net.URI url) {
+        if (url.getScheme() == null) {
+            throw new IllegalArgumentException("index URL '" + RemoteIndexException.redacted(url)
+                    + "' has no scheme: give one such as https://host:9200/notes or file:/path/to/index");
+        }
+        if (RemoteIndexException.isFile(url)) {
+            try {
+                Path.of(url);
+            } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                throw new IllegalArgumentException("index URL '" + url + "' is not a local folder: a file: URL needs an"
+                        + " absolute path (file:/path/to/index); " + e.getMessage(), e);
+            }
+        }
     }
 
     /** What an index records for vectors of {@code e}. */
@@ -267,11 +328,11 @@ public final class Notebook implements AutoCloseable {
     }
 
     /** @throws EmbedderMismatchException if vectors of {@code wanted} may not go with {@code recorded}'s */
-    private static void check(Path notebook, RecordedModel recorded, RecordedModel wanted)
+    private static void check(Path notebook, java.net.URI indexUrl, RecordedModel recorded, RecordedModel wanted)
             throws EmbedderMismatchException {
         RecordedModel had = filled(recorded);
         if (!had.accepts(wanted)) {
-            throw new EmbedderMismatchException(notebook, had, wanted);
+            throw new EmbedderMismatchException(notebook, indexUrl, had, wanted);
         }
     }
 
@@ -348,6 +409,19 @@ public final class Notebook implements AutoCloseable {
         return NoteIndex.recorded(IndexLayout.current(directory)).map(Notebook::filled);
     }
 
+    /**
+     * {@link #recordedModel(Path)} of a notebook whose index is at {@code indexUrl} (see {@link
+     * Builder#indexUrl}); null: the notebook's own index in {@code directory}.
+     *
+     * @throws RemoteIndexException naming the URL if the index there cannot be read
+     */
+    public static Optional<RecordedModel> recordedModel(Path directory, java.net.URI indexUrl) throws IOException {
+        if (indexUrl == null) {
+            return recordedModel(directory);
+        }
+        return RemoteIndexException.recorded(indexUrl).map(Notebook::filled);
+    }
+
     /** Settings of a notebook. */
     public static final class Builder {
         private final Path directory;
@@ -359,6 +433,7 @@ public final class Notebook implements AutoCloseable {
         private boolean ownsChatModel;
         private VectorFormat vectorFormat = VectorFormat.INT8;
         private NoteIndex index;
+        private java.net.URI indexUrl;
         private boolean readOnly;
         private java.util.function.Predicate<dev.pocketrag.index.IndexInUseException> waitWhile;
         private java.time.Duration waitAtMost;
@@ -431,8 +506,9 @@ public final class Notebook implements AutoCloseable {
          * @throws EmbedderMismatchException if the embedder set here differs from the notebook's
          */
         public Embedder resolveEmbedder() throws IOException {
-            Chosen c = choose(this, index != null ? Optional.empty()
-                    : NoteIndex.recorded(IndexLayout.current(directory)), directory);
+            Chosen c = choose(this, index != null ? Optional.empty() : indexUrl != null
+                    ? RemoteIndexException.recorded(indexUrl) : NoteIndex.recorded(IndexLayout.current(directory)),
+                    directory);
             return c.embedder();
         }
 
@@ -459,6 +535,29 @@ public final class Notebook implements AutoCloseable {
          */
         public Builder index(NoteIndex index) {
             this.index = Objects.requireNonNull(index, "index");
+            return this;
+        }
+
+        /**
+         * Keeps the notes in the index at {@code url} instead of the notebook directory's own: a
+         * search cluster's ({@code https://...}, opened by its {@link dev.pocketrag.index.NoteIndexProvider},
+         * which reads credentials from the environment), or a {@code file:} URL of a local index
+         * folder. The notebook directory still holds what is local: threads, watched folders
+         * ({@code sources.dat}), the prompt cache; its own {@code index/} is neither read nor
+         * touched. Everything works as on a local index (add, import, search, ask, conversations,
+         * watch, export) but what works on the index's files: {@link Notebook#reindex} and {@link
+         * #check}/{@link #repair} of a cluster throw {@link IndexNotLocalException}. The embedder
+         * guard holds: the index records its model. Null: the notebook's own index (the default).
+         * Other processes may write to the same index meanwhile (a cluster takes no lock).
+         *
+         * @throws IllegalArgumentException if {@code url} has no scheme, or is a {@code file:} URL
+         *     that is not an absolute path (the message names it)
+         */
+        public Builder indexUrl(java.net.URI url) {
+            if (url != null) {
+                checkIndexUrl(url);
+            }
+            this.indexUrl = url;
             return this;
         }
 
@@ -505,6 +604,158 @@ public final class Notebook implements AutoCloseable {
             return new Notebook(this);
         }
 
+        /** Notes written between two commits of the target by {@link #migrateTo} and {@link #migrateFrom}. */
+        static final int MIGRATE_NOTES_PER_COMMIT = 64;
+        private int migrateNotesPerCommit = MIGRATE_NOTES_PER_COMMIT;
+
+        /** Notes a migration writes between two commits (tests: small batches to stop between). */
+        Builder migrateNotesPerCommit(int n) {
+            this.migrateNotesPerCommit = n;
+            return this;
+        }
+
+        /**
+         * Copies the notebook's own index (in its folder) into the index at {@code url}: every note
+         * with its chunks, vectors and fingerprint as stored, nothing embedded again (see {@code
+         * IndexCopier}). The target is made with the notebook's model if it has no index yet; one
+         * that records another model is refused. Resumable: a copy stopped (the listener, Ctrl-C, a
+         * crash) keeps what it committed, and the next one skips the notes the target already has
+         * with the same fingerprint. The notebook is read as it was last committed, without its lock
+         * (so {@code serve} may hold it meanwhile; what it writes after is copied by the next run).
+         * Notes the target has and the notebook has not are left there.
+         *
+         * @param listener told after each batch; returning false stops after it
+         * @throws IllegalArgumentException if the notebook has no index yet (nothing to copy), or
+         *     {@code url} is the notebook's own index
+         * @throws EmbedderMismatchException if the index at {@code url} holds vectors of another model
+         * @throws RemoteIndexException naming the URL if it cannot be reached
+         */
+        public MigrateProgress migrateTo(java.net.URI url, MigrateListener listener) throws IOException {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(listener, "listener");
+            checkIndexUrl(url);
+            Path local = IndexLayout.current(directory);
+            Optional<RecordedModel> rec = NoteIndex.recorded(local);
+            if (rec.isEmpty()) {
+                throw new IllegalArgumentException("notebook " + directory + " has no index yet: nothing to copy to "
+                        + RemoteIndexException.redacted(url));
+            }
+            sameIndex(url, local);
+            RecordedModel model = filled(rec.get());
+            try (NoteIndex source = NoteIndex.openReadOnly(local, IndexOptions.of(model))) {
+                IndexOptions io = IndexOptions.of(model).withVectorFormat(source.stats().vectorFormat());
+                NoteIndex target;
+                try {
+                    target = RemoteIndexException.isFile(url) ? openWaiting(() -> NoteIndex.open(Path.of(url), io), this)
+                            : NoteIndex.open(url, io);
+                } catch (ModelMismatchException m) {
+                    throw EmbedderMismatchException.copyRefused(directory, url, true, filled(m.recorded()), model, -1);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    throw RemoteIndexException.wrap(url, "open", e);
+                }
+                try (target) {
+                    return IndexCopier.copy(source, target, local.toUri(), RemoteIndexException.redacted(url), model,
+                            listener, migrateNotesPerCommit);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    throw RemoteIndexException.wrap(url, "write to", e);
+                }
+            }
+        }
+
+        /**
+         * Copies the index at {@code url} into the notebook's own index (in its folder), as {@link
+         * #migrateTo} does the other way: nothing embedded again, resumable, notes the notebook has
+         * and the index at {@code url} has not are kept. The notebook is made with the model that
+         * index records; a notebook with notes of another model is refused (an empty one is made
+         * again for that model). Holds the notebook (waiting as {@link #waitWhileHeld} says).
+         *
+         * @throws IllegalArgumentException if there is no index at {@code url} (nothing to copy), or
+         *     it is the notebook's own
+         * @throws EmbedderMismatchException if the notebook has notes of another model
+         * @throws RemoteIndexException naming the URL if it cannot be reached
+         */
+        public MigrateProgress migrateFrom(java.net.URI url, MigrateListener listener) throws IOException {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(listener, "listener");
+            checkIndexUrl(url);
+            java.net.URI shown = RemoteIndexException.redacted(url);
+            Optional<RecordedModel> rec = RemoteIndexException.recorded(url);
+            if (rec.isEmpty()) {
+                throw new IllegalArgumentException("there is no note index at " + shown + ": nothing to copy");
+            }
+            Path local = IndexLayout.current(directory);
+            sameIndex(url, local);
+            RecordedModel model = filled(rec.get());
+            Optional<RecordedModel> mine = NoteIndex.recorded(local);
+            if (mine.isPresent() && !filled(mine.get()).accepts(model)) {
+                long notes;
+                try (NoteIndex ro = NoteIndex.openReadOnly(local, IndexOptions.of(filled(mine.get())))) {
+                    notes = ro.stats().notes();
+                }
+                if (notes > 0) {
+                    throw EmbedderMismatchException.copyRefused(directory, url, false, filled(mine.get()), model, notes);
+                }
+                // an empty index of another model (made by a command that only looked): made again below
+                try (NoteIndex held = openWaiting(() -> NoteIndex.open(local, IndexOptions.of(filled(mine.get()))),
+                        this)) {
+                    if (held.stats().notes() > 0) {
+                        throw EmbedderMismatchException.copyRefused(directory, url, false, filled(mine.get()), model,
+                                held.stats().notes());
+                    }
+                }
+                IndexLayout.deleteTree(local);
+            }
+            NoteIndex source;
+            try {
+                source = RemoteIndexException.isFile(url) ? NoteIndex.openReadOnly(Path.of(url), IndexOptions.of(model))
+                        : NoteIndex.open(url, IndexOptions.of(model));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                throw RemoteIndexException.wrap(url, "open", e);
+            }
+            try (source) {
+                IndexOptions io;
+                try {
+                    io = IndexOptions.of(model).withVectorFormat(source.stats().vectorFormat());
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    throw RemoteIndexException.wrap(url, "read", e);
+                }
+                try (NoteIndex target = openWaiting(() -> NoteIndex.open(local, io), this)) {
+                    try {
+                        return IndexCopier.copy(source, target, shown, local.toUri(), model, listener,
+                                migrateNotesPerCommit);
+                    } catch (IOException | java.io.UncheckedIOException e) {
+                        throw RemoteIndexException.wrap(url, "read", e);
+                    }
+                }
+            }
+        }
+
+        /** @throws IllegalArgumentException if {@code url} is the notebook's own index folder */
+        private void sameIndex(java.net.URI url, Path local) throws IOException {
+            if (RemoteIndexException.isFile(url)) {
+                Path p = Path.of(url).toAbsolutePath().normalize();
+                if (p.equals(local.toAbsolutePath().normalize())) {
+                    throw new IllegalArgumentException("index URL " + url + " is notebook " + directory
+                            + "'s own index: name another one");
+                }
+            }
+        }
+
+        /**
+         * The folder of the notebook's index: its own, or a {@code file:} {@link #indexUrl}'s.
+         *
+         * @throws IndexNotLocalException for an index at any other URL, naming {@code what}
+         */
+        private Path localIndex(String what) throws IOException {
+            if (indexUrl == null) {
+                return IndexLayout.current(directory);
+            }
+            if (RemoteIndexException.isFile(indexUrl)) {
+                return Path.of(indexUrl);
+            }
+            throw new IndexNotLocalException(indexUrl, what);
+        }
+
         /** The model the notebook's index records, or the one set here, or the default; no model loads. */
         private RecordedModel modelToCheck(Path path) throws IOException {
             Optional<RecordedModel> recorded = NoteIndex.recorded(path);
@@ -529,7 +780,7 @@ public final class Notebook implements AutoCloseable {
          * @throws EmbedderMismatchException if an embedder set here is not the notebook's
          */
         public IndexCheck check() throws IOException {
-            Path path = IndexLayout.current(directory);
+            Path path = localIndex("checking the index");
             RecordedModel m;
             try {
                 m = modelToCheck(path);
@@ -560,7 +811,7 @@ public final class Notebook implements AutoCloseable {
          */
         public IndexCheck repair(Path backup) throws IOException {
             Objects.requireNonNull(backup, "backup");
-            Path path = IndexLayout.current(directory);
+            Path path = localIndex("repairing the index");
             Optional<RecordedModel> recorded;
             try {
                 recorded = NoteIndex.recorded(path);
@@ -616,6 +867,7 @@ public final class Notebook implements AutoCloseable {
     }
 
     private List<Note> addAll(Collection<Note> notes, java.util.function.BooleanSupplier cancelled) throws IOException {
+        checkWritable();
         return shared(() -> {
             List<Note> list = List.copyOf(notes);
             List<ChunkedNote> chunked = chunkAndEmbed(list, cancelled);
@@ -647,6 +899,7 @@ public final class Notebook implements AutoCloseable {
 
     /** Deletes a note; returns whether it existed. Durable when this returns. */
     public boolean delete(String id) throws IOException {
+        checkWritable();
         return shared(() -> {
             if (index.get(id).isEmpty()) {
                 return false;
@@ -690,6 +943,7 @@ public final class Notebook implements AutoCloseable {
      * @throws java.nio.file.NotDirectoryException if it is not a directory
      */
     public ImportProgress importFolder(Path folder, ImportListener listener) throws IOException {
+        checkWritable();
         return shared(() -> new FolderImporter(index, this::chunkAndEmbed).run(folder, listener));
     }
 
@@ -701,6 +955,7 @@ public final class Notebook implements AutoCloseable {
 
     /** Runs {@code work} with a new importer on this notebook's index (for {@link FolderWatcher}). */
     <T> T withImporter(ImporterWork<T> work) throws IOException {
+        checkWritable();
         return shared(() -> work.run(new FolderImporter(index, this::chunkAndEmbed)));
     }
 
@@ -711,6 +966,7 @@ public final class Notebook implements AutoCloseable {
     int deleteFileNotesUnder(Path folder) throws IOException {
         String s = FolderImporter.source(folder);
         String prefix = s.endsWith("/") ? s : s + "/";
+        checkWritable();
         return shared(() -> {
             List<String> ids = new ArrayList<>();
             final int page = 1000;
@@ -906,6 +1162,9 @@ public final class Notebook implements AutoCloseable {
             throw new IllegalStateException("notebook " + directory + " was given its index (Builder.index):"
                     + " re-indexing needs its own index folder");
         }
+        if (indexUrl != null) {
+            throw new IndexNotLocalException(indexUrl, "re-indexing to another embedder");
+        }
         if (!reindexing.tryLock()) {
             throw new IllegalStateException("notebook " + directory + " is already being re-indexed");
         }
@@ -1017,7 +1276,7 @@ public final class Notebook implements AutoCloseable {
      */
     public Optional<RecordedModel> unfinishedReindex() throws IOException {
         checkOpen();
-        if (givenIndex) {
+        if (givenIndex || indexUrl != null) {
             return Optional.empty();
         }
         Optional<Path> next = IndexLayout.unfinished(directory);
@@ -1352,12 +1611,36 @@ public final class Notebook implements AutoCloseable {
     }
 
     /**
+     * Where the notebook's notes are: its index's location ({@link NoteIndex#location()}; a {@code
+     * file:} URI of a local folder, else the cluster's URL without credentials).
+     */
+    public java.net.URI indexLocation() {
+        return index.location();
+    }
+
+    /** The URL the notebook's index is at ({@link Builder#indexUrl}); empty when it is in the notebook's folder. */
+    public Optional<java.net.URI> indexUrl() {
+        return Optional.ofNullable(indexUrl).map(RemoteIndexException::redacted);
+    }
+
+    /**
      * The notebook's folder.
      *
      * @return the directory it was opened on
      */
     public Path directory() {
         return directory;
+    }
+
+    /**
+     * A read-only notebook on an index at a URL refuses writes here, as a local read-only index
+     * does itself (an index at a URL is opened for writing: a cluster takes no lock).
+     */
+    private void checkWritable() {
+        if (readOnly && indexUrl != null && !RemoteIndexException.isFile(indexUrl)) {
+            throw new IllegalStateException("notebook " + directory + " is open read-only (index at "
+                    + RemoteIndexException.redacted(indexUrl) + "); open it to write to change its notes");
+        }
     }
 
     private void checkOpen() {

@@ -26,9 +26,11 @@ import java.util.Properties;
  *       (the model's own, at most 4096).</li>
  *   <li>Embedder: {@code --embedder}, else {@code embedder=} in the config file, else the
  *       notebook's own (what its index records; for a new notebook MiniLM).</li>
+ *   <li>Index URL: {@code --index-url}, else {@code $POCKETRAG_INDEX_URL}, else {@code index-url=} in
+ *       the config file, else none: the index in the data directory ({@link Notebook.Builder#indexUrl}).</li>
  *   <li>Config file: {@code $POCKETRAG_CONFIG}, else {@code $XDG_CONFIG_HOME/pocketrag/config.properties},
  *       else {@code ~/.config/pocketrag/config.properties}. Java properties: {@code dir=},
- *       {@code model=}, {@code ctx=}, {@code threads=}, {@code embedder=}; front ends may keep their own keys there
+ *       {@code model=}, {@code ctx=}, {@code threads=}, {@code embedder=}, {@code index-url=}; front ends may keep their own keys there
  *       (the desktop app's {@code desktop.theme=}).</li>
  * </ul>
  *
@@ -92,6 +94,55 @@ public record Settings(Map<String, String> env, Properties file, Path fileLocati
         String xdg = env.get("XDG_DATA_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : home().resolve(".local").resolve("share");
         return base.resolve("pocketrag");
+    }
+
+    /**
+     * Where the notebook's index is, given {@code --index-url} (may be null): the flag, else {@code
+     * $POCKETRAG_INDEX_URL}, else {@code index-url=} in the config file; empty for the index in the
+     * notebook directory (the default). A blank value is none.
+     *
+     * @throws IllegalArgumentException naming the value (and where it comes from) if it is not a URL
+     *     with a scheme, or a {@code file:} URL without an absolute path
+     */
+    public Optional<java.net.URI> indexUrl(String flag) {
+        String where;
+        String v;
+        if (flag != null) {
+            where = "--index-url";
+            v = flag;
+        } else if (env.get("POCKETRAG_INDEX_URL") != null && !env.get("POCKETRAG_INDEX_URL").isBlank()) {
+            where = "$POCKETRAG_INDEX_URL";
+            v = env.get("POCKETRAG_INDEX_URL");
+        } else {
+            where = "config file " + fileLocation + ": index-url";
+            v = file.getProperty("index-url");
+        }
+        if (v == null || v.isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(parseIndexUrl(where, v));
+    }
+
+    /**
+     * {@code value} as an index URL ({@link Notebook.Builder#indexUrl}).
+     *
+     * @param where what gave it ({@code --index-url}, a config file's key): the error names it
+     * @throws IllegalArgumentException naming {@code where} and the value if it is not a URL with a
+     *     scheme, or a {@code file:} URL without an absolute path
+     */
+    public static java.net.URI parseIndexUrl(String where, String value) {
+        java.net.URI url;
+        try {
+            url = new java.net.URI(value.strip());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(where + ": '" + value.strip() + "' is not a URL: " + e.getMessage(), e);
+        }
+        try {
+            Notebook.checkIndexUrl(url);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
+        return url;
     }
 
     /** The chat model file, given {@code --model} (may be null); empty for none. */

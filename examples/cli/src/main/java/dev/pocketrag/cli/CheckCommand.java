@@ -62,9 +62,9 @@ final class CheckCommand implements Callable<Integer> {
             to = backup != null ? backup : dir.resolve("backups").resolve("index-" + DateTimeFormatter
                     .ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).format(Instant.now().truncatedTo(ChronoUnit.SECONDS)
                             .atOffset(ZoneOffset.UTC)));
-            c = Notebook.builder(dir).repair(to); // the embedding model loads only if a note is rebuilt
+            c = notebook.builder(config).repair(to); // the embedding model loads only if a note is rebuilt
         } else {
-            c = Notebook.builder(dir).check();
+            c = notebook.builder(config).check();
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -54,7 +54,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "beir", mixinStandardHelpOptions = true,
         description = {"nDCG@k, recall@k, recall@100 and MRR@k of dense, BM25 and hybrid retrieval on a BEIR dataset.",
                 "The dataset has the BEIR layout (corpus.jsonl, queries.jsonl, qrels/test.tsv); it is indexed "
-                        + "in a temporary directory with the embedder named by --embedder."})
+                        + "in a temporary directory (or the index at --index-url) with the embedder named by --embedder."})
 final class EvalBeirCommand implements Callable<Integer> {
 
     @Option(names = "--embedder", paramLabel = "NAME", defaultValue = Embedders.DEFAULT,
@@ -83,6 +83,17 @@ final class EvalBeirCommand implements Callable<Integer> {
 
     @Option(names = "--depth", defaultValue = "100", description = "Depth of each list fused by hybrid (default: ${DEFAULT-VALUE}).")
     int depth;
+
+    @Option(names = "--index-url", paramLabel = "URL",
+            description = "Index the documents into the index at URL (a search cluster, or file:/path/to/index) instead"
+                    + " of a temporary directory; it must be new or empty (see --force). What this run made is"
+                    + " deleted at the end: the documents, and a file: index's folder.")
+    String indexUrl;
+
+    @Option(names = "--force",
+            description = "With --index-url: use an index that already holds notes (the dataset's documents replace"
+                    + " notes with the same ids, and are left there at the end).")
+    boolean force;
 
     @Spec
     CommandSpec spec;
@@ -122,14 +133,27 @@ final class EvalBeirCommand implements Callable<Integer> {
         }
         List<Mode> modes = mode == Mode.ALL ? List.of(Mode.BM25, Mode.DENSE, Mode.HYBRID) : List.of(mode);
         boolean needVectors = modes.contains(Mode.DENSE) || modes.contains(Mode.HYBRID);
-        Path tmp = Files.createTempDirectory("pocketrag-beir-");
+        if (force && indexUrl == null) {
+            throw new UserException("--force goes with --index-url");
+        }
+        java.net.URI url = indexUrl == null ? null : MigrateCommand.parse("--index-url", indexUrl);
+        Target target = url == null ? new Target(null, null, Files.createTempDirectory("pocketrag-beir-"), true, true)
+                : target(url);
         List<Map<String, Object>> results = new ArrayList<>();
         try (Embedder embedder = Embedders.named(model.name())) {
             Chunker chunker = Chunker.forEmbedder(embedder);
             String modelId = needVectors ? embedder.modelId() : "none (bm25 only)";
-            try (NoteIndex index = NoteIndex.open(tmp,
-                    IndexOptions.of(modelId, embedder.dimension()).withRecipe(needVectors ? embedder.recipe() : ""))) {
-                build(index, corpus, chunker, embedder, needVectors);
+            IndexOptions io = IndexOptions.of(modelId, embedder.dimension()).withRecipe(needVectors ? embedder.recipe() : "");
+            try (NoteIndex index = target.open(io)) {
+                boolean ok = false;
+                try {
+                    build(index, corpus, chunker, embedder, needVectors);
+                    ok = true;
+                } finally {
+                    if (!ok) {
+                        target.cleanUp(index, corpus);
+                    }
+                }
                 List<String> qids = new ArrayList<>(qrels.keySet());
                 List<float[]> qvecs = needVectors ? embedQueries(embedder, qids.stream().map(queries::get).toList())
                         : null;
@@ -156,12 +180,89 @@ final class EvalBeirCommand implements Callable<Integer> {
                     o.put("mrr@" + k, s.mrr());
                     results.add(o);
                 }
+                target.cleanUp(index, corpus);
             }
         } finally {
-            deleteTree(tmp);
+            if (target.folder() != null && target.made()) {
+                deleteTree(target.folder());
+            }
         }
-        print(results, corpus.size(), qrels.size());
+        print(results, corpus.size(), qrels.size(), target.url());
+        if (target.url() != null && !target.fresh() && !json) {
+            spec.commandLine().getOut().println("the " + corpus.size() + " documents are left in " + target.url()
+                    + " (it held notes before: --force)");
+        }
         return 0;
+    }
+
+    /**
+     * Where the documents go.
+     *
+     * @param location the index URL as given (null: a temporary folder)
+     * @param url the same without credentials, to print
+     * @param folder the local folder of the index (a temporary one, or a file: URL's); null for a cluster
+     * @param fresh whether the index held no notes before: the documents are deleted at the end
+     * @param made whether this run made the folder: it is deleted at the end
+     */
+    private record Target(java.net.URI location, java.net.URI url, Path folder, boolean fresh, boolean made) {
+        NoteIndex open(IndexOptions io) throws IOException {
+            if (folder != null) {
+                return NoteIndex.open(folder, io);
+            }
+            try {
+                return NoteIndex.open(location, io);
+            } catch (dev.pocketrag.index.ModelMismatchException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new UserException("cannot open the note index at " + url + ": "
+                        + dev.pocketrag.retrieval.Errors.describe(e));
+            }
+        }
+
+        /** Deletes the documents from a fresh index at a URL (best effort: a cluster keeps an empty index). */
+        void cleanUp(NoteIndex index, List<Doc> corpus) {
+            if (url == null || !fresh || made) {
+                return; // a temporary folder goes whole; a used index keeps what it was given
+            }
+            try {
+                index.deleteAll(corpus.stream().map(Doc::id).toList());
+                index.commit();
+            } catch (IOException | RuntimeException e) {
+                System.err.println("pocketrag eval beir: could not delete the documents from " + url + ": "
+                        + dev.pocketrag.retrieval.Errors.describe(e));
+            }
+        }
+    }
+
+    /**
+     * The index at {@code url}, checked: new, or empty, or {@code --force}.
+     *
+     * @throws UserException if it holds notes and there is no {@code --force}
+     */
+    private Target target(java.net.URI url) throws IOException {
+        java.net.URI shown = dev.pocketrag.retrieval.RemoteIndexException.redacted(url);
+        boolean file = "file".equalsIgnoreCase(url.getScheme());
+        Path folder = file ? Path.of(url) : null;
+        boolean made = file && !Files.exists(folder);
+        java.util.Optional<dev.pocketrag.index.RecordedModel> rec;
+        try {
+            rec = NoteIndex.recorded(url);
+        } catch (IOException e) {
+            throw new UserException("cannot read the note index at " + shown + ": "
+                    + dev.pocketrag.retrieval.Errors.describe(e));
+        }
+        long notes = 0;
+        if (rec.isPresent()) {
+            try (NoteIndex idx = file ? NoteIndex.openReadOnly(folder, IndexOptions.of(rec.get()))
+                    : NoteIndex.open(url, IndexOptions.of(rec.get()))) {
+                notes = idx.stats().notes();
+            }
+        }
+        if (notes > 0 && !force) {
+            throw new UserException("the note index at " + shown + " holds " + notes + " notes: name a new one"
+                    + " (eval beir deletes what it made at the end), or add --force to use it anyway");
+        }
+        return new Target(url, shown, folder, notes == 0, made);
     }
 
     /** Indexes the corpus through the notebook's chunk -> embed pipeline ({@link Chunker#chunkAndEmbed}). */
@@ -218,15 +319,15 @@ final class EvalBeirCommand implements Callable<Integer> {
         return out;
     }
 
-    private void print(List<Map<String, Object>> results, int docs, int queries) {
+    private void print(List<Map<String, Object>> results, int docs, int queries, java.net.URI url) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             for (Map<String, Object> o : results) {
                 out.println(Json.of(o));
             }
         } else {
-            out.printf(Locale.ROOT, "%s: %d documents, %d queries (%s), embedder %s%n", dir, docs, queries, split,
-                    EmbedderChoice.model(embedderName).name());
+            out.printf(Locale.ROOT, "%s: %d documents, %d queries (%s), embedder %s%s%n", dir, docs, queries, split,
+                    EmbedderChoice.model(embedderName).name(), url == null ? "" : ", index at " + url);
             out.printf(Locale.ROOT, "%-8s %9s %10s %11s %8s%n", "mode", "ndcg@" + k, "recall@" + k, "recall@100", "mrr@" + k);
             for (Map<String, Object> o : results) {
                 out.printf(Locale.ROOT, "%-8s %9.4f %10.4f %11.4f %8.4f%n", o.get("mode"), o.get("ndcg@" + k),

@@ -45,11 +45,11 @@ final class McpCommand implements Callable<Integer> {
         Path dir = notebook.directory(config);
         ChatModel model = modelOptions.load(config, dir.resolve(ChatModels.PROMPT_CACHE));
         try (ChatModel m = model;
-             Embedder e = Notebook.builder(dir).embedder(embedder.resolve(config)).loadEmbedderInBackground()
+             Embedder e = notebook.builder(config).embedder(embedder.resolve(config)).loadEmbedderInBackground()
                      .resolveEmbedder()) {
-            System.err.println("pocketrag mcp: notebook " + dir + "; " + (m == null ? "no chat model: extractive answers"
+            System.err.println("pocketrag mcp: notebook " + notebook.where(config) + "; " + (m == null ? "no chat model: extractive answers"
                     : "model " + m.name()) + (readOnly ? "; read-only" : ""));
-            PocketragMcp.serveStdio(dir, e, m, readOnly, new FileInputStream(FileDescriptor.in), protocol);
+            PocketragMcp.serveStdio(dir, notebook.indexUrl(config), e, m, readOnly, new FileInputStream(FileDescriptor.in), protocol);
         }
         return 0;
     }

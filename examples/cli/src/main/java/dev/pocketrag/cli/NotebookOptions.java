@@ -11,12 +11,46 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code --dir}, shared by every command that opens the notebook. */
+/** {@code --dir} and {@code --index-url}, shared by every command that opens the notebook. */
 final class NotebookOptions {
     @Option(names = "--dir", paramLabel = "DIR",
             description = "Notebook directory (default: $POCKETRAG_DIR, dir= in the config file, "
                     + "$XDG_DATA_HOME/pocketrag or ~/.local/share/pocketrag).")
     Path dir;
+
+    @Option(names = "--index-url", paramLabel = "URL",
+            description = "Keep the notes (text, chunks, vectors, BM25) in the index at URL instead of the notebook"
+                    + " directory, e.g. a search cluster shared by several machines (credentials from"
+                    + " $POCKETRAG_INDEX_USER and $POCKETRAG_INDEX_PASSWORD, or $POCKETRAG_INDEX_TOKEN), or"
+                    + " file:/path/to/index. Threads, watched folders and the prompt cache stay in the notebook"
+                    + " directory. Default: $POCKETRAG_INDEX_URL, else index-url= in the config file, else none.")
+    String indexUrl;
+
+    /**
+     * The index URL: {@code --index-url}, else {@code $POCKETRAG_INDEX_URL}, else {@code index-url=};
+     * null for the index in the notebook directory.
+     *
+     * @throws UserException naming the value and where it comes from if it is not a usable URL
+     */
+    java.net.URI indexUrl(Settings config) {
+        try {
+            return config.indexUrl(indexUrl).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+    }
+
+    /** A builder of the notebook in {@link #directory}, on {@link #indexUrl} when there is one. */
+    Notebook.Builder builder(Settings config) {
+        return Notebook.builder(directory(config)).indexUrl(indexUrl(config));
+    }
+
+    /** Where the notes are, for a command's output: the index URL (without credentials), else the directory. */
+    String where(Settings config) {
+        java.net.URI u = indexUrl(config);
+        return u == null ? directory(config).toString()
+                : directory(config) + " (index at " + dev.pocketrag.retrieval.RemoteIndexException.redacted(u) + ")";
+    }
 
     /** The command this is mixed into: its name says what holds the notebook. */
     @Spec(Spec.Target.MIXEE)
@@ -33,7 +67,7 @@ final class NotebookOptions {
      * use is told this command holds it.
      */
     Notebook open(Settings config, ChatModel model, String embedder) throws IOException {
-        return described(buildWaitingForWatch(Notebook.builder(directory(config)).embedder(embedder)
+        return described(buildWaitingForWatch(builder(config).embedder(embedder)
                 .chatModel(model, true)));
     }
 
@@ -75,12 +109,12 @@ final class NotebookOptions {
 
     /** {@link #openToRead(Settings)} with this embedder (a built-in name; null for the notebook's own). */
     Notebook openToRead(Settings config, String embedder) throws IOException {
-        return Notebook.builder(directory(config)).readOnly().embedder(embedder).build();
+        return builder(config).readOnly().embedder(embedder).build();
     }
 
     /** {@link #openToRead} for a command that will embed (a query, a question). */
     Notebook openToReadAndEmbed(Settings config, ChatModel model, String embedder) throws IOException {
-        return Notebook.builder(directory(config)).readOnly().embedder(embedder).loadEmbedderInBackground()
+        return builder(config).readOnly().embedder(embedder).loadEmbedderInBackground()
                 .chatModel(model, true).build();
     }
 
@@ -104,7 +138,7 @@ final class NotebookOptions {
      * opens.
      */
     Notebook openToEmbed(Settings config, ChatModel model, String embedder) throws IOException {
-        return described(buildWaitingForWatch(Notebook.builder(directory(config)).embedder(embedder)
+        return described(buildWaitingForWatch(builder(config).embedder(embedder)
                 .loadEmbedderInBackground().chatModel(model, true)));
     }
 
@@ -119,7 +153,7 @@ final class NotebookOptions {
      * time cold).
      */
     Notebook openToEmbedWhileLoading(Settings config, String embedder, ModelLoader loader) throws IOException {
-        Notebook.Builder b = Notebook.builder(directory(config)).readOnly().embedder(embedder).loadEmbedderInBackground();
+        Notebook.Builder b = builder(config).readOnly().embedder(embedder).loadEmbedderInBackground();
         Embedder e = b.resolveEmbedder(); // the notebook's own or the one named; a mismatch is refused before a model loads
         ChatModel model = null;
         boolean ok = false;

@@ -30,6 +30,7 @@ public final class PocketragCommand implements Runnable {
             "import", ImportCommand.class,
             "watch", WatchCommand.class,
             "reindex", ReindexCommand.class,
+            "migrate", MigrateCommand.class,
             "search", SearchCommand.class,
             "ask", AskCommand.class,
             "threads", ThreadsCommand.class,

@@ -102,6 +102,11 @@ final class ServeCommand implements Callable<Integer> {
         if (!watch.isEmpty()) {
             WatchCommand.checkFolders(notebook.directory(config), watch, "--watch: ");
         }
+        java.net.URI indexUrl = notebook.indexUrl(config);
+        if (indexUrl != null) {
+            // an index that cannot be reached says so now, before a chat model loads for nothing
+            Notebook.recordedModel(notebook.directory(config), indexUrl);
+        }
         ChatModel model = modelOptions.load(config, notebook.directory(config).resolve(ChatModels.PROMPT_CACHE));
         try {
             serve(config, model, key, out);
@@ -134,7 +139,8 @@ final class ServeCommand implements Callable<Integer> {
             try (server) {
                 nb.describeHolder("pocketrag serve at " + server.uri()
                         + " (use its API, e.g. POST /v1/notes, or stop it; search, list, stats and ask work meanwhile)");
-                out.println("pocketrag serve: " + server.uri() + "  (notebook " + nb.directory() + "; "
+                out.println("pocketrag serve: " + server.uri() + "  (notebook " + nb.directory()
+                        + nb.indexUrl().map(u -> ", index at " + u).orElse("") + "; "
                         + (model == null ? "no chat model: extractive answers" : "model " + model.name()) + ")");
                 if (!server.isLoopback()) {
                     out.println("listening on " + host + ": every request needs the API key");

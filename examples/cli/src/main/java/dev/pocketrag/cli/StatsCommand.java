@@ -37,8 +37,10 @@ final class StatsCommand implements Callable<Integer> {
         IndexStats s;
         String recipe;
         java.util.Optional<RecordedModel> unfinished;
+        java.util.Optional<java.net.URI> indexUrl;
         try (Notebook nb = notebook.openToRead(config)) {
             s = nb.stats();
+            indexUrl = nb.indexUrl();
             // an index written before recipes were recorded: its model's own (the embedder chosen for it)
             recipe = s.recipe().isEmpty() ? nb.embedder().recipe() : s.recipe();
             unfinished = nb.unfinishedReindex();
@@ -48,6 +50,7 @@ final class StatsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("directory", notebook.directory(config).toAbsolutePath().toString());
+        o.put("index_url", indexUrl.map(java.net.URI::toString).orElse(null));
         o.put("notes", s.notes());
         o.put("chunks", s.chunks());
         o.put("index_bytes", s.sizeOnDisk());
@@ -62,8 +65,10 @@ final class StatsCommand implements Callable<Integer> {
         if (json) {
             out.println(Json.of(o));
         } else {
-            out.printf(Locale.ROOT, "directory   %s%nnotes       %d%nchunks      %d%nindex size  %s%nembedder    %s%nmodel       %s (%d dimensions, %s vectors)%nrecipe      %s%n",
-                    o.get("directory"), s.notes(), s.chunks(), human(s.sizeOnDisk()), name == null ? "(not built in)" : name,
+            out.printf(Locale.ROOT, "directory   %s%n", o.get("directory"));
+            indexUrl.ifPresent(u -> out.printf(Locale.ROOT, "index       %s%n", u));
+            out.printf(Locale.ROOT, "notes       %d%nchunks      %d%nindex size  %s%nembedder    %s%nmodel       %s (%d dimensions, %s vectors)%nrecipe      %s%n",
+                    s.notes(), s.chunks(), human(s.sizeOnDisk()), name == null ? "(not built in)" : name,
                     s.modelId(), s.dimension(), o.get("vector_format"), recipe);
             unfinished.ifPresent(u -> out.printf(Locale.ROOT, "reindex     unfinished, to %s: `pocketrag reindex --embedder %s`"
                     + " carries on%n", ReindexCommand.name(u), ReindexCommand.name(u)));

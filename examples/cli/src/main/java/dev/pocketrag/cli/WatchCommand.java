@@ -104,10 +104,10 @@ final class WatchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
-        try (Embedder e = Notebook.builder(dir).embedder(embedder.resolve(config)).loadEmbedderInBackground()
+        try (Embedder e = notebook.builder(config).embedder(embedder.resolve(config)).loadEmbedderInBackground()
                 .resolveEmbedder()) {
             FolderWatcher.Access access = task -> {
-                try (Notebook nb = Notebook.builder(dir).embedder(e).build()) {
+                try (Notebook nb = notebook.builder(config).embedder(e).build()) {
                     try {
                         nb.describeHolder(NotebookOptions.WATCH_HOLDER);
                     } catch (IOException ignored) {

@@ -78,6 +78,7 @@ class LauncherIT {
         env.remove("POCKETRAG_DIR");
         env.remove("POCKETRAG_MODEL");
         env.remove("POCKETRAG_CONFIG");
+        env.remove("POCKETRAG_INDEX_URL");
         env.remove("POCKETRAG_AOT");
         env.remove("POCKETRAG_JAVA_OPTS");
         env.putAll(extraEnv);
@@ -382,6 +383,32 @@ class LauncherIT {
         Run again = pocketrag("import", "examples/notes");
         assertEquals(0, again.exit(), again::toString);
         assertEquals("", again.err(), again::toString);
+    }
+
+    @Test
+    @Order(12)
+    void import_then_ask_on_an_index_url_and_index_url_in_the_config_file() throws Exception {
+        Path dir = home.resolve("scaleout-data");
+        String url = home.resolve("scaleout-index").toUri().toString();
+        Run imported = pocketrag("import", "--dir", dir.toString(), "--index-url", url, "examples/notes");
+        assertEquals(0, imported.exit(), imported::toString);
+        assertTrue(imported.out().startsWith("60 files: 60 added"), imported::toString);
+        Run ask = pocketrag("ask", "--dir", home.resolve("another-machine").toString(), "--index-url", url, "--json",
+                "When does my car insurance renew?");
+        assertEquals(0, ask.exit(), ask::toString);
+        assertTrue(JsonParser.parseString(ask.out()).getAsJsonObject().get("answer").getAsString()
+                .contains("1 September"), ask::toString);
+        Path cfg = home.resolve("scaleout.properties");
+        Files.writeString(cfg, "index-url=" + url + "\n");
+        Run stats = pocketrag(Map.of("POCKETRAG_CONFIG", cfg.toString()), "stats", "--dir", dir.toString(), "--json");
+        assertEquals(0, stats.exit(), stats::toString);
+        JsonObject s = JsonParser.parseString(stats.out()).getAsJsonObject();
+        assertEquals(60, s.get("notes").getAsInt(), stats::toString);
+        assertEquals(url, s.get("index_url").getAsString(), stats::toString);
+        assertFalse(Files.exists(dir.resolve("index")), "the notes are at the URL, not in the notebook folder");
+        Run down = pocketrag("search", "--dir", dir.toString(), "--index-url", "https://127.0.0.1:1/notes", "kyoto");
+        assertEquals(2, down.exit(), down::toString);
+        assertEquals(1, down.err().lines().count(), "one line, no stack trace: " + down);
     }
 
     static boolean isLinuxOrMac() {

@@ -19,9 +19,18 @@ import java.util.Objects;
  *     notebook's own
  * @param retryEvery how often to retry a notebook another process holds
  * @param idleAfter how long the notebook stays open (locked) without use
+ * @param indexUrl the index the notes are in ({@code index-url=} of the config file, or {@code
+ *     $POCKETRAG_INDEX_URL}); null: the notebook directory's own
  */
 record AppOptions(Path directory, Path model, int ctx, boolean dark, Path configFile,
-        NotebookSession.EmbedderFactory embedders, String embedder, Duration retryEvery, Duration idleAfter) {
+        NotebookSession.EmbedderFactory embedders, String embedder, Duration retryEvery, Duration idleAfter,
+        java.net.URI indexUrl) {
+
+    /** Options with the notes in the notebook directory. */
+    AppOptions(Path directory, Path model, int ctx, boolean dark, Path configFile,
+            NotebookSession.EmbedderFactory embedders, String embedder, Duration retryEvery, Duration idleAfter) {
+        this(directory, model, ctx, dark, configFile, embedders, embedder, retryEvery, idleAfter, null);
+    }
 
     static final Duration RETRY_EVERY = Duration.ofSeconds(2);
     static final Duration IDLE_AFTER = Duration.ofSeconds(10);
@@ -42,15 +51,18 @@ record AppOptions(Path directory, Path model, int ctx, boolean dark, Path config
     /**
      * The options from the command line's flags (each may be null / 0) and the config.
      *
-     * @throws IllegalArgumentException if the config file names an embedder that is not built in
+     * @throws IllegalArgumentException if the config file names an embedder that is not built in,
+     *     or an index URL that is not one
      */
     static AppOptions resolve(Settings config, Path dirFlag, Path modelFlag, int ctxFlag) {
         return new AppOptions(config.dataDir(dirFlag), config.model(modelFlag).orElse(null), config.ctx(ctxFlag),
                 "dark".equalsIgnoreCase(config.get(THEME_KEY, "light")), config.fileLocation(),
-                NotebookSession.BUILT_IN, config.embedder(null).orElse(null), RETRY_EVERY, IDLE_AFTER);
+                NotebookSession.BUILT_IN, config.embedder(null).orElse(null), RETRY_EVERY, IDLE_AFTER,
+                config.indexUrl(null).orElse(null));
     }
 
     AppOptions withDark(boolean d) {
-        return new AppOptions(directory, model, ctx, d, configFile, embedders, embedder, retryEvery, idleAfter);
+        return new AppOptions(directory, model, ctx, d, configFile, embedders, embedder, retryEvery, idleAfter,
+                indexUrl);
     }
 }

@@ -110,11 +110,12 @@ final class MainWindow extends JFrame implements Host {
     private final CountDownLatch closed = new CountDownLatch(1);
 
     MainWindow(AppOptions options) {
-        super("pocketrag \u2014 " + options.directory());
+        super("pocketrag \u2014 " + options.directory() + (options.indexUrl() == null ? ""
+                : " (index at " + dev.pocketrag.retrieval.RemoteIndexException.redacted(options.indexUrl()) + ")"));
         this.options = options;
         this.modelPath = options.model();
         this.modelCtx = options.ctx();
-        session = new NotebookSession(options.directory(), options.embedders(), options.embedder(),
+        session = new NotebookSession(options.directory(), options.indexUrl(), options.embedders(), options.embedder(),
                 options.retryEvery(), options.idleAfter(), new NotebookSession.Listener() {
                     @Override
                     public void busy(Path directory, int attempt, Duration retryIn) {
@@ -598,7 +599,7 @@ final class MainWindow extends JFrame implements Host {
     /** The built-in name of the notebook's embedder (the default for a new notebook), or null if it is not built in. */
     String notebookEmbedder() {
         try {
-            java.util.Optional<RecordedModel> m = Notebook.recordedModel(options.directory());
+            java.util.Optional<RecordedModel> m = Notebook.recordedModel(options.directory(), options.indexUrl());
             if (m.isEmpty()) {
                 return session.wantedEmbedder() != null ? session.wantedEmbedder() : Embedders.DEFAULT;
             }

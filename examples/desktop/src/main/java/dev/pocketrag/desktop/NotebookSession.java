@@ -57,11 +57,29 @@ final class NotebookSession implements AutoCloseable {
     @FunctionalInterface
     interface EmbedderFactory {
         Embedder make(Path directory, String wanted) throws IOException;
+
+        /**
+         * The embedder of the notebook in {@code directory} whose notes are in the index at {@code
+         * indexUrl} (null: in the directory); by default {@link #make(Path, String)}.
+         */
+        default Embedder make(Path directory, java.net.URI indexUrl, String wanted) throws IOException {
+            return make(directory, wanted);
+        }
     }
 
     /** The app's: built-in embedders, loaded on another thread from the start. */
-    static final EmbedderFactory BUILT_IN = (dir, wanted) -> Notebook.builder(dir).embedder(wanted)
-            .loadEmbedderInBackground().resolveEmbedder();
+    static final EmbedderFactory BUILT_IN = new EmbedderFactory() {
+        @Override
+        public Embedder make(Path dir, String wanted) throws IOException {
+            return make(dir, null, wanted);
+        }
+
+        @Override
+        public Embedder make(Path dir, java.net.URI indexUrl, String wanted) throws IOException {
+            return Notebook.builder(dir).indexUrl(indexUrl).embedder(wanted).loadEmbedderInBackground()
+                    .resolveEmbedder();
+        }
+    };
 
     /** Work on the open notebook. */
     @FunctionalInterface
@@ -70,6 +88,8 @@ final class NotebookSession implements AutoCloseable {
     }
 
     private final Path directory;
+    /** Where the notes are when not in {@link #directory} (the config's {@code index-url=}); null: there. */
+    private final java.net.URI indexUrl;
     private final EmbedderFactory embedderFactory;
     private final Duration retryEvery;
     private final Duration idleAfter;
@@ -109,7 +129,19 @@ final class NotebookSession implements AutoCloseable {
      */
     NotebookSession(Path directory, EmbedderFactory embedderFactory, String wanted, Duration retryEvery,
             Duration idleAfter, Listener listener) {
+        this(directory, null, embedderFactory, wanted, retryEvery, idleAfter, listener);
+    }
+
+    /**
+     * @param indexUrl the index the notes are in ({@link Notebook.Builder#indexUrl}); null: the
+     *     notebook directory's own
+     * @param embedderFactory makes the embedder on first use; the session closes what it makes
+     * @param wanted the built-in embedder the settings name; null for the notebook's own
+     */
+    NotebookSession(Path directory, java.net.URI indexUrl, EmbedderFactory embedderFactory, String wanted,
+            Duration retryEvery, Duration idleAfter, Listener listener) {
         this.directory = Objects.requireNonNull(directory, "directory");
+        this.indexUrl = indexUrl;
         this.embedderFactory = Objects.requireNonNull(embedderFactory, "embedderFactory");
         this.wanted = wanted;
         if (retryEvery.isNegative() || retryEvery.isZero()) {
@@ -133,6 +165,11 @@ final class NotebookSession implements AutoCloseable {
 
     Path directory() {
         return directory;
+    }
+
+    /** The index URL the notes are in; null when they are in {@link #directory()}. */
+    java.net.URI indexUrl() {
+        return indexUrl;
     }
 
     /**
@@ -183,12 +220,12 @@ final class NotebookSession implements AutoCloseable {
         while (true) {
             checkOpen();
             if (embedder == null) {
-                embedder = embedderFactory.make(directory, wanted);
+                embedder = embedderFactory.make(directory, indexUrl, wanted);
             }
             try {
                 Notebook nb;
                 try {
-                    nb = Notebook.builder(directory).embedder(embedder).chatModel(chatModel, false).build();
+                    nb = Notebook.builder(directory).indexUrl(indexUrl).embedder(embedder).chatModel(chatModel, false).build();
                 } catch (EmbedderMismatchException e) {
                     if (wanted != null) {
                         throw e; // the app offers to re-index
@@ -196,8 +233,8 @@ final class NotebookSession implements AutoCloseable {
                     // re-indexed by another process since our embedder was made: take the notebook's own
                     embedder.close();
                     embedder = null;
-                    embedder = embedderFactory.make(directory, null);
-                    nb = Notebook.builder(directory).embedder(embedder).chatModel(chatModel, false).build();
+                    embedder = embedderFactory.make(directory, indexUrl, null);
+                    nb = Notebook.builder(directory).indexUrl(indexUrl).embedder(embedder).chatModel(chatModel, false).build();
                 }
                 if (attempt > 0) {
                     listener.available(directory);

@@ -25,13 +25,16 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class LocalAccess implements NotebookAccess {
     private final Path directory;
+    /** Where the notes are when not in {@link #directory} (null: there). */
+    private final java.net.URI indexUrl;
     private final Embedder embedder;
     private final ChatModel model;
     private final ReentrantLock modelTurn = new ReentrantLock(true);
 
     /** The caller keeps {@code embedder} and {@code model} (may be null: extractive answers) open. */
-    LocalAccess(Path directory, Embedder embedder, ChatModel model) {
+    LocalAccess(Path directory, java.net.URI indexUrl, Embedder embedder, ChatModel model) {
         this.directory = directory;
+        this.indexUrl = indexUrl;
         this.embedder = embedder;
         this.model = model;
     }
@@ -43,10 +46,10 @@ final class LocalAccess implements NotebookAccess {
 
     /** {@code r} on the notebook opened to read; {@code empty} for a notebook not made yet. */
     private <T> T read(Read<T> r, T empty) throws IOException {
-        if (Notebook.recordedModel(directory).isEmpty()) {
+        if (Notebook.recordedModel(directory, indexUrl).isEmpty()) {
             return empty;
         }
-        try (Notebook nb = Notebook.builder(directory).readOnly().embedder(embedder, false).chatModel(model, false)
+        try (Notebook nb = Notebook.builder(directory).indexUrl(indexUrl).readOnly().embedder(embedder, false).chatModel(model, false)
                 .build()) {
             return r.run(nb);
         }
@@ -59,7 +62,7 @@ final class LocalAccess implements NotebookAccess {
 
     @Override
     public Map<String, Object> ask(String question, AskOptions options, String thread) throws IOException {
-        if (Notebook.recordedModel(directory).isEmpty()) {
+        if (Notebook.recordedModel(directory, indexUrl).isEmpty()) {
             throw new McpNotes.ToolError("the notebook " + directory + " has no notes yet: add some first");
         }
         modelTurn.lock();
@@ -79,7 +82,7 @@ final class LocalAccess implements NotebookAccess {
 
     @Override
     public Note add(Note note) throws IOException {
-        try (Notebook nb = Notebook.builder(directory).embedder(embedder, false).build()) {
+        try (Notebook nb = Notebook.builder(directory).indexUrl(indexUrl).embedder(embedder, false).build()) {
             try {
                 nb.describeHolder("pocketrag mcp, adding a note (it takes a few seconds at most)");
             } catch (IOException e) {

@@ -43,8 +43,10 @@ import java.util.function.Function;
  * value; so are a busy model, a notebook another process holds, and a failed read or write.
  *
  * <p>The resource list is the notebook's notes (id, title, updated), refreshed when the server
- * starts, after {@code add_note}, and when {@link #refreshIfChanged} sees the count of notes change;
- * a note read by its URI is always read from the notebook as it is now.
+ * starts, after {@code add_note}, and when {@link #refreshIfChanged} sees the count of notes or the
+ * most recently updated note change (so a note added, deleted or edited by another process, or by
+ * another server on the same search cluster, shows); a note read by its URI is always read from the
+ * notebook as it is now.
  */
 final class McpNotes {
     private static final System.Logger LOG = System.getLogger(McpNotes.class.getName());
@@ -63,7 +65,8 @@ final class McpNotes {
     private final Set<String> busyThreads;
     /** The notes registered as resources: URI -> what the listing shows of it; guarded by itself. */
     private final Map<String, String> listed = new HashMap<>();
-    private volatile long listedCount = -1;
+    /** What {@link #state()} was at the last listing (null: list again at the next refresh). */
+    private volatile String listedState;
 
     McpNotes(NotebookAccess access, boolean readOnly, McpJsonMapper mapper, Set<String> busyThreads) {
         this.access = access;
@@ -286,7 +289,7 @@ final class McpNotes {
         }
         Note stored = io("adding the note", () -> access.add(note));
         Map<String, Object> o = noteJson(stored, false);
-        listedCount = -1; // list it at the next refresh
+        listedState = null; // list it at the next refresh
         return o;
     }
 
@@ -523,7 +526,7 @@ final class McpNotes {
     private List<McpServerFeatures.SyncResourceSpecification> initialResources() {
         List<McpServerFeatures.SyncResourceSpecification> out = new ArrayList<>();
         try {
-            long count = access.count();
+            String state = state();
             synchronized (listed) {
                 for (Map.Entry<String, Note> e : notes().entrySet()) {
                     McpServerFeatures.SyncResourceSpecification r = resource(e.getValue());
@@ -531,7 +534,7 @@ final class McpNotes {
                     listed.put(e.getKey(), r.resource().name() + "\n" + r.resource().description());
                 }
             }
-            listedCount = count;
+            listedState = state;
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "listing the notes as MCP resources failed: " + Errors.describe(e));
         }
@@ -541,7 +544,7 @@ final class McpNotes {
     /** Lists the notebook's notes as the server's resources (newest first, at most {@link #MAX_RESOURCES}). */
     void refresh(McpSyncServer server) {
         try {
-            long count = access.count();
+            String state = state();
             Map<String, Note> now = notes();
             synchronized (listed) {
                 for (String u : List.copyOf(listed.keySet())) {
@@ -562,16 +565,30 @@ final class McpNotes {
                     }
                 }
             }
-            listedCount = count;
+            listedState = state;
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "listing the notes as MCP resources failed: " + Errors.describe(e));
         }
     }
 
-    /** {@link #refresh} if the count of notes changed since the last one (or a note was added here). */
+    /**
+     * The count of notes and the most recently updated one (id and time): it changes when a note is
+     * added, deleted or edited, here or by any other writer of the index.
+     */
+    private String state() throws IOException {
+        return state(access);
+    }
+
+    /** {@link #state()} of {@code access}. */
+    static String state(NotebookAccess access) throws IOException {
+        List<Note> newest = access.list(SearchFilter.NONE, 0, 1);
+        return access.count() + (newest.isEmpty() ? "" : " " + newest.get(0).id() + "@" + newest.get(0).updated());
+    }
+
+    /** {@link #refresh} if the notes changed since the last one ({@link #state()}; or a note was added here). */
     void refreshIfChanged(McpSyncServer server) {
         try {
-            if (access.count() != listedCount) {
+            if (!state().equals(listedState)) {
                 refresh(server);
             }
         } catch (IOException | RuntimeException e) {

@@ -63,6 +63,16 @@ public final class PocketragMcp {
      */
     public static void serveStdio(Path directory, Embedder embedder, ChatModel model, boolean readOnly, InputStream in,
             OutputStream out) throws InterruptedException {
+        serveStdio(directory, null, embedder, model, readOnly, in, out);
+    }
+
+    /**
+     * {@link #serveStdio(Path, Embedder, ChatModel, boolean, InputStream, OutputStream)} for a
+     * notebook whose notes are in the index at {@code indexUrl} ({@link dev.pocketrag.retrieval.Notebook.Builder#indexUrl};
+     * null: in {@code directory}).
+     */
+    public static void serveStdio(Path directory, java.net.URI indexUrl, Embedder embedder, ChatModel model,
+            boolean readOnly, InputStream in, OutputStream out) throws InterruptedException {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(embedder, "embedder");
         McpJsonMapper mapper = McpJsonDefaults.getMapper();
@@ -99,7 +109,7 @@ public final class PocketragMcp {
             ended.countDown();
             awaitUninterruptibly(released);
         });
-        McpNotes notes = new McpNotes(new LocalAccess(directory, embedder, model), readOnly, mapper,
+        McpNotes notes = new McpNotes(new LocalAccess(directory, indexUrl, embedder, model), readOnly, mapper,
                 ConcurrentHashMap.newKeySet());
         McpSyncServer server = notes.build(McpServer.sync(new StdioServerTransportProvider(mapper, watched, counted)));
         Thread refresher = Thread.ofVirtual().name("pocketrag-mcp-resources").start(() -> {

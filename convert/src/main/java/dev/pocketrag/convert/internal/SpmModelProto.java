@@ -258,7 +258,10 @@ record SpmModelProto(List<Piece> pieces, int modelType, boolean byteFallback, bo
                     need(8, "an 8-byte value");
                     pos += 8;
                 }
-                case 2 -> pos += length();
+                case 2 -> {
+                    int len = length(); // before the addition: length() moves pos past the varint
+                    pos += len;
+                }
                 case 5 -> {
                     need(4, "a 4-byte value");
                     pos += 4;

@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.pocketrag.convert.ConvertException;
 import dev.pocketrag.generation.gguf.GgufValue;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +36,9 @@ final class SpmVocab {
     static LinkedHashMap<String, GgufValue> read(Path dir, JsonObject tj, JsonObject tokenizerConfig, JsonObject config,
             Flavour flavour) throws ConvertException {
         Path file = dir.resolve("tokenizer.model");
+        if (!Files.isRegularFile(file)) {
+            throw new ConvertException(file + ": missing (a SentencePiece vocabulary needs it)");
+        }
         SpmModelProto proto = SpmModelProto.parse(VocabJson.readBytes(file), file.toString());
         int n = proto.pieces().size();
         Integer configured = VocabJson.vocabSize(config, dir);

@@ -314,14 +314,18 @@ class ReferenceVocabularyTest {
         return Tokenizers.open(out);
     }
 
-    /** llama.cpp's ids for the texts beside {@code gguf} (and its {@code extra/} sets when {@code extras}). */
+    /**
+     * llama.cpp's ids for the texts beside {@code gguf} (and its {@code extra/} special-token set when
+     * {@code extras}): the plain sets with {@code add_special=false, parse_special=false}, the special
+     * set with both true (BOS and control tokens).
+     */
     private static void assertReproduces(GgufTokenizer tok, Path gguf, boolean extras) throws IOException {
         String base = gguf.getFileName().toString();
         List<Path[]> sets = new ArrayList<>();
         sets.add(new Path[] {gguf.resolveSibling(base + ".inp"), gguf.resolveSibling(base + ".out")});
         String stem = base.substring(0, base.length() - ".gguf".length());
         if (extras) {
-            for (String s : List.of("special", "stress")) {
+            for (String s : List.of("special")) { // the .stress sets: generation's TestVectorsTest
                 sets.add(new Path[] {gguf.resolveSibling("extra/" + stem + "." + s + ".inp"),
                         gguf.resolveSibling("extra/" + stem + "." + s + ".out")});
             }

@@ -66,7 +66,14 @@ final class VocabJson {
         try (Reader r = new StringReader(text)) {
             root = JsonParser.parseReader(r);
         } catch (JsonParseException | IOException e) {
-            throw new ConvertException(file + ": not valid JSON (" + quote(String.valueOf(e.getMessage())) + ")", e);
+            Throwable cause = e;
+            while (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            String why = String.valueOf(cause.getMessage());
+            int nl = why.indexOf('\n'); // gson appends a troubleshooting link on a second line
+            throw new ConvertException(file + ": not valid JSON (" + quote(nl < 0 ? why : why.substring(0, nl), 120)
+                    + ")", e);
         }
         if (!root.isJsonObject()) {
             throw new ConvertException(file + ": a JSON object was expected, not " + kind(root));
@@ -198,15 +205,20 @@ final class VocabJson {
      * Plane escaped, cut after {@value #QUOTE_LIMIT} code points with {@code ...}.
      */
     static String quote(String s) {
+        return quote(s, QUOTE_LIMIT);
+    }
+
+    /** {@link #quote(String)} cut after {@code limit} code points. */
+    static String quote(String s, int limit) {
         if (s == null) {
             return "null";
         }
-        StringBuilder b = new StringBuilder(Math.min(s.length(), QUOTE_LIMIT) + 8).append('"');
+        StringBuilder b = new StringBuilder(Math.min(s.length(), limit) + 8).append('"');
         int count = 0;
         for (int i = 0; i < s.length(); ) {
             int cp = s.codePointAt(i);
             i += Character.charCount(cp);
-            if (count++ == QUOTE_LIMIT) {
+            if (count++ == limit) {
                 b.append("...");
                 break;
             }

@@ -30,9 +30,14 @@ final class BpeVocab {
             throw new ConvertException(file + ": no \"model\" object");
         }
         String type = VocabJson.string(model, "type", file);
-        if (!"BPE".equals(type) || Boolean.TRUE.equals(VocabJson.boolOrNull(model, "byte_fallback"))) {
+        if ("BPE".equals(type) && Boolean.TRUE.equals(VocabJson.boolOrNull(model, "byte_fallback"))) {
+            // llama.cpp converts these (LlamaHfVocab) only through the transformers library, with a placeholder
+            // score of -1000 for every token, which its SentencePiece tokenizer then merges left to right
+            throw new ConvertException(file + ": model.type \"BPE\" with byte_fallback (a SentencePiece-style BPE) is"
+                    + " converted from its tokenizer.model; put the model's tokenizer.model in " + dir);
+        }
+        if (!"BPE".equals(type)) {
             throw new ConvertException(file + ": model.type " + VocabJson.quote(type)
-                    + (Boolean.TRUE.equals(VocabJson.boolOrNull(model, "byte_fallback")) ? " with byte_fallback" : "")
                     + " is not a byte-level BPE tokenizer; this architecture's byte-level BPE path cannot convert it");
         }
         JsonObject vocab = VocabJson.object(model, "vocab", file);
@@ -116,6 +121,7 @@ final class BpeVocab {
             }
         }
 
+        t.checkUnique(file.toString());
         String pre = BpePreTokenizer.detect(tj, file);
         LinkedHashMap<String, GgufValue> keys = new LinkedHashMap<>();
         t.putInto(keys, "gpt2", pre);

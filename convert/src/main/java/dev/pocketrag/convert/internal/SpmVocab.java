@@ -111,6 +111,8 @@ final class SpmVocab {
             }
         }
 
+        t.checkUnique(file + (addedJson != null ? " + added_tokens.json" : "") + (decoder != null ? " + tokenizer_config.json" : "")
+                + (flavour == Flavour.PHI3 && tj != null ? " + tokenizer.json" : ""));
         LinkedHashMap<String, GgufValue> keys = new LinkedHashMap<>();
         t.putInto(keys, "llama", "default");
         VocabSpecials.read(dir, tj, tokenizerConfig, config, size, false).putInto(keys);

@@ -1,7 +1,10 @@
 package dev.pocketrag.convert.internal;
 
 import dev.pocketrag.generation.gguf.GgufValue;
+import dev.pocketrag.convert.ConvertException;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.LinkedHashMap;
 
 /**
@@ -62,6 +65,26 @@ final class VocabTokens {
                 || (t.startsWith("<|") && t.endsWith("|>"))
                 || (t.startsWith("<\uff5c") && t.endsWith("\uff5c>"))
                 || (t.startsWith("<unused") && t.endsWith(">"));
+    }
+
+    /**
+     * Refuses a table with one text at two ids (empty texts aside): llama.cpp would keep the last id
+     * for the text, pocketrag's engine refuses to load such a vocabulary.
+     *
+     * @param files the files the table came from, for the message
+     */
+    void checkUnique(String files) throws ConvertException {
+        Map<String, Integer> seen = new HashMap<>(tokens.length * 2);
+        for (int id = 0; id < tokens.length; id++) {
+            if (tokens[id].isEmpty()) {
+                continue;
+            }
+            Integer first = seen.putIfAbsent(tokens[id], id);
+            if (first != null) {
+                throw new ConvertException(files + ": the token " + VocabJson.quote(tokens[id]) + " is given ids " + first
+                        + " and " + id + "; a vocabulary needs each token once");
+            }
+        }
     }
 
     /** Writes {@code tokenizer.ggml.model}, {@code pre}, {@code tokens}, {@code scores}, {@code token_type}. */

@@ -139,6 +139,11 @@ class MalformedVocabTest {
             spm(d, HfFolder.spmModel(PIECES));
             HfFolder.json(d.resolve("tokenizer.json"), obj("added_tokens", array(added(4, "<|end|>", true))));
         }, "tokenizer.json", "added_tokens[0].id = 4", "out of range"));
+        c.add(new Case("added token repeating a piece", "llama", d -> {
+            spm(d, HfFolder.spmModel(PIECES));
+            HfFolder.json(d.resolve("config.json"), obj("vocab_size", 5));
+            HfFolder.json(d.resolve("added_tokens.json"), obj("<s>", 4));
+        }, "tokenizer.model + added_tokens.json", "the token \"<s>\" is given ids 1 and 4"));
         // ---- JSON files ----
         c.add(new Case("truncated tokenizer.json", "qwen2", d -> {
             HfFolder.json(d.resolve("tokenizer.json"), bpeJson());
@@ -177,7 +182,7 @@ class MalformedVocabTest {
         c.add(new Case("Unigram model", "qwen2", d -> bpe(d, tj -> model(tj).addProperty("type", "Unigram\u0007")),
                 "tokenizer.json", "model.type \"Unigram\\u0007\""));
         c.add(new Case("byte-fallback BPE without tokenizer.model", "llama",
-                d -> bpe(d, tj -> model(tj).addProperty("byte_fallback", true)), "tokenizer.json", "byte_fallback"));
+                d -> bpe(d, tj -> model(tj).addProperty("byte_fallback", true)), "tokenizer.json", "byte_fallback", "tokenizer.model"));
         c.add(new Case("no merges", "qwen2", d -> bpe(d, tj -> model(tj).add("merges", new JsonArray())),
                 "tokenizer.json", "model.merges is missing or empty"));
         c.add(new Case("merge without a space", "qwen2", d -> bpe(d, tj -> model(tj).add("merges", array(new JsonPrimitive("ab")))),

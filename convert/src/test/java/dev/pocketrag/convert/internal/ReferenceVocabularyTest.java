@@ -116,7 +116,9 @@ class ReferenceVocabularyTest {
                 "bos_token_id", 128000, "eos_token_id", List.of(128001, 128008, 128009));
         HfFolder.json(dir.resolve("config.json"), config);
 
+        long t0 = System.nanoTime();
         LinkedHashMap<String, GgufValue> keys = HfVocabulary.read(dir, config, "llama");
+        System.out.printf("%s: HfVocabulary.read took %d ms%n", ref.getFileName(), (System.nanoTime() - t0) / 1_000_000);
         assertSameKeys(r.tokenizer(), keys, Map.of("tokenizer.chat_template", GgufValue.ofString(template)));
         GgufTokenizer tok = tokenizer(r, keys);
         assertReproduces(tok, ref, true);
@@ -155,7 +157,9 @@ class ReferenceVocabularyTest {
                 "bos_token_id", 151643, "eos_token_id", 151645);
         HfFolder.json(dir.resolve("config.json"), config);
 
+        long t0 = System.nanoTime();
         LinkedHashMap<String, GgufValue> keys = HfVocabulary.read(dir, config, "qwen2");
+        System.out.printf("%s: HfVocabulary.read took %d ms%n", ref.getFileName(), (System.nanoTime() - t0) / 1_000_000);
         assertSameKeys(r.tokenizer(), keys, Map.of());
         GgufTokenizer tok = tokenizer(r, keys);
         assertReproduces(tok, ref, true);
@@ -215,7 +219,9 @@ class ReferenceVocabularyTest {
         JsonObject config = obj("architectures", List.of("LlamaForCausalLM"), "vocab_size", 32000,
                 "bos_token_id", 1, "eos_token_id", 2, "pad_token_id", 0);
 
+        long t0 = System.nanoTime();
         LinkedHashMap<String, GgufValue> keys = HfVocabulary.read(dir, config, "llama");
+        System.out.printf("%s: HfVocabulary.read took %d ms%n", ref.getFileName(), (System.nanoTime() - t0) / 1_000_000);
         // llama.cpp's file has no padding id: config.json's pad_token_id came later in Llama 2's history,
         // so it is left out here; everything else must match
         keys.remove("tokenizer.ggml.padding_token_id");
@@ -253,7 +259,9 @@ class ReferenceVocabularyTest {
         JsonObject config = obj("architectures", List.of("Phi3ForCausalLM"), "vocab_size", tokens.size(),
                 "bos_token_id", 1, "eos_token_id", 32000, "pad_token_id", 32000);
 
+        long t0 = System.nanoTime();
         LinkedHashMap<String, GgufValue> keys = HfVocabulary.read(dir, config, "phi3");
+        System.out.printf("%s: HfVocabulary.read took %d ms%n", ref.getFileName(), (System.nanoTime() - t0) / 1_000_000);
         // the reference was made by an older converter that typed padding UNKNOWN (2); the converter
         // of today types it UNUSED (5), and so does this one: compare the rest exactly
         int[] types = (int[]) keys.get("tokenizer.ggml.token_type").value();

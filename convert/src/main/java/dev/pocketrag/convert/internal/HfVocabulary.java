@@ -36,6 +36,14 @@ import java.util.Objects;
  *
  * <p>Every error is a {@link ConvertException} naming the file and the bad value; text from the
  * files appears in messages only quoted and escaped ({@code VocabJson.quote}).
+ *
+ * <h2>For the caller</h2>
+ * Write the returned keys, in their order, after the model's hyper-parameters (llama.cpp's
+ * converter writes {@code set_gguf_parameters} before {@code set_vocab}). The length of
+ * {@code tokenizer.ggml.tokens} is {@code config.json}'s {@code vocab_size} whenever that is given
+ * (shorter files are padded; a larger vocabulary is refused), so it is the row count
+ * {@code token_embd.weight} and {@code output.weight} must have. Token texts and the chat template
+ * are data from the model folder: never print them unquoted.
  */
 public final class HfVocabulary {
 

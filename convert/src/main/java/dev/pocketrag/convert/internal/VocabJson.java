@@ -49,7 +49,7 @@ final class VocabJson {
     /** {@code file} parsed as a JSON object; the file must exist. */
     static JsonObject readObject(Path file) throws ConvertException {
         if (!Files.isRegularFile(file)) {
-            throw new ConvertException(file + ": missing (the tokenizer needs it)");
+            throw new ConvertException(file + (Files.exists(file) ? ": not a regular file" : ": missing"));
         }
         byte[] bytes = readBytes(file);
         String text;

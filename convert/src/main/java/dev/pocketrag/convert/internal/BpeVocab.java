@@ -31,10 +31,9 @@ final class BpeVocab {
         }
         String type = VocabJson.string(model, "type", file);
         if ("BPE".equals(type) && Boolean.TRUE.equals(VocabJson.boolOrNull(model, "byte_fallback"))) {
-            // llama.cpp converts these (LlamaHfVocab) only through the transformers library, with a placeholder
-            // score of -1000 for every token, which its SentencePiece tokenizer then merges left to right
+            // llama.cpp converts these without tokenizer.model only for Llama (SpmHfVocab)
             throw new ConvertException(file + ": model.type \"BPE\" with byte_fallback (a SentencePiece-style BPE) is"
-                    + " converted from its tokenizer.model; put the model's tokenizer.model in " + dir);
+                    + " converted from its tokenizer.model for this architecture; put the model's tokenizer.model in " + dir);
         }
         if (!"BPE".equals(type)) {
             throw new ConvertException(file + ": model.type " + VocabJson.quote(type)

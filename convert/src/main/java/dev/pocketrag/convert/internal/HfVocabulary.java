@@ -20,7 +20,8 @@ import java.util.Objects;
  * <caption>paths</caption>
  * <tr><th>architecture</th><th>tokenizer</th></tr>
  * <tr><td>{@code llama}</td><td>SentencePiece ({@link SpmVocab}) if {@code tokenizer.model} exists,
- *     else byte-level BPE ({@link BpeVocab}, Llama 3, SmolLM); then {@code add_space_prefix} from
+ *     else a byte-fallback BPE {@code tokenizer.json} as SentencePiece ({@link SpmHfVocab}), else
+ *     byte-level BPE ({@link BpeVocab}, Llama 3, SmolLM); then {@code add_space_prefix} from
  *     {@code tokenizer_config.json}'s {@code add_prefix_space}, and {@code add_bos_token = false} for
  *     a 49152-token vocabulary (llama.cpp's rule for small Granite models)</td></tr>
  * <tr><td>{@code qwen2}, {@code qwen3}</td><td>SentencePiece if {@code tokenizer.model} exists, else
@@ -29,10 +30,10 @@ import java.util.Objects;
  *     {@code tokenizer.json}, typed by their {@code special} flag alone)</td></tr>
  * <tr><td>{@code gemma2}</td><td>SentencePiece, then {@code add_space_prefix = false}</td></tr>
  * </table>
- * Not converted (a {@link ConvertException} says so): a {@code tokenizer.json} with a byte-fallback
- * BPE or Unigram model and no {@code tokenizer.model} (llama.cpp needs the {@code transformers}
- * library for the former and has no path for the latter on these architectures), and CodeLlama's
- * fill-in-the-middle ids.
+ * Not converted (a {@link ConvertException} says so): a Unigram {@code tokenizer.json} without
+ * {@code tokenizer.model}, and a byte-fallback BPE one outside the {@code llama} architecture
+ * (llama.cpp has no path for them on these architectures); CodeLlama's fill-in-the-middle ids
+ * (vocabulary 32016) are not written.
  *
  * <p>Every error is a {@link ConvertException} naming the file and the bad value; text from the
  * files appears in messages only quoted and escaped ({@code VocabJson.quote}).
@@ -71,8 +72,13 @@ public final class HfVocabulary {
         LinkedHashMap<String, GgufValue> keys;
         switch (arch) {
             case "llama" -> {
-                keys = spm ? SpmVocab.read(dir, tj, tokenizerConfig, config, SpmVocab.Flavour.SENTENCEPIECE)
-                        : bpe(dir, tj, tokenizerConfig, config, arch);
+                if (spm) {
+                    keys = SpmVocab.read(dir, tj, tokenizerConfig, config, SpmVocab.Flavour.SENTENCEPIECE);
+                } else if (tj != null && SpmHfVocab.applies(tj)) {
+                    keys = SpmHfVocab.read(dir, tj, tokenizerConfig, config);
+                } else {
+                    keys = bpe(dir, tj, tokenizerConfig, config, arch);
+                }
                 Boolean prefix = VocabJson.boolOrNull(tokenizerConfig, "add_prefix_space");
                 if (prefix != null) {
                     keys.put("tokenizer.ggml.add_space_prefix", GgufValue.ofBool(prefix));

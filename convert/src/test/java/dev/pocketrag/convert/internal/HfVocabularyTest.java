@@ -228,4 +228,33 @@ class HfVocabularyTest {
         HfFolder.json(dir.resolve("tokenizer.json"), bpeJson(array(new JsonPrimitive("a b")), new JsonArray(), gpt2, null));
         assertEquals(GgufValue.ofString("gpt-2"), HfVocabulary.read(dir, obj(), "llama").get("tokenizer.ggml.pre"));
     }
+
+    @Test
+    void llama_byte_fallback_tokenizer_json_is_written_as_llama_hf_vocab_does() throws Exception {
+        JsonObject model = obj("type", "BPE", "byte_fallback", true, "vocab",
+                obj("<unk>", 0, "<s>", 1, "</s>", 2, "<0x0A>", 3, "\u2581a", 4));
+        model.add("merges", array(new JsonPrimitive("\u2581 a")));
+        JsonObject tj = obj("version", "1.0", "decoder", obj("type", "Sequence"));
+        tj.add("added_tokens", array(added(0, "<unk>", true), added(1, "<s>", true), added(2, "</s>", true),
+                added(5, "<|im_end|>", true), added(6, "<tool>", false)));
+        tj.add("model", model);
+        HfFolder.json(dir.resolve("tokenizer.json"), tj);
+        HfFolder.json(dir.resolve("tokenizer_config.json"), obj("bos_token", "<s>", "eos_token", "<|im_end|>",
+                "unk_token", "<unk>", "add_bos_token", true));
+        LinkedHashMap<String, GgufValue> k = HfVocabulary.read(dir, obj("vocab_size", 32), "llama");
+        assertEquals(GgufValue.ofString("llama"), k.get("tokenizer.ggml.model"));
+        assertEquals(GgufValue.ofString("default"), k.get("tokenizer.ggml.pre"));
+        // no padding to vocab_size; special tokens CONTROL (even <unk>), </s> is not special here: NORMAL;
+        // <0x0A> BYTE; an added token past the vocabulary that is not special: USER_DEFINED; scores all -1000
+        assertArrayEquals(new String[] {"<unk>", "<s>", "</s>", "<0x0A>", "\u2581a", "<|im_end|>", "<tool>"},
+                strings(k.get("tokenizer.ggml.tokens")));
+        assertArrayEquals(new int[] {3, 3, 1, 6, 1, 3, 4}, ints(k.get("tokenizer.ggml.token_type")));
+        float[] scores = new float[7];
+        java.util.Arrays.fill(scores, -1000f);
+        assertArrayEquals(scores, (float[]) k.get("tokenizer.ggml.scores").value());
+        assertFalse(k.containsKey("tokenizer.ggml.merges"));
+        assertEquals(GgufValue.ofUint32(1), k.get("tokenizer.ggml.bos_token_id"));
+        assertEquals(GgufValue.ofUint32(5), k.get("tokenizer.ggml.eos_token_id"));
+        assertEquals(GgufValue.ofUint32(0), k.get("tokenizer.ggml.unknown_token_id"));
+    }
 }

@@ -144,6 +144,11 @@ class MalformedVocabTest {
             HfFolder.json(d.resolve("config.json"), obj("vocab_size", 5));
             HfFolder.json(d.resolve("added_tokens.json"), obj("<s>", 4));
         }, "tokenizer.model + added_tokens.json", "the token \"<s>\" is given ids 1 and 4"));
+        c.add(new Case("byte-fallback BPE with a gap before an added token", "llama", d -> bpe(d, tj -> {
+            model(tj).addProperty("byte_fallback", true);
+            tj.add("decoder", obj("type", "Sequence"));
+            tj.getAsJsonArray("added_tokens").add(added(5, "<x>", false));
+        }), "tokenizer.json", "added token id 5 leaves a gap after id 3"));
         // ---- JSON files ----
         c.add(new Case("truncated tokenizer.json", "qwen2", d -> {
             HfFolder.json(d.resolve("tokenizer.json"), bpeJson());
@@ -181,7 +186,7 @@ class MalformedVocabTest {
                 d -> bpe(d, tj -> tj.getAsJsonArray("added_tokens").add(obj("id", 4))), "tokenizer.json", "added_tokens[1]", "content"));
         c.add(new Case("Unigram model", "qwen2", d -> bpe(d, tj -> model(tj).addProperty("type", "Unigram\u0007")),
                 "tokenizer.json", "model.type \"Unigram\\u0007\""));
-        c.add(new Case("byte-fallback BPE without tokenizer.model", "llama",
+        c.add(new Case("byte-fallback BPE without tokenizer.model", "qwen2",
                 d -> bpe(d, tj -> model(tj).addProperty("byte_fallback", true)), "tokenizer.json", "byte_fallback", "tokenizer.model"));
         c.add(new Case("no merges", "qwen2", d -> bpe(d, tj -> model(tj).add("merges", new JsonArray())),
                 "tokenizer.json", "model.merges is missing or empty"));

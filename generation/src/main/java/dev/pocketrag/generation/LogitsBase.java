@@ -245,7 +245,7 @@ final class LogitsBase {
                 }
                 if (header.fileBytes() != size) {
                     throw bad("the header says window " + window + ", vocab " + vocab + " and " + chunks
-                            + " chunks, which take " + header.fileBytes() + " bytes; the file has " + size);
+                            + " chunks, which take " + header.fileBytes() + " bytes; the file has " + size + " bytes");
                 }
                 if ((long) window * chunks > Integer.MAX_VALUE - 8) {
                     throw bad(window + " x " + chunks + " tokens: more than this build reads");

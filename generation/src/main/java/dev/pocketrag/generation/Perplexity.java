@@ -132,6 +132,28 @@ public final class Perplexity implements AutoCloseable {
         }
     }
 
+    /**
+     * What a logits base file holds.
+     *
+     * @param window tokens per chunk it was computed with
+     * @param vocab  logits per position
+     * @param chunks chunks of the text it covers
+     */
+    public record BaseInfo(int window, int vocab, int chunks) {}
+
+    /**
+     * The window, vocabulary size and chunks of the logits base at {@code base} (its header and size
+     * checked, its rows not read).
+     *
+     * @throws LogitsBaseException if it is not a logits base or its counts do not match its size
+     */
+    public static BaseInfo describeBase(Path base) throws IOException {
+        try (LogitsBase.Reader r = new LogitsBase.Reader(base)) {
+            LogitsBase.Header h = r.header();
+            return new BaseInfo(h.window(), h.vocab(), h.chunks());
+        }
+    }
+
     private final Transformer transformer;
     private final GgufTokenizer tokenizer;
     private final int window;

@@ -99,11 +99,6 @@ final class LogProbs {
         return new float[] {scale, minLogProb};
     }
 
-    /** The base log-probability of token i of a compact row. */
-    static float baseLogProb(float scale, float minLogProb, short[] codes, int i) {
-        return scale * (codes[i] & 0xFFFF) + minLogProb;
-    }
-
     /**
      * Sums over scored positions of what llama.cpp's {@code --kl-divergence} reports: the model's and
      * the base's negative log-likelihoods (and their squares and product), the KL divergence
@@ -136,12 +131,13 @@ final class LogProbs {
 
         /**
          * Adds one position: the model's logits {@code l[off .. off+n)}, the next token {@code tok}, and
-         * the base's compact row ({@code scale}, {@code minLogProb}, {@code codes[0..n)}). Returns the
-         * position's KL divergence.
+         * the base's compact row ({@code scale}, {@code minLogProb}, {@code codes[0..n)}) and exact
+         * {@code nllBase} of the next token (llama.cpp takes it from the codes, floored at 16 nats).
+         * Returns the position's KL divergence.
          *
          * @throws NonFiniteLogitsException if the logits hold NaN or infinite values
          */
-        double add(float[] l, int off, int n, int tok, float scale, float minLogProb, short[] codes) {
+        double add(float[] l, int off, int n, int tok, float scale, float minLogProb, double nllBase, short[] codes) {
             float max = max(l, off, n);
             int top = argmax(l, off, n);
             double lse = Math.log(sumExp(l, off, n, max));
@@ -150,7 +146,6 @@ final class LogProbs {
             if (!Double.isFinite(nll)) {
                 throw new NonFiniteLogitsException("logits of " + n + " values hold NaN or infinite values");
             }
-            double nllBase = -baseLogProb(scale, minLogProb, codes, tok);
             sumNll += nll;
             sumNll2 += nll * nll;
             sumNllBase += nllBase;

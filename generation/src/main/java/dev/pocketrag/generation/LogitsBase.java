@@ -18,7 +18,10 @@ import java.util.zip.CRC32;
  * The logits base of {@code perplexity --save-logits}: a model's log-probabilities at every scored
  * position of a text, in the compact form of {@link LogProbs#encode} (what llama.cpp saves for
  * {@code --kl-divergence-base}), with the tokens, window and vocabulary they were computed for, so that
- * a later {@code --kl-divergence-base} run compares another model on the same text.
+ * a later {@code --kl-divergence-base} run compares another model on the same text. Unlike llama.cpp's
+ * file, each row also keeps the exact log-likelihood of the next token: the codes floor
+ * log-probabilities at 16 nats below the top one, which would understate the base's perplexity on
+ * text it finds surprising.
  *
  * <h2>File format</h2>
  * Little-endian, written front to back to a temporary file beside the target and moved into place
@@ -35,9 +38,10 @@ import java.util.zip.CRC32;
  * 20      4           vocabulary fingerprint: CRC32 of the token texts (UTF-8, each followed by a 0 byte)
  * 24      4 c w       token ids of the text, chunk after chunk (each 0 .. vocab-1); the first of each
  *                     chunk as in the text (the model puts its BOS there when it has one)
- * ..      c r (8+2v)  rows, chunk after chunk, r = window - 1 - window/2 per chunk (the scored
+ * ..      c r (12+2v) rows, chunk after chunk, r = window - 1 - window/2 per chunk (the scored
  *                     positions window/2 .. window-2, each predicting the token after it):
  *                       f32 scale (finite, 0 .. 1), f32 minLogProb (finite, &lt;= 0),
+ *                       f32 nll: -log p(next token), exact (finite, &gt;= 0),
  *                       v u16 codes: log p(i) = scale * code[i] + minLogProb
  * end-4   4           CRC32 of every byte before it
  * </pre>
@@ -80,7 +84,7 @@ final class LogitsBase {
 
         /** Bytes of one row. */
         long rowBytes() {
-            return 8 + 2L * vocab;
+            return 12 + 2L * vocab;
         }
 
         /** Bytes the whole file must have ({@link Long#MAX_VALUE} if that overflows). */
@@ -145,14 +149,14 @@ final class LogitsBase {
             }
         }
 
-        /** Appends one row: the compact log-probabilities of one scored position. */
-        void row(float scale, float minLogProb, short[] codes) throws IOException {
+        /** Appends one row: the compact log-probabilities of one scored position and its next token's nll. */
+        void row(float scale, float minLogProb, float nll, short[] codes) throws IOException {
             if (rowsLeft == 0) {
                 throw new IllegalStateException("all " + (long) header.rowsPerChunk() * header.chunks()
                         + " rows are written");
             }
             row.clear();
-            row.putFloat(scale).putFloat(minLogProb);
+            row.putFloat(scale).putFloat(minLogProb).putFloat(nll);
             for (int i = 0; i < header.vocab(); i++) {
                 row.putShort(codes[i]);
             }
@@ -286,9 +290,9 @@ final class LogitsBase {
         }
 
         /**
-         * Reads the next row into {@code codes[0..vocab)} and returns {@code {scale, minLogProb}}.
+         * Reads the next row into {@code codes[0..vocab)} and returns {@code {scale, minLogProb, nll}}.
          *
-         * @throws LogitsBaseException if the row's scale or floor is out of range
+         * @throws LogitsBaseException if the row's scale, floor or nll is out of range
          */
         float[] next(short[] codes) throws IOException {
             if (rowsLeft == 0) {
@@ -299,6 +303,7 @@ final class LogitsBase {
             row.clear();
             float scale = row.getFloat();
             float minLogProb = row.getFloat();
+            float nll = row.getFloat();
             if (!(scale >= 0 && scale <= 1)) { // NaN fails too; the range is at most 16 / 65535
                 throw bad("scale " + scale + " at offset " + at + ": must be a number in 0..1");
             }
@@ -306,9 +311,12 @@ final class LogitsBase {
                 throw bad("minimum log-probability " + minLogProb + " at offset " + (at + 4)
                         + ": must be a finite number <= 0");
             }
+            if (!(nll >= 0) || Float.isInfinite(nll)) {
+                throw bad("negative log-likelihood " + nll + " at offset " + (at + 8) + ": must be a finite number >= 0");
+            }
             row.asShortBuffer().get(codes, 0, header.vocab());
             rowsLeft--;
-            return new float[] {scale, minLogProb};
+            return new float[] {scale, minLogProb, nll};
         }
 
         /** Reads the rows not used, then checks the CRC and the end of the file. */

@@ -85,7 +85,7 @@ public final class Perplexity implements AutoCloseable {
      * The KL divergence statistics of a model against a base, over the scored positions (as llama.cpp's
      * {@code --kl-divergence} prints them; "error" is the standard error of a mean).
      *
-     * @param pplBase       the base's perplexity on the same positions (from its saved log-probabilities)
+     * @param pplBase       the base's perplexity on the same positions (from its saved log-likelihoods)
      * @param pplBaseError  its uncertainty
      * @param lnPplRatio    {@code mean ln(PPL / PPL(base))}
      * @param lnPplRatioError its uncertainty (the correlation of the two taken into account)
@@ -364,14 +364,14 @@ public final class Perplexity implements AutoCloseable {
                     try {
                         if (kl != null) {
                             float[] row = base.next(codes);
-                            kl.add(logits, lo, vocab, next, row[0], row[1], codes);
+                            kl.add(logits, lo, vocab, next, row[0], row[1], row[2], codes);
                         } else {
                             double v = LogProbs.nll(logits, lo, vocab, next);
                             sums[0] += v;
                             sums[1] += v * v;
                             if (out != null) {
                                 float[] sm = LogProbs.encode(logits, lo, vocab, codes);
-                                out.row(sm[0], sm[1], codes);
+                                out.row(sm[0], sm[1], (float) v, codes);
                             }
                         }
                     } catch (NonFiniteLogitsException e) {

@@ -57,11 +57,12 @@ class LogitsBaseTest {
         try (LogitsBase.Writer w = new LogitsBase.Writer(f, new LogitsBase.Header(WINDOW, VOCAB, CHUNKS, 0x1234abcd),
                 tokens)) {
             for (int r = 0; r < ROWS; r++) {
-                heads[r] = new float[] {(float) rnd.nextDouble(0, 16.0 / 65535), (float) -rnd.nextDouble(0, 30)};
+                heads[r] = new float[] {(float) rnd.nextDouble(0, 16.0 / 65535), (float) -rnd.nextDouble(0, 30),
+                        (float) rnd.nextDouble(0, 20)};
                 for (int i = 0; i < VOCAB; i++) {
                     codes[r][i] = (short) rnd.nextInt(65536);
                 }
-                w.row(heads[r][0], heads[r][1], codes[r]);
+                w.row(heads[r][0], heads[r][1], heads[r][2], codes[r]);
             }
             w.finish();
         }
@@ -70,7 +71,7 @@ class LogitsBaseTest {
 
     @Test
     void reads_back_what_was_written() throws Exception {
-        assertEquals(24 + 4 * WINDOW * CHUNKS + ROWS * (8 + 2 * VOCAB) + 4, valid.length);
+        assertEquals(24 + 4 * WINDOW * CHUNKS + ROWS * (12 + 2 * VOCAB) + 4, valid.length);
         Path f = dir.resolve("valid.logits");
         try (LogitsBase.Reader r = new LogitsBase.Reader(f)) {
             assertEquals(new LogitsBase.Header(WINDOW, VOCAB, CHUNKS, 0x1234abcd), r.header());
@@ -88,7 +89,7 @@ class LogitsBaseTest {
     void an_unfinished_base_leaves_no_file_behind() throws Exception {
         Path f = dir.resolve("unfinished.logits");
         try (LogitsBase.Writer w = new LogitsBase.Writer(f, new LogitsBase.Header(WINDOW, VOCAB, 1, 0), tokens)) {
-            w.row(0, 0, new short[VOCAB]);
+            w.row(0, 0, 0, new short[VOCAB]);
         }
         assertFalse(Files.exists(f));
         try (Stream<Path> s = Files.list(dir)) {
@@ -98,7 +99,7 @@ class LogitsBaseTest {
 
     static Stream<Arguments> malformed() {
         int tokensEnd = 24 + 4 * WINDOW * CHUNKS;
-        int rowBytes = 8 + 2 * VOCAB;
+        int rowBytes = 12 + 2 * VOCAB;
         return Stream.of(
                 Arguments.of("empty", (UnaryOperator<byte[]>) b -> new byte[0], "the file has 0 bytes"),
                 Arguments.of("truncated in the header", cut(20), "the file has 20 bytes"),
@@ -117,7 +118,7 @@ class LogitsBaseTest {
                         + "vocab 5 and 3 chunks, which take"),
                 Arguments.of("vocab larger than written", putInt(12, 1 << 24), "vocab 16777216 and 2 chunks"),
                 Arguments.of("largest window and chunks", both(putInt(8, 1 << 20), putInt(16, 1 << 20)),
-                        "window 1048576, vocab 5 and 1048576 chunks, which take 14293632286748 bytes"),
+                        "window 1048576, vocab 5 and 1048576 chunks, which take 16492651347996 bytes"),
                 Arguments.of("a vocabulary past any file", both(putInt(12, 1 << 24), putInt(16, 1 << 20)),
                         "vocab 16777216 and 1048576 chunks, which take"),
                 Arguments.of("token id past the vocabulary", putInt(24 + 4 * 3, VOCAB),
@@ -131,6 +132,10 @@ class LogitsBaseTest {
                         "minimum log-probability 2.0 at offset " + (tokensEnd + 4)),
                 Arguments.of("infinite floor", putInt(tokensEnd + 4, Float.floatToRawIntBits(Float.NEGATIVE_INFINITY)),
                         "minimum log-probability -Infinity"),
+                Arguments.of("negative nll", putInt(tokensEnd + 2 * rowBytes + 8, Float.floatToRawIntBits(-0.5f)),
+                        "negative log-likelihood -0.5 at offset " + (tokensEnd + 2 * rowBytes + 8)),
+                Arguments.of("NaN nll", putInt(tokensEnd + 8, Float.floatToRawIntBits(Float.NaN)),
+                        "negative log-likelihood NaN at offset " + (tokensEnd + 8)),
                 Arguments.of("a flipped bit in a code", flip(tokensEnd + 3 * rowBytes + 9), "the file is damaged"),
                 Arguments.of("a flipped bit in the CRC", flip(valid.length - 1), "the file is damaged"));
     }

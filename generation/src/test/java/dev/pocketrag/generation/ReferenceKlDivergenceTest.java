@@ -149,8 +149,8 @@ class ReferenceKlDivergenceTest {
                 float[] mine = ours.get(n - 1);
                 short[] codes = new short[base.last().length];
                 float[] head = LogProbs.encode(base.last(), 0, codes.length, codes);
-                double a = klOurs.add(mine, 0, codes.length, 0, head[0], head[1], codes);
-                double b = klLlama.add(llama.last(), 0, codes.length, 0, head[0], head[1], codes);
+                double a = klOurs.add(mine, 0, codes.length, 0, head[0], head[1], 0, codes);
+                double b = klLlama.add(llama.last(), 0, codes.length, 0, head[0], head[1], 0, codes);
                 assertEquals(kld(base.last(), mine), a, 2e-4, "the tool's KLD against the definition");
                 assertEquals(kld(base.last(), llama.last()), b, 2e-4, "the tool's KLD against the definition");
                 fullOurs += a;

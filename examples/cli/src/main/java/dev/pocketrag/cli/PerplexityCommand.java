@@ -106,6 +106,11 @@ final class PerplexityCommand implements Callable<Integer> {
         }
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         try (Gguf g = Gguf.open(model); Perplexity p = Perplexity.open(g, window, nThreads)) {
+            String arch = g.getString("general.architecture", "");
+            int trained = arch.isEmpty() ? 0 : g.getInt(arch + ".context_length", 0);
+            if (trained > 0 && window > trained) {
+                err.println("warning: the model was trained on " + trained + " tokens of context; --ctx is " + window);
+            }
             int[] ids = p.tokenize(text);
             if (ids.length < window) {
                 throw new UserException(file + " tokenizes to " + ids.length + " tokens; --ctx " + window

@@ -124,10 +124,13 @@ final class PerplexityCommand implements Callable<Integer> {
                 out.flush();
             }
             StringBuilder running = new StringBuilder();
+            StringBuilder table = new StringBuilder();
             Perplexity.Result r;
             try (ProgressBar bar = new ProgressBar("perplexity (chunks)", n)) {
                 Perplexity.Progress progress = c -> {
                     running.append(String.format(Locale.ROOT, "[%d]%.4f,", c.index(), c.ppl()));
+                    table.append(String.format(Locale.ROOT, "%5d  %12.4f ± %9.4f  %12.5f  %12.6f  %8.3f %%%n",
+                            c.index(), c.ppl(), c.pplError(), c.lnPplRatio(), c.meanKld(), 100 * c.sameTop()));
                     bar.step(1);
                 };
                 if (base != null) {
@@ -144,6 +147,9 @@ final class PerplexityCommand implements Callable<Integer> {
                 out.println(running);
                 out.printf(Locale.ROOT, "Final estimate: PPL = %.4f +/- %.5f%n", r.ppl(), r.pplError());
                 if (r.kld() != null) {
+                    out.println();
+                    out.println("chunk           PPL (so far)  ln(PPL(Q)/PPL(base))  KL divergence  Same top p");
+                    out.print(table);
                     human(out, r);
                 }
                 if (saveLogits != null) {

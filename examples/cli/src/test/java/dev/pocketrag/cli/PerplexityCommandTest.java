@@ -92,6 +92,8 @@ class PerplexityCommandTest {
                 human::toString);
         assertTrue(human.out().contains("Final estimate: PPL = "), human::toString);
         assertTrue(human.out().contains("Mean    KLD: ") && human.out().contains("Same top p: "), human::toString);
+        assertTrue(human.out().contains("ln(PPL(Q)/PPL(base))") && human.out().lines().anyMatch(l -> l.startsWith("    2  ")),
+                human::toString);
     }
 
     @Test

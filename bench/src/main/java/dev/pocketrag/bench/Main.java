@@ -29,6 +29,7 @@ public final class Main {
         BENCHMARKS.put("startup", StartupBench::run);
         BENCHMARKS.put("followups", FollowupsBench::run);
         BENCHMARKS.put("watch", WatchBench::run);
+        BENCHMARKS.put("perplexity", PerplexityBench::run);
     }
 
     public static void main(String[] args) throws Exception {

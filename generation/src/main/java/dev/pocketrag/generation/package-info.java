@@ -8,6 +8,10 @@
  * {@code Transformer}, the KV cache, the worker pool, the sampler)
  * and {@code chat} (prompt templates).
  *
+ * <p>Measuring a model: {@link dev.pocketrag.generation.Perplexity} (perplexity over a text in llama.cpp's
+ * windows, a saved base of log-probabilities, and the KL divergence of another model from it, as
+ * {@code llama-perplexity} computes them).
+ *
  * <p>GGUF files: {@link dev.pocketrag.generation.Gguf#open} (read: typed metadata getters, tensor infos,
  * tensor bytes as mapped {@code MemorySegment}s) and {@link dev.pocketrag.generation.gguf.GgufWriter} (write);
  * errors are {@link dev.pocketrag.generation.gguf.GgufFormatException}.

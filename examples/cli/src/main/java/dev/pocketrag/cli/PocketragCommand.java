@@ -47,6 +47,7 @@ public final class PocketragCommand implements Runnable {
             "inspect", InspectCommand.class,
             "fits", FitsCommand.class,
             "quantize", QuantizeCommand.class,
+            "perplexity", PerplexityCommand.class,
             "tokenize", TokenizeCommand.class,
             "generate", GenerateCommand.class,
             "chat", ChatCommand.class);

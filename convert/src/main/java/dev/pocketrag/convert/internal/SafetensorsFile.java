@@ -219,7 +219,8 @@ public final class SafetensorsFile implements AutoCloseable {
                 String name = r.nextName();
                 current = name;
                 if (tensors.containsKey(name) || (name.equals("__metadata__") && seenMetadata)) {
-                    throw new ConvertException(source + ": duplicate tensor name '" + name + "' in the header");
+                    throw new ConvertException(source + ": duplicate " + (name.equals("__metadata__") ? "key" : "tensor name")
+                            + " '" + name + "' in the header");
                 }
                 if (name.equals("__metadata__")) {
                     readMetadata(r, metadata, source);
@@ -229,14 +230,22 @@ public final class SafetensorsFile implements AutoCloseable {
                 }
             }
             r.endObject();
-            if (r.peek() != JsonToken.END_DOCUMENT) {
-                throw new ConvertException(source + ": data after the header's JSON object");
+            current = null;
+            boolean end;
+            try {
+                end = r.peek() == JsonToken.END_DOCUMENT;
+            } catch (IOException e) {
+                end = false;
+            }
+            if (!end) {
+                throw new ConvertException(source + ": text after the header's JSON object");
             }
         } catch (ConvertException e) {
             throw e;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
+            String m = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new ConvertException(source + ": bad JSON header" + (current == null ? "" : " (at '" + current + "')")
-                    + ": " + e.getMessage());
+                    + ": " + (m.length() > 160 ? m.substring(0, 160) + "..." : m));
         }
         checkOverlaps(tensors.values(), source);
         return new Parsed(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));

@@ -45,6 +45,7 @@ public final class PocketragCommand implements Runnable {
             "eval", EvalCommand.class,
             "inspect", InspectCommand.class,
             "fits", FitsCommand.class,
+            "convert", ConvertCommand.class,
             "quantize", QuantizeCommand.class,
             "tokenize", TokenizeCommand.class,
             "generate", GenerateCommand.class,

@@ -220,9 +220,12 @@ public final class HfConverter {
                     if (e != null && t.transform() == HfModel.Transform.NONE && sameType(e.tensor().dtype(), to)) {
                         return e.file().data(e.tensor()); // the mapped bytes as they are
                     }
-                    float[] v = e == null ? t.computed() : model.transform(t, e.file().readFloats(e.tensor()));
                     current[0] = Arena.ofConfined();
-                    return encode(v, t, to, current[0]);
+                    if (e == null || t.dims().length == 1) { // computed, or a vector of a few KB
+                        float[] v = e == null ? t.computed() : model.transform(t, e.file().readFloats(e.tensor()));
+                        return encode(v, t, to, current[0]);
+                    }
+                    return encodeRows(model, e, t, to, current[0]);
                 });
             }
             List<GgufTensorInfo> planned = w.plannedTensors();
@@ -260,6 +263,34 @@ public final class HfConverter {
         MemorySegment dst = arena.allocate(Math.multiplyExact(rowBytes, rows), 64);
         for (long r = 0; r < rows; r++) {
             Quantizer.quantizeRow(to, v, (int) (r * rowLen), dst, r * rowBytes, rowLen);
+        }
+        return dst;
+    }
+
+    /**
+     * Encodes a matrix row by row from the mapped checkpoint (rows permuted or shifted as the model
+     * says): the heap holds one row, the output one tensor.
+     */
+    private static MemorySegment encodeRows(HfModel model, Checkpoint.Entry e, HfModel.OutTensor t, GgmlType to,
+                                            Arena arena) {
+        long[] dims = t.dims();
+        if (dims[0] > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "': rows of " + dims[0] + " values");
+        }
+        int rowLen = (int) dims[0];
+        long rows = t.elementCount() / rowLen;
+        long rowBytes = to.rowBytes(rowLen);
+        MemorySegment dst = arena.allocate(Math.multiplyExact(rowBytes, rows), 64);
+        float[] row = new float[rowLen];
+        boolean addOne = t.transform() == HfModel.Transform.ADD_ONE;
+        for (long r = 0; r < rows; r++) {
+            e.file().readFloats(e.tensor(), model.sourceRow(t, r) * rowLen, row, rowLen);
+            if (addOne) {
+                for (int i = 0; i < rowLen; i++) {
+                    row[i] += 1f;
+                }
+            }
+            Quantizer.quantizeRow(to, row, 0, dst, r * rowBytes, rowLen);
         }
         return dst;
     }

@@ -566,6 +566,27 @@ public final class HfModel {
     }
 
     /**
+     * The checkpoint row that output row {@code row} of {@code t} comes from (a 2-D tensor's rows
+     * are {@code dims[0]} values each): itself, or for Llama's q and k its rotate-half row.
+     */
+    public long sourceRow(OutTensor t, long row) {
+        int n = switch (t.transform()) {
+            case PERMUTE_Q -> heads;
+            case PERMUTE_K -> kvHeads;
+            default -> 0;
+        };
+        if (n == 0) {
+            return row;
+        }
+        long rows = t.dims()[1];
+        long d = rows / n;
+        long half = d / 2;
+        long h = row / d;
+        long within = row % d; // = 2i + j
+        return h * d + (within % 2) * half + within / 2;
+    }
+
+    /**
      * Reorders the rows of {@code w} ({@code rows x cols}, row-major) from rotate-half to adjacent
      * pairs, head by head: within a head of {@code d} rows, output row {@code 2i + j} = input row
      * {@code j * d/2 + i}.

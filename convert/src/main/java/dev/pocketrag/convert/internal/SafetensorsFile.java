@@ -444,6 +444,31 @@ public final class SafetensorsFile implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Reads {@code n} values of {@code t} from element {@code first} (file order) into
+     * {@code dst[0..n)}, widening F16 and BF16 exactly: one row at a time, so that a tensor is never
+     * on the heap as a whole.
+     */
+    public void readFloats(Tensor t, long first, float[] dst, int n) {
+        if (first < 0 || n < 0 || first > t.elementCount() - n || n > dst.length) {
+            throw new IndexOutOfBoundsException("elements [" + first + ", " + (first + n) + ") of " + t);
+        }
+        MemorySegment s = data(t);
+        switch (t.dtype()) {
+            case F32 -> MemorySegment.copy(s, F32, 4 * first, dst, 0, n);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[i] = Float.float16ToFloat(s.get(I16, 2 * (first + i)));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[i] = Float.intBitsToFloat((s.get(I16, 2 * (first + i)) & 0xFFFF) << 16);
+                }
+            }
+        }
+    }
+
     /** Unmaps the file; idempotent. */
     @Override
     public synchronized void close() {

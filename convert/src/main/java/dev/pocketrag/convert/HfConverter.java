@@ -269,7 +269,7 @@ public final class HfConverter {
 
     /**
      * Encodes a matrix row by row from the mapped checkpoint (rows permuted or shifted as the model
-     * says): the heap holds one row, the output one tensor.
+     * says): the heap holds a few rows (about 64 KB), the output one tensor.
      */
     private static MemorySegment encodeRows(HfModel model, Checkpoint.Entry e, HfModel.OutTensor t, GgmlType to,
                                             Arena arena) {
@@ -281,16 +281,20 @@ public final class HfConverter {
         long rows = t.elementCount() / rowLen;
         long rowBytes = to.rowBytes(rowLen);
         MemorySegment dst = arena.allocate(Math.multiplyExact(rowBytes, rows), 64);
-        float[] row = new float[rowLen];
+        int batch = (int) Math.max(1, Math.min(rows, (1 << 14) / rowLen)); // rows encoded per call, ~64 KB of floats
+        float[] buf = new float[Math.multiplyExact(batch, rowLen)];
         boolean addOne = t.transform() == HfModel.Transform.ADD_ONE;
-        for (long r = 0; r < rows; r++) {
-            e.file().readFloats(e.tensor(), model.sourceRow(t, r) * rowLen, row, rowLen);
+        for (long r0 = 0; r0 < rows; r0 += batch) {
+            int count = (int) Math.min(batch, rows - r0);
+            for (int k = 0; k < count; k++) {
+                e.file().readFloats(e.tensor(), model.sourceRow(t, r0 + k) * rowLen, buf, k * rowLen, rowLen);
+            }
             if (addOne) {
-                for (int i = 0; i < rowLen; i++) {
-                    row[i] += 1f;
+                for (int i = 0; i < count * rowLen; i++) {
+                    buf[i] += 1f;
                 }
             }
-            Quantizer.quantizeRow(to, row, 0, dst, r * rowBytes, rowLen);
+            Quantizer.quantizeRow(to, buf, 0, dst, r0 * rowBytes, count * rowLen);
         }
         return dst;
     }

@@ -265,6 +265,39 @@ class HfConverterTest {
         assertEquals(r.tensors().stream().map(t -> t.name()).toList(), seen);
     }
 
+    /**
+     * Streaming: converting a checkpoint with an 8 MB embedding (as floats) allocates less than half
+     * of it on the heap (a few rows at a time, the header).
+     */
+    @Test
+    void converts_without_holding_a_tensor_on_the_heap() throws Exception {
+        JsonObject c = ConvertedLogitsTest.baseConfig("LlamaForCausalLM");
+        c.addProperty("vocab_size", 32768);
+        LinkedHashMap<String, T> t = ConvertedLogitsTest.model(c, new Random(SEED), false).tensors();
+        t.put("model.embed_tokens.weight", T.random(new Random(SEED), 0.5, 32768, ConvertedLogitsTest.HIDDEN));
+        Path dir = tmp.resolve("big");
+        HfCheckpoints.write(dir, c, t, 1, "BF16");
+        t.clear();
+        boolean warm = false;
+        for (HfConverter.OutType type : List.of(HfConverter.OutType.F16, HfConverter.OutType.F32, HfConverter.OutType.F16,
+                HfConverter.OutType.BF16, HfConverter.OutType.Q8_0)) {
+            Files.deleteIfExists(tmp.resolve("big-" + type + ".gguf"));
+            var bean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long before = bean.getCurrentThreadAllocatedBytes();
+            HfConverter.convert(dir, tmp.resolve("big-" + type + ".gguf"), type, false, HfConverter.Progress.NONE,
+                    ConvertedLogitsTest.NO_VOCAB);
+            long allocated = bean.getCurrentThreadAllocatedBytes() - before;
+            long embedding = 32768L * ConvertedLogitsTest.HIDDEN * 4;
+            System.out.printf("%s: %d bytes allocated on the heap (the embedding is %d as floats)%n", type, allocated,
+                    embedding);
+            if (!warm) { // the first conversion loads and compiles the code
+                warm = true;
+                continue;
+            }
+            assertTrue(allocated < embedding / 8, type + ": allocated " + allocated + " bytes on the heap");
+        }
+    }
+
     /** The vocabulary step's keys are written as given and checked against the embedding rows. */
     @Test
     void writes_the_tokenizer_keys_of_a_real_vocabulary() throws Exception {

@@ -446,24 +446,30 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /**
      * Reads {@code n} values of {@code t} from element {@code first} (file order) into
-     * {@code dst[0..n)}, widening F16 and BF16 exactly: one row at a time, so that a tensor is never
-     * on the heap as a whole.
+     * {@code dst[dstOff..dstOff+n)}, widening F16 and BF16 exactly: a row at a time, so that a tensor
+     * is never on the heap as a whole.
      */
-    public void readFloats(Tensor t, long first, float[] dst, int n) {
-        if (first < 0 || n < 0 || first > t.elementCount() - n || n > dst.length) {
+    public void readFloats(Tensor t, long first, float[] dst, int dstOff, int n) {
+        if (first < 0 || n < 0 || first > t.elementCount() - n || dstOff < 0 || dstOff > dst.length - n) {
             throw new IndexOutOfBoundsException("elements [" + first + ", " + (first + n) + ") of " + t);
         }
-        MemorySegment s = data(t);
+        if (tensors.get(t.name()) != t) {
+            throw new IllegalArgumentException("tensor '" + t.name() + "' is not in " + source);
+        }
+        if (arena == null) {
+            throw new IllegalStateException(source + " is closed");
+        }
+        long base = dataStart + t.begin(); // no slice per row: rows are read in the millions
         switch (t.dtype()) {
-            case F32 -> MemorySegment.copy(s, F32, 4 * first, dst, 0, n);
+            case F32 -> MemorySegment.copy(map, F32, base + 4 * first, dst, dstOff, n);
             case F16 -> {
                 for (int i = 0; i < n; i++) {
-                    dst[i] = Float.float16ToFloat(s.get(I16, 2 * (first + i)));
+                    dst[dstOff + i] = Float.float16ToFloat(map.get(I16, base + 2 * (first + i)));
                 }
             }
             case BF16 -> {
                 for (int i = 0; i < n; i++) {
-                    dst[i] = Float.intBitsToFloat((s.get(I16, 2 * (first + i)) & 0xFFFF) << 16);
+                    dst[dstOff + i] = Float.intBitsToFloat((map.get(I16, base + 2 * (first + i)) & 0xFFFF) << 16);
                 }
             }
         }

@@ -146,6 +146,27 @@ class ConvertedLogitsTest {
         return model(c, r, false);
     }
 
+    /** Llama with attention biases (q and k biases permuted like their rows) and linear rope scaling. */
+    static Model llamaBiasLinear(Random r) {
+        JsonObject c = baseConfig("LlamaForCausalLM");
+        c.addProperty("attention_bias", true);
+        JsonObject rs = new JsonObject();
+        rs.addProperty("type", "linear");
+        rs.addProperty("factor", 4.0);
+        c.add("rope_scaling", rs);
+        Model m = model(c, r, true);
+        int q = HEADS * (HIDDEN / HEADS);
+        int kv = KV_HEADS * (HIDDEN / HEADS);
+        for (int l = 0; l < LAYERS; l++) {
+            String b = "model.layers." + l + ".self_attn.";
+            m.tensors().put(b + "q_proj.bias", T.random(r, 0.5, q));
+            m.tensors().put(b + "k_proj.bias", T.random(r, 0.5, kv));
+            m.tensors().put(b + "v_proj.bias", T.random(r, 0.5, kv));
+            m.tensors().put(b + "o_proj.bias", T.random(r, 0.2, HIDDEN));
+        }
+        return m;
+    }
+
     static Model qwen2(Random r) {
         JsonObject c = baseConfig("Qwen2ForCausalLM");
         c.addProperty("rope_theta", 1000000.0);
@@ -263,6 +284,11 @@ class ConvertedLogitsTest {
     @Test
     void llama3_rope_scaling_logits_match_the_reference_forward_pass() throws Exception {
         checkAgainstReference("llama3", llama3(new Random(SEED + 2)), 1);
+    }
+
+    @Test
+    void llama_with_attention_biases_and_linear_rope_scaling_matches_the_reference() throws Exception {
+        checkAgainstReference("llama-bias-linear", llamaBiasLinear(new Random(SEED + 9)), 1);
     }
 
     @Test

@@ -390,8 +390,12 @@ public final class HfModel {
 
     private static void gemma2(Config c, LinkedHashMap<String, GgufValue> md, String p, int hidden, int heads,
                                int headDim, int layers) throws ConvertException {
-        md.put(p + "attn_logit_softcapping", GgufValue.ofFloat32((float) c.doubleOr("attn_logit_softcapping", 50.0)));
-        md.put(p + "final_logit_softcapping", GgufValue.ofFloat32((float) c.doubleOr("final_logit_softcapping", 30.0)));
+        // absent: Gemma 2's defaults (50, 30); null: no cap, which GGUF says with 0
+        for (String cap : List.of("attn_logit_softcapping", "final_logit_softcapping")) {
+            boolean none = c.json.has(cap) && c.json.get(cap).isJsonNull();
+            double v = none ? 0 : c.doubleOr(cap, cap.startsWith("attn") ? 50.0 : 30.0);
+            md.put(p + cap, GgufValue.ofFloat32((float) v));
+        }
         if (c.has("sliding_window") && !c.json.get("sliding_window").isJsonNull()) {
             md.put(p + "attention.sliding_window", GgufValue.ofUint32(c.positiveInt("sliding_window")));
         }

@@ -162,14 +162,7 @@ public final class SafetensorsFile implements AutoCloseable {
                 }
             }
             long n = lenBuf.getLong(0);
-            if (n < 2 || n > MAX_HEADER_BYTES) {
-                throw new ConvertException(source + ": header length " + Long.toUnsignedString(n)
-                        + " outside [2, " + MAX_HEADER_BYTES + "]");
-            }
-            if (n > size - 8) {
-                throw new ConvertException(source + ": header length " + n + " runs past the end of the file ("
-                        + size + " bytes)");
-            }
+            checkHeaderLength(n, size, source);
             ByteBuffer header = ByteBuffer.allocate((int) n);
             while (header.hasRemaining()) {
                 if (ch.read(header, 8 + header.position()) < 0) {
@@ -190,6 +183,27 @@ public final class SafetensorsFile implements AutoCloseable {
                 arena.close();
             }
         }
+    }
+
+    private static void checkHeaderLength(long n, long size, String source) throws ConvertException {
+        if (n < 2 || n > MAX_HEADER_BYTES) {
+            throw new ConvertException(source + ": header length " + Long.toUnsignedString(n)
+                    + " outside [2, " + MAX_HEADER_BYTES + "]");
+        }
+        if (n > size - 8) {
+            throw new ConvertException(source + ": header length " + n + " runs past the end of the file ("
+                    + size + " bytes)");
+        }
+    }
+
+    /** The checks {@link #open} makes, on a file's bytes in memory (for tests that loop over many files). */
+    static Map<String, Tensor> parse(byte[] file, String source) throws ConvertException {
+        if (file.length < 8) {
+            throw new ConvertException(source + ": " + file.length + " bytes, too short for the 8-byte header length");
+        }
+        long n = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        checkHeaderLength(n, file.length, source);
+        return parseHeader(ByteBuffer.wrap(file, 8, (int) n).slice(), file.length - 8 - n, source).tensors();
     }
 
     private record Parsed(Map<String, Tensor> tensors, Map<String, String> metadata) {}

@@ -191,13 +191,17 @@ class MalformedSafetensorsTest {
     @Test
     void rejects_every_truncation_of_a_valid_file() throws Exception {
         byte[] full = file(validHeader(), 160, null, new Random(SEED + 1));
-        Path p = dir.resolve("cut.safetensors");
+        assertEquals(2, SafetensorsFile.parse(full, "full").size());
         for (int len = 0; len < full.length; len++) {
-            Files.write(p, Arrays.copyOf(full, len));
+            byte[] cut = Arrays.copyOf(full, len);
             int l = len;
-            assertThrows(ConvertException.class, () -> SafetensorsFile.open(p).close(),
+            assertThrows(ConvertException.class, () -> SafetensorsFile.parse(cut, "cut"),
                     () -> "truncation to " + l + " bytes accepted");
         }
+        // and through the file: the last byte missing
+        Path p = dir.resolve("cut.safetensors");
+        Files.write(p, Arrays.copyOf(full, full.length - 1));
+        assertThrows(ConvertException.class, () -> SafetensorsFile.open(p).close());
     }
 
     @Test
@@ -206,17 +210,22 @@ class MalformedSafetensorsTest {
         byte[] full = file(validHeader(), 160, null, r);
         Path p = dir.resolve("fuzz.safetensors");
         int accepted = 0;
-        for (int iter = 0; iter < 3_000; iter++) {
+        for (int iter = 0; iter < 20_000; iter++) {
             byte[] b = full.clone();
             int flips = 1 + r.nextInt(4);
             for (int k = 0; k < flips; k++) {
                 b[r.nextInt(Math.min(b.length, 8 + validHeader().length()))] = (byte) r.nextInt(256);
             }
-            Files.write(p, b);
-            try (SafetensorsFile f = SafetensorsFile.open(p)) {
+            try {
+                SafetensorsFile.parse(b, "fuzz");
                 accepted++;
-                for (SafetensorsFile.Tensor t : f.tensors().values()) {
-                    f.readFloats(t); // whatever was accepted reads inside the file
+                if (accepted % 20 == 1) { // now and then through the file and its mapping too
+                    Files.write(p, b);
+                    try (SafetensorsFile f = SafetensorsFile.open(p)) {
+                        for (SafetensorsFile.Tensor t : f.tensors().values()) {
+                            f.readFloats(t); // whatever was accepted reads inside the file
+                        }
+                    }
                 }
             } catch (ConvertException expected) {
                 // fine
@@ -224,13 +233,13 @@ class MalformedSafetensorsTest {
                 throw new AssertionError("seed " + SEED + " iteration " + iter + ": " + other, other);
             }
         }
-        System.out.println("corrupted files accepted (a flip in the data or padding): " + accepted + " of 3000");
+        System.out.println("corrupted files accepted (a flip that keeps the header valid): " + accepted + " of 20000");
     }
 
-    /** 40,000 tensors in one header: parsed with allocations proportional to the header, overlaps found. */
+    /** 20,000 tensors in one header: parsed with allocations proportional to the header, an overlap found. */
     @Test
     void a_header_of_many_tensors_is_parsed_in_proportion_to_its_size() throws Exception {
-        int n = 40_000;
+        int n = 20_000;
         StringBuilder h = new StringBuilder("{");
         for (int i = 0; i < n; i++) {
             h.append(i == 0 ? "" : ",").append("\"t").append(i).append("\":{\"dtype\":\"F16\",\"shape\":[2],")
@@ -245,7 +254,7 @@ class MalformedSafetensorsTest {
         }
         long allocated = allocatedBytes() - before;
         assertTrue(allocated < 200L * ok.length(), "allocated " + allocated + " for a " + ok.length() + "-byte header");
-        // the same with the last tensor overlapping the first: found among 40,000
+        // the same with one more tensor overlapping the first: found among 20,000
         String bad = h + ",\"x\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[" + (4L * n - 2) + "," + (4L * n + 2)
                 + "]}}";
         Files.write(p, file(bad, 4 * n + 2, null, new Random(SEED)));

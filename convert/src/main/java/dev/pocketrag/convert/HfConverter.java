@@ -229,9 +229,12 @@ public final class HfConverter {
                 });
             }
             List<GgufTensorInfo> planned = w.plannedTensors();
-            write(w, target, overwrite);
-            if (current[0] != null) {
-                current[0].close();
+            try {
+                write(w, target, overwrite);
+            } finally {
+                if (current[0] != null) {
+                    current[0].close(); // the last tensor's buffer, also when writing failed
+                }
             }
             return new Result(arch, type, planned, md);
         }

@@ -166,6 +166,36 @@ public final class Quantizer {
         }
     }
 
+    /**
+     * Encodes {@code n} floats of {@code src} from {@code srcOff} as {@code type} into {@code dst} at
+     * byte {@code dstOff} with ggml's reference quantizer (the bytes {@code llama-quantize} and
+     * llama.cpp's converter write): one row, or several whole rows back to back. For converters that
+     * produce values themselves ({@code pocketrag convert}).
+     *
+     * @throws IllegalArgumentException       if {@code n} is not a positive multiple of the type's block
+     *                                        size, or a range lies outside its array or segment
+     * @throws UnsupportedTensorTypeException if {@code type} cannot be encoded
+     */
+    public static void quantizeRow(GgmlType type, float[] src, int srcOff, MemorySegment dst, long dstOff, int n) {
+        Objects.requireNonNull(type, "type");
+        if (!Tensors.canQuantize(type)) {
+            throw new UnsupportedTensorTypeException(type, "(row)", "quantize to", Tensors.quantizable());
+        }
+        if (n <= 0 || n % type.blockSize() != 0) {
+            throw new IllegalArgumentException("n=" + n + " must be a positive multiple of " + type
+                    + "'s block size " + type.blockSize());
+        }
+        if (srcOff < 0 || srcOff > src.length - n) {
+            throw new IllegalArgumentException("srcOff=" + srcOff + ", n=" + n + " outside a float[" + src.length + "]");
+        }
+        long bytes = type.rowBytes(n);
+        if (dstOff < 0 || dstOff > dst.byteSize() - bytes) {
+            throw new IllegalArgumentException("dstOff=" + dstOff + " + " + bytes + " bytes outside a segment of "
+                    + dst.byteSize());
+        }
+        Tensors.quantize(type, src, srcOff, dst, dstOff, n, "(row)");
+    }
+
     /** The bytes of {@code t} converted to {@code to} (the input bytes themselves when the type is unchanged). */
     static MemorySegment convert(Gguf g, GgufTensorInfo t, GgmlType to) {
         MemorySegment src = g.tensorData(t);

@@ -46,6 +46,7 @@ public final class PocketragCommand implements Runnable {
             "eval", EvalCommand.class,
             "inspect", InspectCommand.class,
             "fits", FitsCommand.class,
+            "convert", ConvertCommand.class,
             "quantize", QuantizeCommand.class,
             "perplexity", PerplexityCommand.class,
             "tokenize", TokenizeCommand.class,

@@ -582,6 +582,165 @@ class LauncherIT {
         }
     }
 
+    /**
+     * Issue 20's workflow as a user runs it: a Hugging Face folder (written here: a Llama-shaped
+     * checkpoint with random weights and a byte-level BPE tokenizer.json) converted to F16, quantized
+     * to Q4_K_M, and the quantization judged by perplexity against the F16 model's saved logits.
+     */
+    @Test
+    @Order(15)
+    void convert_then_quantize_then_perplexity_against_the_f16_base(@TempDir Path tmp) throws Exception {
+        Path hf = writeTinyLlamaCheckpoint(tmp.resolve("tiny-llama-hf"), 20261203L);
+        Path f16 = tmp.resolve("tiny-f16.gguf");
+        Path q4 = tmp.resolve("tiny-q4_k_m.gguf");
+        Path base = tmp.resolve("tiny-f16.logits");
+        Path text = root.resolve("examples/notes/home/renovation-plan.md");
+        String content = Files.readString(text, StandardCharsets.UTF_8);
+        // the tokenizer's three merges each save one token: " t" and "he" wherever they occur in a
+        // word piece (GPT-2's pre-tokenizer keeps a space with the letters after it), " the" once more
+        int expectedTokens = content.getBytes(StandardCharsets.UTF_8).length - occurrences(content, " t")
+                - occurrences(content, "he") - occurrences(content, " the");
+
+        Run convert = pocketrag("convert", hf.toString(), f16.toString(), "--outtype", "f16");
+        assertEquals(0, convert.exit(), convert::toString);
+        Run quantize = pocketrag("quantize", f16.toString(), q4.toString(), "Q4_K_M");
+        assertEquals(0, quantize.exit(), quantize::toString);
+        assertTrue(Files.size(q4) < Files.size(f16) / 2, "Q4_K_M is less than half of F16");
+
+        Run save = pocketrag("perplexity", "--model", f16.toString(), "--file", text.toString(), "--ctx", "128", "--chunks", "8",
+                "--save-logits", base.toString(), "--json");
+        assertEquals(0, save.exit(), save::toString);
+        JsonObject f16Run = JsonParser.parseString(save.out()).getAsJsonObject();
+        // the converted vocabulary tokenizes as its tokenizer.json says
+        assertEquals(expectedTokens, f16Run.get("tokens").getAsInt(), save::toString);
+
+        Run kld = pocketrag("perplexity", "--model", q4.toString(), "--file", text.toString(),
+                "--chunks", "8", "--kl-divergence-base", base.toString(), "--json");
+        assertEquals(0, kld.exit(), kld::toString);
+        JsonObject q = JsonParser.parseString(kld.out()).getAsJsonObject();
+        double ppl = q.get("ppl").getAsDouble();
+        double pplBase = q.get("ppl_base").getAsDouble();
+        assertTrue(ppl > 1 && Double.isFinite(ppl), kld::toString);
+        assertEquals(f16Run.get("ppl").getAsDouble(), pplBase, 1e-6 * pplBase, "the base's PPL is the F16 run's");
+        assertEquals(ppl / pplBase, q.get("ppl_ratio").getAsDouble(), 1e-6, kld::toString);
+        double mean = q.get("kld_mean").getAsDouble();
+        assertTrue(mean > 0 && mean < 1, "Q4_K_M differs from F16, a little: " + kld);
+        assertTrue(q.get("kld_median").getAsDouble() <= q.get("kld_p99").getAsDouble(), kld::toString);
+        double top1 = q.get("top1_agreement").getAsDouble();
+        assertTrue(top1 > 0.5 && top1 <= 1, kld::toString);
+    }
+
+    /**
+     * A Hugging Face Llama folder: config.json, model.safetensors (F32, seeded normal weights),
+     * tokenizer.json (byte-level BPE: the 256 bytes in GPT-2's byte-to-unicode spelling, three merges
+     * making " t", "he" and " the", one special token) and tokenizer_config.json.
+     */
+    private static int occurrences(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    static Path writeTinyLlamaCheckpoint(Path dir, long seed) throws IOException {
+        Files.createDirectories(dir);
+        int hidden = 256, ff = 512, layers = 2, heads = 4, kvHeads = 2, vocab = 260;
+        int kvDim = hidden / heads * kvHeads;
+        java.util.Random random = new java.util.Random(seed);
+        java.util.LinkedHashMap<String, int[]> shapes = new java.util.LinkedHashMap<>();
+        shapes.put("model.embed_tokens.weight", new int[] {vocab, hidden});
+        for (int l = 0; l < layers; l++) {
+            String p = "model.layers." + l + ".";
+            shapes.put(p + "input_layernorm.weight", new int[] {hidden});
+            shapes.put(p + "self_attn.q_proj.weight", new int[] {hidden, hidden});
+            shapes.put(p + "self_attn.k_proj.weight", new int[] {kvDim, hidden});
+            shapes.put(p + "self_attn.v_proj.weight", new int[] {kvDim, hidden});
+            shapes.put(p + "self_attn.o_proj.weight", new int[] {hidden, hidden});
+            shapes.put(p + "post_attention_layernorm.weight", new int[] {hidden});
+            shapes.put(p + "mlp.gate_proj.weight", new int[] {ff, hidden});
+            shapes.put(p + "mlp.up_proj.weight", new int[] {ff, hidden});
+            shapes.put(p + "mlp.down_proj.weight", new int[] {hidden, ff});
+        }
+        shapes.put("model.norm.weight", new int[] {hidden});
+        shapes.put("lm_head.weight", new int[] {vocab, hidden});
+        JsonObject header = new JsonObject();
+        long offset = 0;
+        for (var e : shapes.entrySet()) {
+            long n = java.util.Arrays.stream(e.getValue()).asLongStream().reduce(1, (a, b) -> a * b);
+            JsonObject t = new JsonObject();
+            t.addProperty("dtype", "F32");
+            JsonArray shape = new JsonArray();
+            for (int d : e.getValue()) {
+                shape.add(d);
+            }
+            t.add("shape", shape);
+            JsonArray offsets = new JsonArray();
+            offsets.add(offset);
+            offsets.add(offset + 4 * n);
+            t.add("data_offsets", offsets);
+            header.add(e.getKey(), t);
+            offset += 4 * n;
+        }
+        byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8 + json.length + (int) offset)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(json.length).put(json);
+        for (var e : shapes.entrySet()) {
+            int[] s = e.getValue();
+            boolean norm = s.length == 1;
+            double std = norm ? 0.05 : s[0] == vocab ? 0.5 : 1 / Math.sqrt(s[1]);
+            for (long i = 0, n = norm ? s[0] : (long) s[0] * s[1]; i < n; i++) {
+                buf.putFloat((float) ((norm ? 1 : 0) + std * random.nextGaussian()));
+            }
+        }
+        Files.write(dir.resolve("model.safetensors"), buf.array());
+        Files.writeString(dir.resolve("config.json"), """
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": %d,
+                 "intermediate_size": %d, "num_hidden_layers": %d, "num_attention_heads": %d,
+                 "num_key_value_heads": %d, "max_position_embeddings": 512, "rms_norm_eps": 1e-05,
+                 "rope_theta": 10000.0, "vocab_size": %d, "tie_word_embeddings": false,
+                 "hidden_act": "silu", "bos_token_id": 259, "eos_token_id": 259, "torch_dtype": "float32"}
+                """.formatted(hidden, ff, layers, heads, kvHeads, vocab));
+        JsonObject vocabJson = new JsonObject();
+        int next = 256;
+        for (int b = 0; b < 256; b++) { // GPT-2's bytes_to_unicode: printable bytes as themselves, the rest from U+0100 on
+            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            vocabJson.addProperty(Character.toString(printable ? b : next++), b);
+        }
+        vocabJson.addProperty("\u0120t", 256); // U+0120 is the space byte's spelling
+        vocabJson.addProperty("he", 257);
+        vocabJson.addProperty("\u0120the", 258);
+        JsonArray merges = new JsonArray();
+        merges.add("\u0120 t");
+        merges.add("h e");
+        merges.add("\u0120t he");
+        JsonObject model = new JsonObject();
+        model.addProperty("type", "BPE");
+        model.add("vocab", vocabJson);
+        model.add("merges", merges);
+        JsonObject pre = new JsonObject();
+        pre.addProperty("type", "ByteLevel");
+        pre.addProperty("add_prefix_space", false);
+        pre.addProperty("trim_offsets", true);
+        pre.addProperty("use_regex", true);
+        JsonObject special = new JsonObject();
+        special.addProperty("id", 259);
+        special.addProperty("content", "<|endoftext|>");
+        special.addProperty("special", true);
+        JsonArray added = new JsonArray();
+        added.add(special);
+        JsonObject tokenizer = new JsonObject();
+        tokenizer.addProperty("version", "1.0");
+        tokenizer.add("added_tokens", added);
+        tokenizer.add("pre_tokenizer", pre);
+        tokenizer.add("model", model);
+        Files.writeString(dir.resolve("tokenizer.json"), tokenizer.toString());
+        Files.writeString(dir.resolve("tokenizer_config.json"),
+                "{\"bos_token\": \"<|endoftext|>\", \"eos_token\": \"<|endoftext|>\", \"add_bos_token\": false}");
+        return dir;
+    }
+
     static void assertOneLineError(Run r) {
         String err = r.err().strip();
         assertTrue(err.startsWith("error: "), r::toString);

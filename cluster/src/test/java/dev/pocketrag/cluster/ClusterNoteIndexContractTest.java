@@ -6,31 +6,20 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * {@link NoteIndexContract} on a real SolrCloud node with ZooKeeper in this JVM (one for the
- * class): a new collection per test, opened through {@code NoteIndex.open(URI)} and the service
+ * {@link NoteIndexContract} on a real SolrCloud node with ZooKeeper in this JVM ({@link
+ * SharedCluster}): one collection, emptied for each test, opened through {@code NoteIndex.open(URI)} and the service
  * loader, as the notebook opens it.
  */
 class ClusterNoteIndexContractTest extends NoteIndexContract {
     private static TestCluster cluster;
-    private static Path dir;
     private static final AtomicInteger NEXT = new AtomicInteger();
 
     @BeforeAll
     static void startCluster() throws Exception {
-        dir = Files.createTempDirectory("pocketrag-solr-contract");
-        cluster = TestCluster.start(1, dir);
-    }
-
-    @AfterAll
-    static void stopCluster() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
-        deleteTree(dir);
+        cluster = SharedCluster.get();
     }
 
     /**

@@ -560,7 +560,7 @@ public abstract class NoteIndexContract {
     @Test
     public void ids_tags_and_text_outside_ascii_and_with_query_characters_round_trip() throws IOException {
         try (NoteIndex index = open()) {
-            String id = "notes/Café \"x\" (1): a*b?\\c";
+            String id = "notes/Café \"x\" (1), a*b?\\c";
             Note n = new Note(id, "Tïtle: {!x}", "Körper mit Umlauten und \"Zitat\".", List.of("a b", "x:y\"z", "ü"),
                     "file:///h/Café.md", T0, T0);
             index.put(chunked(n, axis(3, DIM), 256));

@@ -111,8 +111,13 @@ public final class ClusterNoteIndex implements NoteIndex {
     private final AtomicLong visible = new AtomicLong();
     private final AtomicLong committed = new AtomicLong();
 
-    private ClusterNoteIndex(SolrHttp http, URI location, String collection, IndexOptions options, String recipe) {
+    /** The cluster's live nodes when this index was opened (base URLs), as the cluster names them. */
+    private final List<String> liveNodes;
+
+    private ClusterNoteIndex(SolrHttp http, URI location, String collection, IndexOptions options, String recipe,
+            List<String> liveNodes) {
         this.http = http;
+        this.liveNodes = List.copyOf(liveNodes);
         this.location = location;
         this.collection = collection;
         this.options = options;
@@ -156,13 +161,14 @@ public final class ClusterNoteIndex implements NoteIndex {
         Objects.requireNonNull(options, "options");
         Target t = Target.of(url);
         SolrHttp http = new SolrHttp(t.base(), t.shown().toString(), credentials, retry);
-        http.addNodes(liveNodes(http, t.base()));
+        List<String> live = liveNodes(http, t.base());
+        http.addNodes(live);
         if (!collectionExists(http, t.collection())) {
             create(http, t, options);
         }
         int schemaDimension = checkSchema(http, t, options);
         String recipe = guardModel(http, t, options, schemaDimension);
-        return new ClusterNoteIndex(http, t.shown(), t.collection(), options, recipe);
+        return new ClusterNoteIndex(http, t.shown(), t.collection(), options, recipe, live.isEmpty() ? List.of(t.base()) : live);
     }
 
     /**
@@ -875,23 +881,31 @@ public final class ClusterNoteIndex implements NoteIndex {
     }
 
     /**
-     * Bytes of the collection's index files over all its replicas (each live node asked for its own
-     * cores' sizes); 0 when no node says.
+     * Bytes of the collection's index files over all its replicas: each node that was live at open
+     * asked (once: a node that is down counts nothing) for the status of its cores ({@code
+     * /admin/cores?action=STATUS}, which works where the metrics API is off); 0 when no node says.
      */
     private long sizeOnDisk() {
         long size = 0;
-        String prefix = "solr.core." + collection + ".";
-        for (String node : http.nodes()) {
+        for (String node : liveNodes) {
             try {
-                JsonObject r = http.getOnce(node, "/admin/metrics", Map.of("group", "core", "prefix", "INDEX.sizeInBytes"));
-                JsonObject metrics = r.getAsJsonObject("metrics");
-                if (metrics == null) {
+                JsonObject status = http.getOnce(node, "/admin/cores", Map.of("action", "STATUS", "indexInfo", "true"))
+                        .getAsJsonObject("status");
+                if (status == null) {
                     continue;
                 }
-                for (Map.Entry<String, JsonElement> e : metrics.entrySet()) {
-                    if (e.getKey().startsWith(prefix) && e.getValue().isJsonObject()
-                            && e.getValue().getAsJsonObject().has("INDEX.sizeInBytes")) {
-                        size += e.getValue().getAsJsonObject().get("INDEX.sizeInBytes").getAsLong();
+                for (Map.Entry<String, JsonElement> e : status.entrySet()) {
+                    if (!e.getValue().isJsonObject()) {
+                        continue;
+                    }
+                    JsonObject core = e.getValue().getAsJsonObject();
+                    JsonObject cloud = core.getAsJsonObject("cloud");
+                    boolean ours = cloud != null && cloud.has("collection")
+                            ? cloud.get("collection").getAsString().equals(collection)
+                            : e.getKey().startsWith(collection + "_shard");
+                    JsonObject index = core.getAsJsonObject("index");
+                    if (ours && index != null && index.has("sizeInBytes")) {
+                        size += index.get("sizeInBytes").getAsLong();
                     }
                 }
             } catch (IOException | RuntimeException e) {

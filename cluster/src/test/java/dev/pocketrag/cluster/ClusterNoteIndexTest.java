@@ -64,6 +64,9 @@ class ClusterNoteIndexTest {
             assertTrue(e.getMessage().contains(url.toString()), e.getMessage());
             index.put(note("a", "Kyoto", "hotel near the station", new float[] {1, 0, 0, 0}));
             assertEquals("a", index.search(SearchRequest.bm25("hotels", 1)).get(0).noteId());
+            index.commit();
+            assertTrue(index.stats().sizeOnDisk() > 0, "the replicas' index sizes, as the nodes report them");
+            assertEquals(dev.pocketrag.index.VectorFormat.FLOAT32, index.stats().vectorFormat());
         }
         assertEquals(OPTIONS.model(), NoteIndex.recorded(url).orElseThrow());
         // the query of the URL only shapes a new collection: the same index opens with it

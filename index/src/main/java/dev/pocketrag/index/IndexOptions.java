@@ -77,6 +77,58 @@ public record IndexOptions(String modelId, int dimension, VectorFormat vectorFor
         return of(m.modelId(), m.dimension()).withRecipe(m.recipe());
     }
 
+    /**
+     * Checks that {@code cn} fits an index opened with these options: a title of at most {@link
+     * Note#MAX_TITLE_LENGTH} characters, and one finite unit-length vector (within 1e-3 of norm 1 in
+     * the square) of {@link #dimension()} components per chunk.
+     *
+     * @throws IllegalArgumentException naming the note and the chunk or the length
+     */
+    public void checkNote(ChunkedNote cn) {
+        if (cn.note().title().length() > Note.MAX_TITLE_LENGTH) {
+            throw new IllegalArgumentException("note '" + cn.note().id() + "': title has " + cn.note().title().length()
+                    + " characters, at most " + Note.MAX_TITLE_LENGTH + " (Note.withBoundedTitle() makes it fit)");
+        }
+        for (int c = 0; c < cn.vectors().size(); c++) {
+            float[] v = cn.vectors().get(c);
+            if (v == null) {
+                throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c + ": vector is null");
+            }
+            if (v.length != dimension) {
+                throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c + ": vector has "
+                        + v.length + " dimensions, the index holds " + dimension + "-dimensional vectors of model '"
+                        + modelId + "'");
+            }
+            double sq = 0;
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c
+                            + ": vector component " + i + " is " + v[i]);
+                }
+                sq += (double) v[i] * v[i];
+            }
+            if (Math.abs(sq - 1) > NORM_TOLERANCE) {
+                throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c
+                        + ": vector norm is " + Math.sqrt(sq) + ", must be 1 (normalise the embeddings)");
+            }
+        }
+    }
+
+    /**
+     * Checks a query vector's dimension against these options.
+     *
+     * @throws IllegalArgumentException naming both dimensions and the model
+     */
+    public void checkQuery(float[] vector) {
+        if (vector != null && vector.length != dimension) {
+            throw new IllegalArgumentException("query vector has " + vector.length + " dimensions, the index holds "
+                    + dimension + "-dimensional vectors of model '" + modelId + "'");
+        }
+    }
+
+    /** Allowed deviation of a vector's squared norm from 1. */
+    private static final double NORM_TOLERANCE = 1e-3;
+
     /** The model these options open an index for. */
     public RecordedModel model() {
         return new RecordedModel(modelId, dimension, recipe);

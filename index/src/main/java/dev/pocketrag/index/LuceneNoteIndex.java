@@ -155,8 +155,6 @@ final class LuceneNoteIndex implements NoteIndex {
     static final String UD_FORMAT = "pocketrag.vectorFormat";
     static final String SCHEMA_VERSION = "1";
 
-    /** Allowed deviation of a vector's squared norm from 1. */
-    private static final double NORM_TOLERANCE = 1e-3;
     /** Most chunks fetched from one list while looking for enough distinct notes. */
     private static final int MAX_GROUPING_FETCH = 100_000;
 
@@ -707,34 +705,7 @@ final class LuceneNoteIndex implements NoteIndex {
     }
 
     private void checkVectors(ChunkedNote cn) {
-        if (cn.note().title().length() > Note.MAX_TITLE_LENGTH) {
-            throw new IllegalArgumentException("note '" + cn.note().id() + "': title has " + cn.note().title().length()
-                    + " characters, at most " + Note.MAX_TITLE_LENGTH + " (Note.withBoundedTitle() makes it fit)");
-        }
-        int dim = options.dimension();
-        for (int c = 0; c < cn.vectors().size(); c++) {
-            float[] v = cn.vectors().get(c);
-            if (v == null) {
-                throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c + ": vector is null");
-            }
-            if (v.length != dim) {
-                throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c + ": vector has "
-                        + v.length + " dimensions, the index holds " + dim + "-dimensional vectors of model '"
-                        + options.modelId() + "'");
-            }
-            double sq = 0;
-            for (int i = 0; i < v.length; i++) {
-                if (!Float.isFinite(v[i])) {
-                    throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c
-                            + ": vector component " + i + " is " + v[i]);
-                }
-                sq += (double) v[i] * v[i];
-            }
-            if (Math.abs(sq - 1) > NORM_TOLERANCE) {
-                throw new IllegalArgumentException("note '" + cn.note().id() + "' chunk " + c
-                        + ": vector norm is " + Math.sqrt(sq) + ", must be 1 (normalise the embeddings)");
-            }
-        }
+        options.checkNote(cn);
     }
 
     static List<Document> documents(ChunkedNote cn) {
@@ -1041,10 +1012,7 @@ final class LuceneNoteIndex implements NoteIndex {
 
     @Override
     public List<SearchHit> search(SearchRequest r) throws IOException {
-        if (r.vector() != null && r.vector().length != options.dimension()) {
-            throw new IllegalArgumentException("query vector has " + r.vector().length + " dimensions, the index holds "
-                    + options.dimension() + "-dimensional vectors of model '" + options.modelId() + "'");
-        }
+        options.checkQuery(r.vector());
         return read(s -> {
             if (s.getIndexReader().numDocs() == 0) {
                 return List.of(); // nothing to find (and Lucene's kNN rescoring expects a non-empty index)

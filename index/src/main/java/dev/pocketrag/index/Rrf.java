@@ -14,8 +14,11 @@ import java.util.Map;
  *
  * <p>Ties are broken by the best (smallest) rank in any list, then by the earlier list that
  * holds that rank, then by first appearance, so the order is deterministic.
+ *
+ * <p>Public so that every {@link NoteIndex} implementation (the cluster's too) fuses its lists the
+ * same way.
  */
-final class Rrf {
+public final class Rrf {
     private Rrf() {}
 
     /**
@@ -25,7 +28,7 @@ final class Rrf {
      * @param score its RRF score
      * @param ranks its 1-based rank in each input list, 0 where absent
      */
-    record Fused<K>(K key, double score, int[] ranks) {
+    public record Fused<K>(K key, double score, int[] ranks) {
         int bestRank() {
             int best = Integer.MAX_VALUE;
             for (int r : ranks) {
@@ -56,9 +59,9 @@ final class Rrf {
      * Fuses rankings (each best first, without duplicates) into one, best first.
      *
      * @param k the RRF constant, at least 1 (60 in the paper)
-     * @throws IllegalArgumentException if k < 1 or a list repeats an item
+     * @throws IllegalArgumentException if k {@literal <} 1 or a list repeats an item
      */
-    static <K> List<Fused<K>> fuse(List<? extends List<K>> rankings, int k) {
+    public static <K> List<Fused<K>> fuse(List<? extends List<K>> rankings, int k) {
         if (k < 1) {
             throw new IllegalArgumentException("rrf k=" + k + ", must be >= 1");
         }

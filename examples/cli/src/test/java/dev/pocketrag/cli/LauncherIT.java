@@ -631,6 +631,72 @@ class LauncherIT {
     }
 
     /**
+     * Issue 21 as a user tries it: {@code cluster/local-cluster} starts a real SolrCloud node (and
+     * ZooKeeper) in its own process and prints the index URL; import, search, ask, delete and stats
+     * then run through the launcher on that URL from two notebook folders ("two machines").
+     */
+    @Test
+    @Order(16)
+    void import_search_and_ask_on_a_real_solrcloud_cluster_started_by_local_cluster() throws Exception {
+        assumeTrue(isLinuxOrMac(), "cluster/local-cluster is a bash script");
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("cluster/local-cluster").toString(), "1", "launcher")
+                .directory(root.toFile());
+        pb.environment().remove("POCKETRAG_INDEX_URL");
+        Path out = Files.createTempFile(home, "cluster-out", ".txt");
+        Path err = Files.createTempFile(home, "cluster-err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process cluster = pb.start();
+        try {
+            String url = null;
+            for (long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(5); url == null; Thread.sleep(500)) {
+                assertTrue(cluster.isAlive(), () -> "local-cluster ended: " + read(err));
+                assertTrue(System.nanoTime() < end, () -> "no index URL from local-cluster in 5 minutes: " + read(err));
+                url = Files.readAllLines(out).stream().map(String::strip)
+                        .filter(l -> l.startsWith("http://") && l.contains("/solr/launcher")).findFirst().orElse(null);
+            }
+            Path a = home.resolve("cluster-machine-a");
+            Path b = home.resolve("cluster-machine-b");
+            Run imported = pocketrag("import", "--dir", a.toString(), "--index-url", url, "examples/notes");
+            assertEquals(0, imported.exit(), imported::toString);
+            assertTrue(imported.out().startsWith("60 files: 60 added"), imported::toString);
+
+            Run search = pocketrag("search", "--dir", b.toString(), "--index-url", url, "--json", "-k", "3",
+                    "where do we stay in Kyoto");
+            assertEquals(0, search.exit(), search::toString);
+            JsonArray hits = JsonParser.parseString(search.out()).getAsJsonArray();
+            assertTrue(hits.get(0).getAsJsonObject().get("title").getAsString().contains("Kyoto"), search::toString);
+
+            Run ask = pocketrag("ask", "--dir", b.toString(), "--index-url", url, "--json",
+                    "When does my car insurance renew?");
+            assertEquals(0, ask.exit(), ask::toString);
+            assertTrue(JsonParser.parseString(ask.out()).getAsJsonObject().get("answer").getAsString()
+                    .contains("1 September"), ask::toString);
+
+            String id = hits.get(0).getAsJsonObject().get("note_id").getAsString();
+            Run delete = pocketrag("delete", "--dir", b.toString(), "--index-url", url, id);
+            assertEquals(0, delete.exit(), delete::toString);
+            Run stats = pocketrag("stats", "--dir", a.toString(), "--index-url", url, "--json");
+            assertEquals(0, stats.exit(), stats::toString);
+            assertEquals(59, JsonParser.parseString(stats.out()).getAsJsonObject().get("notes").getAsInt(),
+                    "machine b's delete is seen from machine a: " + stats);
+            assertFalse(Files.exists(a.resolve("index")), "no local index in the notebook folder");
+        } finally {
+            cluster.destroy(); // SIGTERM: the nodes stop and their data is deleted
+            if (!cluster.waitFor(60, TimeUnit.SECONDS)) {
+                cluster.destroyForcibly();
+            }
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /**
      * A Hugging Face Llama folder: config.json, model.safetensors (F32, seeded normal weights),
      * tokenizer.json (byte-level BPE: the 256 bytes in GPT-2's byte-to-unicode spelling, three merges
      * making " t", "he" and " the", one special token) and tokenizer_config.json.

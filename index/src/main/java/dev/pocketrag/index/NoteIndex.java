@@ -76,14 +76,30 @@ public interface NoteIndex extends AutoCloseable {
     }
 
     private static NoteIndexProvider provider(java.net.URI location) {
-        for (NoteIndexProvider p : java.util.ServiceLoader.load(NoteIndexProvider.class)) {
-            if (p.accepts(location)) {
-                return p;
+        java.util.Iterator<NoteIndexProvider> providers =
+                java.util.ServiceLoader.load(NoteIndexProvider.class).iterator();
+        java.util.ServiceConfigurationError broken = null;
+        // a provider that cannot be loaded (a stale services entry, a missing class) is skipped:
+        // the iterator goes on to the next one after the error (bounded, in case it does not)
+        for (int tries = 0; tries < 1000; tries++) {
+            try {
+                if (!providers.hasNext()) {
+                    break;
+                }
+                NoteIndexProvider p = providers.next();
+                if (p.accepts(location)) {
+                    return p;
+                }
+            } catch (java.util.ServiceConfigurationError e) {
+                broken = e;
             }
         }
         throw new IllegalArgumentException("no note index can be opened at '" + location.getScheme()
                 + ":' locations (only file: is built in; a search cluster's index needs its module,"
-                + " dev.pocketrag:pocketrag-cluster, on the class path): " + location);
+                + " dev.pocketrag:pocketrag-cluster, on the class path)"
+                + (broken == null ? "" : "; a provider on the class path could not be loaded: " + broken.getMessage())
+                + ": " + (location.getRawUserInfo() == null ? location.toString()
+                        : location.toString().replace(location.getRawUserInfo() + "@", "")));
     }
 
     /**

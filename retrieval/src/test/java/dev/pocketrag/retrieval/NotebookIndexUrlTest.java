@@ -1,5 +1,6 @@
 package dev.pocketrag.retrieval;
 
+import dev.pocketrag.index.TestIndexProvider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

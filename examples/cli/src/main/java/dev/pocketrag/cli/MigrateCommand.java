@@ -14,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,9 +55,6 @@ final class MigrateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private volatile boolean stop;
-    private final CountDownLatch finished = new CountDownLatch(1);
-
     @Override
     public Integer call() throws IOException {
         boolean into = direction.to != null;
@@ -70,21 +65,12 @@ final class MigrateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         // Ctrl-C: stop after the batch under way (what is committed stays, and the next run skips it)
-        Thread hook = new Thread(() -> {
-            stop = true;
-            try {
-                finished.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                // exit anyway: the next run carries on from the last commit
-            }
-        }, "pocketrag-migrate-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         MigrateProgress p;
-        try {
+        try (StopOnCtrlC ctrlC = new StopOnCtrlC("pocketrag-migrate-shutdown")) {
             ProgressLine line = new ProgressLine(System.console() != null && !json);
             dev.pocketrag.retrieval.MigrateListener listener = progress -> {
                 line.update(progress, (System.nanoTime() - t0) / 1e9);
-                return !stop;
+                return !ctrlC.requested();
             };
             // the notebook written to (--from) or a file: index may be held by `pocketrag watch` for a moment
             boolean[] said = {false};
@@ -102,13 +88,6 @@ final class MigrateCommand implements Callable<Integer> {
             }, java.time.Duration.ofSeconds(NotebookOptions.WAIT_FOR_WATCH_SECONDS));
             p = into ? b.migrateTo(url, listener) : b.migrateFrom(url, listener);
             line.end();
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for us
-            }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (json) {

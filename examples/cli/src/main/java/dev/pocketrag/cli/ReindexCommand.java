@@ -16,8 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,9 +43,6 @@ final class ReindexCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    private volatile boolean stop;
-    private final CountDownLatch finished = new CountDownLatch(1);
-
     @Override
     public Integer call() throws IOException {
         EmbedderModel target;
@@ -61,31 +56,15 @@ final class ReindexCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ReindexProgress p;
         // Ctrl-C: stop after the batch under way (what is saved stays for the next run)
-        Thread hook = new Thread(() -> {
-            stop = true;
-            try {
-                finished.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                // exit anyway: the next run carries on from the last commit
-            }
-        }, "pocketrag-reindex-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
+        try (StopOnCtrlC ctrlC = new StopOnCtrlC("pocketrag-reindex-shutdown")) {
             // the notebook's own embedder is never loaded: notes are read, and embedded with the new one
             try (Embedder e = Embedders.namedInBackground(target.name()); Notebook nb = notebook.open(config)) {
                 ProgressLine line = new ProgressLine(System.console() != null && !json, target.name());
                 p = nb.reindex(e, progress -> {
                     line.update(progress, (System.nanoTime() - t0) / 1e9);
-                    return !stop;
+                    return !ctrlC.requested();
                 });
                 line.end();
-            }
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for us
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -1,9 +1,5 @@
-package dev.pocketrag.retrieval;
+package dev.pocketrag.index;
 
-import dev.pocketrag.index.IndexOptions;
-import dev.pocketrag.index.NoteIndex;
-import dev.pocketrag.index.NoteIndexProvider;
-import dev.pocketrag.index.RecordedModel;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -17,15 +13,15 @@ import java.util.Optional;
  * cannot be reached ({@link ConnectException}, as a client's connection refused).
  */
 public final class TestIndexProvider implements NoteIndexProvider {
-    static final String SCHEME = "testindex";
+    public static final String SCHEME = "testindex";
 
     /** The URL of the stand-in cluster index in {@code folder}. */
-    static URI at(Path folder) {
+    public static URI at(Path folder) {
         return URI.create(SCHEME + "://up" + folder.toAbsolutePath().toUri().getRawPath());
     }
 
     /** A URL of an index that cannot be reached, with a user and password in it. */
-    static URI unreachable() {
+    public static URI unreachable() {
         return URI.create(SCHEME + "://ana:s3cret@down:9200/notes");
     }
 

@@ -959,32 +959,12 @@ public final class ClusterNoteIndex implements NoteIndex {
                 }
             }
             case HYBRID -> {
-                // keys: chunk ids, or note ids when grouped (each list then ranks notes)
-                List<String> dk = new ArrayList<>();
-                List<String> bk = new ArrayList<>();
-                Map<String, ListHit> dByKey = new HashMap<>();
-                Map<String, ListHit> bByKey = new HashMap<>();
-                for (ListHit h : dense) {
-                    String key = r.groupByNote() ? h.noteId() : h.chunkId();
-                    dk.add(key);
-                    dByKey.put(key, h);
-                }
-                for (ListHit h : bm25) {
-                    String key = r.groupByNote() ? h.noteId() : h.chunkId();
-                    bk.add(key);
-                    bByKey.put(key, h);
-                }
-                List<Rrf.Fused<String>> fused = Rrf.fuse(List.of(dk, bk), r.rrfK());
-                for (int i = 0; i < fused.size() && i < r.k(); i++) {
-                    Rrf.Fused<String> f = fused.get(i);
-                    ListHit d = dByKey.get(f.key());
-                    ListHit b = bByKey.get(f.key());
-                    int dr = f.ranks()[0];
-                    int br = f.ranks()[1];
-                    // the chunk shown: from the list where the item ranks better (dense on ties)
-                    JsonObject doc = d != null && (b == null || dr <= br) ? d.doc() : b.doc();
-                    out.add(hit(doc, i + 1, f.score(), dr, d == null ? Double.NaN : d.score(), br,
-                            b == null ? Double.NaN : b.score()));
+                // items: chunk ids, or note ids when grouped (each list then ranks notes)
+                for (Rrf.HybridHit<ListHit> h : Rrf.hybrid(dense, bm25,
+                        l -> r.groupByNote() ? l.noteId() : l.chunkId(), r.rrfK(), r.k())) {
+                    out.add(hit(h.shown().doc(), h.rank(), h.score(), h.denseRank(),
+                            h.dense() == null ? Double.NaN : h.dense().score(), h.bm25Rank(),
+                            h.bm25() == null ? Double.NaN : h.bm25().score()));
                 }
             }
         }

@@ -1037,32 +1037,12 @@ final class LuceneNoteIndex implements NoteIndex {
                     }
                 }
                 case HYBRID -> {
-                    // keys: chunk doc ids, or note ids when grouped (each list then ranks notes)
-                    List<Object> dk = new ArrayList<>();
-                    List<Object> bk = new ArrayList<>();
-                    Map<Object, ListHit> dByKey = new HashMap<>();
-                    Map<Object, ListHit> bByKey = new HashMap<>();
-                    for (ListHit h : dense) {
-                        Object key = r.groupByNote() ? h.noteId : (Object) h.doc;
-                        dk.add(key);
-                        dByKey.put(key, h);
-                    }
-                    for (ListHit h : bm25) {
-                        Object key = r.groupByNote() ? h.noteId : (Object) h.doc;
-                        bk.add(key);
-                        bByKey.put(key, h);
-                    }
-                    List<Rrf.Fused<Object>> fused = Rrf.fuse(List.of(dk, bk), r.rrfK());
-                    for (int i = 0; i < fused.size() && i < r.k(); i++) {
-                        Rrf.Fused<Object> f = fused.get(i);
-                        ListHit d = dByKey.get(f.key());
-                        ListHit b = bByKey.get(f.key());
-                        int dr = f.ranks()[0];
-                        int br = f.ranks()[1];
-                        // the chunk shown: from the list where the item ranks better (dense on ties)
-                        int doc = d != null && (b == null || dr <= br) ? d.doc : b.doc;
-                        out.add(hit(s, sf, doc, i + 1, f.score(), dr, d == null ? Double.NaN : d.score,
-                                br, b == null ? Double.NaN : b.score));
+                    // items: chunk doc ids, or note ids when grouped (each list then ranks notes)
+                    for (Rrf.HybridHit<ListHit> h : Rrf.hybrid(dense, bm25,
+                            l -> r.groupByNote() ? l.noteId : (Object) l.doc, r.rrfK(), r.k())) {
+                        out.add(hit(s, sf, h.shown().doc, h.rank(), h.score(), h.denseRank(),
+                                h.dense() == null ? Double.NaN : h.dense().score, h.bm25Rank(),
+                                h.bm25() == null ? Double.NaN : h.bm25().score));
                     }
                 }
             }

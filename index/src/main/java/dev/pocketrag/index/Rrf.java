@@ -94,4 +94,52 @@ public final class Rrf {
                 .thenComparingInt(Fused::firstListWithBestRank));
         return out;
     }
+
+    /**
+     * One item of a fused dense + BM25 search.
+     *
+     * @param rank its 1-based rank in the fused list
+     * @param score its RRF score
+     * @param denseRank its rank in the dense list, 0 where absent ({@code dense} is then null)
+     * @param bm25Rank its rank in the BM25 list, 0 where absent ({@code bm25} is then null)
+     */
+    public record HybridHit<H>(int rank, double score, int denseRank, H dense, int bm25Rank, H bm25) {
+        /** The hit whose chunk is shown: from the list where the item ranks better (dense on ties). */
+        public H shown() {
+            return dense != null && (bm25 == null || denseRank <= bm25Rank) ? dense : bm25;
+        }
+    }
+
+    /**
+     * Fuses a dense and a BM25 list of hits (each best first) into the first {@code limit} items,
+     * an item being what {@code key} says (a chunk, or a note when results are grouped by note).
+     *
+     * @throws IllegalArgumentException if {@code rrfK} {@literal <} 1 or a list repeats a key
+     */
+    public static <H, K> List<HybridHit<H>> hybrid(List<H> dense, List<H> bm25,
+            java.util.function.Function<? super H, ? extends K> key, int rrfK, int limit) {
+        Map<K, H> denseByKey = new java.util.HashMap<>();
+        Map<K, H> bm25ByKey = new java.util.HashMap<>();
+        List<K> denseKeys = keys(dense, key, denseByKey);
+        List<K> bm25Keys = keys(bm25, key, bm25ByKey);
+        List<Fused<K>> fused = fuse(List.of(denseKeys, bm25Keys), rrfK);
+        List<HybridHit<H>> out = new ArrayList<>(Math.min(limit, fused.size()));
+        for (int i = 0; i < fused.size() && i < limit; i++) {
+            Fused<K> f = fused.get(i);
+            out.add(new HybridHit<>(i + 1, f.score(), f.ranks()[0], denseByKey.get(f.key()), f.ranks()[1],
+                    bm25ByKey.get(f.key())));
+        }
+        return out;
+    }
+
+    private static <H, K> List<K> keys(List<H> hits, java.util.function.Function<? super H, ? extends K> key,
+            Map<K, H> byKey) {
+        List<K> keys = new ArrayList<>(hits.size());
+        for (H h : hits) {
+            K k = key.apply(h);
+            keys.add(k);
+            byKey.putIfAbsent(k, h);
+        }
+        return keys;
+    }
 }

@@ -56,4 +56,26 @@ class RrfTest {
         assertEquals("rrf k=0, must be >= 1", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Rrf.fuse(List.of(List.of("a", "a")), 60));
     }
+
+    @Test
+    void hybrid_fuses_by_key_and_shows_the_hit_of_the_list_where_the_item_ranks_better() {
+        record H(String key, String list) {}
+        List<H> dense = List.of(new H("a", "dense"), new H("b", "dense"), new H("c", "dense"));
+        List<H> bm25 = List.of(new H("c", "bm25"), new H("a", "bm25"));
+        // a: 1/61 + 1/62 = 0.032522, c: 1/63 + 1/61 = 0.032266, b: 1/62 = 0.016129 (by hand)
+        List<Rrf.HybridHit<H>> top = Rrf.hybrid(dense, bm25, H::key, 60, 2);
+        assertEquals(2, top.size());
+        assertEquals("a", top.get(0).shown().key());
+        assertEquals("dense", top.get(0).shown().list(), "a ranks 1st in dense, 2nd in bm25");
+        assertEquals(1.0 / 61 + 1.0 / 62, top.get(0).score(), 1e-12);
+        assertEquals(1, top.get(0).denseRank());
+        assertEquals(2, top.get(0).bm25Rank());
+        assertEquals("c", top.get(1).shown().key());
+        assertEquals("bm25", top.get(1).shown().list(), "c ranks 3rd in dense, 1st in bm25");
+        assertEquals(2, top.get(1).rank());
+        Rrf.HybridHit<H> b = Rrf.hybrid(dense, bm25, H::key, 60, 3).get(2);
+        assertEquals(0, b.bm25Rank());
+        assertEquals(null, b.bm25());
+        assertEquals("dense", b.shown().list());
+    }
 }

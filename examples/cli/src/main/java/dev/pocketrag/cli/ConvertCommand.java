@@ -56,28 +56,10 @@ final class ConvertCommand implements Callable<Integer> {
         if (Files.exists(out) && !force) {
             throw new UserException(out + " exists; pass --force to overwrite it");
         }
-        ProgressBar[] bar = new ProgressBar[1];
-        long[] mib = new long[2]; // done, total (MiB of checkpoint tensors)
         HfConverter.Result r;
-        try {
-            r = HfConverter.convert(in, out, type, force, (i, n, name, done, total) -> {
-                if (total < QuantizeCommand.PROGRESS_BYTES) {
-                    return;
-                }
-                if (bar[0] == null) {
-                    mib[1] = total >> 20;
-                    bar[0] = new ProgressBar("converting (MiB)", mib[1]);
-                }
-                bar[0].step((done >> 20) - mib[0]);
-                mib[0] = done >> 20;
-            });
-            if (bar[0] != null) {
-                bar[0].step(mib[1] - mib[0]);
-            }
-        } finally {
-            if (bar[0] != null) {
-                bar[0].close();
-            }
+        try (MibProgress progress = new MibProgress("converting (MiB)", true)) {
+            r = HfConverter.convert(in, out, type, force, (i, n, name, done, total) -> progress.update(done, total));
+            progress.finish();
         }
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "wrote %s: %s, %s (file type %d), %d tensors, %d metadata keys, %s%n", out,

@@ -22,9 +22,6 @@ import picocli.CommandLine.Spec;
                         + "TYPE: Q8_0, Q4_0, Q4_K_M (also F16, BF16, Q4_1, Q5_0, Q5_1, Q4_K_S, Q5_K_S, Q5_K_M, "
                         + "Q6_K). The output is written to a temporary file and moved into place when complete."})
 final class QuantizeCommand implements Callable<Integer> {
-    /** Files at least this large get a progress bar. */
-    static final long PROGRESS_BYTES = 64L << 20;
-
     @Parameters(index = "0", paramLabel = "IN.gguf", description = "The model to quantize.")
     Path in;
 
@@ -51,29 +48,10 @@ final class QuantizeCommand implements Callable<Integer> {
             throw new UserException("cannot write " + out + ": " + parent + " is not a directory");
         }
         long inBytes = Files.size(in);
-        boolean showProgress = inBytes >= PROGRESS_BYTES;
-        ProgressBar[] bar = new ProgressBar[1];
-        long[] mib = new long[2]; // done, total (MiB of input tensors)
         Quantizer.Plan plan;
-        try {
-            plan = Quantizer.quantize(in, out, ft, (i, n, t, done, total) -> {
-                if (!showProgress) {
-                    return;
-                }
-                if (bar[0] == null) {
-                    mib[1] = total >> 20;
-                    bar[0] = new ProgressBar("quantizing (MiB)", mib[1]);
-                }
-                bar[0].step((done >> 20) - mib[0]);
-                mib[0] = done >> 20;
-            });
-            if (bar[0] != null) {
-                bar[0].step(mib[1] - mib[0]);
-            }
-        } finally {
-            if (bar[0] != null) {
-                bar[0].close();
-            }
+        try (MibProgress progress = new MibProgress("quantizing (MiB)", inBytes >= MibProgress.MIN_BYTES)) {
+            plan = Quantizer.quantize(in, out, ft, (i, n, t, done, total) -> progress.update(done, total));
+            progress.finish();
         }
         Map<String, long[]> mix = new TreeMap<>();
         int converted = 0;

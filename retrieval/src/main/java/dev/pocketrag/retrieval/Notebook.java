@@ -128,7 +128,12 @@ public final class Notebook implements AutoCloseable {
                 idx = b.index;
             } else if (b.indexUrl != null) {
                 // the index at a URL: nothing of it in the notebook directory (no pointer, no old folders)
-                chosen = choose(b, RemoteIndexException.recorded(b.indexUrl), directory);
+                Optional<RecordedModel> recorded = RemoteIndexException.recorded(b.indexUrl);
+                if (b.readOnly && recorded.isEmpty() && !RemoteIndexException.isFile(b.indexUrl)) {
+                    // opening a cluster index creates it: a read (a mistyped collection, say) must not
+                    throw RemoteIndexException.noIndexYet(b.indexUrl);
+                }
+                chosen = choose(b, recorded, directory);
                 idx = openAt(b, IndexOptions.of(model(chosen.embedder())).withVectorFormat(b.vectorFormat));
             } else {
                 for (int attempt = 1; ; attempt++) {

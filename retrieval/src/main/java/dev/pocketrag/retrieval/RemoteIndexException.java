@@ -52,6 +52,17 @@ public final class RemoteIndexException extends IOException {
     }
 
     /**
+     * A notebook opened to read only finds no pocketrag index at {@code url} (nothing was created
+     * there): the message says how to make one.
+     */
+    static RemoteIndexException noIndexYet(URI url) {
+        URI shown = redacted(url);
+        return new RemoteIndexException(shown, "no note index at " + shown + " yet, and reading does not make one:"
+                + " check the URL, or put notes there first (pocketrag import --index-url URL DIR, or pocketrag"
+                + " migrate --to URL)", null);
+    }
+
+    /**
      * What the index at {@code url} records (see {@link NoteIndex#recorded(URI)}).
      *
      * @throws RemoteIndexException naming the URL when it cannot be read

@@ -163,6 +163,18 @@ class NotebookIndexUrlTest {
     }
 
     @Test
+    void reading_a_cluster_url_with_no_index_yet_creates_nothing_and_says_how_to_make_one(@TempDir Path tmp)
+            throws Exception {
+        Path cluster = tmp.resolve("cluster");
+        URI url = TestIndexProvider.at(cluster);
+        RemoteIndexException e = assertThrows(RemoteIndexException.class,
+                () -> Notebook.builder(tmp.resolve("data")).indexUrl(url).embedder(embedder).readOnly().build());
+        assertTrue(e.getMessage().startsWith("no note index at " + url + " yet"), e.getMessage());
+        assertTrue(e.getMessage().contains("pocketrag import --index-url"), e.getMessage());
+        assertFalse(Files.exists(cluster), "nothing made at the URL by a read");
+    }
+
+    @Test
     void another_embedder_for_an_index_at_a_url_is_refused_naming_the_url_and_the_way_round(@TempDir Path tmp)
             throws Exception {
         URI url = tmp.resolve("shared").toUri();

@@ -80,9 +80,9 @@ final class ImportCommand implements Callable<Integer> {
     /** Runs an import with a progress bar on stderr (redrawn when it is a terminal). */
     static ImportProgress run(Notebook nb, Path folder, boolean interactive) throws IOException {
         long t0 = System.nanoTime();
-        ProgressLine line = new ProgressLine(interactive);
+        StatusLine line = new StatusLine(interactive);
         ImportProgress result = nb.importFolder(folder, p -> {
-            line.update(p, (System.nanoTime() - t0) / 1e9);
+            line.show(status(p, (System.nanoTime() - t0) / 1e9), false);
             return true;
         });
         line.end();
@@ -98,35 +98,10 @@ final class ImportCommand implements Callable<Integer> {
                 p.embedded(), p.chunks(), seconds);
     }
 
-    /** A one-line progress display on stderr: bar, counts and rate. */
-    static final class ProgressLine {
-        private final boolean interactive;
-        private long lastDraw;
-        private String last = "";
-
-        ProgressLine(boolean interactive) {
-            this.interactive = interactive;
-        }
-
-        void update(ImportProgress p, double seconds) {
-            int width = 24;
-            int filled = p.total() == 0 ? width : width * p.done() / p.total();
-            last = String.format(Locale.ROOT, "importing [%s%s] %d/%d files, %d embedded, %d unchanged, %d skipped (%.1f files/s)",
-                    "#".repeat(filled), " ".repeat(width - filled), p.done(), p.total(), p.embedded(), p.unchanged(),
-                    p.skipped() + p.failed(), seconds <= 0 ? 0 : p.done() / seconds);
-            long now = System.nanoTime();
-            if (interactive && now - lastDraw > 100_000_000L) {
-                lastDraw = now;
-                System.err.print("\r" + last);
-                System.err.flush();
-            }
-        }
-
-        void end() {
-            if (interactive) {
-                System.err.print("\r" + last + "\n");
-                System.err.flush();
-            }
-        }
+    /** The status line of an import: bar, counts and rate. */
+    static String status(ImportProgress p, double seconds) {
+        return String.format(Locale.ROOT, "importing %s %d/%d files, %d embedded, %d unchanged, %d skipped (%.1f files/s)",
+                StatusLine.bar(p.done(), p.total()), p.done(), p.total(), p.embedded(), p.unchanged(),
+                p.skipped() + p.failed(), seconds <= 0 ? 0 : p.done() / seconds);
     }
 }

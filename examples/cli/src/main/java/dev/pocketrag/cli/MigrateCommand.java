@@ -67,9 +67,9 @@ final class MigrateCommand implements Callable<Integer> {
         // Ctrl-C: stop after the batch under way (what is committed stays, and the next run skips it)
         MigrateProgress p;
         try (StopOnCtrlC ctrlC = new StopOnCtrlC("pocketrag-migrate-shutdown")) {
-            ProgressLine line = new ProgressLine(System.console() != null && !json);
+            StatusLine line = new StatusLine(System.console() != null && !json);
             dev.pocketrag.retrieval.MigrateListener listener = progress -> {
-                line.update(progress, (System.nanoTime() - t0) / 1e9);
+                line.show(status(progress, (System.nanoTime() - t0) / 1e9), progress.phase() != Phase.COPYING);
                 return !ctrlC.requested();
             };
             // the notebook written to (--from) or a file: index may be held by `pocketrag watch` for a moment
@@ -138,36 +138,10 @@ final class MigrateCommand implements Callable<Integer> {
         return o;
     }
 
-    /** A one-line progress display on stderr, as reindex's: bar, counts and rate. */
-    static final class ProgressLine {
-        private final boolean interactive;
-        private long lastDraw;
-        private String last = "";
-
-        ProgressLine(boolean interactive) {
-            this.interactive = interactive;
-        }
-
-        void update(MigrateProgress p, double seconds) {
-            int width = 24;
-            long total = Math.max(p.total(), p.done());
-            int filled = total == 0 ? width : (int) (width * p.done() / total);
-            last = String.format(Locale.ROOT, "copying [%s%s] %d/%d notes, %d copied, %d already there (%.1f notes/s)",
-                    "#".repeat(filled), " ".repeat(width - filled), p.done(), p.total(), p.copied(), p.skipped(),
-                    seconds <= 0 ? 0 : p.copied() / seconds);
-            long now = System.nanoTime();
-            if (interactive && (now - lastDraw > 100_000_000L || p.phase() != Phase.COPYING)) {
-                lastDraw = now;
-                System.err.print("\r" + last);
-                System.err.flush();
-            }
-        }
-
-        void end() {
-            if (interactive && !last.isEmpty()) {
-                System.err.print("\r" + last + "\n");
-                System.err.flush();
-            }
-        }
+    /** The status line of a copy: bar, counts and rate. */
+    static String status(MigrateProgress p, double seconds) {
+        return String.format(Locale.ROOT, "copying %s %d/%d notes, %d copied, %d already there (%.1f notes/s)",
+                StatusLine.bar(p.done(), Math.max(p.total(), p.done())), p.done(), p.total(), p.copied(), p.skipped(),
+                seconds <= 0 ? 0 : p.copied() / seconds);
     }
 }

@@ -59,9 +59,10 @@ final class ReindexCommand implements Callable<Integer> {
         try (StopOnCtrlC ctrlC = new StopOnCtrlC("pocketrag-reindex-shutdown")) {
             // the notebook's own embedder is never loaded: notes are read, and embedded with the new one
             try (Embedder e = Embedders.namedInBackground(target.name()); Notebook nb = notebook.open(config)) {
-                ProgressLine line = new ProgressLine(System.console() != null && !json, target.name());
+                StatusLine line = new StatusLine(System.console() != null && !json);
                 p = nb.reindex(e, progress -> {
-                    line.update(progress, (System.nanoTime() - t0) / 1e9);
+                    line.show(status(progress, target.name(), (System.nanoTime() - t0) / 1e9),
+                            progress.phase() != Phase.EMBEDDING);
                     return !ctrlC.requested();
                 });
                 line.end();
@@ -126,39 +127,11 @@ final class ReindexCommand implements Callable<Integer> {
         return o;
     }
 
-    /** A one-line progress display on stderr, as import's: bar, counts and rate. */
-    static final class ProgressLine {
-        private final boolean interactive;
-        private final String to;
-        private long lastDraw;
-        private String last = "";
-
-        ProgressLine(boolean interactive, String to) {
-            this.interactive = interactive;
-            this.to = to;
-        }
-
-        void update(ReindexProgress p, double seconds) {
-            int width = 24;
-            long total = Math.max(p.total(), p.done());
-            int filled = total == 0 ? width : (int) (width * p.done() / total);
-            String what = p.phase() == Phase.CATCHING_UP ? "catching up" : p.phase() == Phase.DONE ? "switched" : "reindexing";
-            last = String.format(Locale.ROOT, "%s to %s [%s%s] %d/%d notes, %d embedded, %d kept (%.1f notes/s)", what, to,
-                    "#".repeat(filled), " ".repeat(width - filled), p.done(), p.total(), p.embedded(), p.kept(),
-                    seconds <= 0 ? 0 : p.embedded() / seconds);
-            long now = System.nanoTime();
-            if (interactive && (now - lastDraw > 100_000_000L || p.phase() != Phase.EMBEDDING)) {
-                lastDraw = now;
-                System.err.print("\r" + last);
-                System.err.flush();
-            }
-        }
-
-        void end() {
-            if (interactive && !last.isEmpty()) {
-                System.err.print("\r" + last + "\n");
-                System.err.flush();
-            }
-        }
+    /** The status line of a re-index to {@code to}: phase, bar, counts and rate. */
+    static String status(ReindexProgress p, String to, double seconds) {
+        String what = p.phase() == Phase.CATCHING_UP ? "catching up" : p.phase() == Phase.DONE ? "switched" : "reindexing";
+        return String.format(Locale.ROOT, "%s to %s %s %d/%d notes, %d embedded, %d kept (%.1f notes/s)", what, to,
+                StatusLine.bar(p.done(), Math.max(p.total(), p.done())), p.done(), p.total(), p.embedded(), p.kept(),
+                seconds <= 0 ? 0 : p.embedded() / seconds);
     }
 }

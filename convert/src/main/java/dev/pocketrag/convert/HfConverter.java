@@ -61,17 +61,15 @@ public final class HfConverter {
 
     /** The tensor type of the converted weights ({@code --outtype}). */
     public enum OutType {
-        F32(FileType.ALL_F32, GgmlType.F32),
-        F16(FileType.F16, GgmlType.F16),
-        BF16(FileType.BF16, GgmlType.BF16),
-        Q8_0(FileType.Q8_0, GgmlType.Q8_0);
+        F32(FileType.ALL_F32),
+        F16(FileType.F16),
+        BF16(FileType.BF16),
+        Q8_0(FileType.Q8_0);
 
         private final FileType fileType;
-        private final GgmlType type;
 
-        OutType(FileType fileType, GgmlType type) {
+        OutType(FileType fileType) {
             this.fileType = fileType;
-            this.type = type;
         }
 
         /** The {@code general.file_type} written. */
@@ -79,9 +77,9 @@ public final class HfConverter {
             return fileType;
         }
 
-        /** The type of the weight matrices. */
+        /** The type of the weight matrices: the file type's. */
         public GgmlType type() {
-            return type;
+            return fileType.defaultType();
         }
 
         /** {@code f16}, {@code bf16}, {@code f32} or {@code q8_0}, any case. */

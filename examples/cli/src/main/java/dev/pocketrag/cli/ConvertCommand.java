@@ -49,15 +49,12 @@ final class ConvertCommand implements Callable<Integer> {
         if (!Files.isDirectory(in)) {
             throw new UserException(in + " is not a folder (expected a Hugging Face model folder with config.json)");
         }
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            throw new UserException("cannot write " + out + ": " + parent + " is not a directory");
-        }
+        OutputFiles.requireFolder(out);
         if (Files.exists(out) && !force) {
             throw new UserException(out + " exists; pass --force to overwrite it");
         }
         HfConverter.Result r;
-        try (MibProgress progress = new MibProgress("converting (MiB)", true)) {
+        try (MibProgress progress = new MibProgress("converting (MiB)")) {
             r = HfConverter.convert(in, out, type, force, (i, n, name, done, total) -> progress.update(done, total));
             progress.finish();
         }

@@ -94,10 +94,7 @@ final class PerplexityCommand implements Callable<Integer> {
             throw new UserException("--ctx must be >= 4; got " + window);
         }
         if (saveLogits != null) {
-            Path parent = saveLogits.toAbsolutePath().getParent();
-            if (parent != null && !Files.isDirectory(parent)) {
-                throw new UserException("cannot write " + saveLogits + ": " + parent + " is not a directory");
-            }
+            OutputFiles.requireFolder(saveLogits);
         }
         String text = readText();
         if (!Files.isRegularFile(model)) {

@@ -43,10 +43,7 @@ final class QuantizeCommand implements Callable<Integer> {
         if (!Files.isRegularFile(in)) {
             throw new UserException(in + " is not a file");
         }
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            throw new UserException("cannot write " + out + ": " + parent + " is not a directory");
-        }
+        OutputFiles.requireFolder(out);
         long inBytes = Files.size(in);
         Quantizer.Plan plan;
         try (MibProgress progress = new MibProgress("quantizing (MiB)", inBytes >= MibProgress.MIN_BYTES)) {
